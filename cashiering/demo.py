@@ -1,0 +1,92 @@
+"""Demo data for `manage.py seed_demo`: one user per role, accounting periods, opening balances.
+
+Everything goes through the services, so the demo books are books production could have."""
+
+import calendar
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.contrib.auth.models import Group, User
+from django.db import transaction
+from django.utils import timezone
+
+from cashiering.roles import Role
+from ledger.models import Account, AccountingPeriod, Book, JournalEntry, PeriodState, Source
+from ledger.services import Line, chart_of_accounts_seed, period_close, post
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    password: str
+    role: str
+    full_name: str
+
+
+DEMO_LOGINS = (
+    DemoLogin("trainee", "trainee-demo-2026", Role.TRAINEE, "Terry Trainee"),
+    DemoLogin("clerk", "clerk-demo-2026", Role.CLERK, "Casey Clerk"),
+    DemoLogin("supervisor", "supervisor-demo-2026", Role.SUPERVISOR, "Sam Supervisor"),
+    DemoLogin("admin", "admin-demo-2026", Role.ADMIN, "Alex Admin"),
+)
+
+CHANGE_FUND = Decimal("2000.00")
+OPENING_BANK_BALANCE = Decimal("1284516.42")
+
+
+def demo_users_seed() -> dict[str, User]:
+    """One user per role, with the passwords printed by `make run`."""
+    users = {}
+    with transaction.atomic():
+        for login in DEMO_LOGINS:
+            first, last = login.full_name.split(" ", 1)
+            user, _ = User.objects.get_or_create(username=login.username)
+            user.first_name, user.last_name = first, last
+            user.is_staff = login.role == Role.ADMIN
+            user.set_password(login.password)
+            user.save()
+            user.groups.set([Group.objects.get(name=login.role)])
+            users[login.role] = user
+    return users
+
+
+def demo_periods_seed(*, year: int, by: User) -> None:
+    """Monthly periods for last year (closed) and this year (open)."""
+    for y in (year - 1, year):
+        for month in range(1, 13):
+            last_day = calendar.monthrange(y, month)[1]
+            period, _ = AccountingPeriod.objects.get_or_create(
+                name=f"{y}-{month:02d}",
+                defaults={"start_date": date(y, month, 1), "end_date": date(y, month, last_day)},
+            )
+            if y < year and period.state == PeriodState.OPEN:
+                period_close(period=period, by=by)
+
+
+def demo_opening_balances_post(*, year: int, by: User) -> JournalEntry | None:
+    """The office's change fund and bank balance as of January 1, posted once."""
+    if JournalEntry.objects.filter(source=Source.OPENING_BALANCE, book=Book.LIVE).exists():
+        return None
+    accounts = {a.code: a for a in Account.objects.filter(code__in=["1030", "1100", "3000"])}
+    return post(
+        entry_date=date(year, 1, 1),
+        memo=f"Opening balances for {year}: change fund and operating bank account",
+        source=Source.OPENING_BALANCE,
+        by=by,
+        lines=[
+            Line(account=accounts["1030"], amount=CHANGE_FUND, memo="Change fund in the safe"),
+            Line(account=accounts["1100"], amount=OPENING_BANK_BALANCE, memo="Bank balance"),
+            Line(account=accounts["3000"], amount=-(CHANGE_FUND + OPENING_BANK_BALANCE)),
+        ],
+    )
+
+
+def seed_demo() -> list[DemoLogin]:
+    """Everything the demo needs; safe to run again (it adds only what is missing)."""
+    chart_of_accounts_seed()
+    users = demo_users_seed()
+    year = timezone.localdate().year
+    demo_periods_seed(year=year, by=users[Role.ADMIN])
+    demo_opening_balances_post(year=year, by=users[Role.SUPERVISOR])
+    return list(DEMO_LOGINS)

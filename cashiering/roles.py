@@ -1,0 +1,119 @@
+"""The office's roles (Django groups), what each may do, and what the home page offers each."""
+
+from dataclasses import dataclass
+
+from django.apps import apps as django_apps
+from django.contrib.auth.management import create_permissions
+
+
+class Role:
+    TRAINEE = "Trainee"
+    CLERK = "Clerk"
+    SUPERVISOR = "Supervisor"
+    ADMIN = "Admin"
+
+
+# Most senior first: a user's role is the most senior group they belong to.
+ROLES_BY_SENIORITY = (Role.ADMIN, Role.SUPERVISOR, Role.CLERK, Role.TRAINEE)
+
+_TRAINEE: list[str] = []
+_CLERK: list[str] = [*_TRAINEE]
+_SUPERVISOR: list[str] = [
+    *_CLERK,
+    "ledger.view_trial_balance",
+    "ledger.view_account",
+    "ledger.view_accountingperiod",
+    "ledger.view_journalentry",
+    "ledger.view_journalline",
+]
+_ADMIN: list[str] = [
+    *_SUPERVISOR,
+    "ledger.add_account",
+    "ledger.change_account",
+    "ledger.add_accountingperiod",
+    "ledger.change_accountingperiod",
+    "auth.view_user",
+    "auth.add_user",
+    "auth.change_user",
+    "auth.view_group",
+]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.TRAINEE: _TRAINEE,
+    Role.CLERK: _CLERK,
+    Role.SUPERVISOR: _SUPERVISOR,
+    Role.ADMIN: _ADMIN,
+}
+
+
+def roles_sync(apps=django_apps, schema_editor=None) -> None:
+    """Create the role groups and give each exactly its permissions. Idempotent. Permissions of
+    apps not migrated yet are skipped: the migration that adds them calls this again, and so
+    does every `migrate` (post_migrate)."""
+    for app_config in apps.get_app_configs():
+        # Permissions are normally created after migrating; roles need them now. A migration's
+        # app configs have no models module, and create_permissions skips those without one.
+        saved = getattr(app_config, "models_module", None)
+        app_config.models_module = saved or True
+        try:
+            create_permissions(app_config, apps=apps, verbosity=0)
+        finally:
+            app_config.models_module = saved
+    group_model = apps.get_model("auth", "Group")
+    permission_model = apps.get_model("auth", "Permission")
+    for role, names in ROLE_PERMISSIONS.items():
+        group, _ = group_model.objects.get_or_create(name=role)
+        wanted = []
+        for name in names:
+            app_label, codename = name.split(".")
+            wanted.extend(
+                permission_model.objects.filter(
+                    content_type__app_label=app_label, codename=codename
+                )
+            )
+        group.permissions.set(wanted)
+
+
+def role_of(user) -> str | None:
+    names = {group.name for group in user.groups.all()}
+    return next((role for role in ROLES_BY_SENIORITY if role in names), None)
+
+
+@dataclass(frozen=True)
+class Capability:
+    title: str
+    description: str
+    url_name: str
+    permission: str | None = None  # None: every signed-in user
+    staff_only: bool = False
+
+
+# What the home page offers; later apps add theirs. Each shows only to users who may use it.
+CAPABILITIES: tuple[Capability, ...] = (
+    Capability(
+        "Trial balance",
+        "Every account's balance in the live or training book, as of any day.",
+        "ledger:trial_balance",
+        permission="ledger.view_trial_balance",
+    ),
+    Capability(
+        "Administration",
+        "Chart of accounts, accounting periods, users and their roles.",
+        "admin:index",
+        staff_only=True,
+    ),
+    Capability(
+        "Change my password",
+        "Choose a new password for your own sign-in.",
+        "password_change",
+    ),
+)
+
+
+def capabilities_for(user) -> list[Capability]:
+    return [
+        capability
+        for capability in CAPABILITIES
+        if (capability.permission is None or user.has_perm(capability.permission))
+        and (not capability.staff_only or user.is_staff)
+    ]

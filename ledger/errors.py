@@ -1,0 +1,34 @@
+"""Domain errors of the ledger, each with a code and a message a person can act on."""
+
+
+class LedgerError(Exception):
+    code = "ledger_error"
+
+    def __init__(self, message: str, *, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UnbalancedEntry(LedgerError):
+    code = "unbalanced"
+
+
+class InvalidLine(LedgerError):
+    code = "invalid_line"
+
+
+class PeriodClosed(LedgerError):
+    code = "period_closed"
+
+
+class AlreadyReversed(LedgerError):
+    code = "already_reversed"
+
+
+class AppendOnly(LedgerError):
+    code = "append_only"

@@ -1,0 +1,12 @@
+DROP TRIGGER IF EXISTS accounting_period_closed_frozen ON ledger_accountingperiod;
+DROP TRIGGER IF EXISTS journal_line_period_open ON ledger_journalline;
+DROP TRIGGER IF EXISTS journal_entry_period_open ON ledger_journalentry;
+DROP TRIGGER IF EXISTS journal_line_append_only ON ledger_journalline;
+DROP TRIGGER IF EXISTS journal_entry_append_only ON ledger_journalentry;
+DROP TRIGGER IF EXISTS journal_line_balances ON ledger_journalline;
+DROP TRIGGER IF EXISTS journal_entry_balances ON ledger_journalentry;
+DROP FUNCTION IF EXISTS ledger_closed_period_frozen();
+DROP FUNCTION IF EXISTS ledger_line_period_open();
+DROP FUNCTION IF EXISTS ledger_entry_period_open();
+DROP FUNCTION IF EXISTS ledger_refuse_change();
+DROP FUNCTION IF EXISTS ledger_entry_balances();

@@ -1,0 +1,213 @@
+"""Every write to the ledger. `post` is the only function that inserts journal entries and lines."""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.contrib.auth.models import User
+from django.db import DatabaseError, IntegrityError, transaction
+from django.utils import timezone
+
+from ledger.errors import (
+    AlreadyReversed,
+    AppendOnly,
+    InvalidLine,
+    LedgerError,
+    PeriodClosed,
+    UnbalancedEntry,
+)
+from ledger.models import (
+    Account,
+    AccountingPeriod,
+    AccountType,
+    Book,
+    JournalEntry,
+    JournalLine,
+    PeriodState,
+    Source,
+)
+from ledger.money import MAX_AMOUNT, ZERO, format_money, is_whole_cents
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of an entry to post: debit positive, credit negative."""
+
+    account: Account
+    amount: Decimal
+    memo: str = ""
+    bill_id: int | None = None
+    drawer_id: int | None = None
+
+
+def _check_lines(lines: Sequence[Line]) -> None:
+    if len(lines) < 2:
+        raise UnbalancedEntry("An entry needs at least two lines.")
+    total = ZERO
+    for number, line in enumerate(lines, start=1):
+        if not isinstance(line.amount, Decimal):
+            raise InvalidLine(f"Line {number}: the amount must be a Decimal, not {line.amount!r}.")
+        if not is_whole_cents(line.amount):
+            raise InvalidLine(f"Line {number}: {line.amount} is not a whole number of cents.")
+        if line.amount == 0:
+            raise InvalidLine(f"Line {number}: a line of $0.00 posts nothing.")
+        if abs(line.amount) > MAX_AMOUNT:
+            raise InvalidLine(f"Line {number}: {line.amount} is larger than the ledger can hold.")
+        if line.account.pk is None or not line.account.is_active:
+            raise InvalidLine(f"Line {number}: account {line.account} does not take postings.")
+        total += line.amount
+    if total != 0:
+        raise UnbalancedEntry(
+            f"The entry does not balance: its lines sum to {format_money(total)}."
+        )
+
+
+def _translate(exc: DatabaseError) -> LedgerError | None:
+    """Turn a refusal by the database's ledger triggers into the matching domain error."""
+    code = getattr(exc.__cause__, "pgcode", None)
+    detail = str(exc.__cause__ or exc).splitlines()[0]
+    if code == "LG001":
+        return UnbalancedEntry(detail)
+    if code == "LG002":
+        return AppendOnly(detail)
+    if code == "LG003":
+        return PeriodClosed(f"Nothing can be posted into a closed period ({detail}).")
+    return None
+
+
+def post(
+    *,
+    entry_date: date,
+    memo: str,
+    source: str,
+    by: User,
+    lines: Sequence[Line],
+    book: str = Book.LIVE,
+    reverses: JournalEntry | None = None,
+) -> JournalEntry:
+    """Post one balanced journal entry. The only writer of entries and lines.
+
+    Python checks the lines first to give a clear message; PostgreSQL checks again and has the
+    last word (balance at commit, append-only, closed periods)."""
+    if not memo.strip():
+        raise LedgerError("An entry needs a memo saying what it is for.", code="memo_required")
+    if book not in Book.values:
+        raise LedgerError(f"Unknown book {book!r}.", code="unknown_book")
+    _check_lines(lines)
+    try:
+        with transaction.atomic():
+            entry = JournalEntry.objects.create(
+                entry_date=entry_date,
+                memo=memo.strip()[:255],
+                source=source,
+                posted_by=by,
+                book=book,
+                reverses=reverses,
+            )
+            JournalLine.objects.bulk_create(
+                JournalLine(
+                    entry=entry,
+                    account=line.account,
+                    amount=line.amount,
+                    memo=line.memo[:255],
+                    bill_id=line.bill_id,
+                    drawer_id=line.drawer_id,
+                )
+                for line in lines
+            )
+    except IntegrityError as exc:
+        if reverses is not None and "reverses_id" in str(exc):
+            raise AlreadyReversed(f"Entry {reverses.pk} has already been reversed.") from exc
+        raise
+    except DatabaseError as exc:
+        translated = _translate(exc)
+        if translated is None:
+            raise
+        raise translated from exc
+    return entry
+
+
+def entry_reverse(
+    *, entry: JournalEntry, by: User, memo: str, entry_date: date | None = None
+) -> JournalEntry:
+    """Post the exact reverse of `entry`, linked to it. An entry can be reversed only once."""
+    with transaction.atomic():
+        original = JournalEntry.objects.select_for_update().get(pk=entry.pk)
+        if JournalEntry.objects.filter(reverses=original).exists():
+            raise AlreadyReversed(f"Entry {original.pk} has already been reversed.")
+        lines = [
+            Line(
+                account=line.account,
+                amount=-line.amount,
+                memo=line.memo,
+                bill_id=line.bill_id,
+                drawer_id=line.drawer_id,
+            )
+            for line in original.lines.select_related("account").order_by("id")
+        ]
+        return post(
+            entry_date=entry_date or timezone.localdate(),
+            memo=memo,
+            source=Source.REVERSAL,
+            by=by,
+            lines=lines,
+            book=original.book,
+            reverses=original,
+        )
+
+
+def period_close(*, period: AccountingPeriod, by: User) -> AccountingPeriod:
+    """Close an accounting period: from then on nothing may be posted on its dates.
+
+    The row lock waits for postings in flight on those dates (they hold a share lock on it)."""
+    with transaction.atomic():
+        locked = AccountingPeriod.objects.select_for_update().get(pk=period.pk)
+        if locked.state == PeriodState.CLOSED:
+            raise PeriodClosed(f"Period {locked.name} is already closed.")
+        locked.state = PeriodState.CLOSED
+        locked.closed_at = timezone.now()
+        locked.closed_by = by
+        locked.save(update_fields=["state", "closed_at", "closed_by"])
+    return locked
+
+
+# The chart of accounts every office starts with; admins add bank accounts and revenue lines.
+STANDARD_CHART: tuple[tuple[str, str, str, str], ...] = (
+    ("1000", "Cash in drawer", AccountType.ASSET, "General"),
+    ("1010", "Checks in drawer", AccountType.ASSET, "General"),
+    ("1020", "Card clearing", AccountType.ASSET, "General"),
+    ("1030", "Change fund (cash in safe)", AccountType.ASSET, "General"),
+    ("1040", "Deposits in transit", AccountType.ASSET, "General"),
+    ("1100", "Bank - operating account", AccountType.ASSET, "General"),
+    ("1200", "Accounts receivable - property tax", AccountType.ASSET, "General"),
+    ("1210", "Accounts receivable - water & sewer", AccountType.ASSET, "Water"),
+    ("1220", "Accounts receivable - parking tickets", AccountType.ASSET, "General"),
+    ("1230", "Accounts receivable - miscellaneous invoices", AccountType.ASSET, "General"),
+    ("2100", "Customer credits (overpayments)", AccountType.LIABILITY, "General"),
+    ("3000", "Fund balance", AccountType.EQUITY, "General"),
+    ("4000", "Revenue - real property tax", AccountType.REVENUE, "General"),
+    ("4100", "Revenue - water charges", AccountType.REVENUE, "Water"),
+    ("4110", "Revenue - sewer charges", AccountType.REVENUE, "Sewer"),
+    ("4200", "Revenue - parking fines", AccountType.REVENUE, "General"),
+    ("4300", "Revenue - trash tags", AccountType.REVENUE, "General"),
+    ("4310", "Revenue - parking permits", AccountType.REVENUE, "General"),
+    ("4320", "Revenue - certificates and searches", AccountType.REVENUE, "General"),
+    ("4330", "Revenue - returned check fees", AccountType.REVENUE, "General"),
+    ("4390", "Revenue - miscellaneous", AccountType.REVENUE, "General"),
+    ("4900", "Penalty & interest revenue", AccountType.REVENUE, "General"),
+    ("5000", "Cash over/short", AccountType.EXPENSE, "General"),
+    ("5100", "Bank fees", AccountType.EXPENSE, "General"),
+)
+
+
+def chart_of_accounts_seed(accounts: Iterable[tuple[str, str, str, str]] = STANDARD_CHART) -> int:
+    """Create the standard accounts that are missing; returns how many it created."""
+    created = 0
+    with transaction.atomic():
+        for code, name, type_, fund in accounts:
+            _, was_created = Account.objects.get_or_create(
+                code=code, defaults={"name": name, "type": type_, "fund": fund}
+            )
+            created += was_created
+    return created
