@@ -1,0 +1,46 @@
+"""Fixtures shared by every test: the standard chart and a user per role, built by the services."""
+
+import pytest
+
+from cashiering.demo import demo_users_seed
+from cashiering.roles import Role
+from ledger.models import Account
+from ledger.services import chart_of_accounts_seed
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The real hasher is slow on purpose; tests sign users in hundreds of times.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def chart(db) -> dict[str, Account]:
+    """The standard chart of accounts by code. (Transactional tests flush the migration's copy.)"""
+    chart_of_accounts_seed()
+    return {account.code: account for account in Account.objects.all()}
+
+
+@pytest.fixture
+def users(db) -> dict[str, object]:
+    return demo_users_seed()
+
+
+@pytest.fixture
+def clerk(users):
+    return users[Role.CLERK]
+
+
+@pytest.fixture
+def supervisor(users):
+    return users[Role.SUPERVISOR]
+
+
+@pytest.fixture
+def admin_user(users):
+    return users[Role.ADMIN]
+
+
+@pytest.fixture
+def trainee(users):
+    return users[Role.TRAINEE]

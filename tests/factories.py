@@ -1,0 +1,43 @@
+"""factory_boy factories. Ledger entries are never built here: tests post them through `post`."""
+
+from datetime import date
+from decimal import Decimal
+
+import factory
+from django.contrib.auth.models import User
+
+from ledger.models import Account, AccountingPeriod, AccountType
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = "Pat"
+    last_name = factory.Sequence(lambda n: f"Tester{n}")
+    password = factory.django.Password("correct-horse-battery")
+
+
+class AccountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Account
+
+    code = factory.Sequence(lambda n: f"9{n:04d}")
+    name = factory.Sequence(lambda n: f"Test account {n}")
+    type = AccountType.ASSET
+    fund = "General"
+
+
+class AccountingPeriodFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AccountingPeriod
+
+    name = factory.LazyAttribute(lambda o: f"{o.start_date:%Y-%m}")
+    start_date = date(2026, 1, 1)
+    end_date = date(2026, 1, 31)
+
+
+def cents(value: str) -> Decimal:
+    return Decimal(value)
