@@ -120,8 +120,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-# Serve straight from the app folders until `collectstatic` has been run (development, tests).
-WHITENOISE_USE_FINDERS = not STATIC_ROOT.exists()
+# Development serves straight from static/; production serves what `collectstatic` gathered.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -14,8 +14,10 @@ LINES_PER_PAGE = 50
 
 
 def _filter_form(form_class, request: HttpRequest):
-    """Bind a GET filter form; a first visit shows the live book."""
-    return form_class(request.GET or {"book": Book.LIVE})
+    """Bind a GET filter form; without a book chosen it shows the live book."""
+    data = request.GET.copy()
+    data.setdefault("book", Book.LIVE)
+    return form_class(data)
 
 
 @permission_required("ledger.view_trial_balance", raise_exception=True)

@@ -1,0 +1,56 @@
+"""Shared set-up for benchmarks: Django against a scratch copy of DATABASE_URL's server.
+
+A benchmark writes thousands of rows; it does so in `<database>_bench`, made afresh and dropped
+afterwards, never in the database the app uses."""
+
+import os
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cashiering.settings")
+
+
+def report(name: str, value: float, unit: str) -> None:
+    print(f"bench: {name} = {value:.2f} {unit}", flush=True)
+
+
+@contextmanager
+def scratch_database():
+    """Set Django up on a fresh, migrated `<name>_bench` database; drop it afterwards."""
+    import django
+    import psycopg2
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    scratch = f"{database['NAME']}_bench"
+    params = {
+        "dbname": "postgres",
+        "user": database.get("USER") or None,
+        "password": database.get("PASSWORD") or None,
+        "host": database.get("HOST") or None,
+        "port": database.get("PORT") or None,
+    }
+
+    def admin(sql: str) -> None:
+        conn = psycopg2.connect(**params)
+        conn.autocommit = True
+        with conn.cursor() as cursor:
+            cursor.execute(sql)
+        conn.close()
+
+    admin(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+    admin(f'CREATE DATABASE "{scratch}"')
+    database["NAME"] = scratch
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connections
+
+    try:
+        call_command("migrate", verbosity=0)
+        yield
+    finally:
+        connections.close_all()
+        admin(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
