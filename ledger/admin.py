@@ -2,6 +2,7 @@ from typing import cast
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.options import ActionLocation
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -65,8 +66,8 @@ class AccountingPeriodAdmin(admin.ModelAdmin):
             else:
                 self.message_user(request, f"Period {period.name} closed.")
 
-    def get_actions(self, request, *args, **kwargs):
-        actions = super().get_actions(request, *args, **kwargs)
+    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location)
         actions.pop("delete_selected", None)  # one closed period in the selection would refuse
         return actions
 
