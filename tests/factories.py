@@ -6,7 +6,8 @@ from decimal import Decimal
 import factory
 from django.contrib.auth.models import User
 
-from ledger.models import Account, AccountingPeriod, AccountType
+from ledger.models import Account, AccountingPeriod, AccountType, Source
+from ledger.services import Line, post
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -39,5 +40,16 @@ class AccountingPeriodFactory(factory.django.DjangoModelFactory):
     end_date = date(2026, 1, 31)
 
 
-def cents(value: str) -> Decimal:
-    return Decimal(value)
+def post_two_line_entry(
+    *, by, debit: Account, credit: Account, amount: str, entry_date: date, memo: str, **options
+):
+    """Post the simplest balanced entry through the service: one debit, one credit."""
+    value = Decimal(amount)
+    return post(
+        entry_date=entry_date,
+        memo=memo,
+        source=Source.ADJUSTMENT,
+        by=by,
+        lines=[Line(account=debit, amount=value), Line(account=credit, amount=-value)],
+        **options,
+    )

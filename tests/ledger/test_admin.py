@@ -1,27 +1,23 @@
 """The ledger in the administration site: accounts and periods are managed, entries only read."""
 
 from datetime import date
-from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
-from ledger.models import AccountingPeriod, Source
-from ledger.services import Line, post
-from tests.factories import AccountingPeriodFactory
+from ledger.models import AccountingPeriod
+from tests.factories import AccountingPeriodFactory, post_two_line_entry
 
 
 @pytest.fixture
 def entry(chart, clerk):
-    return post(
+    return post_two_line_entry(
+        by=clerk,
+        debit=chart["1000"],
+        credit=chart["4310"],
+        amount="10.00",
         entry_date=date(2026, 8, 3),
         memo="Permit card fee",
-        source=Source.ADJUSTMENT,
-        by=clerk,
-        lines=[
-            Line(account=chart["1000"], amount=Decimal("10.00")),
-            Line(account=chart["4310"], amount=Decimal("-10.00")),
-        ],
     )
 
 

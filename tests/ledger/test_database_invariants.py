@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
-from ledger.models import AccountingPeriod, Source
-from ledger.services import Line, chart_of_accounts_seed, period_close, post
-from tests.factories import AccountingPeriodFactory
+from ledger.models import AccountingPeriod
+from ledger.services import chart_of_accounts_seed, period_close
+from tests.factories import AccountingPeriodFactory, post_two_line_entry
 
 
 def _account_ids() -> tuple[int, int]:
@@ -104,15 +104,13 @@ def test_raw_zero_line_is_refused(supervisor):
 
 @pytest.fixture
 def posted_entry(chart, supervisor):
-    return post(
+    return post_two_line_entry(
+        by=supervisor,
+        debit=chart["1000"],
+        credit=chart["4310"],
+        amount="45.00",
         entry_date=date(2026, 5, 1),
         memo="Parking permit",
-        source=Source.ADJUSTMENT,
-        by=supervisor,
-        lines=[
-            Line(account=chart["1000"], amount=Decimal("45.00")),
-            Line(account=chart["4310"], amount=Decimal("-45.00")),
-        ],
     )
 
 

@@ -10,19 +10,18 @@ from django.db import connection
 
 from ledger.models import Source
 from ledger.services import Line, post
+from tests.factories import post_two_line_entry
 
 
 @pytest.fixture
 def sale(chart, clerk):
-    return post(
+    return post_two_line_entry(
+        by=clerk,
+        debit=chart["1000"],
+        credit=chart["4300"],
+        amount="27.00",
         entry_date=date(2026, 7, 1),
         memo="Sheet of trash tags",
-        source=Source.ADJUSTMENT,
-        by=clerk,
-        lines=[
-            Line(account=chart["1000"], amount=Decimal("27.00")),
-            Line(account=chart["4300"], amount=Decimal("-27.00")),
-        ],
     )
 
 
