@@ -152,7 +152,11 @@ class JournalLine(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["account", "entry"])]
+        indexes = [
+            models.Index(fields=["account", "entry"]),
+            # The balance trigger asks "is there a newer line in this entry?" for every line.
+            models.Index(fields=["entry", "id"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(amount=0), name="journal_line_amount_not_zero"

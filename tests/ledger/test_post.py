@@ -138,3 +138,13 @@ def test_closing_a_closed_period_again_is_refused(admin_user):
     assert period.closed_by == admin_user
     with pytest.raises(PeriodClosed, match="already closed"):
         period_close(period=period, by=admin_user)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_entry_posts_and_balances(chart, supervisor):
+    # given a bulk issuance: 3,000 receivable lines and one revenue line, checked at commit
+    lines = [Line(account=chart["1200"], amount=Decimal("1.01"), bill_id=None)] * 3000
+    lines = [*lines, Line(account=chart["4000"], amount=Decimal("-3030.00"))]
+    entry = _post(supervisor, lines)
+    assert entry.lines.count() == 3001
+    assert trial_balance(book=Book.LIVE).total_debits == Decimal("3030.00")
