@@ -59,7 +59,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
-	$(VENV)/bin/mypy cashiering ledger
+	$(VENV)/bin/mypy cashiering ledger billing
 
 test: install-test lint
 	$(PY) -m pytest

@@ -11,6 +11,8 @@ from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
 
+from billing.demo import city_seed, reference_data_seed
+from billing.demo_large import large_city_seed
 from cashiering.roles import Role
 from ledger.models import Account, AccountingPeriod, Book, JournalEntry, PeriodState, Source
 from ledger.services import Line, chart_of_accounts_seed, period_close, post
@@ -82,11 +84,15 @@ def demo_opening_balances_post(*, year: int, by: User) -> JournalEntry | None:
     )
 
 
-def seed_demo() -> list[DemoLogin]:
+def seed_demo(*, large: bool = False, progress=print) -> list[DemoLogin]:
     """Everything the demo needs; safe to run again (it adds only what is missing)."""
     chart_of_accounts_seed()
     users = demo_users_seed()
     year = timezone.localdate().year
     demo_periods_seed(year=year, by=users[Role.ADMIN])
     demo_opening_balances_post(year=year, by=users[Role.SUPERVISOR])
+    reference_data_seed()
+    city_seed(by=users[Role.SUPERVISOR], today=timezone.localdate())
+    if large:
+        large_city_seed(by=users[Role.SUPERVISOR], today=timezone.localdate(), progress=progress)
     return list(DEMO_LOGINS)

@@ -16,10 +16,17 @@ class Role:
 # Most senior first: a user's role is the most senior group they belong to.
 ROLES_BY_SENIORITY = (Role.ADMIN, Role.SUPERVISOR, Role.CLERK, Role.TRAINEE)
 
-_TRAINEE: list[str] = []
-_CLERK: list[str] = [*_TRAINEE]
+_TRAINEE: list[str] = [
+    "billing.view_bill",
+    "billing.view_customer",
+    "billing.view_department",
+]
+_CLERK: list[str] = [*_TRAINEE, "billing.create_invoice"]
 _SUPERVISOR: list[str] = [
     *_CLERK,
+    "billing.import_bills",
+    "billing.waive_penalty",
+    "billing.view_importbatch",
     "ledger.view_trial_balance",
     "ledger.view_account",
     "ledger.view_accountingperiod",
@@ -32,6 +39,23 @@ _ADMIN: list[str] = [
     "ledger.change_account",
     "ledger.add_accountingperiod",
     "ledger.change_accountingperiod",
+    *(
+        f"billing.{action}_{model}"
+        for model in (
+            "feetype",
+            "feeprice",
+            "penaltyrule",
+            "waterrate",
+            "meterminimum",
+            "violationcode",
+            "chargetype",
+            "department",
+            "faqentry",
+        )
+        for action in ("view", "add", "change")
+    ),
+    "billing.view_customer",
+    "billing.change_customer",
     "auth.view_user",
     "auth.add_user",
     "auth.change_user",
@@ -90,6 +114,24 @@ class Capability:
 
 # What the home page offers; later apps add theirs. Each shows only to users who may use it.
 CAPABILITIES: tuple[Capability, ...] = (
+    Capability(
+        "Look up what is owed",
+        "Search or scan: bills, accounts, parcels, plates, tickets, names and addresses.",
+        "billing:search",
+        permission="billing.view_bill",
+    ),
+    Capability(
+        "Department directory",
+        "Who handles what in the City, where and when: refer a customer in seconds.",
+        "billing:directory",
+        permission="billing.view_department",
+    ),
+    Capability(
+        "Import bills",
+        "Load a file from the tax, water or parking billing system (all rows or none).",
+        "billing:import",
+        permission="billing.import_bills",
+    ),
     Capability(
         "Trial balance",
         "Every account's balance in the live or training book, as of any day.",

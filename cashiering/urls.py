@@ -23,5 +23,6 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("ledger/", include("ledger.urls")),
+    path("billing/", include("billing.urls")),
     path("admin/", admin.site.urls),
 ]

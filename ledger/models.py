@@ -147,7 +147,7 @@ class JournalLine(models.Model):
     memo = models.CharField(max_length=255, blank=True)
     # References to the sub-ledgers (bills, drawers). Plain ids here so that the ledger depends on
     # no other app; the apps that own those tables add the foreign keys in their migrations.
-    bill_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    bill_id = models.BigIntegerField(null=True, blank=True)
     drawer_id = models.BigIntegerField(null=True, blank=True, db_index=True)
 
     class Meta:
@@ -156,6 +156,8 @@ class JournalLine(models.Model):
             models.Index(fields=["account", "entry"]),
             # The balance trigger asks "is there a newer line in this entry?" for every line.
             models.Index(fields=["entry", "id"]),
+            # A bill's receivable lines: its balance check sums them at every commit.
+            models.Index(fields=["bill_id", "account"], name="ledger_line_bill_account"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -159,20 +159,37 @@ _CHECKS: tuple[tuple[str, str], ...] = (
 )
 
 
+_EXTRA_CHECKS: list[tuple[str, str]] = []
+_EXTRA_TRIGGERS: list[tuple[str, str]] = []
+
+
+def register_check(rule: str, sql: str) -> None:
+    """Add a check to ledger_verify: `sql` returns one text column, a row per violation. Apps
+    that keep sub-ledgers (bills, drawers) register theirs; the ledger depends on none of them."""
+    if (rule, sql) not in _EXTRA_CHECKS:
+        _EXTRA_CHECKS.append((rule, sql))
+
+
+def register_trigger(table: str, name: str) -> None:
+    """Add a trigger that ledger_verify must find present and enabled."""
+    if (table, name) not in _EXTRA_TRIGGERS:
+        _EXTRA_TRIGGERS.append((table, name))
+
+
 def ledger_violations() -> list[Violation]:
     """Re-check every ledger invariant over the whole database; an empty list means clean."""
     violations: list[Violation] = []
     with connection.cursor() as cursor:
-        for rule, sql in _CHECKS:
+        for rule, sql in [*_CHECKS, *_EXTRA_CHECKS]:
             cursor.execute(sql)
             violations.extend(Violation(rule, detail) for (detail,) in cursor.fetchall())
         cursor.execute(
             """SELECT c.relname, t.tgname, t.tgenabled FROM pg_trigger t
                  JOIN pg_class c ON c.oid = t.tgrelid
-                WHERE NOT t.tgisinternal AND c.relname LIKE 'ledger_%%'"""
+                WHERE NOT t.tgisinternal"""
         )
         present = {(table, name): enabled for table, name, enabled in cursor.fetchall()}
-    for table, name in INVARIANT_TRIGGERS:
+    for table, name in [*INVARIANT_TRIGGERS, *_EXTRA_TRIGGERS]:
         state = present.get((table, name))
         if state is None:
             violations.append(Violation("invariant trigger missing", f"{name} on {table}"))

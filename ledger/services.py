@@ -1,5 +1,7 @@
 """Every write to the ledger. `post` is the only function that inserts journal entries and lines."""
 
+import csv
+import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -82,9 +84,16 @@ _LINE_INSERT = f"INSERT INTO {JournalLine._meta.db_table} ({', '.join(_LINE_COLU
 _LINE_PLACEHOLDERS = "(" + ", ".join(["%s"] * len(_LINE_COLUMNS)) + ")"
 
 
+COPY_THRESHOLD = 500  # lines; past this, COPY is much faster than one long INSERT
+
+
 def _insert_lines(entry_id: int, lines: Sequence[Line]) -> None:
-    """All of an entry's lines in one statement. (The ORM's bulk_create builds model instances
-    and asks for their ids back; posting needs neither, and this is the counter's hot path.)"""
+    """All of an entry's lines in one statement: a multi-row INSERT, or COPY for a large entry
+    (a bulk issuance). The ORM's bulk_create builds model instances and asks for their ids back;
+    posting needs neither, and this is the counter's hot path."""
+    if len(lines) > COPY_THRESHOLD:
+        _copy_lines(entry_id, lines)
+        return
     params: list[int | Decimal | str | None] = []
     for line in lines:
         params += [
@@ -97,6 +106,29 @@ def _insert_lines(entry_id: int, lines: Sequence[Line]) -> None:
         ]
     with connection.cursor() as cursor:
         cursor.execute(_LINE_INSERT + ", ".join([_LINE_PLACEHOLDERS] * len(lines)), params)
+
+
+def _copy_lines(entry_id: int, lines: Sequence[Line]) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    for line in lines:
+        writer.writerow(
+            [
+                entry_id,
+                line.account.pk,
+                line.amount,
+                line.memo[:255],
+                "" if line.bill_id is None else line.bill_id,
+                "" if line.drawer_id is None else line.drawer_id,
+            ]
+        )
+    buffer.seek(0)
+    with connection.cursor() as cursor:
+        cursor.copy_expert(  # type: ignore[attr-defined]
+            f"COPY {JournalLine._meta.db_table} ({', '.join(_LINE_COLUMNS)}) "
+            "FROM STDIN WITH (FORMAT csv, NULL '', FORCE_NOT_NULL (memo))",
+            buffer,
+        )
 
 
 def post(

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class BillingConfig(AppConfig):
+    name = "billing"
+    verbose_name = "Billing"
+
+    def ready(self) -> None:
+        from billing.selectors import BILL_CHECKS, BILL_TRIGGERS
+        from ledger.selectors import register_check, register_trigger
+
+        # ledger_verify re-checks the bill balances too (the ledger itself knows nothing of bills).
+        for rule, sql in BILL_CHECKS:
+            register_check(rule, sql)
+        for table, name in BILL_TRIGGERS:
+            register_trigger(table, name)

@@ -1,0 +1,564 @@
+"""What the City bills: customers, properties, water accounts, vehicles, bills and their lines,
+fee types with dated prices, penalty and interest rules, and the department directory."""
+
+import builtins
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.db import models
+from django.db.models.functions import Now, Upper
+from django.urls import reverse
+
+from ledger.models import Account
+
+
+class BillType(models.TextChoices):
+    PROPERTY_TAX = "property_tax", "Property tax"
+    WATER_SEWER = "water_sewer", "Water & sewer"
+    PARKING = "parking", "Parking ticket"
+    INVOICE = "invoice", "Miscellaneous invoice"
+
+
+def _trigram_index(field: str, name: str) -> GinIndex:
+    return GinIndex(OpClass(Upper(field), name="gin_trgm_ops"), name=name)
+
+
+class Customer(models.Model):
+    """A person or business the City bills. Contact details are confidential: every view of a
+    customer's page is logged (CustomerView)."""
+
+    class Kind(models.TextChoices):
+        PERSON = "person", "Person"
+        BUSINESS = "business", "Business"
+
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.PERSON)
+    name = models.CharField(max_length=200)
+    address_line1 = models.CharField("mailing address", max_length=200, blank=True)
+    address_line2 = models.CharField("address line 2", max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=2, blank=True)
+    postal_code = models.CharField(max_length=10, blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    email = models.EmailField(blank=True)
+    checks_refused = models.BooleanField(
+        default=False, help_text="Set after a returned check: no checks are accepted from them."
+    )
+    created_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [_trigram_index("name", "customer_name_trgm")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("billing:customer", args=[self.pk])
+
+    @property
+    def mailing_address(self) -> str:
+        city_line = " ".join(
+            p for p in [f"{self.city}," if self.city else "", self.state, self.postal_code] if p
+        )
+        return "\n".join(p for p in [self.address_line1, self.address_line2, city_line] if p)
+
+
+class CustomerView(models.Model):
+    """Who looked at a customer's confidential details, and when."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="views")
+    viewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    viewed_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        ordering = ["-viewed_at"]
+        indexes = [models.Index(fields=["customer", "-viewed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.viewed_by} viewed {self.customer} at {self.viewed_at}"
+
+
+class Property(models.Model):
+    parcel_number = models.CharField(
+        "tax map parcel number", max_length=30, unique=True, help_text="For example 24.-3-1."
+    )
+    street_address = models.CharField(max_length=200, help_text="For example 108 E Green St.")
+    city = models.CharField(max_length=100, default="Ithaca")
+    owners = models.ManyToManyField(Customer, related_name="properties")
+
+    class Meta:
+        verbose_name_plural = "properties"
+        ordering = ["parcel_number"]
+        indexes = [_trigram_index("street_address", "property_address_trgm")]
+
+    def __str__(self) -> str:
+        return f"{self.parcel_number} {self.street_address}"
+
+
+class MeterSize(models.TextChoices):
+    FIVE_EIGHTHS = "5/8", '5/8"'
+    THREE_QUARTERS = "3/4", '3/4"'
+    ONE = "1", '1"'
+    ONE_HALF = "1.5", '1-1/2"'
+    TWO = "2", '2"'
+    THREE = "3", '3"'
+    FOUR = "4", '4"'
+    SIX = "6", '6"'
+
+
+class WaterAccount(models.Model):
+    number = models.CharField(
+        "account number",
+        max_length=20,
+        unique=True,
+        help_text="Two-digit zone prefix, a hyphen, then the account: for example 02-10457.",
+    )
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="water_accounts")
+    property = models.ForeignKey(
+        Property, null=True, blank=True, on_delete=models.PROTECT, related_name="water_accounts"
+    )
+    service_address = models.CharField(max_length=200)
+    meter_size = models.CharField(
+        max_length=4, choices=MeterSize.choices, default=MeterSize.FIVE_EIGHTHS
+    )
+
+    class Meta:
+        ordering = ["number"]
+        indexes = [_trigram_index("service_address", "water_address_trgm")]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.service_address}"
+
+    @builtins.property  # the field `property` shadows the builtin in this class body
+    def prefix(self) -> int:
+        return int(self.number.split("-", 1)[0])
+
+
+class Vehicle(models.Model):
+    plate = models.CharField(max_length=10)
+    state = models.CharField(max_length=2, default="NY")
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="vehicles"
+    )
+
+    class Meta:
+        ordering = ["plate", "state"]
+        constraints = [
+            models.UniqueConstraint(fields=["plate", "state"], name="vehicle_plate_state")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plate} ({self.state})"
+
+
+class ChargeType(models.Model):
+    """What a bill line is for, and the revenue account it posts to."""
+
+    code = models.CharField(max_length=30, unique=True)
+    name = models.CharField(max_length=120)
+    revenue_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ViolationCode(models.Model):
+    """A parking violation; the fine rises for repeats of the same code within 18 months."""
+
+    code = models.CharField(max_length=10, unique=True)
+    description = models.CharField(max_length=200)
+    fine_first = models.DecimalField(max_digits=14, decimal_places=2)
+    fine_second = models.DecimalField(max_digits=14, decimal_places=2)
+    fine_third = models.DecimalField(
+        max_digits=14, decimal_places=2, help_text="Third and later within 18 months."
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(fine_first__gt=0, fine_second__gt=0, fine_third__gt=0),
+                name="violation_fines_positive",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.description}"
+
+
+class Bill(models.Model):
+    """Something a customer owes. `balance` is kept equal to the sum of the bill's lines on its
+    receivable account (PostgreSQL checks it at commit); the three parts say what it is made of."""
+
+    number = models.CharField(max_length=30, unique=True)
+    bill_type = models.CharField(max_length=12, choices=BillType.choices)
+    source = models.CharField(max_length=20, help_text="The billing system it came from.")
+    external_id = models.CharField(max_length=60, blank=True)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="bills")
+    property = models.ForeignKey(
+        Property, null=True, blank=True, on_delete=models.PROTECT, related_name="bills"
+    )
+    water_account = models.ForeignKey(
+        WaterAccount, null=True, blank=True, on_delete=models.PROTECT, related_name="bills"
+    )
+    vehicle = models.ForeignKey(
+        Vehicle, null=True, blank=True, on_delete=models.PROTECT, related_name="bills"
+    )
+    description = models.CharField(max_length=200)
+    issue_date = models.DateField()
+    due_date = models.DateField()
+    # Property tax
+    tax_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    installment = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Water & sewer
+    period_start = models.DateField(null=True, blank=True)
+    period_end = models.DateField(null=True, blank=True)
+    previous_reading = models.PositiveIntegerField(null=True, blank=True)
+    current_reading = models.PositiveIntegerField(null=True, blank=True)
+    # Parking
+    violation = models.ForeignKey(
+        ViolationCode, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
+    )
+    violation_location = models.CharField(max_length=200, blank=True)
+    appeal_pending = models.BooleanField(default=False)
+
+    receivable_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    principal = models.DecimalField(max_digits=14, decimal_places=2)
+    principal_balance = models.DecimalField(max_digits=14, decimal_places=2)
+    penalty_balance = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    interest_balance = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    balance = models.DecimalField(max_digits=14, decimal_places=2)
+    # How much of the penalty schedule and how many months of interest have been assessed.
+    penalty_events_assessed = models.PositiveSmallIntegerField(default=0)
+    interest_months_assessed = models.PositiveSmallIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        ordering = ["due_date", "id"]
+        permissions = [
+            ("create_invoice", "Can create miscellaneous invoices"),
+            ("waive_penalty", "Can waive penalties and interest"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(principal__gt=0), name="bill_principal_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    principal_balance__gte=0, penalty_balance__gte=0, interest_balance__gte=0
+                ),
+                name="bill_parts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    balance=models.F("principal_balance")
+                    + models.F("penalty_balance")
+                    + models.F("interest_balance")
+                ),
+                name="bill_balance_is_its_parts",
+            ),
+            models.UniqueConstraint(
+                fields=["source", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="bill_unique_per_source",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "due_date"]),
+            models.Index(fields=["vehicle", "violation", "issue_date"]),
+            models.Index(
+                fields=["customer"], condition=models.Q(balance__gt=0), name="bill_open_by_customer"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.description}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("billing:bill", args=[self.number])
+
+
+class BillLine(models.Model):
+    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="lines")
+    charge_type = models.ForeignKey(ChargeType, on_delete=models.PROTECT, related_name="+")
+    # The account the line was posted to: the charge type's, or one chosen on an invoice line.
+    revenue_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    description = models.CharField(max_length=200)
+    quantity = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    unit_price = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="bill_line_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.description} {self.amount}"
+
+
+class PenaltyRule(models.Model):
+    """One rule of the penalty and interest schedule for a bill type, effective from a date."""
+
+    class Kind(models.TextChoices):
+        MONTHLY_INTEREST = "monthly_interest", "Interest: percent per month or portion thereof"
+        PERCENT_ON_DATE = "percent_on_date", "Penalty: one-time percent on a delinquency date"
+        PERCENT_AFTER_DUE = "percent_after_due", "Penalty: one-time percent after the due date"
+        FIXED_AFTER_DAYS = "fixed_after_days", "Penalty: fixed late fee after a number of days"
+
+    bill_type = models.CharField(max_length=12, choices=BillType.choices)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    percent = models.DecimalField(max_digits=6, decimal_places=3, null=True, blank=True)
+    amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    days = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Fixed late fee: days after the due date."
+    )
+    month = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Delinquency date: month, in the due date's year."
+    )
+    day = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Delinquency date: day."
+    )
+    effective_from = models.DateField()
+    effective_to = models.DateField(null=True, blank=True)
+    description = models.CharField(max_length=200, blank=True, help_text="The law or resolution.")
+
+    class Meta:
+        ordering = ["bill_type", "effective_from", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind="monthly_interest", percent__gt=0)
+                    | models.Q(kind="percent_after_due", percent__gt=0)
+                    | models.Q(
+                        kind="percent_on_date",
+                        percent__gt=0,
+                        month__gte=1,
+                        month__lte=12,
+                        day__gte=1,
+                        day__lte=31,
+                    )
+                    | models.Q(kind="fixed_after_days", amount__gt=0, days__isnull=False)
+                ),
+                name="penalty_rule_has_its_terms",
+                violation_error_message=(
+                    "Interest and percent penalties need a percent above zero; a delinquency "
+                    "date needs a month and day; a fixed late fee needs an amount and days."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(effective_to__isnull=True)
+                | models.Q(effective_to__gte=models.F("effective_from")),
+                name="penalty_rule_dates_in_order",
+                violation_error_message="A rule must end on or after the day it takes effect.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_bill_type_display()}: {self.get_kind_display()}"
+
+
+class WaterRate(models.Model):
+    """Water and sewer rates per unit (100 cubic feet), effective from a date."""
+
+    effective_from = models.DateField(unique=True)
+    water_per_unit = models.DecimalField(max_digits=8, decimal_places=4)
+    sewer_per_unit = models.DecimalField(max_digits=8, decimal_places=4)
+
+    class Meta:
+        ordering = ["-effective_from"]
+
+    def __str__(self) -> str:
+        return (
+            f"From {self.effective_from}: water {self.water_per_unit}, sewer {self.sewer_per_unit}"
+        )
+
+
+class MeterMinimum(models.Model):
+    """The quarterly minimum charge for a meter size, which covers an allowance of units."""
+
+    effective_from = models.DateField()
+    meter_size = models.CharField(max_length=4, choices=MeterSize.choices)
+    allowance_units = models.PositiveIntegerField()
+    water_minimum = models.DecimalField(max_digits=14, decimal_places=2)
+    sewer_minimum = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["meter_size", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meter_size", "effective_from"], name="meter_minimum_per_date"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f'{self.meter_size}" meter from {self.effective_from}'
+
+
+class FeeType(models.Model):
+    """Something sold or charged at the counter: trash tags, permits, certificates, fees."""
+
+    class Category(models.TextChoices):
+        TRASH_TAG = "trash_tag", "Trash tags"
+        PARKING_PERMIT = "parking_permit", "Parking permit"
+        CERTIFICATE = "certificate", "Certificate or search"
+        RETURNED_CHECK = "returned_check", "Returned check fee"
+        OTHER = "other", "Other"
+
+    code = models.CharField(max_length=30, unique=True)
+    name = models.CharField(max_length=120)
+    category = models.CharField(max_length=20, choices=Category.choices)
+    revenue_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    quantity_applies = models.BooleanField(default=False)
+    requires_plate = models.BooleanField(default=False)
+    requires_permit_period = models.BooleanField(default=False)
+    max_months = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Permits: the most months sold at once."
+    )
+    garage = models.CharField(
+        max_length=100, blank=True, help_text="Parking permits: which garage."
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["category", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FeePrice(models.Model):
+    fee_type = models.ForeignKey(FeeType, on_delete=models.CASCADE, related_name="prices")
+    effective_from = models.DateField()
+    price = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["fee_type", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fee_type", "effective_from"], name="fee_price_per_date"
+            ),
+            models.CheckConstraint(condition=models.Q(price__gt=0), name="fee_price_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fee_type}: {self.price} from {self.effective_from}"
+
+
+class Department(models.Model):
+    """The directory at the counter: who handles what, where, and when."""
+
+    name = models.CharField(max_length=120, unique=True)
+    handles = models.TextField(help_text="What they handle, in the words customers use.")
+    phone = models.CharField(max_length=30, blank=True)
+    email = models.EmailField(blank=True)
+    location = models.CharField(max_length=200, blank=True)
+    hours = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [_trigram_index("name", "department_name_trgm")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FaqEntry(models.Model):
+    question = models.CharField(max_length=300)
+    answer = models.TextField()
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="faqs"
+    )
+
+    class Meta:
+        verbose_name = "FAQ entry"
+        verbose_name_plural = "FAQ entries"
+        ordering = ["question"]
+
+    def __str__(self) -> str:
+        return self.question
+
+
+class NumberSeries(models.Model):
+    """Gapless numbering (invoices, later receipts): a row locked in the numbering transaction."""
+
+    name = models.CharField(max_length=30)
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["name", "year"], name="number_series_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.year}: {self.last_number}"
+
+
+class PenaltyWaiver(models.Model):
+    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="waivers")
+    penalty = models.DecimalField(max_digits=14, decimal_places=2)
+    interest = models.DecimalField(max_digits=14, decimal_places=2)
+    reason = models.TextField()
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    entry = models.OneToOneField("ledger.JournalEntry", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Waiver on {self.bill.number}"
+
+
+class ImportBatch(models.Model):
+    """One file imported from a billing system; the same file twice is refused, not re-posted."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        DONE = "done", "Imported"
+        REJECTED = "rejected", "Rejected (nothing imported)"
+
+    source = models.CharField(max_length=10)
+    filename = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    bills_created = models.PositiveIntegerField(default=0)
+    amount_total = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    errors = models.JSONField(default=list, blank=True)
+    entry = models.ForeignKey(
+        "ledger.JournalEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(db_default=Now())
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [("import_bills", "Can import bills from the billing systems")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "sha256"],
+                condition=models.Q(status="done"),
+                name="import_file_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} import {self.filename}"

@@ -1,0 +1,314 @@
+"""Read queries of billing: what is owed and why, the one-box lookup, prices and rules."""
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.contrib.postgres.search import TrigramWordSimilarity
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Upper
+
+from billing import penalties
+from billing.models import (
+    Bill,
+    BillType,
+    Customer,
+    Department,
+    FaqEntry,
+    FeePrice,
+    FeeType,
+    PenaltyRule,
+    Property,
+    Vehicle,
+    ViolationCode,
+    WaterAccount,
+)
+from billing.scanline import ScanlineError, looks_like_scanline, scanline_parse
+from ledger.money import ZERO
+
+BOOT_ELIGIBLE_TICKETS = 5
+REPEAT_WINDOW_DAYS = 548  # 18 months
+
+
+BILL_CHECKS: tuple[tuple[str, str], ...] = (
+    (
+        "bill balance differs from its receivable lines",
+        """SELECT 'bill ' || b.number || ' stores ' || b.balance
+                  || ' but its receivable lines sum to ' || coalesce(s.total, 0)
+             FROM billing_bill b
+             LEFT JOIN (SELECT bill_id, account_id, sum(amount) AS total FROM ledger_journalline
+                         WHERE bill_id IS NOT NULL GROUP BY bill_id, account_id) s
+               ON s.bill_id = b.id AND s.account_id = b.receivable_account_id
+            WHERE b.balance <> coalesce(s.total, 0) ORDER BY b.id""",
+    ),
+)
+BILL_TRIGGERS: tuple[tuple[str, str], ...] = (
+    ("billing_bill", "bill_balance_matches_ledger"),
+    ("ledger_journalline", "journal_line_bill_balance"),
+)
+
+
+def rules_for(bill_type: str, as_of: date) -> list[penalties.Rule]:
+    """The penalty and interest rules of a bill type in effect on `as_of`."""
+    rows = PenaltyRule.objects.filter(bill_type=bill_type, effective_from__lte=as_of).filter(
+        Q(effective_to__isnull=True) | Q(effective_to__gte=as_of)
+    )
+    return [
+        penalties.Rule(
+            kind=r.kind, percent=r.percent, amount=r.amount, days=r.days, month=r.month, day=r.day
+        )
+        for r in rows
+    ]
+
+
+def bill_state(bill: Bill) -> penalties.BillState:
+    return penalties.BillState(
+        due_date=bill.due_date,
+        principal_balance=bill.principal_balance,
+        penalty_balance=bill.penalty_balance,
+        interest_balance=bill.interest_balance,
+        penalty_events_assessed=bill.penalty_events_assessed,
+        interest_months_assessed=bill.interest_months_assessed,
+        accrual_suspended=bill.appeal_pending,
+    )
+
+
+def amount_due(
+    bill: Bill, as_of: date, *, rules: Sequence[penalties.Rule] | None = None
+) -> penalties.AmountDue:
+    """Principal, penalty and interest owed on `bill` as of `as_of` (a USPS postmark date for a
+    mailed payment), each to the cent. Reads the rules; writes nothing."""
+    if rules is None:
+        rules = rules_for(bill.bill_type, as_of)
+    return penalties.compute_amount_due(bill_state(bill), rules, as_of)
+
+
+@dataclass
+class OwedBill:
+    bill: Bill
+    due: penalties.AmountDue
+
+
+def with_amounts_due(bills: Iterable[Bill], as_of: date) -> list[OwedBill]:
+    """Each bill with what it owes as of `as_of`; rules are read once per bill type."""
+    cache: dict[str, list[penalties.Rule]] = {}
+    owed = []
+    for bill in bills:
+        if bill.bill_type not in cache:
+            cache[bill.bill_type] = rules_for(bill.bill_type, as_of)
+        owed.append(OwedBill(bill, amount_due(bill, as_of, rules=cache[bill.bill_type])))
+    return owed
+
+
+def open_bills() -> QuerySet[Bill]:
+    return Bill.objects.filter(balance__gt=0).select_related(
+        "customer", "property", "water_account", "vehicle", "violation"
+    )
+
+
+def bills_owed_by(customer: Customer, as_of: date) -> list[OwedBill]:
+    return with_amounts_due(
+        open_bills().filter(customer=customer).order_by("due_date", "id"), as_of
+    )
+
+
+def fee_price(fee_type: FeeType, as_of: date) -> Decimal | None:
+    price = (
+        FeePrice.objects.filter(fee_type=fee_type, effective_from__lte=as_of)
+        .order_by("-effective_from")
+        .values_list("price", flat=True)
+        .first()
+    )
+    return price
+
+
+def violation_fine(
+    *, vehicle: Vehicle | None, violation: ViolationCode, issued_on: date
+) -> Decimal:
+    """First, second, or third-and-later fine for this code on this plate within 18 months."""
+    if vehicle is None or vehicle.pk is None:
+        return violation.fine_first
+    earlier = Bill.objects.filter(
+        vehicle=vehicle,
+        violation=violation,
+        issue_date__lt=issued_on,
+        issue_date__gte=issued_on - timedelta(days=REPEAT_WINDOW_DAYS),
+    ).count()
+    return [violation.fine_first, violation.fine_second, violation.fine_third][min(earlier, 2)]
+
+
+def boot_eligible_vehicle_ids(vehicle_ids: Iterable[int]) -> set[int]:
+    """Of these vehicles, those with 5 or more unpaid parking tickets."""
+    rows = (
+        Bill.objects.filter(
+            vehicle_id__in=list(vehicle_ids), bill_type=BillType.PARKING, balance__gt=0
+        )
+        .values("vehicle_id")
+        .annotate(unpaid=Count("id"))
+        .filter(unpaid__gte=BOOT_ELIGIBLE_TICKETS)
+    )
+    return {row["vehicle_id"] for row in rows}
+
+
+# ---- the one-box lookup -------------------------------------------------------------------
+
+PLATE_RE = re.compile(r"^[A-Z0-9]{2,8}$")
+WATER_RE = re.compile(r"^\d{2}-\d{3,8}$")
+NAME_SIMILARITY = 0.45
+MAX_MATCHES = 25
+
+
+@dataclass
+class SearchGroup:
+    """The results for one customer (or a property with no customer match): all they owe."""
+
+    customer: Customer
+    reasons: set[str] = field(default_factory=set)  # what matched: "bill 2026-…", "name", …
+    rank: int = 9
+    similarity: float = 0.0
+    bills: list[OwedBill] = field(default_factory=list)
+    properties: list[Property] = field(default_factory=list)
+    boot_eligible_plates: list[str] = field(default_factory=list)
+
+    @property
+    def total_due(self) -> Decimal:
+        return sum((owed.due.total for owed in self.bills), ZERO)
+
+
+@dataclass
+class SearchResult:
+    query: str
+    groups: list[SearchGroup]
+    departments: list[Department]
+    faqs: list[FaqEntry]
+    bill: Bill | None = None  # a scanline or exact bill number: open this bill directly
+    scanline_error: str | None = None
+
+
+def _set_similarity_threshold() -> None:
+    # pg_trgm's default (0.6) misses common typos in names ("Jonh Smtih"); this is per session.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)",
+            [str(NAME_SIMILARITY)],
+        )
+
+
+def _normalized(query: str) -> str:
+    return " ".join(query.split())
+
+
+def search(query: str, *, as_of: date) -> SearchResult:
+    """Find what a customer owes from whatever they hand the clerk: a bill, ticket, account,
+    parcel or plate number, a name (typos forgiven) or a street address; or a scanned scanline.
+    Exact numbers rank first, then names and addresses by similarity. Also searches the
+    department directory and FAQ."""
+    text = _normalized(query)[:200]
+    result = SearchResult(query=text, groups=[], departments=[], faqs=[])
+    if not text:
+        return result
+    upper = text.upper()
+
+    if looks_like_scanline(text):
+        try:
+            scan = scanline_parse(text)
+        except ScanlineError as exc:
+            result.scanline_error = str(exc)
+            return result
+        result.bill = Bill.objects.filter(pk=scan.reference).first()
+        if result.bill is None:
+            result.scanline_error = "That scanline is for no bill of ours."
+        return result
+
+    groups: dict[int, SearchGroup] = {}
+
+    def add(customer: Customer, reason: str, rank: int, similarity: float = 1.0) -> SearchGroup:
+        group = groups.get(customer.pk)
+        if group is None:
+            group = groups[customer.pk] = SearchGroup(customer=customer)
+        group.reasons.add(reason)
+        if (rank, -similarity) < (group.rank, -group.similarity):
+            group.rank, group.similarity = rank, similarity
+        return group
+
+    exact_bill = Bill.objects.select_related("customer").filter(number__iexact=text).first()
+    if exact_bill is not None:
+        result.bill = exact_bill
+        add(exact_bill.customer, f"bill {exact_bill.number}", 0)
+    for account in WaterAccount.objects.select_related("customer").filter(number=text):
+        add(account.customer, f"water account {account.number}", 0)
+    for prop in Property.objects.prefetch_related("owners").filter(parcel_number__iexact=text):
+        for owner in prop.owners.all():
+            add(owner, f"parcel {prop.parcel_number}", 0).properties.append(prop)
+    if PLATE_RE.match(upper.replace(" ", "")):
+        plate = upper.replace(" ", "")
+        for vehicle in Vehicle.objects.select_related("customer").filter(plate=plate):
+            if vehicle.customer is not None:
+                add(vehicle.customer, f"plate {vehicle.plate} ({vehicle.state})", 1)
+
+    if len(text) >= 3 and not text.isdigit():
+        _set_similarity_threshold()
+        names = (
+            Customer.objects.alias(uname=Upper("name"))
+            .filter(Q(uname__trigram_word_similar=upper) | Q(uname__contains=upper))
+            .annotate(similarity=TrigramWordSimilarity(upper, Upper("name")))
+            .order_by("-similarity", "name")[:MAX_MATCHES]
+        )
+        for customer in names:
+            add(customer, "name", 2, customer.similarity)
+        addresses = (
+            Property.objects.alias(uaddress=Upper("street_address"))
+            .filter(Q(uaddress__trigram_word_similar=upper) | Q(uaddress__contains=upper))
+            .annotate(similarity=TrigramWordSimilarity(upper, Upper("street_address")))
+            .prefetch_related("owners")
+            .order_by("-similarity", "street_address")[:MAX_MATCHES]
+        )
+        for prop in addresses:
+            for owner in prop.owners.all():
+                add(owner, f"address {prop.street_address}", 3, prop.similarity).properties.append(
+                    prop
+                )
+        for account in (
+            WaterAccount.objects.select_related("customer")
+            .filter(service_address__icontains=text)
+            .order_by("service_address")[:MAX_MATCHES]
+        ):
+            add(account.customer, f"service address {account.service_address}", 3)
+        result.departments = list(
+            Department.objects.filter(
+                Q(name__icontains=text) | Q(handles__icontains=text) | Q(name__trigram_similar=text)
+            )[:5]
+        )
+        result.faqs = list(
+            FaqEntry.objects.select_related("department").filter(
+                Q(question__icontains=text) | Q(answer__icontains=text)
+            )[:5]
+        )
+
+    ordered = sorted(groups.values(), key=lambda g: (g.rank, -g.similarity, g.customer.name))
+    ordered = ordered[:MAX_MATCHES]
+    bills = (
+        open_bills()
+        .filter(customer_id__in=[g.customer.pk for g in ordered])
+        .order_by("due_date", "id")
+    )
+    by_customer: dict[int, list[Bill]] = {}
+    for bill in bills:
+        by_customer.setdefault(bill.customer_id, []).append(bill)
+    owed = {
+        b.bill.pk: b
+        for b in with_amounts_due([b for bs in by_customer.values() for b in bs], as_of)
+    }
+    booted = boot_eligible_vehicle_ids(
+        {b.vehicle_id for bs in by_customer.values() for b in bs if b.vehicle_id}
+    )
+    for group in ordered:
+        group.bills = [owed[b.pk] for b in by_customer.get(group.customer.pk, [])]
+        group.boot_eligible_plates = sorted(
+            {str(b.bill.vehicle) for b in group.bills if b.bill.vehicle_id in booted}
+        )
+    result.groups = ordered
+    return result

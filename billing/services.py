@@ -1,0 +1,534 @@
+"""Every write of billing: issuing bills, imports, invoices, penalty waivers, the view log."""
+
+import hashlib
+import re
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Upper
+from django.utils import timezone
+
+from billing.errors import AlreadyImported, BillingError, ImportRejected, NothingToWaive
+from billing.importing import SOURCES, BillRow, parse
+from billing.models import (
+    Bill,
+    BillLine,
+    BillType,
+    ChargeType,
+    Customer,
+    CustomerView,
+    ImportBatch,
+    NumberSeries,
+    PenaltyWaiver,
+    Property,
+    Vehicle,
+    ViolationCode,
+    WaterAccount,
+)
+from billing.selectors import REPEAT_WINDOW_DAYS, amount_due
+from ledger.models import Account, JournalEntry
+from ledger.money import ZERO, format_money
+from ledger.services import Line, post
+
+# The receivable account of each bill type, and where penalties and interest go.
+RECEIVABLE_ACCOUNT_CODES = {
+    BillType.PROPERTY_TAX: "1200",
+    BillType.WATER_SEWER: "1210",
+    BillType.PARKING: "1220",
+    BillType.INVOICE: "1230",
+}
+PENALTY_INTEREST_ACCOUNT_CODE = "4900"
+
+
+class BillingSource:
+    """`JournalEntry.source` values of billing's actions."""
+
+    BILL_ISSUED = "bill_issued"
+    BILL_IMPORT = "bill_import"
+    PENALTY_WAIVER = "penalty_waiver"
+
+
+@dataclass(frozen=True)
+class Charge:
+    """One line of a bill to issue."""
+
+    charge_type: ChargeType
+    amount: Decimal
+    description: str = ""
+    quantity: Decimal | None = None
+    unit_price: Decimal | None = None
+    revenue_account: Account | None = None  # None: the charge type's
+
+    @property
+    def account(self) -> Account:
+        return self.revenue_account or self.charge_type.revenue_account
+
+
+CHARGE_TYPES: tuple[tuple[str, str, str], ...] = (
+    ("city_tax", "City property tax", "4000"),
+    ("relevied_water", "Relevied unpaid water charges", "4100"),
+    ("relevied_sewer", "Relevied unpaid sewer charges", "4110"),
+    ("water", "Water charges", "4100"),
+    ("sewer", "Sewer charges", "4110"),
+    ("parking_fine", "Parking fine", "4200"),
+    ("misc", "Miscellaneous", "4390"),
+    ("certificate", "Certificates and searches", "4320"),
+    ("returned_check_fee", "Returned check fee", "4330"),
+)
+
+
+def charge_types_seed() -> None:
+    """The charge types the imports use, each posting to its revenue account."""
+    for code, name, account_code in CHARGE_TYPES:
+        ChargeType.objects.get_or_create(
+            code=code,
+            defaults={"name": name, "revenue_account": Account.objects.get(code=account_code)},
+        )
+
+
+def receivable_account(bill_type: str) -> Account:
+    return Account.objects.get(code=RECEIVABLE_ACCOUNT_CODES[BillType(bill_type)])
+
+
+def number_next(*, series: str, year: int) -> int:
+    """The next number of a gapless series: the series row stays locked until the caller's
+    transaction commits, so a rolled-back transaction gives its number back."""
+    NumberSeries.objects.get_or_create(name=series, year=year)
+    row = NumberSeries.objects.select_for_update().get(name=series, year=year)
+    NumberSeries.objects.filter(pk=row.pk).update(last_number=F("last_number") + 1)
+    return row.last_number + 1
+
+
+def issuance_lines(bills: Sequence[tuple[Bill, Sequence[Charge]]]) -> list[Line]:
+    """Debit each bill's receivable, credit revenue per charge type (summed over the bills)."""
+    lines: list[Line] = []
+    revenue: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    accounts: dict[int, Account] = {}
+    for bill, charges in bills:
+        lines.append(Line(account=bill.receivable_account, amount=bill.principal, bill_id=bill.pk))
+        for charge in charges:
+            account = charge.account
+            accounts[account.pk] = account
+            revenue[account.pk] += charge.amount
+    lines += [Line(account=accounts[pk], amount=-total) for pk, total in sorted(revenue.items())]
+    return lines
+
+
+def bill_issue(
+    *,
+    number: str,
+    bill_type: str,
+    source: str,
+    customer: Customer,
+    description: str,
+    issue_date: date,
+    due_date: date,
+    charges: Sequence[Charge],
+    by: User,
+    external_id: str = "",
+    **details,
+) -> Bill:
+    """Create one bill with its lines and post it: receivable up, revenue by charge type."""
+    if not charges:
+        raise BillingError("A bill needs at least one charge.")
+    if any(charge.amount <= 0 for charge in charges):
+        raise BillingError("Every charge on a bill must be more than $0.00.")
+    if due_date < issue_date:
+        raise BillingError("A bill cannot fall due before it is issued.")
+    total = sum((charge.amount for charge in charges), ZERO)
+    with transaction.atomic():
+        bill = Bill.objects.create(
+            number=number,
+            bill_type=bill_type,
+            source=source,
+            external_id=external_id,
+            customer=customer,
+            description=description,
+            issue_date=issue_date,
+            due_date=due_date,
+            receivable_account=receivable_account(bill_type),
+            principal=total,
+            principal_balance=total,
+            balance=total,
+            created_by=by,
+            **details,
+        )
+        BillLine.objects.bulk_create(
+            BillLine(
+                bill=bill,
+                charge_type=charge.charge_type,
+                revenue_account=charge.account,
+                description=charge.description or charge.charge_type.name,
+                quantity=charge.quantity,
+                unit_price=charge.unit_price,
+                amount=charge.amount,
+            )
+            for charge in charges
+        )
+        post(
+            entry_date=timezone.localdate(),
+            memo=f"Bill {number} issued: {description}",
+            source=BillingSource.BILL_ISSUED,
+            by=by,
+            lines=issuance_lines([(bill, charges)]),
+        )
+    return bill
+
+
+def bills_issue_bulk(
+    *, bills: Sequence[tuple[Bill, Sequence[Charge]]], by: User, memo: str, source: str
+) -> JournalEntry | None:
+    """Create many unsaved bills with their lines and post them as one entry (an import, the
+    demo city). Each Bill comes with principal set; balances and accounts are filled in here."""
+    receivables = {code: receivable_account(code) for code in {b.bill_type for b, _ in bills}}
+    for bill, _ in bills:
+        bill.receivable_account = receivables[bill.bill_type]
+        bill.principal_balance = bill.balance = bill.principal
+        bill.created_by = by
+    with transaction.atomic():
+        Bill.objects.bulk_create([bill for bill, _ in bills], batch_size=5000)
+        BillLine.objects.bulk_create(
+            (
+                BillLine(
+                    bill=bill,
+                    charge_type=charge.charge_type,
+                    revenue_account=charge.account,
+                    description=charge.description or charge.charge_type.name,
+                    quantity=charge.quantity,
+                    unit_price=charge.unit_price,
+                    amount=charge.amount,
+                )
+                for bill, charges in bills
+                for charge in charges
+            ),
+            batch_size=5000,
+        )
+        if not bills:
+            return None
+        return post(
+            entry_date=timezone.localdate(),
+            memo=memo,
+            source=source,
+            by=by,
+            lines=issuance_lines(bills),
+        )
+
+
+def invoice_create(
+    *, customer: Customer, charges: Sequence[Charge], due_date: date, memo: str, by: User
+) -> Bill:
+    """A miscellaneous invoice, numbered gaplessly per year (INV-2026-000001)."""
+    today = timezone.localdate()
+    with transaction.atomic():
+        sequence = number_next(series="invoice", year=today.year)
+        return bill_issue(
+            number=f"INV-{today.year}-{sequence:06d}",
+            bill_type=BillType.INVOICE,
+            source="invoice",
+            customer=customer,
+            description=memo or "Miscellaneous invoice",
+            issue_date=today,
+            due_date=due_date,
+            charges=charges,
+            by=by,
+        )
+
+
+def penalty_waive(*, bill: Bill, reason: str, by: User, as_of: date) -> PenaltyWaiver:
+    """Waive the penalty and interest owed on a bill as of `as_of`, with a recorded reason.
+
+    Whatever has accrued but was not yet assessed is assessed and waived in the same entry, so
+    the ledger shows both what the law charged and what the supervisor forgave."""
+    if not reason.strip():
+        raise BillingError("Say why the penalty is waived; the reason is kept with the waiver.")
+    with transaction.atomic():
+        locked = Bill.objects.select_for_update().get(pk=bill.pk)
+        due = amount_due(locked, as_of)
+        if due.penalty + due.interest == 0:
+            raise NothingToWaive(f"Bill {locked.number} owes no penalty or interest as of {as_of}.")
+        pi_account = Account.objects.get(code=PENALTY_INTEREST_ACCOUNT_CODE)
+        assessed = due.new_penalty + due.new_interest
+        waived = due.penalty + due.interest
+        lines = []
+        if assessed:
+            lines += [
+                Line(
+                    account=locked.receivable_account,
+                    amount=assessed,
+                    bill_id=locked.pk,
+                    memo="Penalty and interest assessed",
+                ),
+                Line(account=pi_account, amount=-assessed, memo="Penalty and interest assessed"),
+            ]
+        lines += [
+            Line(account=pi_account, amount=waived, memo="Penalty and interest waived"),
+            Line(
+                account=locked.receivable_account,
+                amount=-waived,
+                bill_id=locked.pk,
+                memo="Penalty and interest waived",
+            ),
+        ]
+        entry = post(
+            entry_date=timezone.localdate(),
+            memo=f"Waiver of {format_money(waived)} penalty and interest on bill {locked.number}",
+            source=BillingSource.PENALTY_WAIVER,
+            by=by,
+            lines=lines,
+        )
+        Bill.objects.filter(pk=locked.pk).update(
+            penalty_balance=ZERO,
+            interest_balance=ZERO,
+            balance=F("principal_balance"),
+            penalty_events_assessed=due.penalty_events,
+            interest_months_assessed=due.interest_months,
+        )
+        return PenaltyWaiver.objects.create(
+            bill=locked,
+            penalty=due.penalty,
+            interest=due.interest,
+            reason=reason.strip(),
+            approved_by=by,
+            entry=entry,
+        )
+
+
+def customer_view_log(*, customer: Customer, by: User) -> None:
+    """Record that `by` opened the customer's confidential details."""
+    CustomerView.objects.create(customer=customer, viewed_by=by)
+
+
+def _parties(rows: list[BillRow]) -> dict[tuple[str, str], Customer]:
+    """Customers for the rows' parties: found by name and mailing address, else created."""
+    keys = {(r.party.name.upper(), r.party.address.upper()): r.party for r in rows}
+    found: dict[tuple[str, str], Customer] = {}
+    names = {name for name, _ in keys}
+    for match in Customer.objects.annotate(uname=Upper("name")).filter(uname__in=names):
+        found.setdefault((match.name.upper(), match.address_line1.upper()), match)
+    new = [
+        Customer(
+            name=party.name,
+            address_line1=party.address,
+            city=party.city,
+            state=party.state,
+            postal_code=party.postal_code,
+            kind=Customer.Kind.BUSINESS
+            if _looks_like_business(party.name)
+            else Customer.Kind.PERSON,
+        )
+        for key, party in keys.items()
+        if key not in found
+    ]
+    Customer.objects.bulk_create(new, batch_size=5000)
+    for customer in new:
+        found[(customer.name.upper(), customer.address_line1.upper())] = customer
+    return found
+
+
+def _looks_like_business(name: str) -> bool:
+    return bool(
+        re.search(r"\b(LLC|INC|CORP|CO|LTD|LLP|ASSOCIATES|PROPERTIES|REALTY)\b\.?$", name.upper())
+    )
+
+
+def bill_import(
+    *,
+    source: str,
+    filename: str,
+    content: bytes,
+    by: User,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> ImportBatch:
+    """Import a billing system's CSV file: all of it, or nothing.
+
+    Every row is checked first; one bad row rejects the file with a report of every problem
+    (kept on the batch). The same file twice is refused, and a bill already imported is
+    skipped, so an import can be repeated safely. The bills are posted as one entry."""
+    if source not in SOURCES:
+        raise BillingError(f"Unknown billing system {source!r}.")
+    digest = hashlib.sha256(content).hexdigest()
+    earlier = ImportBatch.objects.filter(source=source, sha256=digest, status="done").first()
+    if earlier is not None:
+        raise AlreadyImported(
+            f"This file was already imported on {timezone.localtime(earlier.created_at):%B %-d, %Y}"
+            f" ({earlier.bills_created} bills); nothing was changed."
+        )
+    today = timezone.localdate()
+    parsed = parse(
+        source,
+        content,
+        today=today,
+        progress=(lambda n: progress("checked", n, 0)) if progress else None,
+    )
+    if parsed.errors:
+        batch = ImportBatch.objects.create(
+            source=source,
+            filename=filename[:255],
+            sha256=digest,
+            status="rejected",
+            rows_total=parsed.total_rows,
+            errors=parsed.errors[:10000],
+            uploaded_by=by,
+            finished_at=timezone.now(),
+        )
+        raise ImportRejected(
+            f"{len(parsed.errors)} problem(s) in {filename}; nothing was imported.",
+            errors=parsed.errors,
+            batch=batch,
+        )
+    with transaction.atomic():
+        existing = set(
+            Bill.objects.filter(number__in=[r.number for r in parsed.rows]).values_list(
+                "number", flat=True
+            )
+        )
+        rows = [r for r in parsed.rows if r.number not in existing]
+        bills = _build_bills(rows, source=source)
+        if progress:
+            progress("writing", len(bills), len(bills))
+        entry = None
+        if bills:
+            entry = bills_issue_bulk(
+                bills=bills,
+                by=by,
+                source=BillingSource.BILL_IMPORT,
+                memo=f"Import of {len(bills)} {source} bills from {filename}"[:255],
+            )
+        batch = ImportBatch.objects.create(
+            source=source,
+            filename=filename[:255],
+            sha256=digest,
+            status="done",
+            rows_total=parsed.total_rows,
+            rows_done=parsed.total_rows,
+            bills_created=len(bills),
+            amount_total=sum((b.principal for b, _ in bills), ZERO),
+            errors=[],
+            entry=entry,
+            uploaded_by=by,
+            finished_at=timezone.now(),
+        )
+    return batch
+
+
+def _build_bills(rows: list[BillRow], *, source: str) -> list[tuple[Bill, list[Charge]]]:
+    if not rows:
+        return []
+    charge_types = {c.code: c for c in ChargeType.objects.select_related("revenue_account")}
+    customers = _parties(rows)
+
+    parcels = {r.parcel[0]: r for r in rows if r.parcel}
+    properties = {p.parcel_number: p for p in Property.objects.filter(parcel_number__in=parcels)}
+    new_properties = [
+        Property(parcel_number=n, street_address=r.parcel[1])  # type: ignore[index]
+        for n, r in parcels.items()
+        if n not in properties
+    ]
+    Property.objects.bulk_create(new_properties, batch_size=5000)
+    properties.update({p.parcel_number: p for p in new_properties})
+    ownerships = {
+        (properties[n].pk, customers[(r.party.name.upper(), r.party.address.upper())].pk)
+        for n, r in parcels.items()
+    }
+    Property.owners.through.objects.bulk_create(
+        [Property.owners.through(property_id=p, customer_id=c) for p, c in ownerships],
+        ignore_conflicts=True,
+        batch_size=5000,
+    )
+
+    accounts_wanted = {r.water_account[0]: r.water_account for r in rows if r.water_account}
+    account_holders = {r.water_account[0]: r.party for r in rows if r.water_account}
+    accounts = {a.number: a for a in WaterAccount.objects.filter(number__in=accounts_wanted)}
+    new_accounts = [
+        WaterAccount(
+            number=n,
+            customer=customers[
+                (account_holders[n].name.upper(), account_holders[n].address.upper())
+            ],
+            service_address=service,
+            meter_size=meter,
+        )
+        for n, (_, service, meter) in accounts_wanted.items()
+        if n not in accounts
+    ]
+    WaterAccount.objects.bulk_create(new_accounts, batch_size=5000)
+    accounts.update({a.number: a for a in new_accounts})
+
+    plates = {r.vehicle: r for r in rows if r.vehicle}
+    vehicles = {
+        (v.plate, v.state): v
+        for v in Vehicle.objects.filter(plate__in={p for p, _ in plates})
+        if (v.plate, v.state) in plates
+    }
+    new_vehicles = [
+        Vehicle(
+            plate=p, state=s, customer=customers[(r.party.name.upper(), r.party.address.upper())]
+        )
+        for (p, s), r in plates.items()
+        if (p, s) not in vehicles
+    ]
+    Vehicle.objects.bulk_create(new_vehicles, batch_size=5000)
+    vehicles.update({(v.plate, v.state): v for v in new_vehicles})
+
+    # Repeat fines: earlier tickets of the same code on the same plate within 18 months, both
+    # those already on file and those earlier in this file.
+    violations = {v.code: v for v in ViolationCode.objects.all()}
+    history: dict[tuple[int, int], list[date]] = defaultdict(list)
+    tickets = [r for r in rows if r.vehicle]
+    if tickets:
+        since = min(r.issue_date for r in tickets) - timedelta(days=REPEAT_WINDOW_DAYS)
+        for vehicle_id, violation_id, issued in Bill.objects.filter(
+            vehicle__in=[vehicles[r.vehicle].pk for r in tickets],  # type: ignore[index]
+            bill_type=BillType.PARKING,
+            issue_date__gte=since,
+        ).values_list("vehicle_id", "violation_id", "issue_date"):
+            history[(vehicle_id, violation_id)].append(issued)
+
+    bills: list[tuple[Bill, list[Charge]]] = []
+    for row in sorted(rows, key=lambda r: (r.issue_date, r.line)):
+        customer = customers[(row.party.name.upper(), row.party.address.upper())]
+        links: dict = {}
+        charges = [Charge(charge_types[code], amount, text) for code, amount, text in row.charges]
+        if row.parcel:
+            links["property"] = properties[row.parcel[0]]
+        if row.water_account:
+            account = accounts[row.water_account[0]]
+            links["water_account"], links["property"] = account, account.property
+        if row.vehicle:
+            vehicle, violation = vehicles[row.vehicle], violations[row.violation_code]
+            links["vehicle"], links["violation"] = vehicle, violation
+            seen = history[(vehicle.pk, violation.pk)]
+            window = row.issue_date - timedelta(days=REPEAT_WINDOW_DAYS)
+            repeats = sum(1 for d in seen if window <= d < row.issue_date)
+            fine = [violation.fine_first, violation.fine_second, violation.fine_third][
+                min(repeats, 2)
+            ]
+            seen.append(row.issue_date)
+            charges = [
+                Charge(
+                    charge_types["parking_fine"],
+                    fine,
+                    f"Violation {violation.code}: {violation.description}",
+                )
+            ]
+        bill = Bill(
+            number=row.number,
+            bill_type=row.bill_type,
+            source=source,
+            external_id=row.number,
+            customer=customer,
+            description=row.description,
+            issue_date=row.issue_date,
+            due_date=row.due_date,
+            principal=sum((c.amount for c in charges), ZERO),
+            **links,
+            **row.details,
+        )
+        bills.append((bill, charges))
+    return bills

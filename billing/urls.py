@@ -1,0 +1,14 @@
+from django.urls import path
+
+from billing import views
+
+app_name = "billing"
+urlpatterns = [
+    path("", views.search_view, name="search"),
+    path("bills/<str:number>/", views.bill_view, name="bill"),
+    path("bills/<str:number>/waive/", views.waive_view, name="waive"),
+    path("customers/<int:pk>/", views.customer_view, name="customer"),
+    path("directory/", views.directory_view, name="directory"),
+    path("imports/", views.import_view, name="import"),
+    path("imports/<int:pk>/errors.csv", views.import_errors_csv, name="import_errors"),
+]

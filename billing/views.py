@@ -1,0 +1,181 @@
+import csv
+from datetime import date
+from typing import cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.contrib.auth.models import User
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from billing.errors import AlreadyImported, BillingError, ImportRejected
+from billing.forms import AsOfForm, ImportForm, SearchForm, WaiverForm
+from billing.models import Bill, Customer, Department, ImportBatch
+from billing.selectors import amount_due, bills_owed_by, boot_eligible_vehicle_ids, search
+from billing.services import bill_import, customer_view_log, penalty_waive
+
+
+def _as_of(request: HttpRequest) -> tuple[AsOfForm, date]:
+    form = AsOfForm(request.GET)
+    as_of = form.cleaned_data["as_of"] if form.is_valid() else timezone.localdate()
+    return form, as_of
+
+
+@permission_required("billing.view_bill", raise_exception=True)
+def search_view(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET or None)
+    result = None
+    if form.is_valid() and form.cleaned_data["q"]:
+        as_of = form.cleaned_data["as_of"]
+        result = search(form.cleaned_data["q"], as_of=as_of)
+        if result.bill is not None and not result.scanline_error and len(result.groups) <= 1:
+            # A scanned scanline or an exact bill number opens the bill.
+            return redirect(f"{result.bill.get_absolute_url()}?as_of={as_of.isoformat()}")
+    template = (
+        "billing/_results.html" if request.headers.get("HX-Request") else "billing/search.html"
+    )
+    return render(request, template, {"form": form, "result": result})
+
+
+@permission_required("billing.view_bill", raise_exception=True)
+def bill_view(request: HttpRequest, number: str) -> HttpResponse:
+    bill = get_object_or_404(
+        Bill.objects.select_related(
+            "customer", "property", "water_account", "vehicle", "violation"
+        ),
+        number=number,
+    )
+    form, as_of = _as_of(request)
+    boot = (
+        bill.vehicle_id in boot_eligible_vehicle_ids([bill.vehicle_id])
+        if bill.vehicle_id
+        else False
+    )
+    return render(
+        request,
+        "billing/bill.html",
+        {
+            "bill": bill,
+            "form": form,
+            "as_of": as_of,
+            "due": amount_due(bill, as_of),
+            "lines": bill.lines.select_related("charge_type", "revenue_account"),
+            "waivers": bill.waivers.select_related("approved_by"),
+            "boot_eligible": boot,
+        },
+    )
+
+
+@permission_required("billing.view_customer", raise_exception=True)
+def customer_view(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_object_or_404(Customer, pk=pk)
+    customer_view_log(customer=customer, by=cast(User, request.user))
+    form, as_of = _as_of(request)
+    owed = bills_owed_by(customer, as_of)
+    return render(
+        request,
+        "billing/customer.html",
+        {
+            "customer": customer,
+            "form": form,
+            "as_of": as_of,
+            "owed": owed,
+            "total_due": sum(o.due.total for o in owed),
+            "properties": customer.properties.all(),
+            "water_accounts": customer.water_accounts.all(),
+            "vehicles": customer.vehicles.all(),
+            "paid": customer.bills.filter(balance=0).order_by("-due_date")[:50],
+            "recent_views": customer.views.select_related("viewed_by")[:10],
+        },
+    )
+
+
+@permission_required("billing.waive_penalty", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def waive_view(request: HttpRequest, number: str) -> HttpResponse:
+    bill = get_object_or_404(Bill, number=number)
+    today = timezone.localdate()
+    due = amount_due(bill, today)
+    form = WaiverForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            waiver = penalty_waive(
+                bill=bill,
+                reason=form.cleaned_data["reason"],
+                by=cast(User, request.user),
+                as_of=today,
+            )
+        except BillingError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                f"Waived ${waiver.penalty + waiver.interest:,.2f} of penalty and interest "
+                f"on bill {bill.number}.",
+            )
+            return redirect(bill)
+    return render(request, "billing/waive.html", {"bill": bill, "due": due, "form": form})
+
+
+@permission_required("billing.view_department", raise_exception=True)
+def directory_view(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "billing/directory.html",
+        {"departments": Department.objects.prefetch_related("faqs")},
+    )
+
+
+@permission_required("billing.import_bills", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def import_view(request: HttpRequest) -> HttpResponse:
+    form = ImportForm(request.POST or None, request.FILES or None)
+    rejected = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            batch = bill_import(
+                source=form.cleaned_data["source"],
+                filename=upload.name,
+                content=upload.read(),
+                by=cast(User, request.user),
+            )
+        except ImportRejected as exc:
+            rejected = exc
+            form.add_error(None, str(exc))
+        except AlreadyImported as exc:
+            messages.info(request, str(exc))
+            return redirect("billing:import")
+        except BillingError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                f"Imported {batch.bills_created:,} bills from {batch.filename} "
+                f"(${batch.amount_total:,.2f}).",
+            )
+            return redirect("billing:import")
+    return render(
+        request,
+        "billing/import.html",
+        {
+            "form": form,
+            "rejected": rejected,
+            "errors": rejected.errors[:500] if rejected else [],
+            "batches": ImportBatch.objects.select_related("uploaded_by")[:20],
+        },
+    )
+
+
+@permission_required("billing.import_bills", raise_exception=True)
+def import_errors_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_object_or_404(ImportBatch, pk=pk)
+    response = HttpResponse(content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-errors.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["line", "column", "problem"])
+    for error in batch.errors:
+        writer.writerow([error["line"], error["column"], error["problem"]])
+    return response
