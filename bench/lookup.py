@@ -31,7 +31,7 @@ def main() -> None:
         from django.utils import timezone
 
         from billing.demo import FIRST, LAST
-        from billing.models import Bill, Property, Vehicle, WaterAccount
+        from billing.models import Bill, Customer, Property, Vehicle, WaterAccount
         from billing.selectors import search
         from billing.services import bill_import
         from cashiering.demo import seed_demo
@@ -43,11 +43,16 @@ def main() -> None:
         today = timezone.localdate()
         rng = random.Random(11)
 
-        def sample(queryset, field):
-            count = queryset.count()
+        def sample(queryset, field, count=SEARCHES // 4):
+            """Random rows, by picking random ids (OFFSET on a million rows would be slow)."""
+            low = queryset.order_by("pk").values_list("pk", flat=True).first()
+            high = queryset.order_by("-pk").values_list("pk", flat=True).first()
             return [
-                queryset.order_by("pk").values_list(field, flat=True)[rng.randrange(count)]
-                for _ in range(SEARCHES // 4)
+                queryset.filter(pk__gte=rng.randint(low, high))
+                .order_by("pk")
+                .values_list(field, flat=True)
+                .first()
+                for _ in range(count)
             ]
 
         numbers = (
@@ -56,8 +61,8 @@ def main() -> None:
             + sample(Property.objects.all(), "parcel_number")
             + sample(Vehicle.objects.all(), "plate")
         )
-        names = [f"{rng.choice(FIRST)} {rng.choice(LAST)}" for _ in range(SEARCHES)]
-        # every fourth name with a typo: two letters swapped
+        # Names of real customers, as a clerk hears them: every fourth with two letters swapped.
+        names = sample(Customer.objects.all(), "name", SEARCHES)
         for i in range(0, len(names), 4):
             k = rng.randrange(1, len(names[i]) - 2)
             names[i] = names[i][:k] + names[i][k + 1] + names[i][k] + names[i][k + 2 :]

@@ -1,7 +1,17 @@
+from datetime import timedelta
+from decimal import Decimal
+from typing import cast
+
 from django import forms
 from django.utils import timezone
 
 from billing.importing import SOURCES
+from billing.models import ChargeType, FeeType
+from billing.selectors import fee_price
+from billing.services import Charge
+from ledger.cards import refuse_card_numbers
+from ledger.models import Account, AccountType
+from ledger.money import to_cents
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
@@ -52,12 +62,14 @@ class WaiverForm(forms.Form):
 
     def clean_reason(self):
         reason = self.cleaned_data["reason"].strip()
+        refuse_card_numbers(reason)
         if len(reason) < 5:
             raise forms.ValidationError("Give a reason a reader will understand later.")
         return reason
 
 
 class ImportForm(forms.Form):
+    token = forms.UUIDField(widget=forms.HiddenInput)
     source = forms.ChoiceField(label="Billing system", choices=[(s, s.title()) for s in SOURCES])
     file = forms.FileField(label="CSV file", help_text="The layouts are in docs/imports.md.")
 
@@ -68,3 +80,113 @@ class ImportForm(forms.Form):
         if upload.size == 0:
             raise forms.ValidationError("The file is empty.")
         return upload
+
+
+class InvoiceForm(forms.Form):
+    token = forms.UUIDField(widget=forms.HiddenInput)
+    memo = forms.CharField(
+        label="What the invoice is for",
+        max_length=200,
+        required=False,
+        help_text="Printed at the top of the invoice.",
+    )
+    due_date = forms.DateField(label="Due date", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean_due_date(self):
+        due = self.cleaned_data["due_date"]
+        today = timezone.localdate()
+        if due < today:
+            raise forms.ValidationError("The due date is in the past.")
+        if due > today + timedelta(days=366):
+            raise forms.ValidationError("The due date is more than a year away.")
+        return due
+
+
+class InvoiceLineForm(forms.Form):
+    """A line from a fee type (its price as of today), or free text with a revenue account."""
+
+    fee_type = forms.ModelChoiceField(
+        queryset=FeeType.objects.filter(is_active=True), required=False, label="Fee type"
+    )
+    description = forms.CharField(max_length=200, required=False)
+    revenue_account = forms.ModelChoiceField(
+        queryset=Account.objects.filter(type=AccountType.REVENUE, is_active=True),
+        required=False,
+        label="Revenue account",
+    )
+    quantity = forms.DecimalField(
+        min_value=Decimal("0.01"),
+        max_value=Decimal("9999"),
+        decimal_places=2,
+        required=False,
+        widget=forms.NumberInput(attrs={"placeholder": "1"}),
+        help_text="Empty means 1.",
+    )
+    unit_price = forms.DecimalField(
+        label="Unit price",
+        min_value=Decimal("0.01"),
+        max_value=Decimal("9999999.99"),
+        decimal_places=2,
+        required=False,
+        help_text="Leave empty for the fee type's price.",
+    )
+
+    def clean_description(self):
+        text = self.cleaned_data["description"]
+        refuse_card_numbers(text)
+        return text
+
+    def clean(self):
+        cleaned = super().clean() or {}
+        fee, account = cleaned.get("fee_type"), cleaned.get("revenue_account")
+        if not self.has_changed() or self.errors:
+            return cleaned
+        if fee is None and account is None:
+            raise forms.ValidationError("Choose a fee type, or a revenue account for free text.")
+        if fee is None and not cleaned.get("description"):
+            self.add_error("description", "Say what a free-text line is for.")
+        if cleaned.get("unit_price") is None:
+            price = fee_price(fee, timezone.localdate()) if fee is not None else None
+            if price is None:
+                self.add_error("unit_price", "Enter the unit price.")
+            cleaned["unit_price"] = price
+        cleaned["quantity"] = cleaned.get("quantity") or Decimal("1")
+        return cleaned
+
+
+class BaseInvoiceLineFormSet(forms.BaseFormSet):
+    def charges(self) -> list[Charge]:
+        """The filled-in lines as charges: a fee type's account, or the one chosen."""
+        charge_type = ChargeType.objects.get(code="misc")
+        charges = []
+        for line in self.cleaned_data:
+            if not line:
+                continue
+            fee: FeeType | None = line.get("fee_type")
+            quantity, unit_price = line["quantity"], line["unit_price"]
+            charges.append(
+                Charge(
+                    charge_type=charge_type,
+                    amount=to_cents(quantity * unit_price),
+                    description=line.get("description") or (fee.name if fee else ""),
+                    quantity=quantity,
+                    unit_price=unit_price,
+                    revenue_account=line.get("revenue_account")
+                    or (fee.revenue_account if fee else None),
+                )
+            )
+        return charges
+
+    def clean(self):
+        if any(self.errors):
+            return
+        if not any(form.has_changed() for form in self.forms):
+            raise forms.ValidationError("An invoice needs at least one line.")
+
+
+InvoiceLineFormSet = cast(
+    type[BaseInvoiceLineFormSet],
+    forms.formset_factory(
+        InvoiceLineForm, formset=BaseInvoiceLineFormSet, extra=4, max_num=20, validate_max=True
+    ),
+)

@@ -200,7 +200,7 @@ class _Row:
 
 
 def _tax(row: _Row, context: dict) -> list[BillRow]:
-    number = row.text("bill_number", pattern=NUMBER_RE)
+    number = row.text("bill_number", pattern=NUMBER_RE, upper=True)
     parcel = row.text("parcel_number", max_length=30, pattern=PARCEL_RE)
     street = row.text("street_address")
     party = row.party("owner_name", "owner_address", "owner_city", "owner_state", "owner_zip")
@@ -244,7 +244,7 @@ def _tax(row: _Row, context: dict) -> list[BillRow]:
 
 
 def _water(row: _Row, context: dict) -> list[BillRow]:
-    number = row.text("bill_number", pattern=NUMBER_RE)
+    number = row.text("bill_number", pattern=NUMBER_RE, upper=True)
     account = row.text("account_number", max_length=20, pattern=ACCOUNT_RE)
     name = row.text("customer_name")
     service = row.text("service_address")
@@ -337,7 +337,7 @@ def _water(row: _Row, context: dict) -> list[BillRow]:
 
 
 def _parking(row: _Row, context: dict) -> list[BillRow]:
-    number = row.text("ticket_number", pattern=NUMBER_RE)
+    number = row.text("ticket_number", pattern=NUMBER_RE, upper=True)
     plate = row.text("plate", max_length=8, upper=True, pattern=PLATE_RE)
     state = row.text("plate_state", max_length=2, upper=True, pattern=STATE_RE)
     code = row.text("violation_code", max_length=10)

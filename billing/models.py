@@ -241,6 +241,8 @@ class Bill(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(db_default=Now())
+    # The one-time token of the form that created it: a repeated submit finds this bill.
+    idempotency_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         ordering = ["due_date", "id"]
@@ -534,6 +536,9 @@ class ImportBatch(models.Model):
     source = models.CharField(max_length=10)
     filename = models.CharField(max_length=255)
     sha256 = models.CharField(max_length=64)
+    # The upload form's one-time token: the page polls the import's progress by it.
+    token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    stage = models.CharField(max_length=20, default="checking")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
     rows_total = models.PositiveIntegerField(default=0)
     rows_done = models.PositiveIntegerField(default=0)

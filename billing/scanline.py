@@ -54,6 +54,16 @@ LUHN = CheckDigitScheme()
 DEFAULT_SCHEME = LUHN
 
 
+def configured_scheme() -> CheckDigitScheme:
+    """The office's scheme, from settings (SCANLINE_CHECK_WEIGHTS, SCANLINE_SUM_PRODUCT_DIGITS)."""
+    from django.conf import settings
+
+    return CheckDigitScheme(
+        weights=tuple(settings.SCANLINE_CHECK_WEIGHTS),
+        sum_product_digits=settings.SCANLINE_SUM_PRODUCT_DIGITS,
+    )
+
+
 class ScanlineError(ValueError):
     """Typed text that is not a good scanline, with a message the clerk can act on."""
 

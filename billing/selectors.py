@@ -26,7 +26,7 @@ from billing.models import (
     ViolationCode,
     WaterAccount,
 )
-from billing.scanline import ScanlineError, looks_like_scanline, scanline_parse
+from billing.scanline import ScanlineError, configured_scheme, looks_like_scanline, scanline_parse
 from ledger.money import ZERO
 
 BOOT_ELIGIBLE_TICKETS = 5
@@ -157,6 +157,7 @@ def boot_eligible_vehicle_ids(vehicle_ids: Iterable[int]) -> set[int]:
 
 PLATE_RE = re.compile(r"^[A-Z0-9]{2,8}$")
 WATER_RE = re.compile(r"^\d{2}-\d{3,8}$")
+PARCEL_RE = re.compile(r"^[\d.]+-\d+-[\d.]+$")
 NAME_SIMILARITY = 0.45
 MAX_MATCHES = 25
 
@@ -188,6 +189,28 @@ class SearchResult:
     scanline_error: str | None = None
 
 
+def _names_like(upper: str) -> list:  # Customers annotated with `similarity`
+    """Customers whose name contains the words typed; failing that, the most similar names
+    (pg_trgm word similarity, so "Whitfeld" finds Whitfield). Each step uses the trigram index."""
+    contains: list = list(
+        Customer.objects.alias(uname=Upper("name"))
+        .filter(uname__contains=upper)
+        .annotate(similarity=TrigramWordSimilarity(upper, Upper("name")))
+        .order_by("-similarity", "name")[:MAX_MATCHES]
+    )
+    if len(contains) >= MAX_MATCHES:
+        return contains
+    _set_similarity_threshold()
+    similar = (
+        Customer.objects.alias(uname=Upper("name"))
+        .filter(uname__trigram_word_similar=upper)
+        .exclude(pk__in=[c.pk for c in contains])
+        .annotate(similarity=TrigramWordSimilarity(upper, Upper("name")))
+        .order_by("-similarity", "name")[: MAX_MATCHES - len(contains)]
+    )
+    return contains + list(similar)
+
+
 def _set_similarity_threshold() -> None:
     # pg_trgm's default (0.6) misses common typos in names ("Jonh Smtih"); this is per session.
     with connection.cursor() as cursor:
@@ -214,7 +237,7 @@ def search(query: str, *, as_of: date) -> SearchResult:
 
     if looks_like_scanline(text):
         try:
-            scan = scanline_parse(text)
+            scan = scanline_parse(text, scheme=configured_scheme())
         except ScanlineError as exc:
             result.scanline_error = str(exc)
             return result
@@ -234,59 +257,59 @@ def search(query: str, *, as_of: date) -> SearchResult:
             group.rank, group.similarity = rank, similarity
         return group
 
-    exact_bill = Bill.objects.select_related("customer").filter(number__iexact=text).first()
+    # Numbers first: each an equality on a unique or indexed column, so always cheap.
+    compact = upper.replace(" ", "")
+    exact_bill = Bill.objects.select_related("customer").filter(number=compact).first()
     if exact_bill is not None:
         result.bill = exact_bill
         add(exact_bill.customer, f"bill {exact_bill.number}", 0)
-    for account in WaterAccount.objects.select_related("customer").filter(number=text):
-        add(account.customer, f"water account {account.number}", 0)
-    for prop in Property.objects.prefetch_related("owners").filter(parcel_number__iexact=text):
-        for owner in prop.owners.all():
-            add(owner, f"parcel {prop.parcel_number}", 0).properties.append(prop)
-    if PLATE_RE.match(upper.replace(" ", "")):
-        plate = upper.replace(" ", "")
-        for vehicle in Vehicle.objects.select_related("customer").filter(plate=plate):
+    if WATER_RE.match(compact):
+        for account in WaterAccount.objects.select_related("customer").filter(number=compact):
+            add(account.customer, f"water account {account.number}", 0)
+    if PARCEL_RE.match(compact):
+        for prop in Property.objects.prefetch_related("owners").filter(parcel_number=compact):
+            for owner in prop.owners.all():
+                add(owner, f"parcel {prop.parcel_number}", 0).properties.append(prop)
+    if PLATE_RE.match(compact):
+        for vehicle in Vehicle.objects.select_related("customer").filter(plate=compact):
             if vehicle.customer is not None:
                 add(vehicle.customer, f"plate {vehicle.plate} ({vehicle.state})", 1)
 
-    if len(text) >= 3 and not text.isdigit():
-        _set_similarity_threshold()
-        names = (
-            Customer.objects.alias(uname=Upper("name"))
-            .filter(Q(uname__trigram_word_similar=upper) | Q(uname__contains=upper))
-            .annotate(similarity=TrigramWordSimilarity(upper, Upper("name")))
-            .order_by("-similarity", "name")[:MAX_MATCHES]
-        )
-        for customer in names:
-            add(customer, "name", 2, customer.similarity)
-        addresses = (
+    # Words: names (typos forgiven) and addresses, unless a number already answered.
+    is_number = " " not in text and any(ch.isdigit() for ch in text)
+    if len(text) >= 3 and not (is_number and groups):
+        has_digits = any(ch.isdigit() for ch in text)
+        if not has_digits:
+            for customer in _names_like(upper):
+                add(customer, "name", 2, customer.similarity)
+        for prop in (
             Property.objects.alias(uaddress=Upper("street_address"))
-            .filter(Q(uaddress__trigram_word_similar=upper) | Q(uaddress__contains=upper))
-            .annotate(similarity=TrigramWordSimilarity(upper, Upper("street_address")))
+            .filter(uaddress__contains=upper)
             .prefetch_related("owners")
-            .order_by("-similarity", "street_address")[:MAX_MATCHES]
-        )
-        for prop in addresses:
+            .order_by("street_address")[:MAX_MATCHES]
+        ):
             for owner in prop.owners.all():
-                add(owner, f"address {prop.street_address}", 3, prop.similarity).properties.append(
-                    prop
-                )
+                add(owner, f"address {prop.street_address}", 3).properties.append(prop)
         for account in (
             WaterAccount.objects.select_related("customer")
-            .filter(service_address__icontains=text)
+            .alias(uaddress=Upper("service_address"))
+            .filter(uaddress__contains=upper)
             .order_by("service_address")[:MAX_MATCHES]
         ):
             add(account.customer, f"service address {account.service_address}", 3)
-        result.departments = list(
-            Department.objects.filter(
-                Q(name__icontains=text) | Q(handles__icontains=text) | Q(name__trigram_similar=text)
-            )[:5]
-        )
-        result.faqs = list(
-            FaqEntry.objects.select_related("department").filter(
-                Q(question__icontains=text) | Q(answer__icontains=text)
-            )[:5]
-        )
+        if not has_digits:
+            result.departments = list(
+                Department.objects.filter(
+                    Q(name__icontains=text)
+                    | Q(handles__icontains=text)
+                    | Q(name__trigram_similar=text)
+                )[:5]
+            )
+            result.faqs = list(
+                FaqEntry.objects.select_related("department").filter(
+                    Q(question__icontains=text) | Q(answer__icontains=text)
+                )[:5]
+            )
 
     ordered = sorted(groups.values(), key=lambda g: (g.rank, -g.similarity, g.customer.name))
     ordered = ordered[:MAX_MATCHES]

@@ -2,6 +2,8 @@
 
 import hashlib
 import re
+import time
+import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -9,7 +11,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import F
 from django.db.models.functions import Upper
 from django.utils import timezone
@@ -221,23 +224,46 @@ def bills_issue_bulk(
 
 
 def invoice_create(
-    *, customer: Customer, charges: Sequence[Charge], due_date: date, memo: str, by: User
+    *,
+    customer: Customer,
+    charges: Sequence[Charge],
+    due_date: date,
+    memo: str,
+    by: User,
+    token: uuid.UUID | None = None,
 ) -> Bill:
-    """A miscellaneous invoice, numbered gaplessly per year (INV-2026-000001)."""
+    """A miscellaneous invoice, numbered gaplessly per year (INV-2026-000001).
+
+    `token` is the form's one-time token: submitting the same form again (a double-click, a
+    reload) returns the invoice it made the first time instead of making another."""
+    if token is not None:
+        earlier = Bill.objects.filter(idempotency_key=token).first()
+        if earlier is not None:
+            if earlier.customer_id != customer.pk:
+                raise BillingError("This form was already used for another customer; start again.")
+            return earlier
     today = timezone.localdate()
-    with transaction.atomic():
-        sequence = number_next(series="invoice", year=today.year)
-        return bill_issue(
-            number=f"INV-{today.year}-{sequence:06d}",
-            bill_type=BillType.INVOICE,
-            source="invoice",
-            customer=customer,
-            description=memo or "Miscellaneous invoice",
-            issue_date=today,
-            due_date=due_date,
-            charges=charges,
-            by=by,
-        )
+    try:
+        with transaction.atomic():
+            sequence = number_next(series="invoice", year=today.year)
+            return bill_issue(
+                number=f"INV-{today.year}-{sequence:06d}",
+                bill_type=BillType.INVOICE,
+                source="invoice",
+                customer=customer,
+                description=memo.strip() or "Miscellaneous invoice",
+                issue_date=today,
+                due_date=due_date,
+                charges=charges,
+                by=by,
+                idempotency_key=token,
+            )
+    except IntegrityError:
+        # The same token raced in from a second request: the first one's invoice stands.
+        earlier = Bill.objects.filter(idempotency_key=token).first() if token else None
+        if earlier is None:
+            raise
+        return earlier
 
 
 def penalty_waive(*, bill: Bill, reason: str, by: User, as_of: date) -> PenaltyWaiver:
@@ -337,84 +363,141 @@ def _looks_like_business(name: str) -> bool:
     )
 
 
+class _ImportProgress:
+    """Reports an import's progress: to the command's callback, and to the batch row through a
+    connection of its own, so that the page polling the row sees it while the import's own
+    transaction is still open. Closed before that transaction touches the row again."""
+
+    INTERVAL = 0.25  # seconds between writes
+
+    def __init__(self, batch: ImportBatch, echo: Callable[[str, int, int], None] | None):
+        self.batch_id, self.total, self.echo = batch.pk, batch.rows_total, echo
+        self.connection: BaseDatabaseWrapper | None = None
+        self.last = 0.0
+
+    def __call__(self, stage: str, done: int) -> None:
+        if self.echo:
+            self.echo(stage, done, self.total)
+        now = time.monotonic()
+        if now - self.last < self.INTERVAL:
+            return
+        self.last = now
+        if self.connection is None:
+            self.connection = connections.create_connection(DEFAULT_DB_ALIAS)
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE billing_importbatch SET stage = %s, rows_done = %s WHERE id = %s",
+                [stage, min(done, self.total), self.batch_id],
+            )
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+
 def bill_import(
     *,
     source: str,
     filename: str,
     content: bytes,
     by: User,
+    token: uuid.UUID | None = None,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> ImportBatch:
     """Import a billing system's CSV file: all of it, or nothing.
 
     Every row is checked first; one bad row rejects the file with a report of every problem
     (kept on the batch). The same file twice is refused, and a bill already imported is
-    skipped, so an import can be repeated safely. The bills are posted as one entry."""
+    skipped, so an import can be repeated safely. The bills are posted as one entry. Imports
+    take turns (an advisory lock), so two uploads of one file cannot both post it."""
     if source not in SOURCES:
         raise BillingError(f"Unknown billing system {source!r}.")
     digest = hashlib.sha256(content).hexdigest()
+    _refuse_if_imported(source, digest)
+    if token is not None and ImportBatch.objects.filter(token=token).exists():
+        raise AlreadyImported("This upload was already submitted; see the list of imports below.")
+    batch = ImportBatch.objects.create(
+        source=source,
+        filename=filename[:255],
+        sha256=digest,
+        token=token,
+        rows_total=max(content.count(b"\n") - 1, 0) + (0 if content.endswith(b"\n") else 1),
+        uploaded_by=by,
+    )
+    report = _ImportProgress(batch, progress)
+    try:
+        parsed = parse(
+            source, content, today=timezone.localdate(), progress=lambda n: report("checking", n)
+        )
+        if parsed.errors:
+            report.close()
+            ImportBatch.objects.filter(pk=batch.pk).update(
+                status="rejected",
+                rows_total=parsed.total_rows,
+                errors=parsed.errors[:10000],
+                stage="rejected",
+                finished_at=timezone.now(),
+            )
+            batch.refresh_from_db()
+            raise ImportRejected(
+                f"{len(parsed.errors)} problem(s) in {filename}; nothing was imported.",
+                errors=parsed.errors,
+                batch=batch,
+            )
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext('billing.bill_import'))")
+            _refuse_if_imported(source, digest)
+            existing = set(
+                Bill.objects.filter(number__in=[r.number for r in parsed.rows]).values_list(
+                    "number", flat=True
+                )
+            )
+            rows = [r for r in parsed.rows if r.number not in existing]
+            report("matching customers", parsed.total_rows)
+            bills = _build_bills(rows, source=source)
+            report("posting", parsed.total_rows)
+            entry = None
+            if bills:
+                entry = bills_issue_bulk(
+                    bills=bills,
+                    by=by,
+                    source=BillingSource.BILL_IMPORT,
+                    memo=f"Import of {len(bills)} {source} bills from {filename}"[:255],
+                )
+            report.close()
+            ImportBatch.objects.filter(pk=batch.pk).update(
+                status="done",
+                stage="done",
+                rows_total=parsed.total_rows,
+                rows_done=parsed.total_rows,
+                bills_created=len(bills),
+                amount_total=sum((b.principal for b, _ in bills), ZERO),
+                entry=entry,
+                finished_at=timezone.now(),
+            )
+    except AlreadyImported:
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            status="rejected",
+            stage="rejected",
+            finished_at=timezone.now(),
+            errors=[{"line": 0, "column": "", "problem": "the same file was imported meanwhile"}],
+        )
+        raise
+    finally:
+        report.close()
+    batch.refresh_from_db()
+    return batch
+
+
+def _refuse_if_imported(source: str, digest: str) -> None:
     earlier = ImportBatch.objects.filter(source=source, sha256=digest, status="done").first()
     if earlier is not None:
         raise AlreadyImported(
             f"This file was already imported on {timezone.localtime(earlier.created_at):%B %-d, %Y}"
             f" ({earlier.bills_created} bills); nothing was changed."
         )
-    today = timezone.localdate()
-    parsed = parse(
-        source,
-        content,
-        today=today,
-        progress=(lambda n: progress("checked", n, 0)) if progress else None,
-    )
-    if parsed.errors:
-        batch = ImportBatch.objects.create(
-            source=source,
-            filename=filename[:255],
-            sha256=digest,
-            status="rejected",
-            rows_total=parsed.total_rows,
-            errors=parsed.errors[:10000],
-            uploaded_by=by,
-            finished_at=timezone.now(),
-        )
-        raise ImportRejected(
-            f"{len(parsed.errors)} problem(s) in {filename}; nothing was imported.",
-            errors=parsed.errors,
-            batch=batch,
-        )
-    with transaction.atomic():
-        existing = set(
-            Bill.objects.filter(number__in=[r.number for r in parsed.rows]).values_list(
-                "number", flat=True
-            )
-        )
-        rows = [r for r in parsed.rows if r.number not in existing]
-        bills = _build_bills(rows, source=source)
-        if progress:
-            progress("writing", len(bills), len(bills))
-        entry = None
-        if bills:
-            entry = bills_issue_bulk(
-                bills=bills,
-                by=by,
-                source=BillingSource.BILL_IMPORT,
-                memo=f"Import of {len(bills)} {source} bills from {filename}"[:255],
-            )
-        batch = ImportBatch.objects.create(
-            source=source,
-            filename=filename[:255],
-            sha256=digest,
-            status="done",
-            rows_total=parsed.total_rows,
-            rows_done=parsed.total_rows,
-            bills_created=len(bills),
-            amount_total=sum((b.principal for b, _ in bills), ZERO),
-            errors=[],
-            entry=entry,
-            uploaded_by=by,
-            finished_at=timezone.now(),
-        )
-    return batch
 
 
 def _build_bills(rows: list[BillRow], *, source: str) -> list[tuple[Bill, list[Charge]]]:

@@ -8,7 +8,10 @@ urlpatterns = [
     path("bills/<str:number>/", views.bill_view, name="bill"),
     path("bills/<str:number>/waive/", views.waive_view, name="waive"),
     path("customers/<int:pk>/", views.customer_view, name="customer"),
+    path("customers/<int:pk>/invoices/new/", views.invoice_new, name="invoice_new"),
+    path("invoices/<str:number>.pdf", views.invoice_pdf, name="invoice_pdf"),
     path("directory/", views.directory_view, name="directory"),
     path("imports/", views.import_view, name="import"),
     path("imports/<int:pk>/errors.csv", views.import_errors_csv, name="import_errors"),
+    path("imports/progress/<uuid:token>/", views.import_progress, name="import_progress"),
 ]

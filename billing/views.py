@@ -1,20 +1,38 @@
 import csv
-from datetime import date
+import uuid
+from datetime import date, timedelta
 from typing import cast
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
+from billing.barcode import code128_svg
 from billing.errors import AlreadyImported, BillingError, ImportRejected
-from billing.forms import AsOfForm, ImportForm, SearchForm, WaiverForm
-from billing.models import Bill, Customer, Department, ImportBatch
+from billing.forms import (
+    AsOfForm,
+    ImportForm,
+    InvoiceForm,
+    InvoiceLineFormSet,
+    SearchForm,
+    WaiverForm,
+)
+from billing.models import Bill, BillType, Customer, Department, ImportBatch
+from billing.scanline import configured_scheme, scanline_build, scanline_spaced
 from billing.selectors import amount_due, bills_owed_by, boot_eligible_vehicle_ids, search
-from billing.services import bill_import, customer_view_log, penalty_waive
+from billing.services import (
+    bill_import,
+    customer_view_log,
+    invoice_create,
+    penalty_waive,
+)
+from cashiering.pdf import pdf_response, render_pdf
 
 
 def _as_of(request: HttpRequest) -> tuple[AsOfForm, date]:
@@ -141,6 +159,7 @@ def import_view(request: HttpRequest) -> HttpResponse:
                 filename=upload.name,
                 content=upload.read(),
                 by=cast(User, request.user),
+                token=form.cleaned_data["token"],
             )
         except ImportRejected as exc:
             rejected = exc
@@ -162,11 +181,19 @@ def import_view(request: HttpRequest) -> HttpResponse:
         "billing/import.html",
         {
             "form": form,
+            # Every page gets a fresh token: one upload, one import, however often it is sent.
+            "token": uuid.uuid4(),
             "rejected": rejected,
             "errors": rejected.errors[:500] if rejected else [],
             "batches": ImportBatch.objects.select_related("uploaded_by")[:20],
         },
     )
+
+
+@permission_required("billing.import_bills", raise_exception=True)
+def import_progress(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
+    batch = ImportBatch.objects.filter(token=token).first()
+    return render(request, "billing/_import_progress.html", {"batch": batch})
 
 
 @permission_required("billing.import_bills", raise_exception=True)
@@ -179,3 +206,62 @@ def import_errors_csv(request: HttpRequest, pk: int) -> HttpResponse:
     for error in batch.errors:
         writer.writerow([error["line"], error["column"], error["problem"]])
     return response
+
+
+@permission_required("billing.create_invoice", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def invoice_new(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_object_or_404(Customer, pk=pk)
+    if request.method == "POST":
+        form = InvoiceForm(request.POST)
+        lines = InvoiceLineFormSet(request.POST, prefix="line")
+        if form.is_valid() and lines.is_valid():
+            try:
+                bill = invoice_create(
+                    customer=customer,
+                    charges=lines.charges(),
+                    due_date=form.cleaned_data["due_date"],
+                    memo=form.cleaned_data["memo"],
+                    by=cast(User, request.user),
+                    token=form.cleaned_data["token"],
+                )
+            except BillingError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request, f"Invoice {bill.number} created for ${bill.principal:,.2f}."
+                )
+                return redirect(bill)
+    else:
+        form = InvoiceForm(
+            initial={"token": uuid.uuid4(), "due_date": timezone.localdate() + timedelta(days=30)}
+        )
+        lines = InvoiceLineFormSet(prefix="line")
+    return render(
+        request, "billing/invoice_new.html", {"customer": customer, "form": form, "lines": lines}
+    )
+
+
+@permission_required("billing.view_bill", raise_exception=True)
+def invoice_pdf(request: HttpRequest, number: str) -> HttpResponse:
+    bill = get_object_or_404(
+        Bill.objects.select_related("customer"), number=number, bill_type=BillType.INVOICE
+    )
+    today = timezone.localdate()
+    due = amount_due(bill, today)
+    scanline = scanline_build(reference=bill.pk, amount=due.total, scheme=configured_scheme())
+    pdf = render_pdf(
+        template_name="pdf/invoice.html",
+        context={
+            "bill": bill,
+            "lines": bill.lines.select_related("revenue_account"),
+            "due": due,
+            "today": today,
+            "scanline": scanline_spaced(scanline),
+            "barcode": mark_safe(code128_svg(scanline, show_text=False)),  # noqa: S308 - our SVG
+            "office_name": settings.OFFICE_NAME,
+            "office_address": settings.OFFICE_ADDRESS,
+            "office_phone": settings.OFFICE_PHONE,
+        },
+    )
+    return pdf_response(pdf=pdf, filename=f"{bill.number}.pdf")

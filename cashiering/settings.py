@@ -138,6 +138,15 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
 OFFICE_NAME = os.environ.get("OFFICE_NAME", "City Chamberlain's Office")
+OFFICE_ADDRESS = os.environ.get("OFFICE_ADDRESS", "City Hall, 108 E Green St, Ithaca, NY 14850")
+OFFICE_PHONE = os.environ.get("OFFICE_PHONE", "607-274-6580")
+
+# The remittance scanline's check digit: mod 10 with these weights, cycled from the rightmost
+# digit; "2,1" with product digits summed is Luhn. Match what the bank's lockbox expects.
+SCANLINE_CHECK_WEIGHTS = tuple(
+    int(weight) for weight in os.environ.get("SCANLINE_CHECK_WEIGHTS", "2,1").split(",")
+)
+SCANLINE_SUM_PRODUCT_DIGITS = _env_bool("SCANLINE_SUM_PRODUCT_DIGITS", default=True)
 
 LOGGING = {
     "version": 1,

@@ -122,3 +122,40 @@ def test_the_same_file_twice_changes_nothing(reference, supervisor):
     assert batch.bills_created == 2
     assert JournalEntry.objects.count() == entries + 1
     assert Bill.objects.filter(source="tax").count() == 8
+
+
+def test_the_command_imports_with_progress_and_reports_problems(reference, supervisor, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    out = StringIO()
+    call_command(
+        "import_bills",
+        "--source",
+        "tax",
+        "--user",
+        "supervisor",
+        str(SAMPLES / "tax.csv"),
+        stdout=out,
+    )
+    assert "checking: 3 rows of 3" in out.getvalue() or "posting" in out.getvalue()
+    assert "Imported 6 bills (3 rows) totalling $14,607.78" in out.getvalue()
+    bad = tmp_path / "bad.csv"
+    bad.write_text((SAMPLES / "parking.csv").read_text().replace("KXT4412", "K!"))
+    err = StringIO()
+    with pytest.raises(CommandError, match="2 problem"):
+        call_command(
+            "import_bills",
+            "--source",
+            "parking",
+            "--user",
+            "supervisor",
+            str(bad),
+            stdout=StringIO(),
+            stderr=err,
+        )
+    assert "line 2, plate: 'K!' is not in the expected form" in err.getvalue()
+    with pytest.raises(CommandError, match="may not import"):
+        call_command("import_bills", "--source", "tax", "--user", "clerk", str(bad))

@@ -1,5 +1,6 @@
 """Billing pages: who may do what, and bad input answered on the form."""
 
+import uuid
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -83,7 +84,9 @@ def test_import_page_imports_and_reports_bad_files(client, supervisor, reference
     client.force_login(supervisor)
     good = SAMPLES / "parking.csv"
     with good.open("rb") as upload:
-        response = client.post(reverse("billing:import"), {"source": "parking", "file": upload})
+        response = client.post(
+            reverse("billing:import"), {"source": "parking", "file": upload, "token": uuid.uuid4()}
+        )
     assert response.status_code == 302
     assert Bill.objects.filter(source="parking").count() == 3
     bad = (SAMPLES / "tax.csv").read_bytes().replace(b"24.-3-1", b"not-a-parcel")
@@ -91,7 +94,11 @@ def test_import_page_imports_and_reports_bad_files(client, supervisor, reference
 
     response = client.post(
         reverse("billing:import"),
-        {"source": "tax", "file": SimpleUploadedFile("tax.csv", bad, content_type="text/csv")},
+        {
+            "source": "tax",
+            "file": SimpleUploadedFile("tax.csv", bad, content_type="text/csv"),
+            "token": uuid.uuid4(),
+        },
     )
     assert response.status_code == 200
     assert "nothing was imported" in response.text
@@ -111,11 +118,15 @@ def test_import_form_refuses_an_empty_file_and_an_unknown_source(client, supervi
 
     client.force_login(supervisor)
     empty = SimpleUploadedFile("empty.csv", b"", content_type="text/csv")
-    response = client.post(reverse("billing:import"), {"source": "tax", "file": empty})
+    response = client.post(
+        reverse("billing:import"), {"source": "tax", "file": empty, "token": uuid.uuid4()}
+    )
     assert response.status_code == 200
     assert "The submitted file is empty." in response.text
     ok = SimpleUploadedFile("x.csv", b"a,b\n", content_type="text/csv")
-    response = client.post(reverse("billing:import"), {"source": "sewer", "file": ok})
+    response = client.post(
+        reverse("billing:import"), {"source": "sewer", "file": ok, "token": uuid.uuid4()}
+    )
     assert "Select a valid choice" in response.text
 
 
@@ -155,6 +166,32 @@ def test_importing_twice_through_the_page_says_nothing_changed(client, superviso
     client.force_login(supervisor)
     with (SAMPLES / "water.csv").open("rb") as upload:
         response = client.post(
-            reverse("billing:import"), {"source": "water", "file": upload}, follow=True
+            reverse("billing:import"),
+            {"source": "water", "file": upload, "token": uuid.uuid4()},
+            follow=True,
         )
     assert "already imported" in response.text
+
+
+def test_one_upload_form_imports_once_and_reports_its_progress(client, supervisor, reference):
+    client.force_login(supervisor)
+    token = uuid.uuid4()
+    for _ in range(2):  # a double-click
+        with (SAMPLES / "parking.csv").open("rb") as upload:
+            client.post(
+                reverse("billing:import"), {"source": "parking", "file": upload, "token": token}
+            )
+    assert ImportBatch.objects.filter(status="done").count() == 1
+    assert Bill.objects.filter(source="parking").count() == 3
+    page = client.get(reverse("billing:import_progress", args=[token]))
+    assert "Imported: done, 3 of 3 rows" in page.text
+    assert "Uploading" in client.get(reverse("billing:import_progress", args=[uuid.uuid4()])).text
+
+
+def test_an_upload_without_its_token_is_refused_politely(client, supervisor, reference):
+    client.force_login(supervisor)
+    with (SAMPLES / "parking.csv").open("rb") as upload:
+        response = client.post(reverse("billing:import"), {"source": "parking", "file": upload})
+    assert response.status_code == 200
+    assert "The form was incomplete" in response.text
+    assert not Bill.objects.exists()
