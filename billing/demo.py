@@ -371,7 +371,7 @@ def city_seed(
             Property.owners.through(property_id=p.pk, customer_id=c.pk)
             for p, c in zip(properties, owners, strict=True)
         )
-        bills: list[tuple[Bill, list[Charge]]] = []
+        bills: list[tuple[dict, list[Charge]]] = []
         year = today.year
         for i, (prop, owner) in enumerate(zip(properties, owners, strict=True)):
             tax = to_cents(Decimal(rng.randint(120000, 900000)) / 100)
@@ -389,12 +389,12 @@ def city_seed(
                     )
                 bills.append(
                     (
-                        Bill(
+                        dict(
                             number=f"T{year}-{i + 1:05d}-{installment}",
                             bill_type=BillType.PROPERTY_TAX,
                             source="demo",
-                            customer=owner,
-                            property=prop,
+                            customer_id=owner.pk,
+                            property_id=prop.pk,
                             description=f"{year} city tax, installment {installment} of 2",
                             issue_date=date(year, 1, 1),
                             due_date=due,
@@ -457,13 +457,13 @@ def city_seed(
             period_end = billed - timedelta(days=10)
             bills.append(
                 (
-                    Bill(
+                    dict(
                         number=f"W{billed:%Y%m}-{account.number}",
                         bill_type=BillType.WATER_SEWER,
                         source="demo",
-                        customer=account.customer,
-                        property=account.property,
-                        water_account=account,
+                        customer_id=account.customer_id,
+                        property_id=account.property_id,
+                        water_account_id=account.pk,
                         description=f"Water & sewer, quarter ending {period_end:%B %-d, %Y}",
                         issue_date=billed,
                         due_date=date(billed.year, billed.month, DUE_DAY),
@@ -523,13 +523,13 @@ def city_seed(
             history.setdefault((vehicle.pk, code.pk), []).append(on)
             bills.append(
                 (
-                    Bill(
+                    dict(
                         number=f"P{on:%y}{n + 1:06d}",
                         bill_type=BillType.PARKING,
                         source="demo",
-                        customer=vehicle.customer,
-                        vehicle=vehicle,
-                        violation=code,
+                        customer_id=vehicle.customer_id,
+                        vehicle_id=vehicle.pk,
+                        violation_id=code.pk,
                         violation_location=f"{rng.randint(100, 499)} block {rng.choice(STREETS)}",
                         description=f"Parking ticket: {code.description}",
                         issue_date=on,

@@ -276,8 +276,9 @@ def search(query: str, *, as_of: date) -> SearchResult:
                 add(vehicle.customer, f"plate {vehicle.plate} ({vehicle.state})", 1)
 
     # Words: names (typos forgiven) and addresses, unless a number already answered.
+    # A lone token with digits is a number: if none matched, it names nothing else either.
     is_number = " " not in text and any(ch.isdigit() for ch in text)
-    if len(text) >= 3 and not (is_number and groups):
+    if len(text) >= 3 and not is_number:
         has_digits = any(ch.isdigit() for ch in text)
         if not has_digits:
             for customer in _names_like(upper):

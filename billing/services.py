@@ -7,6 +7,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -17,6 +18,7 @@ from django.db.models import F
 from django.db.models.functions import Upper
 from django.utils import timezone
 
+from billing.bulk import copy_new
 from billing.errors import AlreadyImported, BillingError, ImportRejected, NothingToWaive
 from billing.importing import SOURCES, BillRow, parse
 from billing.models import (
@@ -108,13 +110,17 @@ def number_next(*, series: str, year: int) -> int:
     return row.last_number + 1
 
 
-def issuance_lines(bills: Sequence[tuple[Bill, Sequence[Charge]]]) -> list[Line]:
+# A bill to issue: (id, receivable account id, principal, charges).
+Issued = tuple[int, int, Decimal, Sequence[Charge]]
+
+
+def issuance_lines(bills: Sequence[Issued]) -> list[Line]:
     """Debit each bill's receivable, credit revenue per charge type (summed over the bills)."""
     lines: list[Line] = []
     revenue: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    accounts: dict[int, Account] = {}
-    for bill, charges in bills:
-        lines.append(Line(account=bill.receivable_account, amount=bill.principal, bill_id=bill.pk))
+    accounts: dict[int, Account] = Account.objects.in_bulk({account for _, account, _, _ in bills})
+    for bill_id, account_id, principal, charges in bills:
+        lines.append(Line(account=accounts[account_id], amount=principal, bill_id=bill_id))
         for charge in charges:
             account = charge.account
             accounts[account.pk] = account
@@ -179,38 +185,39 @@ def bill_issue(
             memo=f"Bill {number} issued: {description}",
             source=BillingSource.BILL_ISSUED,
             by=by,
-            lines=issuance_lines([(bill, charges)]),
+            lines=issuance_lines([(bill.pk, bill.receivable_account_id, bill.principal, charges)]),
         )
     return bill
 
 
 def bills_issue_bulk(
-    *, bills: Sequence[tuple[Bill, Sequence[Charge]]], by: User, memo: str, source: str
+    *, bills: Sequence[tuple[dict, Sequence[Charge]]], by: User, memo: str, source: str
 ) -> JournalEntry | None:
-    """Create many unsaved bills with their lines and post them as one entry (an import, the
-    demo city). Each Bill comes with principal set; balances and accounts are filled in here."""
-    receivables = {code: receivable_account(code) for code in {b.bill_type for b, _ in bills}}
-    for bill, _ in bills:
-        bill.receivable_account = receivables[bill.bill_type]
-        bill.principal_balance = bill.balance = bill.principal
-        bill.created_by = by
+    """Create many bills with their lines and post them as one entry (an import, the demo
+    city). Each bill is a dict of Bill fields by attname (customer_id, not customer) with its
+    principal; balances, accounts and ids are filled in here (bulk.copy_new)."""
+    receivables = {t: receivable_account(t).pk for t in {row["bill_type"] for row, _ in bills}}
+    for row, _ in bills:
+        row["receivable_account_id"] = receivables[row["bill_type"]]
+        row["principal_balance"] = row["balance"] = row["principal"]
+        row["created_by_id"] = by.pk
     with transaction.atomic():
-        Bill.objects.bulk_create([bill for bill, _ in bills], batch_size=5000)
-        BillLine.objects.bulk_create(
-            (
-                BillLine(
-                    bill=bill,
-                    charge_type=charge.charge_type,
-                    revenue_account=charge.account,
-                    description=charge.description or charge.charge_type.name,
-                    quantity=charge.quantity,
-                    unit_price=charge.unit_price,
-                    amount=charge.amount,
-                )
-                for bill, charges in bills
+        copy_new(Bill, [row for row, _ in bills])
+        copy_new(
+            BillLine,
+            [
+                {
+                    "bill_id": row["id"],
+                    "charge_type_id": charge.charge_type.pk,
+                    "revenue_account_id": charge.account.pk,
+                    "description": charge.description or charge.charge_type.name,
+                    "quantity": charge.quantity,
+                    "unit_price": charge.unit_price,
+                    "amount": charge.amount,
+                }
+                for row, charges in bills
                 for charge in charges
-            ),
-            batch_size=5000,
+            ],
         )
         if not bills:
             return None
@@ -219,7 +226,12 @@ def bills_issue_bulk(
             memo=memo,
             source=source,
             by=by,
-            lines=issuance_lines(bills),
+            lines=issuance_lines(
+                [
+                    (row["id"], row["receivable_account_id"], row["principal"], charges)
+                    for row, charges in bills
+                ]
+            ),
         )
 
 
@@ -330,30 +342,38 @@ def customer_view_log(*, customer: Customer, by: User) -> None:
     CustomerView.objects.create(customer=customer, viewed_by=by)
 
 
-def _parties(rows: list[BillRow]) -> dict[tuple[str, str], Customer]:
-    """Customers for the rows' parties: found by name and mailing address, else created."""
-    keys = {(r.party.name.upper(), r.party.address.upper()): r.party for r in rows}
-    found: dict[tuple[str, str], Customer] = {}
+def _party_key(party) -> tuple[str, str]:
+    return party.name.upper(), party.address.upper()
+
+
+def _parties(rows: list[BillRow]) -> dict[tuple[str, str], int]:
+    """Customer ids for the rows' parties: found by name and mailing address, else created."""
+    keys = {_party_key(r.party): r.party for r in rows}
+    found: dict[tuple[str, str], int] = {}
     names = {name for name, _ in keys}
-    for match in Customer.objects.annotate(uname=Upper("name")).filter(uname__in=names):
-        found.setdefault((match.name.upper(), match.address_line1.upper()), match)
-    new = [
-        Customer(
-            name=party.name,
-            address_line1=party.address,
-            city=party.city,
-            state=party.state,
-            postal_code=party.postal_code,
-            kind=Customer.Kind.BUSINESS
+    for pk, name, address in (
+        Customer.objects.annotate(uname=Upper("name"))
+        .filter(uname__in=names)
+        .values_list("pk", "name", "address_line1")
+    ):
+        found.setdefault((name.upper(), address.upper()), pk)
+    new: list[dict[str, Any]] = [
+        {
+            "name": party.name,
+            "address_line1": party.address,
+            "city": party.city,
+            "state": party.state,
+            "postal_code": party.postal_code,
+            "kind": Customer.Kind.BUSINESS
             if _looks_like_business(party.name)
             else Customer.Kind.PERSON,
-        )
+        }
         for key, party in keys.items()
         if key not in found
     ]
-    Customer.objects.bulk_create(new, batch_size=5000)
-    for customer in new:
-        found[(customer.name.upper(), customer.address_line1.upper())] = customer
+    copy_new(Customer, new)
+    for row in new:
+        found[(row["name"].upper(), row["address_line1"].upper())] = row["id"]
     return found
 
 
@@ -473,7 +493,7 @@ def bill_import(
                 rows_total=parsed.total_rows,
                 rows_done=parsed.total_rows,
                 bills_created=len(bills),
-                amount_total=sum((b.principal for b, _ in bills), ZERO),
+                amount_total=sum((b["principal"] for b, _ in bills), ZERO),
                 entry=entry,
                 finished_at=timezone.now(),
             )
@@ -500,64 +520,67 @@ def _refuse_if_imported(source: str, digest: str) -> None:
         )
 
 
-def _build_bills(rows: list[BillRow], *, source: str) -> list[tuple[Bill, list[Charge]]]:
+def _build_bills(rows: list[BillRow], *, source: str) -> list[tuple[dict, list[Charge]]]:
+    """The bills of checked rows, as rows for bills_issue_bulk; creates the customers,
+    parcels, water accounts and vehicles they name that are not on file yet."""
     if not rows:
         return []
     charge_types = {c.code: c for c in ChargeType.objects.select_related("revenue_account")}
     customers = _parties(rows)
 
     parcels = {r.parcel[0]: r for r in rows if r.parcel}
-    properties = {p.parcel_number: p for p in Property.objects.filter(parcel_number__in=parcels)}
-    new_properties = [
-        Property(parcel_number=n, street_address=r.parcel[1])  # type: ignore[index]
+    properties = dict(
+        Property.objects.filter(parcel_number__in=parcels).values_list("parcel_number", "pk")
+    )
+    new_properties: list[dict[str, Any]] = [
+        {"parcel_number": n, "street_address": r.parcel[1]}  # type: ignore[index]
         for n, r in parcels.items()
         if n not in properties
     ]
-    Property.objects.bulk_create(new_properties, batch_size=5000)
-    properties.update({p.parcel_number: p for p in new_properties})
-    ownerships = {
-        (properties[n].pk, customers[(r.party.name.upper(), r.party.address.upper())].pk)
-        for n, r in parcels.items()
-    }
+    copy_new(Property, new_properties)
+    properties.update({p["parcel_number"]: p["id"] for p in new_properties})
+    ownerships = {(properties[n], customers[_party_key(r.party)]) for n, r in parcels.items()}
     Property.owners.through.objects.bulk_create(
         [Property.owners.through(property_id=p, customer_id=c) for p, c in ownerships],
         ignore_conflicts=True,
         batch_size=5000,
     )
 
-    accounts_wanted = {r.water_account[0]: r.water_account for r in rows if r.water_account}
-    account_holders = {r.water_account[0]: r.party for r in rows if r.water_account}
-    accounts = {a.number: a for a in WaterAccount.objects.filter(number__in=accounts_wanted)}
-    new_accounts = [
-        WaterAccount(
-            number=n,
-            customer=customers[
-                (account_holders[n].name.upper(), account_holders[n].address.upper())
-            ],
-            service_address=service,
-            meter_size=meter,
+    wanted = {r.water_account[0]: r for r in rows if r.water_account}
+    accounts: dict[str, tuple[int, int | None]] = {
+        number: (pk, property_id)
+        for number, pk, property_id in WaterAccount.objects.filter(number__in=wanted).values_list(
+            "number", "pk", "property_id"
         )
-        for n, (_, service, meter) in accounts_wanted.items()
+    }
+    new_accounts: list[dict[str, Any]] = [
+        {
+            "number": n,
+            "customer_id": customers[_party_key(r.party)],
+            "service_address": r.water_account[1],  # type: ignore[index]
+            "meter_size": r.water_account[2],  # type: ignore[index]
+        }
+        for n, r in wanted.items()
         if n not in accounts
     ]
-    WaterAccount.objects.bulk_create(new_accounts, batch_size=5000)
-    accounts.update({a.number: a for a in new_accounts})
+    copy_new(WaterAccount, new_accounts)
+    accounts.update({a["number"]: (a["id"], None) for a in new_accounts})
 
     plates = {r.vehicle: r for r in rows if r.vehicle}
     vehicles = {
-        (v.plate, v.state): v
-        for v in Vehicle.objects.filter(plate__in={p for p, _ in plates})
-        if (v.plate, v.state) in plates
+        (plate, state): pk
+        for pk, plate, state in Vehicle.objects.filter(
+            plate__in={p for p, _ in plates}
+        ).values_list("pk", "plate", "state")
+        if (plate, state) in plates
     }
-    new_vehicles = [
-        Vehicle(
-            plate=p, state=s, customer=customers[(r.party.name.upper(), r.party.address.upper())]
-        )
+    new_vehicles: list[dict[str, Any]] = [
+        {"plate": p, "state": s, "customer_id": customers[_party_key(r.party)]}
         for (p, s), r in plates.items()
         if (p, s) not in vehicles
     ]
-    Vehicle.objects.bulk_create(new_vehicles, batch_size=5000)
-    vehicles.update({(v.plate, v.state): v for v in new_vehicles})
+    copy_new(Vehicle, new_vehicles)
+    vehicles.update({(v["plate"], v["state"]): v["id"] for v in new_vehicles})
 
     # Repeat fines: earlier tickets of the same code on the same plate within 18 months, both
     # those already on file and those earlier in this file.
@@ -567,26 +590,34 @@ def _build_bills(rows: list[BillRow], *, source: str) -> list[tuple[Bill, list[C
     if tickets:
         since = min(r.issue_date for r in tickets) - timedelta(days=REPEAT_WINDOW_DAYS)
         for vehicle_id, violation_id, issued in Bill.objects.filter(
-            vehicle__in=[vehicles[r.vehicle].pk for r in tickets],  # type: ignore[index]
+            vehicle_id__in={vehicles[r.vehicle] for r in tickets},  # type: ignore[index]
             bill_type=BillType.PARKING,
             issue_date__gte=since,
         ).values_list("vehicle_id", "violation_id", "issue_date"):
             history[(vehicle_id, violation_id)].append(issued)
 
-    bills: list[tuple[Bill, list[Charge]]] = []
+    bills: list[tuple[dict, list[Charge]]] = []
     for row in sorted(rows, key=lambda r: (r.issue_date, r.line)):
-        customer = customers[(row.party.name.upper(), row.party.address.upper())]
-        links: dict = {}
         charges = [Charge(charge_types[code], amount, text) for code, amount, text in row.charges]
+        bill: dict[str, Any] = {
+            "number": row.number,
+            "bill_type": row.bill_type,
+            "source": source,
+            "external_id": row.number,
+            "customer_id": customers[_party_key(row.party)],
+            "description": row.description,
+            "issue_date": row.issue_date,
+            "due_date": row.due_date,
+            **row.details,
+        }
         if row.parcel:
-            links["property"] = properties[row.parcel[0]]
+            bill["property_id"] = properties[row.parcel[0]]
         if row.water_account:
-            account = accounts[row.water_account[0]]
-            links["water_account"], links["property"] = account, account.property
+            bill["water_account_id"], bill["property_id"] = accounts[row.water_account[0]]
         if row.vehicle:
-            vehicle, violation = vehicles[row.vehicle], violations[row.violation_code]
-            links["vehicle"], links["violation"] = vehicle, violation
-            seen = history[(vehicle.pk, violation.pk)]
+            vehicle_id, violation = vehicles[row.vehicle], violations[row.violation_code]
+            bill["vehicle_id"], bill["violation_id"] = vehicle_id, violation.pk
+            seen = history[(vehicle_id, violation.pk)]
             window = row.issue_date - timedelta(days=REPEAT_WINDOW_DAYS)
             repeats = sum(1 for d in seen if window <= d < row.issue_date)
             fine = [violation.fine_first, violation.fine_second, violation.fine_third][
@@ -600,18 +631,6 @@ def _build_bills(rows: list[BillRow], *, source: str) -> list[tuple[Bill, list[C
                     f"Violation {violation.code}: {violation.description}",
                 )
             ]
-        bill = Bill(
-            number=row.number,
-            bill_type=row.bill_type,
-            source=source,
-            external_id=row.number,
-            customer=customer,
-            description=row.description,
-            issue_date=row.issue_date,
-            due_date=row.due_date,
-            principal=sum((c.amount for c in charges), ZERO),
-            **links,
-            **row.details,
-        )
+        bill["principal"] = sum((c.amount for c in charges), ZERO)
         bills.append((bill, charges))
     return bills

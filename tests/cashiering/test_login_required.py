@@ -7,7 +7,13 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 # Pages a stranger must be able to reach: signing in (ours and the admin's) and the health check.
 PUBLIC = {"login", "healthz", "admin:login"}
 
-SAMPLE_ARGS = {"int": "1", "str": "1000", "path": "1/change", "slug": "x", "uuid": None}
+SAMPLE_ARGS = {
+    "int": "1",
+    "str": "1000",
+    "path": "1/change",
+    "slug": "x",
+    "uuid": "3b241101-e2bb-4255-8caf-4136c566a962",
+}
 
 
 def _walk(patterns, prefix="", namespace=""):
