@@ -4,6 +4,7 @@ fee types with dated prices, penalty and interest rules, and the department dire
 import builtins
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models.functions import Now, Upper
@@ -17,6 +18,10 @@ class BillType(models.TextChoices):
     WATER_SEWER = "water_sewer", "Water & sewer"
     PARKING = "parking", "Parking ticket"
     INVOICE = "invoice", "Miscellaneous invoice"
+
+
+# What splits a name into words: anything but letters, digits and apostrophes (O'BRIEN).
+NAME_WORD_SEPARATORS = "[^A-Z0-9']+"
 
 
 def _trigram_index(field: str, name: str) -> GinIndex:
@@ -44,10 +49,19 @@ class Customer(models.Model):
         default=False, help_text="Set after a returned check: no checks are accepted from them."
     )
     created_at = models.DateTimeField(db_default=Now())
+    # The name's words in capitals, for the lookup: found through a GIN index, and collected
+    # into NameWord (by a trigger) so that a mistyped word can be matched to the real ones.
+    name_words = models.GeneratedField(
+        expression=models.Func(
+            Upper("name"), models.Value(NAME_WORD_SEPARATORS), function="regexp_split_to_array"
+        ),
+        output_field=ArrayField(models.CharField(max_length=200)),
+        db_persist=True,
+    )
 
     class Meta:
         ordering = ["name", "id"]
-        indexes = [_trigram_index("name", "customer_name_trgm")]
+        indexes = [GinIndex(fields=["name_words"], name="customer_name_words")]
 
     def __str__(self) -> str:
         return self.name
@@ -61,6 +75,19 @@ class Customer(models.Model):
             p for p in [f"{self.city}," if self.city else "", self.state, self.postal_code] if p
         )
         return "\n".join(p for p in [self.address_line1, self.address_line2, city_line] if p)
+
+
+class NameWord(models.Model):
+    """Every word of every customer's name, kept by a trigger on billing_customer: the lookup
+    matches a mistyped word against these (a few thousand) instead of every name."""
+
+    word = models.CharField(max_length=200, primary_key=True)
+
+    class Meta:
+        indexes = [GinIndex(OpClass("word", name="gin_trgm_ops"), name="name_word_trgm")]
+
+    def __str__(self) -> str:
+        return self.word
 
 
 class CustomerView(models.Model):

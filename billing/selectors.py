@@ -6,13 +6,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.contrib.postgres.search import TrigramWordSimilarity
-from django.db import connection
+from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
+from django.db import connection, transaction
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Upper
 
 from billing import penalties
 from billing.models import (
+    NAME_WORD_SEPARATORS,
     Bill,
     BillType,
     Customer,
@@ -20,6 +21,7 @@ from billing.models import (
     FaqEntry,
     FeePrice,
     FeeType,
+    NameWord,
     PenaltyRule,
     Property,
     Vehicle,
@@ -53,15 +55,27 @@ BILL_TRIGGERS: tuple[tuple[str, str], ...] = (
 
 def rules_for(bill_type: str, as_of: date) -> list[penalties.Rule]:
     """The penalty and interest rules of a bill type in effect on `as_of`."""
-    rows = PenaltyRule.objects.filter(bill_type=bill_type, effective_from__lte=as_of).filter(
-        Q(effective_to__isnull=True) | Q(effective_to__gte=as_of)
-    )
-    return [
-        penalties.Rule(
-            kind=r.kind, percent=r.percent, amount=r.amount, days=r.days, month=r.month, day=r.day
+    return rules_by_type({bill_type}, as_of).get(bill_type, [])
+
+
+def rules_by_type(bill_types: Iterable[str], as_of: date) -> dict[str, list[penalties.Rule]]:
+    """The rules in effect on `as_of` for each of these bill types, in one query."""
+    rows = PenaltyRule.objects.filter(
+        bill_type__in=list(bill_types), effective_from__lte=as_of
+    ).filter(Q(effective_to__isnull=True) | Q(effective_to__gte=as_of))
+    rules: dict[str, list[penalties.Rule]] = {}
+    for r in rows:
+        rules.setdefault(r.bill_type, []).append(
+            penalties.Rule(
+                kind=r.kind,
+                percent=r.percent,
+                amount=r.amount,
+                days=r.days,
+                month=r.month,
+                day=r.day,
+            )
         )
-        for r in rows
-    ]
+    return rules
 
 
 def bill_state(bill: Bill) -> penalties.BillState:
@@ -93,14 +107,13 @@ class OwedBill:
 
 
 def with_amounts_due(bills: Iterable[Bill], as_of: date) -> list[OwedBill]:
-    """Each bill with what it owes as of `as_of`; rules are read once per bill type."""
-    cache: dict[str, list[penalties.Rule]] = {}
-    owed = []
-    for bill in bills:
-        if bill.bill_type not in cache:
-            cache[bill.bill_type] = rules_for(bill.bill_type, as_of)
-        owed.append(OwedBill(bill, amount_due(bill, as_of, rules=cache[bill.bill_type])))
-    return owed
+    """Each bill with what it owes as of `as_of`; the rules are read in one query."""
+    bills = list(bills)
+    rules = rules_by_type({bill.bill_type for bill in bills}, as_of)
+    return [
+        OwedBill(bill, amount_due(bill, as_of, rules=rules.get(bill.bill_type, [])))
+        for bill in bills
+    ]
 
 
 def open_bills() -> QuerySet[Bill]:
@@ -158,7 +171,6 @@ def boot_eligible_vehicle_ids(vehicle_ids: Iterable[int]) -> set[int]:
 PLATE_RE = re.compile(r"^[A-Z0-9]{2,8}$")
 WATER_RE = re.compile(r"^\d{2}-\d{3,8}$")
 PARCEL_RE = re.compile(r"^[\d.]+-\d+-[\d.]+$")
-NAME_SIMILARITY = 0.45
 MAX_MATCHES = 25
 
 
@@ -189,35 +201,90 @@ class SearchResult:
     scanline_error: str | None = None
 
 
+WORD_SPLIT = re.compile(NAME_WORD_SEPARATORS)
+WORD_CANDIDATES = 8
+
+
+def _word_candidates(word: str) -> list[str]:
+    """The words of customers' names that `word` may be: itself and the words it begins
+    (someone typing a name half way); or, for a word in no name, the words like it (a typo).
+    Searches NameWord, the dictionary of name words, not the names."""
+    exact = [word] if NameWord.objects.filter(word=word).exists() else []
+    # No ORDER BY: ordering would walk the primary key instead of the prefix index.
+    begun = [
+        w
+        for w in NameWord.objects.filter(word__startswith=word)
+        .order_by()
+        .values_list("word", flat=True)[:WORD_CANDIDATES]
+        if w != word
+    ]
+    if exact or begun:
+        return exact + sorted(begun)
+    # A typo. Most keep the word's first letters, so look among the words that share the
+    # first two, then the first one, then all: each step reads fewer words than the next.
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Two letters swapped in a short word leave few trigrams in common (EWRICK and ERWICK
+        # are 0.27 alike); the best eight above this still make a small, useful set.
+        cursor.execute("SET LOCAL pg_trgm.similarity_threshold = 0.2")
+        for prefix in (word[:2], word[:1], ""):
+            if not prefix:
+                # The planner misjudges pg_trgm's % as unselective and would read every word,
+                # several times slower than the trigram index it has for exactly this.
+                cursor.execute("SET LOCAL enable_seqscan = off")
+            words = NameWord.objects.filter(word__trigram_similar=word)
+            if prefix:
+                words = words.filter(word__startswith=prefix)
+            similar = list(
+                words.annotate(similarity=TrigramSimilarity("word", word))
+                .order_by("-similarity", "word")
+                .values_list("word", flat=True)[:WORD_CANDIDATES]
+            )
+            if similar:
+                return similar
+    return []
+
+
+def _add_address_matches(upper: str, add) -> None:
+    """Owners of parcels, and holders of water accounts, whose address contains the text."""
+    for prop in (
+        Property.objects.alias(uaddress=Upper("street_address"))
+        .filter(uaddress__contains=upper)
+        .prefetch_related("owners")
+        .order_by("street_address")[:MAX_MATCHES]
+    ):
+        for owner in prop.owners.all():
+            add(owner, f"address {prop.street_address}", 3).properties.append(prop)
+    for account in (
+        WaterAccount.objects.select_related("customer")
+        .alias(uaddress=Upper("service_address"))
+        .filter(uaddress__contains=upper)
+        .order_by("service_address")[:MAX_MATCHES]
+    ):
+        add(account.customer, f"service address {account.service_address}", 3)
+
+
 def _names_like(upper: str) -> list:  # Customers annotated with `similarity`
-    """Customers whose name contains the words typed; failing that, the most similar names
-    (pg_trgm word similarity, so "Whitfeld" finds Whitfield). Each step uses the trigram index."""
-    contains: list = list(
-        Customer.objects.alias(uname=Upper("name"))
-        .filter(uname__contains=upper)
-        .annotate(similarity=TrigramWordSimilarity(upper, Upper("name")))
-        .order_by("-similarity", "name")[:MAX_MATCHES]
+    """Customers whose names have, for every word typed, that word or one like it; ranked by
+    how alike the whole name is. Matching words against the dictionary of name words first
+    keeps this fast however many customers share a first name."""
+    words = [w for w in WORD_SPLIT.split(upper) if len(w) >= 2][:4]
+    # A word like no name's word at all (a title, a garbled middle name) narrows nothing.
+    candidates = [c for c in (_word_candidates(word) for word in words) if c]
+    if not candidates:
+        return []
+    names = Customer.objects.annotate(similarity=TrigramWordSimilarity(upper, Upper("name")))
+    found = list(
+        names.filter(*[Q(name_words__overlap=c) for c in candidates]).order_by(
+            "-similarity", "name"
+        )[:MAX_MATCHES]
     )
-    if len(contains) >= MAX_MATCHES:
-        return contains
-    _set_similarity_threshold()
-    similar = (
-        Customer.objects.alias(uname=Upper("name"))
-        .filter(uname__trigram_word_similar=upper)
-        .exclude(pk__in=[c.pk for c in contains])
-        .annotate(similarity=TrigramWordSimilarity(upper, Upper("name")))
-        .order_by("-similarity", "name")[: MAX_MATCHES - len(contains)]
-    )
-    return contains + list(similar)
-
-
-def _set_similarity_threshold() -> None:
-    # pg_trgm's default (0.6) misses common typos in names ("Jonh Smtih"); this is per session.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)",
-            [str(NAME_SIMILARITY)],
+    if not found and len(candidates) > 1:
+        # No name has all the words: take the longest word (most often the surname) alone.
+        longest = max(candidates, key=lambda c: len(c[0]))
+        found = list(
+            names.filter(name_words__overlap=longest).order_by("-similarity", "name")[:MAX_MATCHES]
         )
+    return found
 
 
 def _normalized(query: str) -> str:
@@ -259,10 +326,12 @@ def search(query: str, *, as_of: date) -> SearchResult:
 
     # Numbers first: each an equality on a unique or indexed column, so always cheap.
     compact = upper.replace(" ", "")
-    exact_bill = Bill.objects.select_related("customer").filter(number=compact).first()
-    if exact_bill is not None:
-        result.bill = exact_bill
-        add(exact_bill.customer, f"bill {exact_bill.number}", 0)
+    has_digits = any(ch.isdigit() for ch in text)
+    if has_digits:
+        exact_bill = Bill.objects.select_related("customer").filter(number=compact).first()
+        if exact_bill is not None:
+            result.bill = exact_bill
+            add(exact_bill.customer, f"bill {exact_bill.number}", 0)
     if WATER_RE.match(compact):
         for account in WaterAccount.objects.select_related("customer").filter(number=compact):
             add(account.customer, f"water account {account.number}", 0)
@@ -275,29 +344,15 @@ def search(query: str, *, as_of: date) -> SearchResult:
             if vehicle.customer is not None:
                 add(vehicle.customer, f"plate {vehicle.plate} ({vehicle.state})", 1)
 
-    # Words: names (typos forgiven) and addresses, unless a number already answered.
-    # A lone token with digits is a number: if none matched, it names nothing else either.
-    is_number = " " not in text and any(ch.isdigit() for ch in text)
+    # Words. A lone token with digits is a number: if none matched, it names nothing else.
+    # Words without digits are a name (typos forgiven), else a street; with digits, an address.
+    is_number = " " not in text and has_digits
     if len(text) >= 3 and not is_number:
-        has_digits = any(ch.isdigit() for ch in text)
         if not has_digits:
             for customer in _names_like(upper):
                 add(customer, "name", 2, customer.similarity)
-        for prop in (
-            Property.objects.alias(uaddress=Upper("street_address"))
-            .filter(uaddress__contains=upper)
-            .prefetch_related("owners")
-            .order_by("street_address")[:MAX_MATCHES]
-        ):
-            for owner in prop.owners.all():
-                add(owner, f"address {prop.street_address}", 3).properties.append(prop)
-        for account in (
-            WaterAccount.objects.select_related("customer")
-            .alias(uaddress=Upper("service_address"))
-            .filter(uaddress__contains=upper)
-            .order_by("service_address")[:MAX_MATCHES]
-        ):
-            add(account.customer, f"service address {account.service_address}", 3)
+        if has_digits or not groups:
+            _add_address_matches(upper, add)
         if not has_digits:
             result.departments = list(
                 Department.objects.filter(
@@ -326,9 +381,8 @@ def search(query: str, *, as_of: date) -> SearchResult:
         b.bill.pk: b
         for b in with_amounts_due([b for bs in by_customer.values() for b in bs], as_of)
     }
-    booted = boot_eligible_vehicle_ids(
-        {b.vehicle_id for bs in by_customer.values() for b in bs if b.vehicle_id}
-    )
+    vehicle_ids = {b.vehicle_id for bs in by_customer.values() for b in bs if b.vehicle_id}
+    booted = boot_eligible_vehicle_ids(vehicle_ids) if vehicle_ids else set()
     for group in ordered:
         group.bills = [owed[b.pk] for b in by_customer.get(group.customer.pk, [])]
         group.boot_eligible_plates = sorted(
