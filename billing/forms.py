@@ -68,6 +68,17 @@ class WaiverForm(forms.Form):
         return reason
 
 
+class AppealForm(forms.Form):
+    note = forms.CharField(
+        label="Note", max_length=300, help_text="The hearing date, or the decision and by whom."
+    )
+
+    def clean_note(self):
+        note = self.cleaned_data["note"].strip()
+        refuse_card_numbers(note)
+        return note
+
+
 class ImportForm(forms.Form):
     token = forms.UUIDField(widget=forms.HiddenInput)
     source = forms.ChoiceField(label="Billing system", choices=[(s, s.title()) for s in SOURCES])

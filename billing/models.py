@@ -552,6 +552,25 @@ class PenaltyWaiver(models.Model):
         return f"Waiver on {self.bill.number}"
 
 
+class TicketAppeal(models.Model):
+    """A parking ticket's appeal opened or decided: while one is pending no late fee accrues."""
+
+    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="appeals")
+    pending = models.BooleanField(help_text="True when the appeal was opened, False when decided.")
+    note = models.CharField(max_length=300)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        permissions = [("record_appeal", "Can record parking ticket appeals")]
+
+    def __str__(self) -> str:
+        return f"Appeal {'opened' if self.pending else 'decided'} on {self.bill.number}"
+
+
 class ImportBatch(models.Model):
     """One file imported from a billing system; the same file twice is refused, not re-posted."""
 

@@ -32,6 +32,7 @@ from billing.models import (
     NumberSeries,
     PenaltyWaiver,
     Property,
+    TicketAppeal,
     Vehicle,
     ViolationCode,
     WaterAccount,
@@ -334,6 +335,24 @@ def penalty_waive(*, bill: Bill, reason: str, by: User, as_of: date) -> PenaltyW
             reason=reason.strip(),
             approved_by=by,
             entry=entry,
+        )
+
+
+def ticket_appeal_record(*, bill: Bill, pending: bool, note: str, by: User) -> TicketAppeal:
+    """Open or close a parking ticket's appeal. Changes what accrues, not what is owed now, so
+    it posts nothing; the appeal log keeps who said what, and when."""
+    if bill.bill_type != BillType.PARKING:
+        raise BillingError("Only parking tickets are appealed here.")
+    if not note.strip():
+        raise BillingError("Say what happened: the hearing date, or the decision.")
+    with transaction.atomic():
+        locked = Bill.objects.select_for_update().get(pk=bill.pk)
+        if locked.appeal_pending == pending:
+            state = "already pending" if pending else "not pending"
+            raise BillingError(f"The appeal on ticket {locked.number} is {state}.")
+        Bill.objects.filter(pk=locked.pk).update(appeal_pending=pending)
+        return TicketAppeal.objects.create(
+            bill=locked, pending=pending, note=note.strip()[:300], recorded_by=by
         )
 
 

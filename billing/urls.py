@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.search_view, name="search"),
     path("bills/<str:number>/", views.bill_view, name="bill"),
     path("bills/<str:number>/waive/", views.waive_view, name="waive"),
+    path("bills/<str:number>/appeal/", views.appeal_view, name="appeal"),
     path("customers/<int:pk>/", views.customer_view, name="customer"),
     path("customers/<int:pk>/invoices/new/", views.invoice_new, name="invoice_new"),
     path("invoices/<str:number>.pdf", views.invoice_pdf, name="invoice_pdf"),

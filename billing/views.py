@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 from billing.barcode import code128_svg
 from billing.errors import AlreadyImported, BillingError, ImportRejected
 from billing.forms import (
+    AppealForm,
     AsOfForm,
     ImportForm,
     InvoiceForm,
@@ -31,6 +32,7 @@ from billing.services import (
     customer_view_log,
     invoice_create,
     penalty_waive,
+    ticket_appeal_record,
 )
 from cashiering.pdf import pdf_response, render_pdf
 
@@ -81,6 +83,8 @@ def bill_view(request: HttpRequest, number: str) -> HttpResponse:
             "due": amount_due(bill, as_of),
             "lines": bill.lines.select_related("charge_type", "revenue_account"),
             "waivers": bill.waivers.select_related("approved_by"),
+            "appeals": bill.appeals.select_related("recorded_by"),
+            "appeal_form": AppealForm(),
             "boot_eligible": boot,
         },
     )
@@ -135,6 +139,29 @@ def waive_view(request: HttpRequest, number: str) -> HttpResponse:
             )
             return redirect(bill)
     return render(request, "billing/waive.html", {"bill": bill, "due": due, "form": form})
+
+
+@permission_required("billing.record_appeal", raise_exception=True)
+@require_http_methods(["POST"])
+def appeal_view(request: HttpRequest, number: str) -> HttpResponse:
+    bill = get_object_or_404(Bill, number=number)
+    form = AppealForm(request.POST)
+    if form.is_valid():
+        try:
+            ticket_appeal_record(
+                bill=bill,
+                pending=not bill.appeal_pending,
+                note=form.cleaned_data["note"],
+                by=cast(User, request.user),
+            )
+        except BillingError as exc:
+            messages.error(request, str(exc))
+        else:
+            state = "opened: no late fees accrue" if not bill.appeal_pending else "closed"
+            messages.success(request, f"Appeal on ticket {bill.number} {state}.")
+    else:
+        messages.error(request, "Add a note saying what happened; nothing was recorded.")
+    return redirect(bill)
 
 
 @permission_required("billing.view_department", raise_exception=True)

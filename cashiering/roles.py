@@ -26,6 +26,7 @@ _SUPERVISOR: list[str] = [
     *_CLERK,
     "billing.import_bills",
     "billing.waive_penalty",
+    "billing.record_appeal",
     "billing.view_importbatch",
     "ledger.view_trial_balance",
     "ledger.view_account",

@@ -195,3 +195,38 @@ def test_an_upload_without_its_token_is_refused_politely(client, supervisor, ref
     assert response.status_code == 200
     assert "The form was incomplete" in response.text
     assert not Bill.objects.exists()
+
+
+def test_a_supervisor_opens_and_closes_an_appeal_and_late_fees_follow(client, users, ticket):
+    url = reverse("billing:appeal", args=["P2600042"])
+    client.force_login(users["Clerk"])
+    assert client.post(url, {"note": "Hearing on March 3"}).status_code == 403
+    client.force_login(users["Supervisor"])
+    bill_url = reverse("billing:bill", args=["P2600042"])
+    assert client.get(bill_url, {"as_of": "2026-03-01"}).context["due"].total == Decimal("30.00")
+    response = client.post(url, {"note": "Hearing on March 3"}, follow=True)
+    assert "no late fees accrue" in response.text
+    ticket.refresh_from_db()
+    assert ticket.appeal_pending
+    assert client.get(bill_url, {"as_of": "2026-03-01"}).context["due"].total == Decimal("20.00")
+    response = client.post(url, {"note": ""}, follow=True)
+    assert "nothing was recorded" in response.text
+    client.post(url, {"note": "Upheld by the hearing officer"})
+    ticket.refresh_from_db()
+    assert not ticket.appeal_pending
+    assert [a.pending for a in ticket.appeals.all()] == [False, True]
+
+
+def test_only_tickets_are_appealed(users, reference, dana, clerk):
+    from billing.errors import BillingError
+    from billing.services import invoice_create, ticket_appeal_record
+
+    invoice = invoice_create(
+        customer=dana,
+        charges=[Charge(ChargeType.objects.get(code="misc"), Decimal("5.00"), "Copies")],
+        due_date=date(2030, 1, 1),
+        memo="",
+        by=clerk,
+    )
+    with pytest.raises(BillingError, match="Only parking tickets"):
+        ticket_appeal_record(bill=invoice, pending=True, note="x", by=users["Supervisor"])
