@@ -1,17 +1,10 @@
 """Domain errors of billing, each with a code and a message a clerk can act on."""
 
+from ledger.errors import DomainError
 
-class BillingError(Exception):
+
+class BillingError(DomainError):
     code = "billing_error"
-
-    def __init__(self, message: str, *, code: str | None = None):
-        super().__init__(message)
-        self.message = message
-        if code is not None:
-            self.code = code
-
-    def __str__(self) -> str:
-        return self.message
 
 
 class NothingToWaive(BillingError):

@@ -16,7 +16,19 @@ from ledger.money import to_cents
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
-class SearchForm(forms.Form):
+class AsOfForm(forms.Form):
+    as_of = forms.DateField(
+        label="Amounts as of",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Today, or the USPS postmark date of a mailed payment.",
+    )
+
+    def clean_as_of(self):
+        return self.cleaned_data.get("as_of") or timezone.localdate()
+
+
+class SearchForm(AsOfForm):
     q = forms.CharField(
         label="Search or scan",
         max_length=200,
@@ -29,27 +41,7 @@ class SearchForm(forms.Form):
             }
         ),
     )
-    as_of = forms.DateField(
-        label="Amounts as of",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Today, or the USPS postmark date of a mailed payment.",
-    )
-
-    def clean_as_of(self):
-        return self.cleaned_data.get("as_of") or timezone.localdate()
-
-
-class AsOfForm(forms.Form):
-    as_of = forms.DateField(
-        label="Amounts as of",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Today, or the USPS postmark date of a mailed payment.",
-    )
-
-    def clean_as_of(self):
-        return self.cleaned_data.get("as_of") or timezone.localdate()
+    field_order = ["q", "as_of"]
 
 
 class WaiverForm(forms.Form):

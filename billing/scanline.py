@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from itertools import cycle
 
+from ledger.errors import DomainError
 from ledger.money import is_whole_cents
 
 # The layout, left to right. A scanner types the compact form and presses Enter; the spaced form
@@ -64,19 +65,10 @@ def configured_scheme() -> CheckDigitScheme:
     )
 
 
-class ScanlineError(ValueError):
+class ScanlineError(DomainError, ValueError):
     """Typed text that is not a good scanline, with a message the clerk can act on."""
 
     code = "scanline_error"
-
-    def __init__(self, message: str, *, code: str | None = None):
-        super().__init__(message)
-        self.message = message
-        if code is not None:
-            self.code = code
-
-    def __str__(self) -> str:
-        return self.message
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,10 @@
 """Domain errors of the ledger, each with a code and a message a person can act on."""
 
 
-class LedgerError(Exception):
-    code = "ledger_error"
+class DomainError(Exception):
+    """The base of every app's domain errors: a code for programs, a message for people."""
+
+    code = "domain_error"
 
     def __init__(self, message: str, *, code: str | None = None):
         super().__init__(message)
@@ -12,6 +14,10 @@ class LedgerError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+class LedgerError(DomainError):
+    code = "ledger_error"
 
 
 class UnbalancedEntry(LedgerError):
