@@ -9,7 +9,7 @@ import statistics
 import time
 from datetime import timedelta
 
-from _setup import report, scratch_database
+from _setup import report, run_command, scratch_database
 
 SEARCHES = 300
 IMPORT_ROWS = 50_000
@@ -34,11 +34,10 @@ def main() -> None:
         from billing.models import Bill, Customer, Property, Vehicle, WaterAccount
         from billing.selectors import search
         from billing.services import bill_import
-        from cashiering.demo import seed_demo
         from ledger.selectors import ledger_violations
 
         started = time.perf_counter()
-        seed_demo(large=True, progress=lambda message: None)
+        run_command("seed_demo", "--scale", "large")
         print(f"(large demo city seeded in {time.perf_counter() - started:.0f} s)")
         today = timezone.localdate()
         rng = random.Random(11)
