@@ -39,7 +39,8 @@ debs-test:
 
 uv:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || \
-		python3 -m pip install --quiet --disable-pip-version-check uv
+		python3 -m pip install --quiet --disable-pip-version-check uv || \
+		python3 -m pip install --quiet --disable-pip-version-check --break-system-packages uv
 
 # Django 6.1 needs Python 3.12 or later: use one that is on the machine, else let uv fetch one.
 install: uv debs-run
