@@ -395,6 +395,9 @@ def parse(
 ) -> Parsed:
     """Check every row of a file; returns the rows to write and every problem found."""
     errors: list[dict] = []
+    if b"\x00" in content:
+        problem = "the file has NUL characters: it is not a text CSV file"
+        return Parsed([], [{"line": 0, "column": "", "problem": problem}], 0)
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -81,7 +81,8 @@ def test_a_file_with_bad_rows_imports_nothing_and_says_where(reference, supervis
 @pytest.mark.parametrize(
     ("content", "problem"),
     [
-        (b"\xff\xfe\x00", "the file is not UTF-8 text"),
+        (b"\xff\xfe", "the file is not UTF-8 text"),
+        (b"ticket_number\x00,plate\n", "the file has NUL characters: it is not a text CSV file"),
         (b"ticket_number,plate\nP1,ABC\n", "the header lacks these columns"),
         (
             b"ticket_number,plate,plate_state,violation_code,issued_on,location,owner_name,"

@@ -67,3 +67,19 @@ def test_anonymous_visitor_is_sent_to_sign_in(client, db, route, name):
 def test_sign_in_page_and_health_check_are_public(client, db):
     assert client.get(reverse("login")).status_code == 200
     assert client.get(reverse("healthz")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url", ["/billing/bills/%00/", "/ledger/accounts/%00/", "/billing/bills/P%0026/"]
+)
+def test_a_nul_in_the_address_is_a_bad_request_not_a_server_error(client, supervisor, url):
+    client.force_login(supervisor)
+    assert client.get(url).status_code == 400
+
+
+@pytest.mark.parametrize("query", [{"q": "abc\x00def"}, {"q": "Smith", "as_of": "\x00"}])
+def test_a_nul_in_a_search_is_answered_on_the_form(client, clerk, query):
+    client.force_login(clerk)
+    response = client.get(reverse("billing:search"), query)
+    assert response.status_code == 200
+    assert response.context["form"].errors
