@@ -205,7 +205,7 @@ WORD_SPLIT = re.compile(NAME_WORD_SEPARATORS)
 WORD_CANDIDATES = 8
 
 
-def _word_candidates(word: str) -> list[str]:
+def _word_candidates(word: str, *, typos: bool = True) -> list[str]:
     """The words of customers' names that `word` may be: itself and the words it begins
     (someone typing a name half way); or, for a word in no name, the words like it (a typo).
     Searches NameWord, the dictionary of name words, not the names."""
@@ -218,7 +218,7 @@ def _word_candidates(word: str) -> list[str]:
         .values_list("word", flat=True)[:WORD_CANDIDATES]
         if w != word
     ]
-    if exact or begun:
+    if exact or begun or not typos:
         return exact + sorted(begun)
     # A typo. Most keep the word's first letters, so look among the words that share the
     # first two, then the first one, then all: each step reads fewer words than the next.
@@ -263,13 +263,16 @@ def _add_address_matches(upper: str, add) -> None:
         add(account.customer, f"service address {account.service_address}", 3)
 
 
-def _names_like(upper: str) -> list:  # Customers annotated with `similarity`
+def _names_like(upper: str, *, typos: bool = True) -> list:  # annotated with `similarity`
     """Customers whose names have, for every word typed, that word or one like it; ranked by
     how alike the whole name is. Matching words against the dictionary of name words first
     keeps this fast however many customers share a first name."""
     words = [w for w in WORD_SPLIT.split(upper) if len(w) >= 2][:4]
+    found_words = [_word_candidates(word, typos=typos) for word in words]
+    if not typos and not all(found_words):
+        return []  # without typos forgiven, every word must be some name's word
     # A word like no name's word at all (a title, a garbled middle name) narrows nothing.
-    candidates = [c for c in (_word_candidates(word) for word in words) if c]
+    candidates = [c for c in found_words if c]
     if not candidates:
         return []
     names = Customer.objects.annotate(similarity=TrigramWordSimilarity(upper, Upper("name")))
@@ -349,11 +352,6 @@ def search(query: str, *, as_of: date) -> SearchResult:
     is_number = " " not in text and has_digits
     if len(text) >= 3 and not is_number:
         if not has_digits:
-            for customer in _names_like(upper):
-                add(customer, "name", 2, customer.similarity)
-        if has_digits or not groups:
-            _add_address_matches(upper, add)
-        if not has_digits:
             result.departments = list(
                 Department.objects.filter(
                     Q(name__icontains=text)
@@ -366,6 +364,12 @@ def search(query: str, *, as_of: date) -> SearchResult:
                     Q(question__icontains=text) | Q(answer__icontains=text)
                 )[:5]
             )
+            # "dog license" is for the directory: names then match only word for word.
+            typos = not (result.departments or result.faqs)
+            for customer in _names_like(upper, typos=typos):
+                add(customer, "name", 2, customer.similarity)
+        if has_digits or not groups:
+            _add_address_matches(upper, add)
 
     ordered = sorted(groups.values(), key=lambda g: (g.rank, -g.similarity, g.customer.name))
     ordered = ordered[:MAX_MATCHES]

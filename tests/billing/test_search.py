@@ -82,6 +82,8 @@ def test_a_scanline_opens_its_bill_and_a_bad_check_digit_says_so(city):
 def test_the_directory_answers_too(city):
     result = search("dog license", as_of=TODAY)
     assert [d.name for d in result.departments] == ["City Clerk"]
+    # and no customer is offered as a guess at "dog license"
+    assert result.groups == []
     faq = search("appeal", as_of=TODAY)
     assert any("appeal a parking ticket" in f.question for f in faq.faqs)
     assert Department.objects.count() >= 8
