@@ -211,6 +211,7 @@ def large_city_seed(
                     0,
                     0,
                     by.pk,
+                    0,
                 )
             )
             line_rows.append((bill_id, ctype.pk, ctype.revenue_account_id, ctype.name, amount))
@@ -303,6 +304,7 @@ def large_city_seed(
                 "penalty_events_assessed",
                 "interest_months_assessed",
                 "created_by_id",
+                "appeal_days",
             ],
             bill_rows,
         )

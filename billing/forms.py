@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import cast
 
@@ -25,7 +25,13 @@ class AsOfForm(forms.Form):
     )
 
     def clean_as_of(self):
-        return self.cleaned_data.get("as_of") or timezone.localdate()
+        as_of = self.cleaned_data.get("as_of") or timezone.localdate()
+        today = timezone.localdate()
+        if not date(2000, 1, 1) <= as_of <= today + timedelta(days=366):
+            raise forms.ValidationError(
+                "Give a date between January 1, 2000 and a year from today."
+            )
+        return as_of
 
 
 class SearchForm(AsOfForm):
@@ -61,6 +67,11 @@ class WaiverForm(forms.Form):
 
 
 class AppealForm(forms.Form):
+    # What the clerk meant, not the opposite of what the bill shows when the request lands:
+    # a second submit of "open" is refused rather than closing the appeal again.
+    action = forms.ChoiceField(
+        choices=[("open", "Open"), ("close", "Close")], widget=forms.HiddenInput
+    )
     note = forms.CharField(
         label="Note", max_length=300, help_text="The hearing date, or the decision and by whom."
     )
@@ -162,8 +173,8 @@ class BaseInvoiceLineFormSet(forms.BaseFormSet):
         """The filled-in lines as charges: a fee type's account, or the one chosen."""
         charge_type = ChargeType.objects.get(code="misc")
         charges = []
-        for line in self.cleaned_data:
-            if not line:
+        for form, line in zip(self.forms, self.cleaned_data, strict=True):
+            if not line or not form.has_changed() or line.get("unit_price") is None:
                 continue
             fee: FeeType | None = line.get("fee_type")
             quantity, unit_price = line["quantity"], line["unit_price"]

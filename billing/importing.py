@@ -163,8 +163,12 @@ class _Row:
         except InvalidOperation:
             self.problem(column, f"{raw!r} is not an amount")
             return None
-        if not value.is_finite() or value != value.quantize(Decimal("0.01")):
-            self.problem(column, f"{raw!r} is not an amount in dollars and cents")
+        if (
+            not value.is_finite()
+            or value.adjusted() > 12
+            or value != value.quantize(Decimal("0.01"))
+        ):
+            self.problem(column, f"{raw[:40]!r} is not an amount in dollars and cents")
             return None
         if value < 0 or value > MAX_AMOUNT:
             self.problem(column, f"{raw} is out of range")
@@ -181,7 +185,7 @@ class _Row:
 
     def whole(self, column: str, *, low: int, high: int) -> int | None:
         raw = (self.values.get(column) or "").strip()
-        if not raw.isdigit() or not low <= int(raw) <= high:
+        if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
             self.problem(column, f"{raw!r} is not a whole number from {low} to {high}")
             return None
         return int(raw)
@@ -460,6 +464,20 @@ def parse(
         errors.append({"line": count + 1, "column": "", "problem": f"unreadable CSV: {exc}"})
     if count == 0 and not errors:
         errors.append({"line": 2, "column": "", "problem": "the file has no rows"})
+    # What one bill, and one ledger entry, can hold (NUMERIC(14,2)).
+    for bill in rows:
+        if sum(amount for _, amount, _ in bill.charges) > MAX_AMOUNT:
+            errors.append(
+                {"line": bill.line, "column": "", "problem": "the bill's total is too large"}
+            )
+    if sum(amount for bill in rows for _, amount, _ in bill.charges) > MAX_AMOUNT:
+        errors.append(
+            {
+                "line": 0,
+                "column": "",
+                "problem": "the file's bills add up to more than one entry can post; split it",
+            }
+        )
     return Parsed(rows, errors, count)
 
 

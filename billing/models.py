@@ -254,6 +254,10 @@ class Bill(models.Model):
     )
     violation_location = models.CharField(max_length=200, blank=True)
     appeal_pending = models.BooleanField(default=False)
+    # Late fees stop on the day an appeal opens; when it closes, the fee schedule moves later
+    # by the days it was pending, so nothing that would have fallen in between is charged.
+    appeal_opened_on = models.DateField(null=True, blank=True)
+    appeal_days = models.PositiveIntegerField(default=0)
 
     receivable_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
     principal = models.DecimalField(max_digits=14, decimal_places=2)

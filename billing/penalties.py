@@ -10,7 +10,8 @@ How a schedule is read (docs/billing.md says the same for the office):
   due date, "fixed_after_days" on day N+1 after the due date, "percent_on_date" on a delinquency
   date in the due date's year (the next year's if that date is not after the due date). A
   percent penalty is a percent of the unpaid principal.
-- While a parking appeal is pending, nothing new accrues.
+- While a parking appeal is pending, nothing new accrues: amounts are computed as of the day
+  it opened. Once it is closed, the whole schedule runs later by the days it was pending.
 Amounts are rounded half-up to the cent once per computation."""
 
 import calendar
@@ -46,7 +47,8 @@ class BillState:
     interest_balance: Decimal = ZERO
     penalty_events_assessed: int = 0
     interest_months_assessed: int = 0
-    accrual_suspended: bool = False
+    appeal_opened_on: date | None = None  # an appeal pending since this day
+    appeal_days: int = 0  # days that closed appeals were pending
 
 
 @dataclass(frozen=True)
@@ -117,8 +119,11 @@ def compute_amount_due(state: BillState, rules: Sequence[Rule], as_of: date) -> 
     new_penalty = new_interest = ZERO
     events_done = state.penalty_events_assessed
     months_done = state.interest_months_assessed
-    if not state.accrual_suspended and state.principal_balance > 0:
-        schedule = penalty_schedule(state.due_date, rules)
+    if state.appeal_opened_on is not None:
+        as_of = min(as_of, state.appeal_opened_on)
+    due_date = state.due_date + timedelta(days=state.appeal_days)
+    if state.principal_balance > 0:
+        schedule = penalty_schedule(due_date, rules)
         due_events = [rule for start, rule in schedule if start <= as_of]
         raw_penalty = ZERO
         for rule in due_events[events_done:]:
@@ -130,7 +135,7 @@ def compute_amount_due(state: BillState, rules: Sequence[Rule], as_of: date) -> 
         events_done = max(events_done, len(due_events))
 
         rate = sum((r.percent or ZERO for r in rules if r.kind == MONTHLY_INTEREST), ZERO)
-        months = months_late(state.due_date, as_of)
+        months = months_late(due_date, as_of)
         if rate and months > months_done:
             new_interest = to_cents(
                 state.principal_balance * rate / HUNDRED * (months - months_done)

@@ -53,29 +53,27 @@ BILL_TRIGGERS: tuple[tuple[str, str], ...] = (
 )
 
 
-def rules_for(bill_type: str, as_of: date) -> list[penalties.Rule]:
-    """The penalty and interest rules of a bill type in effect on `as_of`."""
-    return rules_by_type({bill_type}, as_of).get(bill_type, [])
+def _rules_of_types(bill_types: Iterable[str]) -> list[PenaltyRule]:
+    return list(PenaltyRule.objects.filter(bill_type__in=list(bill_types)).order_by("id"))
 
 
-def rules_by_type(bill_types: Iterable[str], as_of: date) -> dict[str, list[penalties.Rule]]:
-    """The rules in effect on `as_of` for each of these bill types, in one query."""
-    rows = PenaltyRule.objects.filter(
-        bill_type__in=list(bill_types), effective_from__lte=as_of
-    ).filter(Q(effective_to__isnull=True) | Q(effective_to__gte=as_of))
-    rules: dict[str, list[penalties.Rule]] = {}
-    for r in rows:
-        rules.setdefault(r.bill_type, []).append(
-            penalties.Rule(
-                kind=r.kind,
-                percent=r.percent,
-                amount=r.amount,
-                days=r.days,
-                month=r.month,
-                day=r.day,
-            )
+def _rules_on(rows: Sequence[PenaltyRule], bill_type: str, day: date) -> list[penalties.Rule]:
+    return [
+        penalties.Rule(
+            kind=r.kind, percent=r.percent, amount=r.amount, days=r.days, month=r.month, day=r.day
         )
-    return rules
+        for r in rows
+        if r.bill_type == bill_type
+        and r.effective_from <= day
+        and (r.effective_to is None or r.effective_to >= day)
+    ]
+
+
+def rules_for(bill_type: str, day: date) -> list[penalties.Rule]:
+    """The penalty and interest rules of a bill type in effect on `day`. A bill follows the
+    rules in effect on its due date: a later change of the law applies to bills falling due
+    after it, and the schedule a bill has been assessed under never shifts beneath it."""
+    return _rules_on(_rules_of_types([bill_type]), bill_type, day)
 
 
 def bill_state(bill: Bill) -> penalties.BillState:
@@ -86,7 +84,8 @@ def bill_state(bill: Bill) -> penalties.BillState:
         interest_balance=bill.interest_balance,
         penalty_events_assessed=bill.penalty_events_assessed,
         interest_months_assessed=bill.interest_months_assessed,
-        accrual_suspended=bill.appeal_pending,
+        appeal_opened_on=bill.appeal_opened_on if bill.appeal_pending else None,
+        appeal_days=bill.appeal_days,
     )
 
 
@@ -96,7 +95,7 @@ def amount_due(
     """Principal, penalty and interest owed on `bill` as of `as_of` (a USPS postmark date for a
     mailed payment), each to the cent. Reads the rules; writes nothing."""
     if rules is None:
-        rules = rules_for(bill.bill_type, as_of)
+        rules = rules_for(bill.bill_type, bill.due_date)
     return penalties.compute_amount_due(bill_state(bill), rules, as_of)
 
 
@@ -109,9 +108,12 @@ class OwedBill:
 def with_amounts_due(bills: Iterable[Bill], as_of: date) -> list[OwedBill]:
     """Each bill with what it owes as of `as_of`; the rules are read in one query."""
     bills = list(bills)
-    rules = rules_by_type({bill.bill_type for bill in bills}, as_of)
+    rows = _rules_of_types({bill.bill_type for bill in bills})
     return [
-        OwedBill(bill, amount_due(bill, as_of, rules=rules.get(bill.bill_type, [])))
+        OwedBill(
+            bill,
+            amount_due(bill, as_of, rules=_rules_on(rows, bill.bill_type, bill.due_date)),
+        )
         for bill in bills
     ]
 

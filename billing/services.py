@@ -38,8 +38,9 @@ from billing.models import (
     WaterAccount,
 )
 from billing.selectors import REPEAT_WINDOW_DAYS, amount_due
+from ledger.errors import DomainError
 from ledger.models import Account, JournalEntry
-from ledger.money import ZERO, format_money
+from ledger.money import MAX_AMOUNT, ZERO, format_money
 from ledger.services import Line, post
 
 # The receivable account of each bill type, and where penalties and interest go.
@@ -152,6 +153,8 @@ def bill_issue(
     if due_date < issue_date:
         raise BillingError("A bill cannot fall due before it is issued.")
     total = sum((charge.amount for charge in charges), ZERO)
+    if total > MAX_AMOUNT:
+        raise BillingError(f"A bill of {format_money(total)} is larger than the books can hold.")
     with transaction.atomic():
         bill = Bill.objects.create(
             number=number,
@@ -338,7 +341,9 @@ def penalty_waive(*, bill: Bill, reason: str, by: User, as_of: date) -> PenaltyW
         )
 
 
-def ticket_appeal_record(*, bill: Bill, pending: bool, note: str, by: User) -> TicketAppeal:
+def ticket_appeal_record(
+    *, bill: Bill, pending: bool, note: str, by: User, on: date | None = None
+) -> TicketAppeal:
     """Open or close a parking ticket's appeal. Changes what accrues, not what is owed now, so
     it posts nothing; the appeal log keeps who said what, and when."""
     if bill.bill_type != BillType.PARKING:
@@ -350,7 +355,16 @@ def ticket_appeal_record(*, bill: Bill, pending: bool, note: str, by: User) -> T
         if locked.appeal_pending == pending:
             state = "already pending" if pending else "not pending"
             raise BillingError(f"The appeal on ticket {locked.number} is {state}.")
-        Bill.objects.filter(pk=locked.pk).update(appeal_pending=pending)
+        on = on or timezone.localdate()
+        if pending:
+            Bill.objects.filter(pk=locked.pk).update(appeal_pending=True, appeal_opened_on=on)
+        else:
+            opened = locked.appeal_opened_on or on
+            Bill.objects.filter(pk=locked.pk).update(
+                appeal_pending=False,
+                appeal_opened_on=None,
+                appeal_days=F("appeal_days") + max((on - opened).days, 0),
+            )
         return TicketAppeal.objects.create(
             bill=locked, pending=pending, note=note.strip()[:300], recorded_by=by
         )
@@ -456,34 +470,73 @@ def bill_import(
     _refuse_if_imported(source, digest)
     if token is not None and ImportBatch.objects.filter(token=token).exists():
         raise AlreadyImported("This upload was already submitted; see the list of imports below.")
-    batch = ImportBatch.objects.create(
-        source=source,
-        filename=filename[:255],
-        sha256=digest,
-        token=token,
-        rows_total=max(content.count(b"\n") - 1, 0) + (0 if content.endswith(b"\n") else 1),
-        uploaded_by=by,
-    )
+    try:
+        batch = _batch_start(source, filename, digest, token, content, by)
+    except IntegrityError:
+        raise AlreadyImported(
+            "This upload was already submitted; see the list of imports below."
+        ) from None
     report = _ImportProgress(batch, progress)
     try:
-        parsed = parse(
-            source, content, today=timezone.localdate(), progress=lambda n: report("checking", n)
+        return _import_checked(batch, source, filename, content, digest, by, report)
+    except (AlreadyImported, ImportRejected):
+        raise
+    except Exception as exc:
+        # Nothing was imported (the transaction rolled back); the batch must not stay "running".
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            status="rejected",
+            stage="failed",
+            finished_at=timezone.now(),
+            errors=[{"line": 0, "column": "", "problem": f"the import failed: {exc}"[:500]}],
         )
-        if parsed.errors:
-            report.close()
-            ImportBatch.objects.filter(pk=batch.pk).update(
-                status="rejected",
-                rows_total=parsed.total_rows,
-                errors=parsed.errors[:10000],
-                stage="rejected",
-                finished_at=timezone.now(),
-            )
-            batch.refresh_from_db()
-            raise ImportRejected(
-                f"{len(parsed.errors)} problem(s) in {filename}; nothing was imported.",
-                errors=parsed.errors,
-                batch=batch,
-            )
+        if isinstance(exc, DomainError):
+            raise BillingError(str(exc)) from exc
+        raise
+    finally:
+        report.close()
+
+
+def _batch_start(source, filename, digest, token, content, by) -> ImportBatch:
+    """The batch row, committed before the import starts so the page can follow it."""
+    with transaction.atomic():
+        return ImportBatch.objects.create(
+            source=source,
+            filename=filename[:255],
+            sha256=digest,
+            token=token,
+            rows_total=max(content.count(b"\n") - 1, 0) + (0 if content.endswith(b"\n") else 1),
+            uploaded_by=by,
+        )
+
+
+def _import_checked(
+    batch: ImportBatch,
+    source: str,
+    filename: str,
+    content: bytes,
+    digest: str,
+    by: User,
+    report: "_ImportProgress",
+) -> ImportBatch:
+    parsed = parse(
+        source, content, today=timezone.localdate(), progress=lambda n: report("checking", n)
+    )
+    if parsed.errors:
+        report.close()
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            status="rejected",
+            rows_total=parsed.total_rows,
+            errors=parsed.errors[:10000],
+            stage="rejected",
+            finished_at=timezone.now(),
+        )
+        batch.refresh_from_db()
+        raise ImportRejected(
+            f"{len(parsed.errors)} problem(s) in {filename}; nothing was imported.",
+            errors=parsed.errors,
+            batch=batch,
+        )
+    try:
         with transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(hashtext('billing.bill_import'))")
@@ -524,8 +577,6 @@ def bill_import(
             errors=[{"line": 0, "column": "", "problem": "the same file was imported meanwhile"}],
         )
         raise
-    finally:
-        report.close()
     batch.refresh_from_db()
     return batch
 

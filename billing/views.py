@@ -14,7 +14,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
 from billing.barcode import code128_svg
-from billing.errors import AlreadyImported, BillingError, ImportRejected
+from billing.errors import AlreadyImported, ImportRejected
 from billing.forms import (
     AppealForm,
     AsOfForm,
@@ -35,6 +35,7 @@ from billing.services import (
     ticket_appeal_record,
 )
 from cashiering.pdf import pdf_response, render_pdf
+from ledger.errors import DomainError
 
 
 def _as_of(request: HttpRequest) -> tuple[AsOfForm, date]:
@@ -129,7 +130,7 @@ def waive_view(request: HttpRequest, number: str) -> HttpResponse:
                 by=cast(User, request.user),
                 as_of=today,
             )
-        except BillingError as exc:
+        except DomainError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(
@@ -150,14 +151,16 @@ def appeal_view(request: HttpRequest, number: str) -> HttpResponse:
         try:
             ticket_appeal_record(
                 bill=bill,
-                pending=not bill.appeal_pending,
+                pending=form.cleaned_data["action"] == "open",
                 note=form.cleaned_data["note"],
                 by=cast(User, request.user),
             )
-        except BillingError as exc:
+        except DomainError as exc:
             messages.error(request, str(exc))
         else:
-            state = "opened: no late fees accrue" if not bill.appeal_pending else "closed"
+            state = (
+                "opened: no late fees accrue" if form.cleaned_data["action"] == "open" else "closed"
+            )
             messages.success(request, f"Appeal on ticket {bill.number} {state}.")
     else:
         messages.error(request, "Add a note saying what happened; nothing was recorded.")
@@ -194,7 +197,7 @@ def import_view(request: HttpRequest) -> HttpResponse:
         except AlreadyImported as exc:
             messages.info(request, str(exc))
             return redirect("billing:import")
-        except BillingError as exc:
+        except DomainError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(
@@ -252,7 +255,7 @@ def invoice_new(request: HttpRequest, pk: int) -> HttpResponse:
                     by=cast(User, request.user),
                     token=form.cleaned_data["token"],
                 )
-            except BillingError as exc:
+            except DomainError as exc:
                 form.add_error(None, str(exc))
             else:
                 messages.success(

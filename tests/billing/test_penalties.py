@@ -124,10 +124,36 @@ def test_parking_late_fees(as_of, penalty):
 
 
 def test_no_late_fee_while_an_appeal_is_pending():
+    # an appeal opened on day 10: the fees of days 21 and 61 never come while it is pending
     state = BillState(
-        due_date=date(2026, 3, 1), principal_balance=Decimal("30.00"), accrual_suspended=True
+        due_date=date(2026, 3, 1),
+        principal_balance=Decimal("30.00"),
+        appeal_opened_on=date(2026, 3, 11),
     )
     assert compute_amount_due(state, PARKING, date(2026, 12, 1)).total == Decimal("30.00")
+
+
+def test_fees_already_due_stay_due_when_an_appeal_opens():
+    # opened on day 30: the day-21 fee had already fallen due; the day-61 one does not come
+    state = BillState(
+        due_date=date(2026, 3, 1),
+        principal_balance=Decimal("30.00"),
+        appeal_opened_on=date(2026, 3, 31),
+    )
+    assert compute_amount_due(state, PARKING, date(2026, 12, 1)).penalty == Decimal("10.00")
+
+
+@pytest.mark.parametrize(
+    ("as_of", "penalty"),
+    [
+        (date(2026, 5, 1), "10.00"),  # would have been day 61, but 40 appeal days came between
+        (date(2026, 6, 9), "10.00"),  # day 100 is day 60 of the moved schedule
+        (date(2026, 6, 10), "30.00"),  # day 61 of it
+    ],
+)
+def test_a_closed_appeal_moves_the_schedule_later(as_of, penalty):
+    state = BillState(due_date=date(2026, 3, 1), principal_balance=Decimal("30.00"), appeal_days=40)
+    assert compute_amount_due(state, PARKING, as_of).penalty == Decimal(penalty)
 
 
 def test_a_paid_bill_accrues_nothing():

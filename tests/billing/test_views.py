@@ -1,12 +1,13 @@
 """Billing pages: who may do what, and bad input answered on the form."""
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from billing.models import Bill, BillType, ChargeType, CustomerView, ImportBatch
 from billing.services import Charge, bill_import, bill_issue
@@ -197,24 +198,42 @@ def test_an_upload_without_its_token_is_refused_politely(client, supervisor, ref
     assert not Bill.objects.exists()
 
 
-def test_a_supervisor_opens_and_closes_an_appeal_and_late_fees_follow(client, users, ticket):
-    url = reverse("billing:appeal", args=["P2600042"])
+def test_a_supervisor_opens_and_closes_an_appeal_and_late_fees_follow(
+    client, users, reference, dana, clerk
+):
+    today = timezone.localdate()
+    issued = today - timedelta(days=10)
+    bill_issue(
+        number="P2600043",
+        bill_type=BillType.PARKING,
+        source="test",
+        customer=dana,
+        description="Parking ticket: Expired meter",
+        issue_date=issued,
+        due_date=issued,
+        charges=[Charge(ChargeType.objects.get(code="parking_fine"), Decimal("20.00"))],
+        by=clerk,
+    )
+    url = reverse("billing:appeal", args=["P2600043"])
+    bill_url = reverse("billing:bill", args=["P2600043"])
+    in_a_month = {"as_of": (today + timedelta(days=30)).isoformat()}
     client.force_login(users["Clerk"])
-    assert client.post(url, {"note": "Hearing on March 3"}).status_code == 403
+    assert client.post(url, {"note": "Hearing on March 3", "action": "open"}).status_code == 403
     client.force_login(users["Supervisor"])
-    bill_url = reverse("billing:bill", args=["P2600042"])
-    assert client.get(bill_url, {"as_of": "2026-03-01"}).context["due"].total == Decimal("30.00")
-    response = client.post(url, {"note": "Hearing on March 3"}, follow=True)
+    # without an appeal, day 40 brings the $10 late fee
+    assert client.get(bill_url, in_a_month).context["due"].total == Decimal("30.00")
+    response = client.post(url, {"note": "Hearing on March 3", "action": "open"}, follow=True)
     assert "no late fees accrue" in response.text
-    ticket.refresh_from_db()
-    assert ticket.appeal_pending
-    assert client.get(bill_url, {"as_of": "2026-03-01"}).context["due"].total == Decimal("20.00")
-    response = client.post(url, {"note": ""}, follow=True)
+    again = client.post(url, {"note": "Hearing on March 3", "action": "open"}, follow=True)
+    assert "is already pending" in again.text  # a double-click opens it once
+    assert client.get(bill_url, in_a_month).context["due"].total == Decimal("20.00")
+    response = client.post(url, {"note": "", "action": "close"}, follow=True)
     assert "nothing was recorded" in response.text
-    client.post(url, {"note": "Upheld by the hearing officer"})
-    ticket.refresh_from_db()
-    assert not ticket.appeal_pending
+    client.post(url, {"note": "Upheld by the hearing officer", "action": "close"})
+    ticket = Bill.objects.get(number="P2600043")
+    assert not ticket.appeal_pending and ticket.appeal_days == 0
     assert [a.pending for a in ticket.appeals.all()] == [False, True]
+    assert client.get(bill_url, in_a_month).context["due"].total == Decimal("30.00")
 
 
 def test_only_tickets_are_appealed(users, reference, dana, clerk):
