@@ -105,11 +105,13 @@ def reference_data_seed() -> None:
         ),
     ]
     for bill_type, kind, terms, description in rules:
+        # The terms are part of what identifies a rule: parking has two fixed late fees.
         PenaltyRule.objects.get_or_create(
             bill_type=bill_type,
             kind=kind,
             effective_from=long_ago,
-            defaults={**terms, "description": description},
+            **terms,
+            defaults={"description": description},
         )
     WaterRate.objects.get_or_create(
         effective_from=date(2022, 1, 1),

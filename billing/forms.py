@@ -51,6 +51,7 @@ class SearchForm(AsOfForm):
 
 
 class WaiverForm(forms.Form):
+    token = forms.UUIDField(widget=forms.HiddenInput)
     reason = forms.CharField(
         label="Reason for the waiver",
         max_length=1000,

@@ -548,6 +548,8 @@ class PenaltyWaiver(models.Model):
     )
     entry = models.OneToOneField("ledger.JournalEntry", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(db_default=Now())
+    # The waiver form's one-time token: submitting it again finds this waiver.
+    token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]

@@ -282,7 +282,9 @@ def invoice_create(
         return earlier
 
 
-def penalty_waive(*, bill: Bill, reason: str, by: User, as_of: date) -> PenaltyWaiver:
+def penalty_waive(
+    *, bill: Bill, reason: str, by: User, as_of: date, token: uuid.UUID | None = None
+) -> PenaltyWaiver:
     """Waive the penalty and interest owed on a bill as of `as_of`, with a recorded reason.
 
     Whatever has accrued but was not yet assessed is assessed and waived in the same entry, so
@@ -291,6 +293,12 @@ def penalty_waive(*, bill: Bill, reason: str, by: User, as_of: date) -> PenaltyW
         raise BillingError("Say why the penalty is waived; the reason is kept with the waiver.")
     with transaction.atomic():
         locked = Bill.objects.select_for_update().get(pk=bill.pk)
+        # Under the bill's lock, so a double-click waits for the first and then finds it.
+        earlier = PenaltyWaiver.objects.filter(token=token).first() if token else None
+        if earlier is not None:
+            if earlier.bill_id != locked.pk:
+                raise BillingError("This form was already used for another bill; start again.")
+            return earlier
         due = amount_due(locked, as_of)
         if due.penalty + due.interest == 0:
             raise NothingToWaive(f"Bill {locked.number} owes no penalty or interest as of {as_of}.")
@@ -338,6 +346,7 @@ def penalty_waive(*, bill: Bill, reason: str, by: User, as_of: date) -> PenaltyW
             reason=reason.strip(),
             approved_by=by,
             entry=entry,
+            token=token,
         )
 
 

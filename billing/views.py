@@ -121,7 +121,7 @@ def waive_view(request: HttpRequest, number: str) -> HttpResponse:
     bill = get_object_or_404(Bill, number=number)
     today = timezone.localdate()
     due = amount_due(bill, today)
-    form = WaiverForm(request.POST or None)
+    form = WaiverForm(request.POST or None, initial={"token": uuid.uuid4()})
     if request.method == "POST" and form.is_valid():
         try:
             waiver = penalty_waive(
@@ -129,6 +129,7 @@ def waive_view(request: HttpRequest, number: str) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
                 by=cast(User, request.user),
                 as_of=today,
+                token=form.cleaned_data["token"],
             )
         except DomainError as exc:
             form.add_error(None, str(exc))

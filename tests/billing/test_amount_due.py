@@ -38,3 +38,20 @@ def test_a_rule_taking_effect_later_applies_to_bills_falling_due_after_it(refere
     assert amount_due(after, as_of).interest == Decimal("4.00")
     both = {o.bill.number: o.due.total for o in with_amounts_due([before, after], as_of)}
     assert both == {"W-BEFORE": Decimal("110.00"), "W-AFTER": Decimal("114.00")}
+
+
+def test_the_demo_schedule_has_both_parking_late_fees(reference, dana, clerk):
+    # $10 after 20 days and $20 more after 60: two rules of one kind, both kept
+    assert PenaltyRule.objects.filter(bill_type=BillType.PARKING).count() == 2
+    ticket = bill_issue(
+        number="P-FEES",
+        bill_type=BillType.PARKING,
+        source="test",
+        customer=dana,
+        description="Parking ticket",
+        issue_date=date(2026, 1, 5),
+        due_date=date(2026, 1, 5),
+        charges=[Charge(ChargeType.objects.get(code="parking_fine"), Decimal("20.00"))],
+        by=clerk,
+    )
+    assert amount_due(ticket, date(2026, 3, 7)).penalty == Decimal("30.00")

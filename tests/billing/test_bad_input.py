@@ -116,7 +116,8 @@ def test_a_ledger_refusal_reaches_the_form(client, reference, dana, clerk, super
     period_close(period=period, by=supervisor)
     client.force_login(supervisor)
     response = client.post(
-        reverse("billing:waive", args=[ticket.number]), {"reason": "Meter was broken that week"}
+        reverse("billing:waive", args=[ticket.number]),
+        {"reason": "Meter was broken that week", "token": uuid.uuid4()},
     )
     assert response.status_code == 200
     assert "closed period" in response.text

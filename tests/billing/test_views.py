@@ -136,15 +136,20 @@ def test_waive_needs_a_supervisor_and_a_reason(client, users, ticket):
     client.force_login(users["Clerk"])
     assert client.get(url).status_code == 403
     client.force_login(users["Supervisor"])
-    response = client.post(url, {"reason": ""})
+    token = client.get(url).context["form"].initial["token"]
+    response = client.post(url, {"reason": "", "token": token})
     assert response.status_code == 200
     assert "This field is required." in response.text
-    response = client.post(url, {"reason": "Ticket issued in error: meter broken"})
-    assert response.status_code == 302
+    reason = "Ticket issued in error: meter broken"
+    assert client.post(url, {"reason": reason, "token": token}).status_code == 302
     ticket.refresh_from_db()
     assert ticket.balance == Decimal("20.00")
-    # a second submit (double-click) waives nothing more and says so
-    response = client.post(url, {"reason": "Ticket issued in error: meter broken"})
+    # the same form again (a double-click, a reload) shows the first waiver, posts nothing
+    again = client.post(url, {"reason": reason, "token": token}, follow=True)
+    assert "Waived $30.00 of penalty and interest" in again.text
+    assert ticket.waivers.count() == 1
+    # a new form finds nothing left to waive, and says so
+    response = client.post(url, {"reason": reason, "token": uuid.uuid4()})
     assert "owes no penalty or interest" in response.text
 
 
