@@ -21,11 +21,9 @@ def report(name: str, value: float, unit: str) -> None:
     print(f"bench: {name} = {value:.2f} {unit}", flush=True)
 
 
-def run_command(*args: str) -> None:
-    """A manage.py command in a process of its own, against the scratch database: a benchmark
-    should not measure in a process still holding a million objects from building its data."""
-    import subprocess
-
+def database_url() -> str:
+    """The URL of the database Django uses now (the scratch one, inside scratch_database()),
+    for a process of its own: a manage.py command, a server."""
     from django.conf import settings
 
     database = settings.DATABASES["default"]
@@ -33,8 +31,15 @@ def run_command(*args: str) -> None:
     password = quote(database.get("PASSWORD") or "", safe="")
     host = quote(database.get("HOST") or "", safe="")
     port = f":{database['PORT']}" if database.get("PORT") else ""
-    url = f"postgres://{user}:{password}@{host}{port}/{database['NAME']}"
-    env = {**os.environ, "DATABASE_URL": url}
+    return f"postgres://{user}:{password}@{host}{port}/{database['NAME']}"
+
+
+def run_command(*args: str) -> None:
+    """A manage.py command in a process of its own, against the scratch database: a benchmark
+    should not measure in a process still holding a million objects from building its data."""
+    import subprocess
+
+    env = {**os.environ, "DATABASE_URL": database_url()}
     subprocess.run(
         [sys.executable, str(ROOT / "manage.py"), *args],
         env=env,

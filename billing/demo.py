@@ -157,7 +157,7 @@ def reference_data_seed() -> None:
             "trash_tag",
             "4300",
             "4.50",
-            {"quantity_applies": True},
+            {"quantity_applies": True, "counted_as_stock": True},
         ),
         (
             "tag_sheet",
@@ -165,7 +165,7 @@ def reference_data_seed() -> None:
             "trash_tag",
             "4300",
             "27.00",
-            {"quantity_applies": True},
+            {"quantity_applies": True, "counted_as_stock": True},
         ),
         (
             "yard_sheet",
@@ -173,7 +173,7 @@ def reference_data_seed() -> None:
             "trash_tag",
             "4300",
             "9.00",
-            {"quantity_applies": True},
+            {"quantity_applies": True, "counted_as_stock": True},
         ),
         (
             "permit_green",
@@ -201,7 +201,14 @@ def reference_data_seed() -> None:
                 "garage": "Seneca Street Garage",
             },
         ),
-        ("permit_card", "Permit card fee", "parking_permit", "4310", "5.00", {}),
+        (
+            "permit_card",
+            "Permit card fee",
+            "parking_permit",
+            "4310",
+            "5.00",
+            {"counted_as_stock": True},
+        ),
         (
             "permit_card_replacement",
             "Replacement permit card",

@@ -461,6 +461,9 @@ class FeeType(models.Model):
     garage = models.CharField(
         max_length=100, blank=True, help_text="Parking permits: which garage."
     )
+    counted_as_stock = models.BooleanField(
+        default=False, help_text="Kept in the drawer and counted like cash (tags, permit cards)."
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
@@ -16,6 +17,7 @@ from billing.demo_large import large_city_seed
 from cashiering.roles import Role
 from ledger.models import Account, AccountingPeriod, Book, JournalEntry, PeriodState, Source
 from ledger.services import Line, chart_of_accounts_seed, period_close, post
+from payments.services import counter_setup_seed
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,13 @@ def seed_demo(*, large: bool = False, progress=print) -> list[DemoLogin]:
     demo_periods_seed(year=year, by=users[Role.ADMIN])
     demo_opening_balances_post(year=year, by=users[Role.SUPERVISOR])
     reference_data_seed()
+    counter_setup_seed(
+        office_code=settings.OFFICE_CODE,
+        office_name=settings.OFFICE_NAME,
+        address=settings.OFFICE_ADDRESS,
+        phone=settings.OFFICE_PHONE,
+        windows=4,
+    )
     city_seed(by=users[Role.SUPERVISOR], today=timezone.localdate())
     if large:
         large_city_seed(by=users[Role.SUPERVISOR], today=timezone.localdate(), progress=progress)

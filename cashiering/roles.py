@@ -20,6 +20,9 @@ _TRAINEE: list[str] = [
     "billing.view_bill",
     "billing.view_customer",
     "billing.view_department",
+    "billing.view_feetype",
+    "payments.take_payment",
+    "payments.view_payment",
 ]
 _CLERK: list[str] = [*_TRAINEE, "billing.create_invoice"]
 _SUPERVISOR: list[str] = [
@@ -28,6 +31,12 @@ _SUPERVISOR: list[str] = [
     "billing.waive_penalty",
     "billing.record_appeal",
     "billing.view_importbatch",
+    "payments.approve_payment",
+    "payments.record_returned_check",
+    "payments.review_payment",
+    "payments.pickup_cash",
+    "payments.view_drawer",
+    "payments.view_approvalrequest",
     "ledger.view_trial_balance",
     "ledger.view_account",
     "ledger.view_accountingperiod",
@@ -53,6 +62,11 @@ _ADMIN: list[str] = [
             "department",
             "faqentry",
         )
+        for action in ("view", "add", "change")
+    ),
+    *(
+        f"payments.{action}_{model}"
+        for model in ("paymentpolicy", "office", "workstation")
         for action in ("view", "add", "change")
     ),
     "billing.view_customer",
@@ -120,6 +134,24 @@ CAPABILITIES: tuple[Capability, ...] = (
         "Search or scan: bills, accounts, parcels, plates, tickets, names and addresses.",
         "billing:search",
         permission="billing.view_bill",
+    ),
+    Capability(
+        "Counter",
+        "Open your drawer and serve a customer: bills, tags, permits; cash, check and card.",
+        "payments:counter",
+        permission="payments.take_payment",
+    ),
+    Capability(
+        "Receipts",
+        "Find a receipt, reprint it, and ask for a void or refund.",
+        "payments:receipts",
+        permission="payments.view_payment",
+    ),
+    Capability(
+        "Approvals and reviews",
+        "Voids and refunds waiting for you, trainees' payments to review, returned checks.",
+        "payments:approvals",
+        permission="payments.approve_payment",
     ),
     Capability(
         "Department directory",

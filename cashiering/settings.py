@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "cashiering",
     "ledger",
     "billing",
+    "payments",
 ]
 
 MIDDLEWARE = [
@@ -139,6 +140,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
 OFFICE_NAME = os.environ.get("OFFICE_NAME", "City Chamberlain's Office")
+# Printed in receipt numbers (CH-2026-000123); receipts are numbered per office and year.
+OFFICE_CODE = os.environ.get("OFFICE_CODE", "CH")
 OFFICE_ADDRESS = os.environ.get("OFFICE_ADDRESS", "City Hall, 108 E Green St, Ithaca, NY 14850")
 OFFICE_PHONE = os.environ.get("OFFICE_PHONE", "607-274-6580")
 

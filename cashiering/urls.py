@@ -24,5 +24,6 @@ urlpatterns = [
     ),
     path("ledger/", include("ledger.urls")),
     path("billing/", include("billing.urls")),
+    path("counter/", include("payments.urls")),
     path("admin/", admin.site.urls),
 ]

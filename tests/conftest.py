@@ -2,6 +2,8 @@
 
 import pytest
 
+from billing.demo import reference_data_seed
+from billing.models import Customer
 from cashiering.demo import demo_users_seed
 from cashiering.roles import Role
 from ledger.models import Account
@@ -44,3 +46,20 @@ def admin_user(users):
 @pytest.fixture
 def trainee(users):
     return users[Role.TRAINEE]
+
+
+@pytest.fixture
+def reference(chart):
+    """Rules, rates, fee types, violation codes and the directory of the demo city."""
+    reference_data_seed()
+
+
+@pytest.fixture
+def dana(db):
+    return Customer.objects.create(
+        name="Dana Whitfield",
+        address_line1="212 N Aurora St",
+        city="Ithaca",
+        state="NY",
+        postal_code="14850",
+    )

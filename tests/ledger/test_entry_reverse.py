@@ -21,7 +21,7 @@ def _sale(chart, by, book=Book.LIVE):
         by=by,
         book=book,
         lines=[
-            Line(account=chart["1000"], amount=Decimal("54.00"), drawer_id=7),
+            Line(account=chart["1000"], amount=Decimal("54.00"), memo="Cash, window 2"),
             Line(account=chart["4300"], amount=Decimal("-54.00")),
         ],
     )
@@ -33,9 +33,9 @@ def test_reversal_mirrors_the_original(chart, supervisor):
     assert reversal.reverses_id == original.pk
     assert reversal.book == Book.TRAINING
     assert reversal.source == Source.REVERSAL
-    assert [(line.account.code, line.amount, line.drawer_id) for line in reversal.lines.all()] == [
-        ("1000", Decimal("-54.00"), 7),
-        ("4300", Decimal("54.00"), None),
+    assert [(line.account.code, line.amount, line.memo) for line in reversal.lines.all()] == [
+        ("1000", Decimal("-54.00"), "Cash, window 2"),
+        ("4300", Decimal("54.00"), ""),
     ]
     assert all(row.balance == 0 for row in trial_balance(book=Book.TRAINING).rows)
 

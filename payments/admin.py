@@ -1,0 +1,34 @@
+"""The counter in the administration site: Admins set offices, windows and payment policies.
+Payments and drawers change only through the counter's services, so they are not edited here."""
+
+from django.contrib import admin
+
+from payments.models import Office, PaymentPolicy, Workstation
+
+
+class WorkstationInline(admin.TabularInline):
+    model = Workstation
+    extra = 1
+    fields = ["name", "is_active"]
+
+
+@admin.register(Office)
+class OfficeAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "phone"]
+    inlines = [WorkstationInline]
+
+
+@admin.register(PaymentPolicy)
+class PaymentPolicyAdmin(admin.ModelAdmin):
+    list_display = [
+        "applies_to",
+        "partial_allowed",
+        "overpayment_allowed",
+        "accepts_cash",
+        "accepts_check",
+        "accepts_card",
+        "cash_only_when_boot_eligible",
+    ]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # every kind of bill needs a policy; change it instead

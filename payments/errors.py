@@ -1,0 +1,50 @@
+"""Domain errors of the counter, each with a code and a message a clerk can act on."""
+
+from decimal import Decimal
+
+from ledger.errors import DomainError
+
+
+class PaymentError(DomainError):
+    code = "payment_error"
+
+
+class NoOpenDrawer(PaymentError):
+    code = "no_open_drawer"
+
+
+class DrawerError(PaymentError):
+    code = "drawer_error"
+
+
+class BillChanged(PaymentError):
+    """A bill in the cart owes something else now than when it was added (paid at another
+    window, or a penalty fell due). `refreshed` maps bill id to what it owes now."""
+
+    code = "bill_changed"
+
+    def __init__(self, message: str, *, refreshed: dict[int, Decimal]):
+        super().__init__(message)
+        self.refreshed = refreshed
+
+
+class PolicyRefused(PaymentError):
+    """The cart breaks a payment policy; a Supervisor may override. `breaches` lists each rule."""
+
+    code = "policy_refused"
+
+    def __init__(self, message: str, *, breaches: list[str]):
+        super().__init__(message)
+        self.breaches = breaches
+
+
+class TokenReused(PaymentError):
+    code = "token_reused"
+
+
+class ApprovalRequired(PaymentError):
+    code = "approval_required"
+
+
+class NotReversible(PaymentError):
+    code = "not_reversible"

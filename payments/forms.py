@@ -1,0 +1,287 @@
+"""Forms of the counter. They parse and check what a browser sends; the services decide."""
+
+import re
+from datetime import date
+from decimal import Decimal
+
+from django import forms
+from django.utils import timezone
+
+from billing.models import FeeType
+from ledger.cards import contains_card_number
+from ledger.money import MAX_AMOUNT
+from payments.models import DENOMINATIONS, Tender, TenderKind, Workstation
+
+CARD_NUMBER_MESSAGE = (
+    "That looks like a card number. Never type a card number: the terminal charges the card; "
+    "enter only its last four digits."
+)
+
+
+class NoCardNumbersForm(forms.Form):
+    """Refuses any text field holding a 13 to 19 digit Luhn-valid number (a pasted card number).
+    Also gives every field Bootstrap's class, for templates that lay fields out by hand."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = f"{css} {widget.attrs.get('class', '')}".strip()
+
+    def clean(self):
+        cleaned = super().clean() or {}
+        for name, value in list(cleaned.items()):
+            if isinstance(value, str) and contains_card_number(value):
+                self.add_error(name, CARD_NUMBER_MESSAGE)
+        return cleaned
+
+
+class MoneyField(forms.DecimalField):
+    """An amount as a clerk types it: digits with an optional point, "$" and thousands commas.
+    Exponents ("1e5"), signs, NaN and infinity are not amounts of money."""
+
+    _PLAIN = re.compile(r"\d+(\.\d*)?|\.\d+")
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().removeprefix("$").replace(",", "").strip()
+            if value and not self._PLAIN.fullmatch(value):
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
+def money_field(label: str, **options) -> forms.DecimalField:
+    return MoneyField(
+        label=label,
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=MAX_AMOUNT,
+        error_messages={
+            "invalid": "Enter an amount such as 12.50.",
+            "min_value": "Enter an amount more than $0.00.",
+            "max_value": "That is more than the books can hold.",
+            "max_decimal_places": "Enter whole cents: no more than 2 decimal places.",
+            "max_digits": "That is more than the books can hold.",
+            "max_whole_digits": "That is more than the books can hold.",
+        },
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        **options,
+    )
+
+
+def _denomination_field_name(index: int) -> str:
+    return f"count_{index}"
+
+
+class DrawerOpenForm(NoCardNumbersForm):
+    token = forms.UUIDField(widget=forms.HiddenInput)
+    workstation = forms.ModelChoiceField(
+        queryset=Workstation.objects.filter(is_active=True).select_related("office"),
+        label="Window",
+        empty_label=None,
+    )
+    training = forms.BooleanField(
+        label="Training mode (postings go to the training book, never the live books)",
+        required=False,
+    )
+
+    def __init__(self, *args, stock_types=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        for index, (_, label) in enumerate(DENOMINATIONS):
+            self.fields[_denomination_field_name(index)] = forms.IntegerField(
+                label=label,
+                min_value=0,
+                max_value=100_000,
+                initial=0,
+                required=False,
+                widget=forms.NumberInput(attrs={"min": 0, "class": "form-control-sm"}),
+            )
+        self.stock_types = list(stock_types)
+        for fee_type in self.stock_types:
+            self.fields[f"stock_{fee_type.pk}"] = forms.IntegerField(
+                label=fee_type.name,
+                min_value=0,
+                max_value=100_000,
+                initial=0,
+                required=False,
+                widget=forms.NumberInput(attrs={"min": 0, "class": "form-control-sm"}),
+            )
+
+    def denomination_fields(self):
+        return [self[_denomination_field_name(i)] for i in range(len(DENOMINATIONS))]
+
+    def stock_fields(self):
+        return [self[f"stock_{fee_type.pk}"] for fee_type in self.stock_types]
+
+    def counts(self) -> dict[str, int]:
+        return {
+            label: self.cleaned_data.get(_denomination_field_name(i)) or 0
+            for i, (_, label) in enumerate(DENOMINATIONS)
+        }
+
+    def stock(self) -> dict[int, int]:
+        return {
+            fee_type.pk: self.cleaned_data.get(f"stock_{fee_type.pk}") or 0
+            for fee_type in self.stock_types
+        }
+
+
+class CashMovementForm(NoCardNumbersForm):
+    token = forms.UUIDField(widget=forms.HiddenInput)
+    amount = money_field("Cash to the safe")
+    note = forms.CharField(label="Note", max_length=200, required=False)
+
+
+class CounterSearchForm(forms.Form):
+    q = forms.CharField(
+        label="Search or scan",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "placeholder": "Bill, account, parcel, plate or ticket number, name, address…",
+                "accesskey": "s",
+            }
+        ),
+    )
+
+
+class BillAddForm(forms.Form):
+    bill = forms.IntegerField(min_value=1, max_value=2**62, required=False)
+    customer = forms.IntegerField(min_value=1, max_value=2**62, required=False)
+
+    def clean(self):
+        cleaned = super().clean() or {}
+        if not cleaned.get("bill") and not cleaned.get("customer"):
+            raise forms.ValidationError("Choose a bill to add.")
+        return cleaned
+
+
+class ItemAmountForm(forms.Form):
+    amount = money_field("Amount to pay")
+
+
+class FeeForm(NoCardNumbersForm):
+    fee_type = forms.ModelChoiceField(
+        queryset=FeeType.objects.filter(is_active=True).exclude(
+            category=FeeType.Category.RETURNED_CHECK
+        ),
+        label="Fee or sale",
+        empty_label="Choose…",
+    )
+    quantity = forms.IntegerField(
+        label="Quantity",
+        min_value=1,
+        max_value=1000,
+        initial=1,
+        error_messages={"invalid": "Enter a whole number.", "min_value": "At least 1."},
+    )
+    plate = forms.CharField(label="Plate", max_length=10, required=False)
+    plate_state = forms.CharField(label="State", max_length=2, required=False, initial="NY")
+    period_start = forms.DateField(
+        label="Permit starts",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter a date such as 2026-12-01."},
+    )
+    months = forms.IntegerField(label="Months", min_value=1, max_value=12, required=False)
+
+    def clean_period_start(self) -> date | None:
+        start = self.cleaned_data.get("period_start")
+        if start is not None and abs((start - timezone.localdate()).days) > 400:
+            raise forms.ValidationError("A permit starts within a year of today.")
+        return start
+
+
+class TenderForm(NoCardNumbersForm):
+    kind = forms.ChoiceField(label="Tender", choices=TenderKind.choices)
+    amount = money_field("Amount")
+    check_number = forms.CharField(label="Check number", max_length=12, required=False)
+    check_payer = forms.CharField(label="Name on the check", max_length=200, required=False)
+    card_brand = forms.ChoiceField(
+        label="Card brand", choices=[("", "—"), *Tender.Brand.choices], required=False
+    )
+    card_last4 = forms.CharField(
+        label="Last four digits",
+        max_length=4,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        error_messages={"max_length": "Only the last four digits of the card: exactly 4."},
+    )
+    authorization_code = forms.CharField(label="Authorization code", max_length=12, required=False)
+    terminal_reference = forms.CharField(label="Terminal reference", max_length=30, required=False)
+
+    def clean(self):
+        cleaned = super().clean() or {}
+        kind = cleaned.get("kind")
+        if kind == TenderKind.CHECK:
+            number = (cleaned.get("check_number") or "").strip()
+            if not number.isdigit():
+                self.add_error("check_number", "Enter the check number (digits only).")
+        if kind == TenderKind.CARD:
+            last4 = (cleaned.get("card_last4") or "").strip()
+            if "card_last4" not in self.errors and (len(last4) != 4 or not last4.isdigit()):
+                self.add_error("card_last4", "Only the last four digits of the card: exactly 4.")
+            if not cleaned.get("card_brand"):
+                self.add_error("card_brand", "Choose the card brand.")
+            if not (cleaned.get("authorization_code") or "").strip():
+                self.add_error("authorization_code", "Enter the terminal's authorization code.")
+            if not (cleaned.get("terminal_reference") or "").strip():
+                self.add_error("terminal_reference", "Enter the terminal's reference.")
+        return cleaned
+
+
+class SupervisorFields(NoCardNumbersForm):
+    """A Supervisor's sign-in typed at the counter to approve on the spot."""
+
+    supervisor_username = forms.CharField(label="Supervisor", max_length=150, required=False)
+    supervisor_password = forms.CharField(
+        label="Supervisor's password",
+        max_length=128,
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class PostForm(SupervisorFields):
+    token = forms.UUIDField(widget=forms.HiddenInput)
+    payer_name = forms.CharField(
+        label="Paid by (if not the customer)", max_length=200, required=False
+    )
+    accept_overpayment = forms.BooleanField(
+        label="Keep what is paid over the amount due as the customer's credit", required=False
+    )
+
+
+class ReversalForm(SupervisorFields):
+    reason = forms.CharField(
+        label="Reason", max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    send_to_queue = forms.BooleanField(required=False)
+
+
+class ReturnedCheckForm(NoCardNumbersForm):
+    reason = forms.CharField(
+        label="What the bank said (date, reason)",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class DecisionForm(NoCardNumbersForm):
+    approve = forms.TypedChoiceField(
+        choices=[("yes", "Approve"), ("no", "Reject")], coerce=lambda v: v == "yes"
+    )
+    note = forms.CharField(label="Note", max_length=300, required=False)
+
+
+class ReceiptFindForm(forms.Form):
+    q = forms.CharField(label="Receipt, payer or check number", max_length=100, required=False)

@@ -1,0 +1,526 @@
+"""The counter: offices and windows, drawers (a clerk's till session), payments with their items
+and tenders, receipts, voids, refunds, returned checks and supervisor approvals.
+
+Money moves only through `payments.services`; every movement is also a balanced ledger entry
+whose lines name the drawer (a foreign key added in migrations/0002_drawer_fk.sql)."""
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Now
+from django.urls import reverse
+
+from billing.models import Bill, BillType, Customer, FeeType
+
+
+def money_field(*args: Any, **options: Any) -> models.DecimalField:
+    """NUMERIC(14,2): every amount of money in the app."""
+    numeric: dict[str, Any] = {"max_digits": 14, "decimal_places": 2, **options}
+    return models.DecimalField(*args, **numeric)
+
+
+# What a drawer is counted in: notes and coins, largest first.
+DENOMINATIONS: tuple[tuple[Decimal, str], ...] = (
+    (Decimal("100.00"), "$100 bills"),
+    (Decimal("50.00"), "$50 bills"),
+    (Decimal("20.00"), "$20 bills"),
+    (Decimal("10.00"), "$10 bills"),
+    (Decimal("5.00"), "$5 bills"),
+    (Decimal("2.00"), "$2 bills"),
+    (Decimal("1.00"), "$1 bills"),
+    (Decimal("1.00"), "$1 coins"),
+    (Decimal("0.50"), "Half dollars"),
+    (Decimal("0.25"), "Quarters"),
+    (Decimal("0.10"), "Dimes"),
+    (Decimal("0.05"), "Nickels"),
+    (Decimal("0.01"), "Pennies"),
+)
+
+
+class Office(models.Model):
+    """A counter office; receipts are numbered per office and year."""
+
+    code = models.CharField(max_length=8, unique=True, help_text="Printed in receipt numbers.")
+    name = models.CharField(max_length=120)
+    address = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Workstation(models.Model):
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="workstations")
+    name = models.CharField(max_length=60, help_text="For example Window 1.")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["office", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["office", "name"], name="workstation_name_per_office")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.office.code} {self.name}"
+
+
+class TenderKind(models.TextChoices):
+    CASH = "cash", "Cash"
+    CHECK = "check", "Check"
+    CARD = "card", "Card"
+
+
+class PaymentPolicy(models.Model):
+    """What the counter accepts for one kind of bill or fee; Admins set it, Supervisors may
+    override it for one visit (recorded with the payment)."""
+
+    class AppliesTo(models.TextChoices):
+        PROPERTY_TAX = BillType.PROPERTY_TAX.value, "Property tax bills"
+        WATER_SEWER = BillType.WATER_SEWER.value, "Water & sewer bills"
+        PARKING = BillType.PARKING.value, "Parking tickets"
+        INVOICE = BillType.INVOICE.value, "Miscellaneous invoices"
+        FEES = "fees", "Fees and sales (tags, permits, certificates)"
+
+    applies_to = models.CharField(max_length=20, choices=AppliesTo.choices, unique=True)
+    partial_allowed = models.BooleanField(
+        default=True, help_text="A bill may be paid in part; what is left stays owed."
+    )
+    overpayment_allowed = models.BooleanField(
+        default=False, help_text="More than is owed may be taken, the rest kept as a credit."
+    )
+    accepts_cash = models.BooleanField(default=True)
+    accepts_check = models.BooleanField(default=True)
+    accepts_card = models.BooleanField(default=True)
+    cash_only_when_boot_eligible = models.BooleanField(
+        default=False, help_text="Parking: a boot-eligible vehicle's tickets are paid in cash."
+    )
+
+    class Meta:
+        verbose_name_plural = "payment policies"
+        ordering = ["applies_to"]
+
+    def __str__(self) -> str:
+        return self.get_applies_to_display()
+
+    def accepts(self, kind: str) -> bool:
+        return {
+            TenderKind.CASH: self.accepts_cash,
+            TenderKind.CHECK: self.accepts_check,
+            TenderKind.CARD: self.accepts_card,
+        }[TenderKind(kind)]
+
+
+class Drawer(models.Model):
+    """A clerk's till from opening to closing: one open drawer per clerk and per window."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    clerk = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    workstation = models.ForeignKey(Workstation, on_delete=models.PROTECT, related_name="drawers")
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="drawers")
+    training = models.BooleanField(
+        default=False, help_text="Training mode: postings go to the training book only."
+    )
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    opening_float = money_field()
+    opened_at = models.DateTimeField(db_default=Now())
+    opened_on = models.DateField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    opening_entry = models.OneToOneField(
+        "ledger.JournalEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-opened_at"]
+        permissions = [
+            ("take_payment", "Can open a drawer and take payments"),
+            ("pickup_cash", "Can pick up cash from a clerk's drawer"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clerk"],
+                condition=models.Q(status="open"),
+                name="one_open_drawer_per_clerk",
+            ),
+            models.UniqueConstraint(
+                fields=["workstation"],
+                condition=models.Q(status="open"),
+                name="one_open_drawer_per_workstation",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(opening_float__gte=0), name="drawer_float_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        mode = " (training)" if self.training else ""
+        return f"Drawer {self.pk}{mode}: {self.clerk} at {self.workstation}"
+
+    @property
+    def book(self) -> str:
+        return "training" if self.training else "live"
+
+
+class DenominationCount(models.Model):
+    """How many of one note or coin a drawer held when counted."""
+
+    class Stage(models.TextChoices):
+        OPENING = "opening", "Opening"
+        CLOSING = "closing", "Closing"
+
+    drawer = models.ForeignKey(Drawer, on_delete=models.CASCADE, related_name="counts")
+    stage = models.CharField(max_length=8, choices=Stage.choices)
+    label = models.CharField(max_length=30)
+    denomination = models.DecimalField(max_digits=6, decimal_places=2)
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["drawer", "stage", "-denomination", "label"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["drawer", "stage", "label"], name="one_count_per_denomination"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.label}"
+
+    @property
+    def amount(self) -> Decimal:
+        return self.denomination * self.quantity
+
+
+class StockCount(models.Model):
+    """Trash tags and permit cards in a drawer are sold like cash, so they are counted too."""
+
+    drawer = models.ForeignKey(Drawer, on_delete=models.CASCADE, related_name="stock_counts")
+    stage = models.CharField(max_length=8, choices=DenominationCount.Stage.choices)
+    fee_type = models.ForeignKey(FeeType, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["drawer", "stage", "fee_type"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["drawer", "stage", "fee_type"], name="one_stock_count_per_fee_type"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.fee_type}"
+
+
+class CashMovement(models.Model):
+    """Cash taken out of an open drawer into the safe: a clerk's drop or a supervisor's pickup."""
+
+    class Kind(models.TextChoices):
+        DROP = "drop", "Cash drop to the safe"
+        PICKUP = "pickup", "Supervisor pickup"
+
+    drawer = models.ForeignKey(Drawer, on_delete=models.PROTECT, related_name="movements")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    amount = money_field()
+    note = models.CharField(max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    witnessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(db_default=Now())
+    entry = models.OneToOneField("ledger.JournalEntry", on_delete=models.PROTECT, related_name="+")
+    token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="movement_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.amount} from drawer {self.drawer_id}"
+
+
+class Payment(models.Model):
+    """One customer visit posted at the counter: its items, tenders and receipt."""
+
+    class Status(models.TextChoices):
+        POSTED = "posted", "Posted"
+        VOIDED = "voided", "Voided"
+        REFUNDED = "refunded", "Refunded"
+        RETURNED = "returned", "Check returned"
+
+    drawer = models.ForeignKey(Drawer, on_delete=models.PROTECT, related_name="payments")
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="payments")
+    training = models.BooleanField(default=False)
+    receipt_number = models.CharField(max_length=30, unique=True)
+    receipt_year = models.PositiveSmallIntegerField()
+    receipt_sequence = models.PositiveIntegerField()
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
+    )
+    payer_name = models.CharField(max_length=200, blank=True)
+    total = money_field(help_text="What the items took, credits included.")
+    tendered = money_field()
+    change = money_field(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.POSTED)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    posted_at = models.DateTimeField(db_default=Now())
+    posted_on = models.DateField()
+    entry = models.OneToOneField("ledger.JournalEntry", on_delete=models.PROTECT, related_name="+")
+    # The cart form's one-time token and a digest of the cart it carried: a repeated submit of
+    # the same cart returns this payment; the same token with another cart is refused.
+    token = models.UUIDField(unique=True, editable=False)
+    cart_digest = models.CharField(max_length=64)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    overrides = models.JSONField(default=list, blank=True, help_text="Policies overridden.")
+    needs_review = models.BooleanField(default=False, help_text="Taken by a trainee.")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reprints = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-id"]
+        permissions = [
+            ("approve_payment", "Can approve voids, refunds and overrides (supervisor)"),
+            ("record_returned_check", "Can record a returned (NSF) check"),
+            ("review_payment", "Can review trainees' payments"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["office", "training", "receipt_year", "receipt_sequence"],
+                name="receipt_sequence_once",
+            ),
+            models.CheckConstraint(condition=models.Q(total__gt=0), name="payment_positive"),
+            models.CheckConstraint(
+                condition=models.Q(change__gte=0, tendered__gte=models.F("total")),
+                name="payment_tendered_covers_total",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(tendered=models.F("total") + models.F("change")),
+                name="payment_tendered_is_total_plus_change",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["needs_review"],
+                condition=models.Q(needs_review=True),
+                name="payment_to_review",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Receipt {self.receipt_number}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("payments:payment", args=[self.receipt_number])
+
+    @property
+    def book(self) -> str:
+        return "training" if self.training else "live"
+
+
+class PaymentItem(models.Model):
+    """What one line of the visit paid: a bill (split into its parts) or a fee sale."""
+
+    class Kind(models.TextChoices):
+        BILL = "bill", "Bill"
+        FEE = "fee", "Fee"
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="items")
+    kind = models.CharField(max_length=4, choices=Kind.choices)
+    description = models.CharField(max_length=200)
+    bill = models.ForeignKey(
+        Bill, null=True, blank=True, on_delete=models.PROTECT, related_name="payment_items"
+    )
+    fee_type = models.ForeignKey(
+        FeeType, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    quantity = models.PositiveIntegerField(default=1)
+    unit_price = money_field(null=True, blank=True)
+    plate = models.CharField(max_length=10, blank=True)
+    plate_state = models.CharField(max_length=2, blank=True)
+    period_start = models.DateField(null=True, blank=True)
+    period_end = models.DateField(null=True, blank=True)
+    amount = money_field(help_text="All this item took, credit included.")
+    penalty_assessed = money_field(default=0)
+    interest_assessed = money_field(default=0)
+    penalty_paid = money_field(default=0)
+    interest_paid = money_field(default=0)
+    principal_paid = money_field(default=0)
+    credit = money_field(default=0, help_text="Overpayment kept as a credit.")
+    balance_after = money_field(null=True, blank=True)
+    # The bill's assessment counters before this payment, restored by a void.
+    penalty_events_before = models.PositiveSmallIntegerField(null=True, blank=True)
+    interest_months_before = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind="bill", bill__isnull=False, fee_type__isnull=True)
+                    | models.Q(kind="fee", bill__isnull=True, fee_type__isnull=False)
+                ),
+                name="payment_item_is_bill_or_fee",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    amount=models.F("penalty_paid")
+                    + models.F("interest_paid")
+                    + models.F("principal_paid")
+                    + models.F("credit")
+                )
+                | models.Q(kind="fee"),
+                name="payment_item_parts_add_up",
+            ),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="item_positive"),
+        ]
+        indexes = [models.Index(fields=["bill", "payment"])]
+
+    def __str__(self) -> str:
+        return self.description
+
+    @property
+    def paid_to_bill(self) -> Decimal:
+        return self.penalty_paid + self.interest_paid + self.principal_paid
+
+
+class Tender(models.Model):
+    """How the customer paid: the card terminal charges cards, so only what identifies the
+    charge is kept (never the card number)."""
+
+    class Brand(models.TextChoices):
+        VISA = "visa", "Visa"
+        MASTERCARD = "mastercard", "Mastercard"
+        AMEX = "amex", "American Express"
+        DISCOVER = "discover", "Discover"
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="tenders")
+    kind = models.CharField(max_length=5, choices=TenderKind.choices)
+    amount = money_field(help_text="Cash: what was handed over.")
+    check_number = models.CharField(max_length=12, blank=True)
+    check_payer = models.CharField(max_length=200, blank=True)
+    card_brand = models.CharField(max_length=12, choices=Brand.choices, blank=True)
+    card_last4 = models.CharField(max_length=4, blank=True)
+    authorization_code = models.CharField(max_length=12, blank=True)
+    terminal_reference = models.CharField(max_length=30, blank=True)
+    returned = models.BooleanField(default=False, help_text="Checks: returned unpaid (NSF).")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="tender_positive"),
+            models.CheckConstraint(
+                condition=~models.Q(kind="card") | models.Q(card_last4__regex=r"^[0-9]{4}$"),
+                name="card_tender_keeps_last_four_only",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="check") | ~models.Q(check_number=""),
+                name="check_tender_has_number",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.kind == TenderKind.CARD:
+            return f"{self.get_card_brand_display()} ending {self.card_last4}"
+        if self.kind == TenderKind.CHECK:
+            return f"Check {self.check_number}"
+        return "Cash"
+
+
+class PaymentReversal(models.Model):
+    """A void, refund or returned check: at most one per payment (the database refuses a second)."""
+
+    class Kind(models.TextChoices):
+        VOID = "void", "Void"
+        REFUND = "refund", "Refund"
+        RETURNED_CHECK = "returned_check", "Returned check (NSF)"
+
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="reversal")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    reason = models.TextField()
+    amount = money_field()
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    drawer = models.ForeignKey(
+        Drawer,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Refunds: the drawer the money was paid out of.",
+    )
+    entry = models.OneToOneField("ledger.JournalEntry", on_delete=models.PROTECT, related_name="+")
+    fee_bill = models.ForeignKey(
+        Bill,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Returned checks: the bill for the returned-check fee.",
+    )
+    created_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.payment}"
+
+
+class ApprovalRequest(models.Model):
+    """A void or refund waiting in the Supervisors' queue."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        APPROVED = "approved", "Approved and done"
+        REJECTED = "rejected", "Rejected"
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="requests")
+    kind = models.CharField(max_length=16, choices=PaymentReversal.Kind.choices[:2])
+    reason = models.TextField()
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(db_default=Now())
+    refund_drawer = models.ForeignKey(
+        Drawer, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["payment"],
+                condition=models.Q(status="pending"),
+                name="one_pending_request_per_payment",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.payment} ({self.get_status_display()})"

@@ -1,0 +1,168 @@
+"""Read queries of the counter: drawers, what they should hold, receipts and the queues."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.auth.models import User
+from django.db.models import Q, QuerySet, Sum
+
+from billing.models import FeeType
+from ledger.models import JournalLine
+from ledger.money import ZERO
+from payments.models import (
+    ApprovalRequest,
+    DenominationCount,
+    Drawer,
+    Payment,
+    PaymentItem,
+    StockCount,
+    TenderKind,
+)
+
+# Rules that `manage.py ledger_verify` re-checks (see ledger.selectors.register_check).
+PAYMENT_CHECKS: list[tuple[str, str]] = [
+    (
+        "a payment's entry is in the book of its drawer",
+        """SELECT p.receipt_number FROM payments_payment p
+             JOIN ledger_journalentry e ON e.id = p.entry_id
+            WHERE e.book <> CASE WHEN p.training THEN 'training' ELSE 'live' END""",
+    ),
+    (
+        "a payment's entry debits its tenders net of change",
+        """SELECT p.receipt_number FROM payments_payment p
+            WHERE p.total <> (SELECT coalesce(sum(l.amount), 0) FROM ledger_journalline l
+                               JOIN ledger_account a ON a.id = l.account_id
+                              WHERE l.entry_id = p.entry_id
+                                AND a.code IN ('1000', '1010', '1020'))""",
+    ),
+    (
+        "receipt numbers have no gap",
+        """SELECT s.name || ' ' || s.year FROM billing_numberseries s
+            WHERE (s.name LIKE 'receipt:%%' OR s.name LIKE 'training:%%')
+              AND s.last_number <> (SELECT count(*) FROM payments_payment p
+                                      JOIN payments_office o ON o.id = p.office_id
+                                     WHERE p.receipt_year = s.year
+                                       AND s.name = CASE WHEN p.training THEN 'training:'
+                                                         ELSE 'receipt:' END || o.code)""",
+    ),
+]
+PAYMENT_TRIGGERS: list[tuple[str, str]] = []
+
+
+def drawer_of(user: User) -> Drawer | None:
+    """The user's open drawer, if any."""
+    return (
+        Drawer.objects.select_related("workstation", "office")
+        .filter(clerk=user, status=Drawer.Status.OPEN)
+        .first()
+    )
+
+
+def drawer_cash_expected(drawer: Drawer) -> Decimal:
+    """Cash the drawer should hold now: the float, cash taken net of change, less drops."""
+    total = JournalLine.objects.filter(drawer_id=drawer.pk, account__code="1000").aggregate(
+        total=Sum("amount")
+    )["total"]
+    return total or ZERO
+
+
+def stock_available(drawer: Drawer, fee_type: FeeType) -> int:
+    opening = (
+        StockCount.objects.filter(
+            drawer=drawer, stage=DenominationCount.Stage.OPENING, fee_type=fee_type
+        )
+        .values_list("quantity", flat=True)
+        .first()
+    ) or 0
+    sold = (
+        PaymentItem.objects.filter(
+            payment__drawer=drawer,
+            fee_type=fee_type,
+            payment__status__in=[Payment.Status.POSTED, Payment.Status.RETURNED],
+        ).aggregate(total=Sum("quantity"))["total"]
+        or 0
+    )
+    return opening - sold
+
+
+@dataclass
+class DrawerSummary:
+    drawer: Drawer
+    cash_expected: Decimal
+    checks: Decimal
+    cards: Decimal
+    payments: int
+    stock: list[tuple[FeeType, int, int]]  # fee type, opening count, left
+
+
+def drawer_summary(drawer: Drawer) -> DrawerSummary:
+    sums = {
+        row["account__code"]: row["total"]
+        for row in JournalLine.objects.filter(drawer_id=drawer.pk)
+        .values("account__code")
+        .annotate(total=Sum("amount"))
+    }
+    stock = [
+        (count.fee_type, count.quantity, stock_available(drawer, count.fee_type))
+        for count in StockCount.objects.filter(
+            drawer=drawer, stage=DenominationCount.Stage.OPENING
+        ).select_related("fee_type")
+    ]
+    return DrawerSummary(
+        drawer=drawer,
+        cash_expected=sums.get("1000") or ZERO,
+        checks=sums.get("1010") or ZERO,
+        cards=sums.get("1020") or ZERO,
+        payments=drawer.payments.filter(status=Payment.Status.POSTED).count(),
+        stock=stock,
+    )
+
+
+def payment_for_receipt(receipt_number: str) -> Payment | None:
+    return (
+        Payment.objects.select_related(
+            "office", "drawer__workstation", "posted_by", "customer", "approved_by", "reversal"
+        )
+        .prefetch_related("items__bill", "items__fee_type", "tenders")
+        .filter(receipt_number=receipt_number)
+        .first()
+    )
+
+
+def payments_recent(drawer: Drawer, limit: int = 20) -> QuerySet[Payment]:
+    return drawer.payments.select_related("customer").order_by("-id")[:limit]
+
+
+def approvals_pending() -> QuerySet[ApprovalRequest]:
+    return ApprovalRequest.objects.filter(status=ApprovalRequest.Status.PENDING).select_related(
+        "payment", "requested_by", "payment__drawer__workstation"
+    )
+
+
+def payments_to_review() -> QuerySet[Payment]:
+    return Payment.objects.filter(needs_review=True).select_related("posted_by", "customer")
+
+
+def payments_find(query: str) -> QuerySet[Payment]:
+    """Receipts by number, payer or check number, newest first."""
+    query = query.strip()
+    if not query:
+        return Payment.objects.none()
+    return (
+        Payment.objects.filter(
+            Q(receipt_number__iexact=query)
+            | Q(receipt_number__endswith=query)
+            | Q(payer_name__icontains=query)
+            | Q(tenders__check_number=query)
+        )
+        .distinct()
+        .select_related("customer", "posted_by")
+        .order_by("-id")[:50]
+    )
+
+
+def tenders_summary(payment: Payment) -> dict[str, Decimal]:
+    totals: dict[str, Decimal] = {kind: ZERO for kind in TenderKind.values}
+    for tender in payment.tenders.all():
+        totals[tender.kind] += tender.amount
+    return totals

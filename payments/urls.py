@@ -1,0 +1,43 @@
+from django.urls import path
+
+from payments import views
+
+app_name = "payments"
+urlpatterns = [
+    path("", views.counter_view, name="counter"),
+    path("search/", views.counter_search, name="search"),
+    path("cart/bills/", views.cart_bill_add, name="cart_bill_add"),
+    path("cart/items/<int:index>/", views.cart_item_update, name="cart_item_update"),
+    path("cart/fees/", views.cart_fee_add, name="cart_fee_add"),
+    path("cart/tenders/", views.cart_tender_add, name="cart_tender_add"),
+    path("cart/tenders/<int:index>/remove/", views.cart_tender_remove, name="cart_tender_remove"),
+    path("cart/clear/", views.cart_clear, name="cart_clear"),
+    path("cart/post/", views.cart_post, name="cart_post"),
+    path("drawer/", views.drawer_view, name="drawer"),
+    path("drawer/open/", views.drawer_open_view, name="drawer_open"),
+    path("drawers/<int:pk>/pickup/", views.pickup_view, name="pickup"),
+    path("movements/<int:pk>.pdf", views.movement_pdf, name="movement_pdf"),
+    path("receipts/", views.receipts_view, name="receipts"),
+    path("receipts/<str:number>/", views.payment_view, name="payment"),
+    path("receipts/<str:number>.pdf", views.receipt_pdf, name="receipt_pdf"),
+    path(
+        "receipts/<str:number>/void/",
+        views.payment_reverse_view,
+        {"kind": "void"},
+        name="payment_void",
+    ),
+    path(
+        "receipts/<str:number>/refund/",
+        views.payment_reverse_view,
+        {"kind": "refund"},
+        name="payment_refund",
+    ),
+    path(
+        "receipts/<str:number>/returned-check/",
+        views.returned_check_view,
+        name="returned_check",
+    ),
+    path("receipts/<str:number>/review/", views.payment_review_view, name="payment_review"),
+    path("approvals/", views.approvals_view, name="approvals"),
+    path("approvals/<int:pk>/", views.approval_decide_view, name="approval_decide"),
+]

@@ -1,0 +1,799 @@
+"""Pages of the counter: drawers, the one-visit cart (htmx), receipts, voids and approvals."""
+
+import uuid
+from decimal import Decimal
+from typing import cast
+
+from django.contrib import messages
+from django.contrib.auth import authenticate
+from django.contrib.auth.decorators import permission_required
+from django.contrib.auth.models import User
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from billing.barcode import code128_svg
+from billing.models import Bill, Customer, FeeType
+from billing.selectors import amount_due, open_bills, search
+from cashiering.pdf import pdf_response, render_pdf
+from ledger.errors import DomainError
+from payments.cart import (
+    cart_items,
+    cart_new,
+    cart_of,
+    cart_store,
+    cart_tenders,
+    cart_view,
+)
+from payments.errors import BillChanged, PolicyRefused
+from payments.forms import (
+    BillAddForm,
+    CashMovementForm,
+    CounterSearchForm,
+    DecisionForm,
+    DrawerOpenForm,
+    FeeForm,
+    ItemAmountForm,
+    PostForm,
+    ReceiptFindForm,
+    ReturnedCheckForm,
+    ReversalForm,
+    TenderForm,
+)
+from payments.models import ApprovalRequest, CashMovement, Drawer, Payment, PaymentReversal
+from payments.selectors import (
+    approvals_pending,
+    drawer_of,
+    drawer_summary,
+    payment_for_receipt,
+    payments_find,
+    payments_recent,
+    payments_to_review,
+)
+from payments.services import (
+    FeeItem,
+    TenderIn,
+    approval_decide,
+    approval_request,
+    cash_movement_record,
+    drawer_open,
+    fee_item_check,
+    payment_record,
+    payment_refund,
+    payment_review,
+    payment_void,
+    receipt_reprint_count,
+    returned_check_record,
+    tender_check,
+)
+
+TAKE = "payments.take_payment"
+APPROVE = "payments.approve_payment"
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _approver(request: HttpRequest, form) -> tuple[User | None, str]:
+    """The Supervisor approving: the signed-in user if a Supervisor, else the one whose
+    credentials were typed at the counter. Returns (user or None, error message)."""
+    user = _user(request)
+    if user.has_perm(APPROVE):
+        return user, ""
+    username = form.cleaned_data.get("supervisor_username", "")
+    password = form.cleaned_data.get("supervisor_password", "")
+    if not username and not password:
+        return None, ""
+    approver = authenticate(request, username=username, password=password)
+    if approver is None:
+        return None, "That Supervisor's name or password is wrong."
+    if not approver.has_perm(APPROVE):
+        return None, f"{username} is not a Supervisor."
+    return cast(User, approver), ""
+
+
+# Drawers
+
+
+@permission_required(TAKE, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def drawer_open_view(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    current = drawer_of(user)
+    if current is not None:
+        messages.info(request, f"Your drawer at {current.workstation} is open.")
+        return redirect("payments:counter")
+    stock_types = FeeType.objects.filter(counted_as_stock=True, is_active=True)
+    form = DrawerOpenForm(
+        request.POST or None, stock_types=stock_types, initial={"token": uuid.uuid4()}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            drawer = drawer_open(
+                clerk=user,
+                workstation=form.cleaned_data["workstation"],
+                counts=form.counts(),
+                stock=form.stock(),
+                training=form.cleaned_data["training"],
+                token=form.cleaned_data["token"],
+            )
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            mode = " in training mode" if drawer.training else ""
+            messages.success(
+                request, f"Drawer opened{mode} with a float of ${drawer.opening_float:,.2f}."
+            )
+            return redirect("payments:counter")
+    busy = set(
+        Drawer.objects.filter(status=Drawer.Status.OPEN).values_list("workstation_id", flat=True)
+    )
+    return render(request, "payments/drawer_open.html", {"form": form, "busy": busy})
+
+
+@permission_required(TAKE, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def drawer_view(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    drawer = drawer_of(user)
+    if drawer is None:
+        return redirect("payments:drawer_open")
+    form = CashMovementForm(request.POST or None, initial={"token": uuid.uuid4()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            movement = cash_movement_record(
+                drawer=drawer,
+                kind=CashMovement.Kind.DROP,
+                amount=form.cleaned_data["amount"],
+                note=form.cleaned_data["note"],
+                by=user,
+                token=form.cleaned_data["token"],
+            )
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request, f"Cash drop of ${movement.amount:,.2f} recorded; print its receipt."
+            )
+            return redirect("payments:drawer")
+    return render(
+        request,
+        "payments/drawer.html",
+        {
+            "summary": drawer_summary(drawer),
+            "form": form,
+            "movements": drawer.movements.select_related("recorded_by"),
+            "payments": payments_recent(drawer),
+        },
+    )
+
+
+@permission_required(TAKE, raise_exception=True)
+def movement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    movement = get_object_or_404(
+        CashMovement.objects.select_related("drawer__workstation", "drawer__office", "recorded_by"),
+        pk=pk,
+    )
+    user = _user(request)
+    if movement.drawer.clerk_id != user.pk and not user.has_perm("payments.pickup_cash"):
+        return HttpResponse(status=403)
+    pdf = render_pdf(
+        template_name="pdf/cash_movement.html",
+        context={
+            "movement": movement,
+            "barcode": code128_svg(f"M{movement.pk}", height_mm=8, module_width_mm=0.25),
+        },
+        fit_page_height=True,
+    )
+    return pdf_response(pdf=pdf, filename=f"cash-{movement.kind}-{movement.pk}.pdf")
+
+
+@permission_required("payments.pickup_cash", raise_exception=True)
+@require_POST
+def pickup_view(request: HttpRequest, pk: int) -> HttpResponse:
+    drawer = get_object_or_404(Drawer, pk=pk)
+    form = CashMovementForm(request.POST)
+    if form.is_valid():
+        try:
+            movement = cash_movement_record(
+                drawer=drawer,
+                kind=CashMovement.Kind.PICKUP,
+                amount=form.cleaned_data["amount"],
+                note=form.cleaned_data["note"],
+                by=_user(request),
+                token=form.cleaned_data["token"],
+            )
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                f"Picked up ${movement.amount:,.2f} from {drawer.clerk} at {drawer.workstation}.",
+            )
+    else:
+        messages.error(request, _form_errors(form))
+    return redirect("payments:approvals")
+
+
+# The counter
+
+
+def _counter_drawer(request: HttpRequest) -> Drawer | None:
+    return drawer_of(_user(request))
+
+
+def _render_cart(request: HttpRequest, drawer: Drawer, **extra) -> HttpResponse:
+    cart = cart_of(request.session)
+    context = {
+        "drawer": drawer,
+        "cart": cart_view(cart, drawer=drawer, as_of=timezone.localdate()),
+        "fee_form": extra.pop("fee_form", None) or FeeForm(),
+        "tender_form": extra.pop("tender_form", None) or TenderForm(),
+        "post_form": extra.pop("post_form", None)
+        or PostForm(initial={"token": cart["token"], "accept_overpayment": cart["overpayment"]}),
+        **extra,
+    }
+    return render(request, "payments/_cart.html", context)
+
+
+def _back_to_counter(request: HttpRequest, drawer: Drawer, **extra) -> HttpResponse:
+    """htmx gets the cart; a plain form post goes back to the counter page."""
+    if _is_htmx(request):
+        return _render_cart(request, drawer, **extra)
+    for key in ("error", "notice"):
+        if extra.get(key):
+            (messages.error if key == "error" else messages.info)(request, extra[key])
+    return redirect("payments:counter")
+
+
+@permission_required(TAKE, raise_exception=True)
+def counter_view(request: HttpRequest) -> HttpResponse:
+    drawer = _counter_drawer(request)
+    if drawer is None:
+        return redirect("payments:drawer_open")
+    cart = cart_of(request.session)
+    cart_store(request.session, cart)
+    return render(
+        request,
+        "payments/counter.html",
+        {
+            "drawer": drawer,
+            "search_form": CounterSearchForm(),
+            "cart": cart_view(cart, drawer=drawer, as_of=timezone.localdate()),
+            "fee_form": FeeForm(),
+            "tender_form": TenderForm(),
+            "post_form": PostForm(
+                initial={"token": cart["token"], "accept_overpayment": cart["overpayment"]}
+            ),
+        },
+    )
+
+
+@permission_required(TAKE, raise_exception=True)
+def counter_search(request: HttpRequest) -> HttpResponse:
+    drawer = _counter_drawer(request)
+    if drawer is None:
+        return redirect("payments:drawer_open")
+    form = CounterSearchForm(request.GET or None)
+    result = None
+    added = None
+    if form.is_valid() and form.cleaned_data["q"]:
+        result = search(form.cleaned_data["q"], as_of=timezone.localdate())
+        # A scanned scanline or an exact bill number goes straight into the cart.
+        if result.bill is not None and not result.scanline_error:
+            added = _bill_add(request, result.bill)
+    cart = cart_of(request.session)
+    context: dict[str, object] = {
+        "result": result,
+        "added": added,
+        "in_cart": {row.get("bill_id") for row in cart["items"]},
+    }
+    if added is not None:
+        context.update(
+            drawer=drawer,
+            cart=cart_view(cart, drawer=drawer, as_of=timezone.localdate()),
+            fee_form=FeeForm(),
+            tender_form=TenderForm(),
+            post_form=PostForm(initial={"token": cart["token"]}),
+            cart_oob=True,
+        )
+    return render(request, "payments/_search_results.html", context)
+
+
+def _bill_add(request: HttpRequest, bill: Bill) -> str:
+    """Put a bill in the cart at what it owes today. Returns what happened, for the clerk."""
+    cart = cart_of(request.session)
+    if any(row.get("bill_id") == bill.pk for row in cart["items"]):
+        return f"Bill {bill.number} is already in the cart."
+    due = amount_due(bill, timezone.localdate())
+    if due.total <= 0:
+        return f"Bill {bill.number} is paid in full; nothing is owed on it."
+    if cart["customer_id"] is None:
+        cart["customer_id"] = bill.customer_id
+    cart["items"].append(
+        {
+            "kind": "bill",
+            "bill_id": bill.pk,
+            "amount": str(due.total),
+            "expected_due": str(due.total),
+        }
+    )
+    cart_store(request.session, cart)
+    return f"Added bill {bill.number}: ${due.total:,.2f}."
+
+
+@permission_required(TAKE, raise_exception=True)
+@require_POST
+def cart_bill_add(request: HttpRequest) -> HttpResponse:
+    drawer = _counter_drawer(request)
+    if drawer is None:
+        return redirect("payments:drawer_open")
+    form = BillAddForm(request.POST)
+    if not form.is_valid():
+        return _back_to_counter(request, drawer, error="Choose a bill to add.")
+    notices = []
+    if form.cleaned_data.get("customer"):
+        customer = Customer.objects.filter(pk=form.cleaned_data["customer"]).first()
+        bills = list(open_bills().filter(customer=customer).order_by("due_date", "id"))
+        if customer is None or not bills:
+            return _back_to_counter(request, drawer, error="That customer owes nothing.")
+        notices = [_bill_add(request, bill) for bill in bills]
+    else:
+        bill = Bill.objects.filter(pk=form.cleaned_data["bill"]).first()
+        if bill is None:
+            return _back_to_counter(request, drawer, error="That bill does not exist.")
+        notices = [_bill_add(request, bill)]
+    return _back_to_counter(request, drawer, notice=" ".join(notices))
+
+
+@permission_required(TAKE, raise_exception=True)
+@require_POST
+def cart_item_update(request: HttpRequest, index: int) -> HttpResponse:
+    drawer = _counter_drawer(request)
+    if drawer is None:
+        return redirect("payments:drawer_open")
+    cart = cart_of(request.session)
+    if index >= len(cart["items"]):
+        return _back_to_counter(request, drawer, error="That line is no longer in the cart.")
+    if request.POST.get("remove"):
+        cart["items"].pop(index)
+        if not cart["items"]:
+            cart["customer_id"] = None
+        cart_store(request.session, cart)
+        return _back_to_counter(request, drawer)
+    row = cart["items"][index]
+    if row["kind"] != "bill":
+        return _back_to_counter(request, drawer, error="A fee's amount comes from its price.")
+    form = ItemAmountForm(request.POST)
+    if not form.is_valid():
+        return _back_to_counter(request, drawer, error=_form_errors(form))
+    row["amount"] = str(form.cleaned_data["amount"])
+    cart_store(request.session, cart)
+    return _back_to_counter(request, drawer)
+
+
+@permission_required(TAKE, raise_exception=True)
+@require_POST
+def cart_fee_add(request: HttpRequest) -> HttpResponse:
+    drawer = _counter_drawer(request)
+    if drawer is None:
+        return redirect("payments:drawer_open")
+    form = FeeForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        item = FeeItem(
+            fee_type_id=data["fee_type"].pk,
+            quantity=data["quantity"],
+            plate=data["plate"],
+            plate_state=data["plate_state"],
+            period_start=data["period_start"],
+            months=data["months"],
+        )
+        try:
+            description, _ = fee_item_check(item=item, as_of=timezone.localdate(), drawer=drawer)
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            cart = cart_of(request.session)
+            cart["items"].append(
+                {
+                    "kind": "fee",
+                    "fee_type_id": item.fee_type_id,
+                    "quantity": item.quantity,
+                    "plate": item.plate,
+                    "plate_state": item.plate_state,
+                    "period_start": item.period_start.isoformat() if item.period_start else None,
+                    "months": item.months,
+                    "description": description,
+                }
+            )
+            cart_store(request.session, cart)
+            return _back_to_counter(request, drawer)
+    if _is_htmx(request):
+        return _render_cart(request, drawer, fee_form=form, open_panel="fee")
+    messages.error(request, _form_errors(form))
+    return redirect("payments:counter")
+
+
+def _form_errors(form) -> str:
+    return " ".join(str(e) for errors in form.errors.values() for e in errors)
+
+
+@permission_required(TAKE, raise_exception=True)
+@require_POST
+def cart_tender_add(request: HttpRequest) -> HttpResponse:
+    drawer = _counter_drawer(request)
+    if drawer is None:
+        return redirect("payments:drawer_open")
+    form = TenderForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        tender = TenderIn(
+            kind=data["kind"],
+            amount=data["amount"],
+            check_number=data["check_number"],
+            check_payer=data["check_payer"],
+            card_brand=data["card_brand"],
+            card_last4=data["card_last4"],
+            authorization_code=data["authorization_code"],
+            terminal_reference=data["terminal_reference"],
+        )
+        try:
+            kept = tender_check(tender)
+        except DomainError as exc:
+            form.add_error(None, str(exc).removeprefix("Tender 1: "))
+        else:
+            cart = cart_of(request.session)
+            row = {"kind": kept.kind, "amount": str(kept.amount)}
+            if kept.kind == "check":
+                row.update(check_number=kept.check_number, check_payer=kept.check_payer)
+            elif kept.kind == "card":
+                row.update(
+                    card_brand=kept.card_brand,
+                    card_last4=kept.card_last4,
+                    authorization_code=kept.authorization_code,
+                    terminal_reference=kept.terminal_reference,
+                )
+            cart["tenders"].append(row)
+            cart_store(request.session, cart)
+            return _back_to_counter(request, drawer)
+    if _is_htmx(request):
+        return _render_cart(request, drawer, tender_form=form)
+    messages.error(request, _form_errors(form))
+    return redirect("payments:counter")
+
+
+@permission_required(TAKE, raise_exception=True)
+@require_POST
+def cart_tender_remove(request: HttpRequest, index: int) -> HttpResponse:
+    drawer = _counter_drawer(request)
+    if drawer is None:
+        return redirect("payments:drawer_open")
+    cart = cart_of(request.session)
+    if index < len(cart["tenders"]):
+        cart["tenders"].pop(index)
+        cart_store(request.session, cart)
+    return _back_to_counter(request, drawer)
+
+
+@permission_required(TAKE, raise_exception=True)
+@require_POST
+def cart_clear(request: HttpRequest) -> HttpResponse:
+    drawer = _counter_drawer(request)
+    if drawer is None:
+        return redirect("payments:drawer_open")
+    cart_store(request.session, cart_new())
+    return _back_to_counter(request, drawer, notice="Started a new visit.")
+
+
+def _done(request: HttpRequest, payment: Payment) -> HttpResponse:
+    url = payment.get_absolute_url()
+    if _is_htmx(request):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url, permanent=False)
+
+
+@permission_required(TAKE, raise_exception=True)
+@require_POST
+def cart_post(request: HttpRequest) -> HttpResponse:
+    """Post the visit. Idempotent: the same token again shows the receipt it made."""
+    drawer = _counter_drawer(request)
+    if drawer is None:
+        return redirect("payments:drawer_open")
+    user = _user(request)
+    form = PostForm(request.POST)
+    cart = cart_of(request.session)
+    if not form.is_valid():
+        return _back_to_counter(request, drawer, post_form=form, error=_form_errors(form))
+    token = form.cleaned_data["token"]
+    if str(token) != cart["token"]:
+        earlier = Payment.objects.filter(token=token, posted_by=user).first()
+        if earlier is not None:  # a reload or double-click after the first post went through
+            return _done(request, earlier)
+        return _back_to_counter(
+            request, drawer, error="This page was out of date; check the cart and post again."
+        )
+    cart["overpayment"] = form.cleaned_data["accept_overpayment"]
+    cart_store(request.session, cart)
+    approver, approver_error = _approver(request, form)
+    if approver_error:
+        return _back_to_counter(request, drawer, post_form=form, error=approver_error)
+    try:
+        payment = payment_record(
+            drawer=drawer,
+            items=cart_items(cart),
+            tenders=cart_tenders(cart),
+            token=token,
+            by=user,
+            customer=Customer.objects.filter(pk=cart["customer_id"]).first()
+            if cart["customer_id"]
+            else None,
+            payer_name=form.cleaned_data["payer_name"],
+            accept_overpayment=cart["overpayment"],
+            approved_by=_approval_to_use(user, approver, form),
+        )
+    except BillChanged as exc:
+        _refresh_cart(cart, exc.refreshed)
+        cart_store(request.session, cart)
+        return _back_to_counter(request, drawer, error=str(exc))
+    except PolicyRefused as exc:
+        return _back_to_counter(
+            request, drawer, post_form=form, error=str(exc), needs_supervisor=exc.breaches
+        )
+    except DomainError as exc:
+        return _back_to_counter(request, drawer, post_form=form, error=str(exc))
+    cart_store(request.session, cart_new())
+    return _done(request, payment)
+
+
+def _approval_to_use(user: User, approver: User | None, form) -> User | None:
+    """A Supervisor at the counter approves their own overrides only when they say so (by
+    posting again after the refusal lists what needs approving)."""
+    if approver is None:
+        return None
+    if approver.pk == user.pk:
+        return approver if form.data.get("override") == "yes" else None
+    return approver
+
+
+def _refresh_cart(cart: dict, refreshed: dict[int, Decimal]) -> None:
+    """After a BillChanged refusal: show each bill at what it owes now (or drop it if paid)."""
+    kept = []
+    for row in cart["items"]:
+        if row["kind"] == "bill" and row["bill_id"] in refreshed:
+            now = refreshed[row["bill_id"]]
+            if now <= 0:
+                continue
+            if Decimal(row["amount"]) == Decimal(row["expected_due"]):
+                row["amount"] = str(now)
+            row["expected_due"] = str(now)
+        kept.append(row)
+    cart["items"] = kept
+    if not kept:
+        cart["customer_id"] = None
+
+
+# Receipts
+
+
+@permission_required("payments.view_payment", raise_exception=True)
+def receipts_view(request: HttpRequest) -> HttpResponse:
+    form = ReceiptFindForm(request.GET or None)
+    found = None
+    if form.is_valid() and form.cleaned_data["q"]:
+        found = payments_find(form.cleaned_data["q"])
+    drawer = drawer_of(_user(request))
+    return render(
+        request,
+        "payments/receipts.html",
+        {
+            "form": form,
+            "found": found,
+            "recent": payments_recent(drawer) if drawer else [],
+        },
+    )
+
+
+def _payment_or_404(number: str) -> Payment:
+    payment = payment_for_receipt(number)
+    if payment is None:
+        raise Http404("No such receipt.")
+    return payment
+
+
+@permission_required("payments.view_payment", raise_exception=True)
+def payment_view(request: HttpRequest, number: str) -> HttpResponse:
+    payment = _payment_or_404(number)
+    user = _user(request)
+    drawer = drawer_of(user)
+    return render(
+        request,
+        "payments/payment.html",
+        {
+            "payment": payment,
+            "reversal": getattr(payment, "reversal", None),
+            "void_form": ReversalForm(prefix="void"),
+            "refund_form": ReversalForm(prefix="refund"),
+            "returned_form": ReturnedCheckForm(),
+            "my_drawer": drawer,
+            "pending": payment.requests.filter(status=ApprovalRequest.Status.PENDING).first(),
+            "has_check": any(t.kind == "check" for t in payment.tenders.all()),
+        },
+    )
+
+
+def receipt_context(payment: Payment, *, copy: bool) -> dict:
+    """What a receipt prints: the office, each item with what it paid and the bill's balance
+    after it, tenders and change."""
+    reversal = getattr(payment, "reversal", None)
+    return {
+        "payment": payment,
+        "items": list(payment.items.all()),
+        "tenders": list(payment.tenders.all()),
+        "copy": copy,
+        "reversal": reversal,
+        "barcode": code128_svg(payment.receipt_number, height_mm=9, module_width_mm=0.25),
+    }
+
+
+@permission_required("payments.view_payment", raise_exception=True)
+def receipt_pdf(request: HttpRequest, number: str) -> HttpResponse:
+    """The receipt, ready to print: 80 mm roll (default) or US Letter. Every print after the
+    first says COPY."""
+    payment = _payment_or_404(number)
+    size = "letter" if request.GET.get("size") == "letter" else "80mm"
+    printed_before = receipt_reprint_count(payment=payment) - 1
+    pdf = render_pdf(
+        template_name="pdf/receipt.html",
+        context={**receipt_context(payment, copy=printed_before > 0), "size": size},
+        fit_page_height=size == "80mm",
+    )
+    return pdf_response(pdf=pdf, filename=f"receipt-{payment.receipt_number}.pdf")
+
+
+@permission_required("payments.view_payment", raise_exception=True)
+@require_POST
+def payment_reverse_view(request: HttpRequest, number: str, kind: str) -> HttpResponse:
+    """Void or refund: approved at once by a Supervisor's sign-in, or sent to their queue."""
+    payment = _payment_or_404(number)
+    user = _user(request)
+    form = ReversalForm(request.POST, prefix=kind)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect(payment.get_absolute_url())
+    approver, error = _approver(request, form)
+    if error:
+        messages.error(request, error)
+        return redirect(payment.get_absolute_url())
+    drawer = drawer_of(user)
+    try:
+        if approver is None:
+            if not form.cleaned_data["send_to_queue"]:
+                messages.error(
+                    request,
+                    "A Supervisor approves this: type their sign-in here, or send it to "
+                    "their queue.",
+                )
+                return redirect(payment.get_absolute_url())
+            approval_request(
+                payment=payment,
+                kind=kind,
+                reason=form.cleaned_data["reason"],
+                by=user,
+                refund_drawer=drawer,
+            )
+            messages.success(request, "Sent to the Supervisors' queue.")
+        elif kind == PaymentReversal.Kind.VOID:
+            payment_void(
+                payment=payment, reason=form.cleaned_data["reason"], by=user, approved_by=approver
+            )
+            messages.success(request, f"Receipt {payment.receipt_number} is void.")
+        else:
+            if drawer is None:
+                messages.error(request, "Open a drawer first: the refund is paid out of it.")
+                return redirect(payment.get_absolute_url())
+            payment_refund(
+                payment=payment,
+                reason=form.cleaned_data["reason"],
+                by=user,
+                approved_by=approver,
+                drawer=drawer,
+            )
+            messages.success(request, f"Receipt {payment.receipt_number} is refunded.")
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    return redirect(payment.get_absolute_url())
+
+
+@permission_required("payments.record_returned_check", raise_exception=True)
+@require_POST
+def returned_check_view(request: HttpRequest, number: str) -> HttpResponse:
+    payment = _payment_or_404(number)
+    form = ReturnedCheckForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect(payment.get_absolute_url())
+    try:
+        reversal = returned_check_record(
+            payment=payment, reason=form.cleaned_data["reason"], by=_user(request)
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        fee = f" Fee billed on {reversal.fee_bill.number}." if reversal.fee_bill else ""
+        messages.success(
+            request,
+            f"Returned check recorded: ${reversal.amount:,.2f} reopened; the customer is "
+            f"flagged (no more checks).{fee}",
+        )
+    return redirect(payment.get_absolute_url())
+
+
+# Supervisors
+
+
+@permission_required(APPROVE, raise_exception=True)
+def approvals_view(request: HttpRequest) -> HttpResponse:
+    open_drawers = Drawer.objects.filter(status=Drawer.Status.OPEN).select_related(
+        "clerk", "workstation"
+    )
+    return render(
+        request,
+        "payments/approvals.html",
+        {
+            "pending": approvals_pending(),
+            "to_review": payments_to_review()[:100],
+            "drawers": [drawer_summary(d) for d in open_drawers],
+            "pickup_form": CashMovementForm(initial={"token": uuid.uuid4()}),
+        },
+    )
+
+
+@permission_required(APPROVE, raise_exception=True)
+@require_POST
+def approval_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
+    approval = get_object_or_404(ApprovalRequest, pk=pk)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("payments:approvals")
+    try:
+        decided = approval_decide(
+            request=approval,
+            approve=form.cleaned_data["approve"],
+            by=_user(request),
+            note=form.cleaned_data["note"],
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            f"{decided.get_kind_display()} of receipt {decided.payment.receipt_number}: "
+            f"{decided.get_status_display().lower()}.",
+        )
+    return redirect("payments:approvals")
+
+
+@permission_required("payments.review_payment", raise_exception=True)
+@require_POST
+def payment_review_view(request: HttpRequest, number: str) -> HttpResponse:
+    payment = _payment_or_404(number)
+    try:
+        payment_review(payment=payment, by=_user(request))
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Receipt {payment.receipt_number} reviewed.")
+    if request.POST.get("next") == "payment":
+        return redirect(payment.get_absolute_url())
+    return redirect(reverse("payments:approvals"))

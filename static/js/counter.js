@@ -1,0 +1,81 @@
+// The counter screen, keyboard-first: function keys move between the steps, and a barcode
+// scanner (a very fast typist ending with Enter) works wherever the focus is.
+(function () {
+  "use strict";
+  const search = () => document.getElementById("id_q");
+  const searchForm = () => document.getElementById("counter-search");
+
+  function focus(el) {
+    if (el) { el.focus(); if (el.select) { el.select(); } }
+  }
+
+  function showTenderFields() {
+    const kind = document.getElementById("id_kind");
+    if (!kind) { return; }
+    document.querySelectorAll("[data-tender-kind]").forEach((group) => {
+      group.hidden = group.dataset.tenderKind !== kind.value;
+    });
+  }
+
+  document.addEventListener("change", (event) => {
+    if (event.target && event.target.id === "id_kind") { showTenderFields(); }
+  });
+
+  document.addEventListener("keydown", (event) => {
+    const keys = {
+      F2: () => focus(search()),
+      F3: () => { const panel = document.getElementById("fee-panel"); if (panel) { panel.open = true; } focus(document.getElementById("id_fee_type")); },
+      F4: () => focus(document.getElementById("id_amount")),
+      F8: () => { const button = document.getElementById("post-button"); if (button && !button.disabled) { button.click(); } },
+    };
+    if (keys[event.key]) { event.preventDefault(); keys[event.key](); }
+  });
+
+  // A scanner types a burst of characters a few milliseconds apart, then Enter.
+  const SCAN_GAP_MS = 35;
+  const SCAN_MIN_LENGTH = 6;
+  let burst = "";
+  let last = 0;
+  let target = null;
+  let before = "";
+  document.addEventListener("keydown", (event) => {
+    const now = performance.now();
+    if (event.key === "Enter") {
+      const fast = burst.length >= SCAN_MIN_LENGTH && now - last < SCAN_GAP_MS * 3;
+      if (fast && target !== search()) {
+        event.preventDefault();
+        if (target && "value" in target) { target.value = before; }
+        const box = search();
+        if (box) { box.value = burst; htmx.trigger(searchForm(), "submit"); }
+      }
+      burst = "";
+      return;
+    }
+    if (event.key.length !== 1 || event.ctrlKey || event.altKey || event.metaKey) { return; }
+    if (now - last > SCAN_GAP_MS) {
+      burst = "";
+      target = event.target;
+      before = target && "value" in target ? target.value : "";
+    }
+    burst += event.key;
+    last = now;
+  }, true);
+
+  document.body.addEventListener("htmx:afterSwap", (event) => {
+    showTenderFields();
+    const id = event.detail.target && event.detail.target.id;
+    if (id === "results") {
+      const first = document.querySelector("[data-first-add]");
+      if (first) { first.focus(); }
+    }
+    if (id === "cart") {
+      const feeForm = document.getElementById("fee-form");
+      const refused = event.detail.target.querySelector("[role=alert]");
+      if (feeForm && !refused && event.detail.requestConfig && event.detail.requestConfig.elt === feeForm) { feeForm.reset(); }
+      const post = document.getElementById("post-button");
+      if (post && !post.disabled) { post.focus(); } else { focus(document.getElementById("id_amount")); }
+    }
+  });
+
+  showTenderFields();
+})();
