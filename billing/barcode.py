@@ -1,5 +1,6 @@
 """Code 128 barcodes as inline SVG, for the stubs and receipts that WeasyPrint prints."""
 
+import functools
 import xml.dom.minidom
 
 import barcode
@@ -12,6 +13,7 @@ _MM_PER_PT = 25.4 / 72
 _QUIET_ZONE_MODULES = 10
 
 
+@functools.lru_cache(maxsize=512)  # a receipt's barcode is drawn again at every reprint
 def code128_svg(
     text: str,
     *,
@@ -79,7 +81,45 @@ def _inline_svg(raw: bytes, *, label: str) -> str:
                 if name.strip() and value.strip():
                     element.setAttribute(name.strip(), value.strip())
             element.removeAttribute("style")
+    _bars_as_one_path(document, root)
     root.setAttribute("font-family", "DejaVu Sans Mono, Liberation Mono, monospace")
     root.setAttribute("role", "img")
     root.setAttribute("aria-label", label)
     return root.toxml()
+
+
+def _mm(value: str) -> float:
+    return float(value.removesuffix("mm"))
+
+
+def _bars_as_one_path(document: xml.dom.minidom.Document, root) -> None:
+    """Draw the bars as one <path> instead of a <rect> each: WeasyPrint lays out and paints
+    every SVG element on its own, and a receipt's 80 rects took longer than the receipt (56 ms
+    against 45). The drawing is the same: a viewBox in millimetres keeps every size."""
+    bars = [rect for rect in root.getElementsByTagName("rect") if rect.getAttribute("x")]
+    if not bars:
+        return
+    width, height = _mm(root.getAttribute("width")), _mm(root.getAttribute("height"))
+    root.setAttribute("viewBox", f"0 0 {width:.3f} {height:.3f}")
+    path = document.createElement("path")
+    path.setAttribute(
+        "d",
+        "".join(
+            f"M{_mm(bar.getAttribute('x')):.3f} {_mm(bar.getAttribute('y')):.3f}"
+            f"h{_mm(bar.getAttribute('width')):.3f}v{_mm(bar.getAttribute('height')):.3f}"
+            f"h-{_mm(bar.getAttribute('width')):.3f}z"
+            for bar in bars
+        ),
+    )
+    path.setAttribute("fill", "black")
+    parent = bars[0].parentNode
+    parent.insertBefore(path, bars[0])
+    for bar in bars:
+        parent.removeChild(bar)
+    # Inside the viewBox a user unit is a millimetre, so the text's lengths become plain numbers.
+    for text in root.getElementsByTagName("text"):
+        for name in ("x", "y"):
+            text.setAttribute(name, f"{_mm(text.getAttribute(name)):.3f}")
+        size = text.getAttribute("font-size")
+        if size.endswith("pt"):
+            text.setAttribute("font-size", f"{float(size.removesuffix('pt')) * _MM_PER_PT:.3f}")

@@ -105,11 +105,25 @@ def receivable_account(bill_type: str) -> Account:
 
 def number_next(*, series: str, year: int) -> int:
     """The next number of a gapless series: the series row stays locked until the caller's
-    transaction commits, so a rolled-back transaction gives its number back."""
-    NumberSeries.objects.get_or_create(name=series, year=year)
-    row = NumberSeries.objects.select_for_update().get(name=series, year=year)
-    NumberSeries.objects.filter(pk=row.pk).update(last_number=F("last_number") + 1)
-    return row.last_number + 1
+    transaction commits, so a rolled-back transaction gives its number back. One statement
+    when the series exists (the counter is hot: every receipt takes a number)."""
+    table = NumberSeries._meta.db_table
+    with connection.cursor() as cursor:
+        for _ in range(2):
+            cursor.execute(
+                f"UPDATE {table} SET last_number = last_number + 1"  # noqa: S608
+                " WHERE name = %s AND year = %s RETURNING last_number",
+                [series, year],
+            )
+            row = cursor.fetchone()
+            if row is not None:
+                return row[0]
+            cursor.execute(
+                f"INSERT INTO {table} (name, year, last_number) VALUES (%s, %s, 0)"  # noqa: S608
+                " ON CONFLICT (name, year) DO NOTHING",
+                [series, year],
+            )
+    raise RuntimeError(f"number series {series} {year} could not be created")
 
 
 # A bill to issue: (id, receivable account id, principal, charges).

@@ -24,6 +24,7 @@ _font_config: FontConfiguration | None = None
 # list", then an abort or a hang). So renders take turns, which costs nothing under gunicorn's
 # one-thread sync workers.
 _render_lock = threading.Lock()
+_fetcher: "_StaticFolderFetcher | None" = None
 
 _UNSAFE_FILENAME = re.compile(r'[\x00-\x1f\x7f"\\/:*?<>|;]+')
 
@@ -47,13 +48,13 @@ def render_pdf(
     """
     html = render_to_string(template_name, context, request=request)
     static_root = Path(settings.BASE_DIR, "static").resolve()
-    source = HTML(
-        string=html,
-        # The trailing slash makes "css/x.css" resolve inside the folder, not beside it.
-        base_url=static_root.as_uri() + "/",
-        url_fetcher=_StaticFolderFetcher(static_root=static_root),
-    )
     with _render_lock:
+        source = HTML(
+            string=html,
+            # The trailing slash makes "css/x.css" resolve inside the folder, not beside it.
+            base_url=static_root.as_uri() + "/",
+            url_fetcher=_shared_fetcher(static_root),
+        )
         document = source.render(font_config=_shared_font_config())
         if fit_page_height and document.pages:
             _fit_last_page_height(document)
@@ -69,6 +70,16 @@ def pdf_response(*, pdf: bytes, filename: str, inline: bool = True) -> HttpRespo
     # None only for an inline response with no file name, and ours always has one.
     response["Content-Disposition"] = disposition or "inline"
     return response
+
+
+def _shared_fetcher(static_root: Path) -> "_StaticFolderFetcher":
+    """The process's URL fetcher. Building one costs about 30 ms (urllib's HTTPS handler loads
+    the system's certificate store), more than laying out a receipt. Call it holding
+    _render_lock: renders take turns, so one fetcher serves them all."""
+    global _fetcher
+    if _fetcher is None or _fetcher.static_root != static_root:
+        _fetcher = _StaticFolderFetcher(static_root=static_root)
+    return _fetcher
 
 
 def _shared_font_config() -> FontConfiguration:
@@ -88,12 +99,12 @@ class _StaticFolderFetcher(URLFetcher):
 
     def __init__(self, *, static_root: Path):
         super().__init__(allowed_protocols=("file", "data"))
-        self._static_root = static_root
+        self.static_root = static_root
 
     def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
         if url.startswith("file:"):
             path = Path(url2pathname(urlsplit(url).path)).resolve()
-            if not path.is_relative_to(self._static_root):
+            if not path.is_relative_to(self.static_root):
                 raise ValueError(f"PDF templates may only read files under static/, not {url}")
         return super().fetch(url, headers)
 

@@ -24,7 +24,7 @@ _TRAINEE: list[str] = [
     "payments.take_payment",
     "payments.view_payment",
 ]
-_CLERK: list[str] = [*_TRAINEE, "billing.create_invoice"]
+_CLERK: list[str] = [*_TRAINEE, "billing.create_invoice", "payments.work_unsupervised"]
 _SUPERVISOR: list[str] = [
     *_CLERK,
     "billing.import_bills",

@@ -142,6 +142,7 @@ class Drawer(models.Model):
         ordering = ["-opened_at"]
         permissions = [
             ("take_payment", "Can open a drawer and take payments"),
+            ("work_unsupervised", "Takes payments without a Supervisor's review (not a trainee)"),
             ("pickup_cash", "Can pick up cash from a clerk's drawer"),
         ]
         constraints = [

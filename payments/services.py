@@ -24,7 +24,6 @@ from billing.services import (
     invoice_create,
     number_next,
 )
-from cashiering.roles import Role, role_of
 from ledger.cards import refuse_card_numbers
 from ledger.errors import AlreadyReversed
 from ledger.models import Account, Book
@@ -110,7 +109,9 @@ def _is_approver(user: User | None) -> bool:
 
 
 def _is_trainee(user: User) -> bool:
-    return role_of(user) == Role.TRAINEE
+    """Trainees take payments under supervision: they lack `work_unsupervised`. A permission,
+    not a group lookup, so that Django's per-user permission cache answers it."""
+    return not user.has_perm("payments.work_unsupervised")
 
 
 # Drawers
@@ -538,11 +539,14 @@ def _payment_record_locked(
     approved_by: User | None,
     as_of: date | None,
 ) -> Payment:
-    # Lock order everywhere: the drawer, then bills by id.
+    # Lock order everywhere: the drawer, then bills by id. The token is looked for under the
+    # drawer's lock, so a double-click waits for the first and finds it. (In a statement of its
+    # own: a subquery beside the FOR UPDATE would read the snapshot from before the wait.)
     locked = _open_drawer_locked(drawer)
     earlier = Payment.objects.filter(token=token).first()
     if earlier is not None:
         return _same_cart(earlier, digest)
+    trainee = _is_trainee(by)
     if locked.clerk_id != by.pk:
         raise NoOpenDrawer("This is not your drawer; open your own drawer first.")
     today = timezone.localdate()
@@ -590,9 +594,13 @@ def _payment_record_locked(
         PENALTY_INTEREST_ACCOUNT_CODE,
     )
     training = locked.training
-    booted = boot_eligible_vehicle_ids({b.vehicle_id for b in bills.values() if b.vehicle_id})
-    fee_types = FeeType.objects.select_related("revenue_account").in_bulk(
-        [item.fee_type_id for item in items if isinstance(item, FeeItem)]
+    vehicle_ids = {b.vehicle_id for b in bills.values() if b.vehicle_id}
+    booted = boot_eligible_vehicle_ids(vehicle_ids) if vehicle_ids else set()
+    fee_type_ids = [item.fee_type_id for item in items if isinstance(item, FeeItem)]
+    fee_types = (
+        FeeType.objects.select_related("revenue_account").in_bulk(fee_type_ids)
+        if fee_type_ids
+        else {}
     )
     refused_checks = bool(customer and customer.checks_refused)
     planned: list[_Planned] = []
@@ -617,7 +625,7 @@ def _payment_record_locked(
                     training,
                     accept_overpayment,
                     breaches,
-                    trainee_overpay_needs_approval=_is_trainee(by),
+                    trainee_overpay_needs_approval=trainee,
                 )
             )
             what = f"bill {bill.number}"
@@ -718,7 +726,7 @@ def _payment_record_locked(
         cart_digest=digest,
         approved_by=approved_by if (breaches or approved_by) else None,
         overrides=breaches,
-        needs_review=_is_trainee(by),
+        needs_review=trainee,
     )
     for plan in planned:
         plan.item.payment = payment

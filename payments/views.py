@@ -258,8 +258,7 @@ def counter_view(request: HttpRequest) -> HttpResponse:
     drawer = _counter_drawer(request)
     if drawer is None:
         return redirect("payments:drawer_open")
-    cart = cart_of(request.session)
-    cart_store(request.session, cart)
+    cart = cart_of(request.session)  # stored in the session only when it is new
     return render(
         request,
         "payments/counter.html",
@@ -620,7 +619,7 @@ def payment_view(request: HttpRequest, number: str) -> HttpResponse:
         "payments/payment.html",
         {
             "payment": payment,
-            "reversal": getattr(payment, "reversal", None),
+            "reversal": _reversal_of(payment),
             "void_form": ReversalForm(prefix="void"),
             "refund_form": ReversalForm(prefix="refund"),
             "returned_form": ReturnedCheckForm(),
@@ -631,16 +630,25 @@ def payment_view(request: HttpRequest, number: str) -> HttpResponse:
     )
 
 
+def _reversal_of(payment: Payment) -> PaymentReversal | None:
+    if payment.status == Payment.Status.POSTED:
+        return None  # most receipts: no query
+    return (
+        PaymentReversal.objects.select_related("approved_by", "fee_bill")
+        .filter(payment=payment)
+        .first()
+    )
+
+
 def receipt_context(payment: Payment, *, copy: bool) -> dict:
     """What a receipt prints: the office, each item with what it paid and the bill's balance
     after it, tenders and change."""
-    reversal = getattr(payment, "reversal", None)
     return {
         "payment": payment,
         "items": list(payment.items.all()),
         "tenders": list(payment.tenders.all()),
         "copy": copy,
-        "reversal": reversal,
+        "reversal": _reversal_of(payment),
         "barcode": code128_svg(payment.receipt_number, height_mm=9, module_width_mm=0.25),
     }
 

@@ -156,6 +156,10 @@ class Migration(migrations.Migration):
                 "ordering": ["-opened_at"],
                 "permissions": [
                     ("take_payment", "Can open a drawer and take payments"),
+                    (
+                        "work_unsupervised",
+                        "Takes payments without a Supervisor's review (not a trainee)",
+                    ),
                     ("pickup_cash", "Can pick up cash from a clerk's drawer"),
                 ],
             },

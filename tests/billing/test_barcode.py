@@ -20,7 +20,9 @@ def test_output_is_an_svg_element_with_bars():
     assert svg.startswith("<svg")
     assert "<?xml" not in svg
     assert "<!DOCTYPE" not in svg
-    assert svg.count("<rect") > 20
+    # The bars are one path, a closed rectangle ("z") per bar.
+    assert svg.count("<path") == 1
+    assert re.search(r' d="([^"]+)"', svg).group(1).count("z") > 20
     # Well-formed on its own, so it can sit inside any HTML element.
     assert xml.dom.minidom.parseString(svg).documentElement.tagName == "svg"  # noqa: S318
 
