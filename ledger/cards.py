@@ -4,8 +4,10 @@ import re
 
 from django.core.exceptions import ValidationError
 
-# Digits possibly separated by single spaces or hyphens, as people type or paste card numbers.
-_CANDIDATE = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
+# A run of digits, possibly grouped by single spaces, hyphens, dots or slashes, as people type or
+# paste card numbers ("4111 1111 1111 1111", "4111-1111-...", "4111.1111...").
+_RUN = re.compile(r"\d+(?:[ ./-]\d+)*")
+_SEPARATORS = re.compile(r"[ ./-]")
 
 
 def _luhn_valid(digits: str) -> bool:
@@ -21,10 +23,20 @@ def _luhn_valid(digits: str) -> bool:
 
 
 def contains_card_number(text: str) -> bool:
-    for match in _CANDIDATE.finditer(text or ""):
-        digits = re.sub(r"[ -]", "", match.group())
-        if 13 <= len(digits) <= 19 and _luhn_valid(digits):
-            return True
+    """True if `text` holds a 13 to 19 digit Luhn-valid number, also when more digits follow it
+    ("4111111111111111 12/27", a number and its expiry). A number is looked for from the start
+    of each group of digits, with any length from 13 to 19."""
+    for match in _RUN.finditer(text or ""):
+        groups = _SEPARATORS.split(match.group())
+        digits = "".join(groups)
+        if len(digits) < 13:
+            continue
+        start = 0
+        for group in groups:
+            for length in range(13, 20):
+                if start + length <= len(digits) and _luhn_valid(digits[start : start + length]):
+                    return True
+            start += len(group)
     return False
 
 

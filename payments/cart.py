@@ -138,9 +138,13 @@ class CartView:
 
     @property
     def ready(self) -> bool:
+        """What the post would accept: tenders cover the total, checks and cards do not pass
+        it, and every line is sound."""
+        other = sum((t.amount for _, t in self.tenders if t.kind != "cash"), ZERO)
         return (
             bool(self.lines)
             and self.tendered >= self.total
+            and other <= self.total
             and not any(line.error for line in self.lines)
         )
 

@@ -224,11 +224,11 @@ class TenderForm(NoCardNumbersForm):
         kind = cleaned.get("kind")
         if kind == TenderKind.CHECK:
             number = (cleaned.get("check_number") or "").strip()
-            if not number.isdigit():
+            if not re.fullmatch(r"[0-9]{1,12}", number):
                 self.add_error("check_number", "Enter the check number (digits only).")
         if kind == TenderKind.CARD:
             last4 = (cleaned.get("card_last4") or "").strip()
-            if "card_last4" not in self.errors and (len(last4) != 4 or not last4.isdigit()):
+            if "card_last4" not in self.errors and not re.fullmatch(r"[0-9]{4}", last4):
                 self.add_error("card_last4", "Only the last four digits of the card: exactly 4.")
             if not cleaned.get("card_brand"):
                 self.add_error("card_brand", "Choose the card brand.")

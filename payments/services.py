@@ -3,6 +3,7 @@ approvals and reviews. Each is one transaction and posts through `ledger.service
 
 import hashlib
 import json
+import re
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -24,7 +25,7 @@ from billing.services import (
     invoice_create,
     number_next,
 )
-from ledger.cards import refuse_card_numbers
+from ledger.cards import contains_card_number
 from ledger.errors import AlreadyReversed
 from ledger.models import Account, Book
 from ledger.money import MAX_AMOUNT, ZERO, format_money, is_whole_cents
@@ -81,6 +82,8 @@ TENDER_ACCOUNTS = {
     TenderKind.CARD: CARD_CLEARING,
 }
 MAX_QUANTITY = 1000
+# Change above the largest note means the cash tendered was mistyped ($4,000 for $40.00).
+MAX_CHANGE = Decimal("100.00")
 
 
 def _accounts(*codes: str) -> dict[str, Account]:
@@ -102,6 +105,15 @@ def _money(value, what: str) -> Decimal:
     if amount > MAX_AMOUNT:
         raise PaymentError(f"{what}: {format_money(amount)} is more than the books can hold.")
     return amount.quantize(Decimal("0.01"))
+
+
+def refuse_card_numbers(text: str) -> None:
+    """A full card number is never taken, in any field (the forms say so first)."""
+    if contains_card_number(text):
+        raise PaymentError(
+            "That looks like a full card number: never type one. The terminal charges the card; "
+            "record only its brand and last four digits."
+        )
 
 
 def _is_approver(user: User | None) -> bool:
@@ -250,6 +262,8 @@ def cash_movement_record(
         if token is not None:
             earlier = CashMovement.objects.filter(token=token).first()
             if earlier is not None:
+                if (earlier.drawer_id, earlier.kind, earlier.amount) != (locked.pk, kind, amount):
+                    raise TokenReused("This form was already used; reload the page, start again.")
                 return earlier
         available = drawer_cash_expected(locked)
         if amount > available:
@@ -372,7 +386,7 @@ def _tenders_checked(tenders: Sequence[TenderIn]) -> list[Tender]:
         row = Tender(kind=tender.kind, amount=amount)
         if tender.kind == TenderKind.CHECK:
             number_text = tender.check_number.strip()
-            if not number_text.isdigit() or len(number_text) > 12:
+            if not re.fullmatch(r"[0-9]{1,12}", number_text):
                 raise PaymentError(f"Tender {number}: the check number is its digits (up to 12).")
             row.check_number = number_text
             row.check_payer = tender.check_payer.strip()[:200]
@@ -380,12 +394,12 @@ def _tenders_checked(tenders: Sequence[TenderIn]) -> list[Tender]:
             if tender.card_brand not in Tender.Brand.values:
                 raise PaymentError(f"Tender {number}: choose the card brand.")
             last4 = tender.card_last4.strip()
-            if len(last4) != 4 or not last4.isdigit():
+            if not re.fullmatch(r"[0-9]{4}", last4):
                 raise PaymentError(
                     f"Tender {number}: the card's last four digits are exactly 4 digits."
                 )
             code = tender.authorization_code.strip().upper()
-            if not code or not code.isalnum() or len(code) > 12:
+            if not re.fullmatch(r"[A-Z0-9]{1,12}", code):
                 raise PaymentError(
                     f"Tender {number}: the terminal's authorization code (letters and digits)."
                 )
@@ -399,7 +413,12 @@ def _tenders_checked(tenders: Sequence[TenderIn]) -> list[Tender]:
 
 
 def _fee_planned(
-    item: FeeItem, fee_type: FeeType, as_of: date, account: Account, drawer: Drawer
+    item: FeeItem,
+    fee_type: FeeType,
+    as_of: date,
+    account: Account,
+    drawer: Drawer,
+    earlier_in_cart: int = 0,
 ) -> _Planned:
     name = fee_type.name
     if not fee_type.is_active:
@@ -443,9 +462,9 @@ def _fee_planned(
             f"{row.period_start:%m/%d/%Y} to {row.period_end:%m/%d/%Y}"
         )
     if fee_type.counted_as_stock:
-        left = stock_available(drawer, fee_type)
+        left = stock_available(drawer, fee_type) - earlier_in_cart
         if quantity > left:
-            raise PaymentError(f"{name}: the drawer holds only {left}.")
+            raise PaymentError(f"{name}: the drawer holds only {max(left, 0)} more.")
     row.amount = price * units
     if row.amount > MAX_AMOUNT:
         raise PaymentError(f"{name}: that is more than the books can hold.")
@@ -604,12 +623,23 @@ def _payment_record_locked(
     )
     refused_checks = bool(customer and customer.checks_refused)
     planned: list[_Planned] = []
+    stock_in_cart: dict[int, int] = defaultdict(int)
     for item in items:
         if isinstance(item, FeeItem):
             fee_type = fee_types.get(item.fee_type_id)
             if fee_type is None:
                 raise PaymentError("A fee in the cart no longer exists; start the visit again.")
-            planned.append(_fee_planned(item, fee_type, as_of, fee_type.revenue_account, locked))
+            planned.append(
+                _fee_planned(
+                    item,
+                    fee_type,
+                    as_of,
+                    fee_type.revenue_account,
+                    locked,
+                    earlier_in_cart=stock_in_cart[fee_type.pk],
+                )
+            )
+            stock_in_cart[fee_type.pk] += item.quantity
             policy = policies.get(PaymentPolicy.AppliesTo.FEES)
             what = fee_type.name
         else:
@@ -668,6 +698,13 @@ def _payment_record_locked(
             f"({format_money(total)}) by {format_money(total - cash - other)}."
         )
     change = cash + other - total
+    if cash + other > MAX_AMOUNT:
+        raise PaymentError("The tenders add up to more than the books can hold; check them.")
+    if change > MAX_CHANGE:
+        raise PaymentError(
+            f"Change of {format_money(change)} is more than a {format_money(MAX_CHANGE)} note: "
+            "check the cash tendered."
+        )
     if cash and cash == change:
         raise PaymentError("Checks and cards already cover the amount due; remove the cash.")
 
@@ -870,6 +907,11 @@ def payment_void(
     with transaction.atomic():
         locked, items, bills = _reversal_locks(payment)
         drawer = locked.drawer
+        if by.pk != drawer.clerk_id and not _is_approver(by):
+            raise NotReversible(
+                "Only the clerk whose drawer took it voids it (the cash comes back out of that "
+                "drawer); refund it from your own drawer instead."
+            )
         if drawer.status != Drawer.Status.OPEN:
             raise NotReversible("The drawer that took it is closed: refund it instead.")
         if locked.posted_on != timezone.localdate():
@@ -1169,6 +1211,13 @@ def approval_decide(
         raise ApprovalRequired("Only a Supervisor decides approval requests.")
     refuse_card_numbers(note)
     with transaction.atomic():
+        # The same lock order as a void or refund at the counter (drawers by id, the payment,
+        # then its requests), so that the two never wait on each other in a circle.
+        drawer_ids = sorted(
+            pk for pk in (request.payment.drawer_id, request.refund_drawer_id) if pk is not None
+        )
+        list(Drawer.objects.select_for_update().filter(pk__in=drawer_ids).order_by("pk"))
+        Payment.objects.select_for_update().get(pk=request.payment_id)
         locked = ApprovalRequest.objects.select_for_update().get(pk=request.pk)
         if locked.status != ApprovalRequest.Status.PENDING:
             raise NotReversible("That request has already been decided.")

@@ -1,5 +1,6 @@
 """Pages of the counter: drawers, the one-visit cart (htmx), receipts, voids and approvals."""
 
+import logging
 import uuid
 from decimal import Decimal
 from typing import cast
@@ -8,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import authenticate
 from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -69,7 +71,12 @@ from payments.services import (
     tender_check,
 )
 
+logger = logging.getLogger(__name__)
+
 TAKE = "payments.take_payment"
+# Wrong Supervisor sign-ins typed at one user's counter before a pause.
+APPROVER_ATTEMPTS = 5
+APPROVER_LOCKOUT_SECONDS = 15 * 60
 APPROVE = "payments.approve_payment"
 
 
@@ -91,11 +98,17 @@ def _approver(request: HttpRequest, form) -> tuple[User | None, str]:
     password = form.cleaned_data.get("supervisor_password", "")
     if not username and not password:
         return None, ""
+    refused = "That is not a Supervisor's name and password."
+    attempts_key = f"approver-attempts:{user.pk}"
+    if cache.get(attempts_key, 0) >= APPROVER_ATTEMPTS:
+        return None, "Too many wrong Supervisor sign-ins: ask the Supervisor to come over."
     approver = authenticate(request, username=username, password=password)
-    if approver is None:
-        return None, "That Supervisor's name or password is wrong."
-    if not approver.has_perm(APPROVE):
-        return None, f"{username} is not a Supervisor."
+    if approver is None or not approver.has_perm(APPROVE):
+        # One message either way, so the form cannot be used to test anyone's password.
+        cache.set(attempts_key, cache.get(attempts_key, 0) + 1, APPROVER_LOCKOUT_SECONDS)
+        logger.warning("Wrong Supervisor sign-in at the counter by %s", user.get_username())
+        return None, refused
+    cache.delete(attempts_key)
     return cast(User, approver), ""
 
 
@@ -286,7 +299,8 @@ def counter_search(request: HttpRequest) -> HttpResponse:
     if form.is_valid() and form.cleaned_data["q"]:
         result = search(form.cleaned_data["q"], as_of=timezone.localdate())
         # A scanned scanline or an exact bill number goes straight into the cart.
-        if result.bill is not None and not result.scanline_error:
+        # Only from the page itself (htmx): a GET from elsewhere must not change the cart.
+        if result.bill is not None and not result.scanline_error and _is_htmx(request):
             added = _bill_add(request, result.bill)
     cart = cart_of(request.session)
     context: dict[str, object] = {
@@ -300,7 +314,9 @@ def counter_search(request: HttpRequest) -> HttpResponse:
             cart=cart_view(cart, drawer=drawer, as_of=timezone.localdate()),
             fee_form=FeeForm(),
             tender_form=TenderForm(),
-            post_form=PostForm(initial={"token": cart["token"]}),
+            post_form=PostForm(
+                initial={"token": cart["token"], "accept_overpayment": cart["overpayment"]}
+            ),
             cart_oob=True,
         )
     return render(request, "payments/_search_results.html", context)
@@ -718,8 +734,17 @@ def payment_reverse_view(request: HttpRequest, number: str, kind: str) -> HttpRe
             )
             messages.success(request, f"Receipt {payment.receipt_number} is refunded.")
     except DomainError as exc:
-        messages.error(request, str(exc))
+        done = _reversal_of(Payment.objects.get(pk=payment.pk))
+        if done is not None and done.kind == kind and done.requested_by_id == user.pk:
+            # A second click of the same form: say what the first one did.
+            messages.info(request, f"Receipt {payment.receipt_number} is {payment_status(done)}.")
+        else:
+            messages.error(request, str(exc))
     return redirect(payment.get_absolute_url())
+
+
+def payment_status(reversal: PaymentReversal) -> str:
+    return {"void": "void", "refund": "refunded"}.get(reversal.kind, "reversed")
 
 
 @permission_required("payments.record_returned_check", raise_exception=True)
@@ -760,8 +785,8 @@ def approvals_view(request: HttpRequest) -> HttpResponse:
         {
             "pending": approvals_pending(),
             "to_review": payments_to_review()[:100],
-            "drawers": [drawer_summary(d) for d in open_drawers],
-            "pickup_form": CashMovementForm(initial={"token": uuid.uuid4()}),
+            # Each drawer's pickup form carries its own one-time token.
+            "drawers": [(drawer_summary(d), uuid.uuid4()) for d in open_drawers],
         },
     )
 

@@ -1,6 +1,7 @@
 """Fixtures shared by every test: the standard chart and a user per role, built by the services."""
 
 import pytest
+from django.core.cache import cache
 
 from billing.demo import reference_data_seed
 from billing.models import Customer
@@ -14,6 +15,14 @@ from ledger.services import chart_of_accounts_seed
 def _fast_password_hashing(settings):
     # The real hasher is slow on purpose; tests sign users in hundreds of times.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # The cache holds per-user counters (wrong Supervisor sign-ins); no test inherits another's.
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -162,3 +162,63 @@ def test_training_drawer_posts_to_the_training_book_only(clerk, office, dana, su
     bill.refresh_from_db()
     assert bill.balance == D("40.00")
     assert Tender.objects.get(payment=payment).card_last4 == "4242"
+
+
+def test_two_lines_of_the_same_tags_cannot_sell_more_than_the_drawer_holds(clerk, office):
+    drawer = open_drawer(clerk, office, tag_sheets=5)
+    sheets = fee("tag_sheet").pk
+    with pytest.raises(PaymentError, match="the drawer holds only 0 more"):
+        payment_record(
+            drawer=drawer,
+            items=[FeeItem(sheets, quantity=5), FeeItem(sheets, quantity=5)],
+            tenders=[cash("270.00")],
+            token=uuid.uuid4(),
+            by=clerk,
+        )
+    assert Payment.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("tenders", "message"),
+    [
+        ([cash("4000.00")], r"Change of \$3,960.00 is more than a \$100.00 note"),
+        ([cash("999999999999.99"), cash("999999999999.99")], "more than the books can hold"),
+    ],
+)
+def test_a_mistyped_cash_tender_is_refused(drawer, clerk, dana, supervisor, tenders, message):
+    bill = issue(dana, supervisor, amount="40.00")
+    with pytest.raises(PaymentError, match=message):
+        payment_record(
+            drawer=drawer,
+            items=[BillItem(bill.pk, D("40.00"))],
+            tenders=tenders,
+            token=uuid.uuid4(),
+            by=clerk,
+        )
+    assert Payment.objects.count() == 0
+
+
+@pytest.mark.parametrize("last4", ["١٢٣٤", "12a4", "\uff14\uff12\uff14\uff12"])
+def test_only_ascii_digits_make_a_card_last_four(drawer, clerk, dana, supervisor, last4):
+    bill = issue(dana, supervisor, amount="40.00")
+    with pytest.raises(PaymentError, match="exactly 4 digits"):
+        payment_record(
+            drawer=drawer,
+            items=[BillItem(bill.pk, D("40.00"))],
+            tenders=[card("40.00", last4=last4)],
+            token=uuid.uuid4(),
+            by=clerk,
+        )
+
+
+def test_a_card_number_in_the_payer_name_is_refused(drawer, clerk, dana, supervisor):
+    bill = issue(dana, supervisor, amount="40.00")
+    with pytest.raises(PaymentError, match="full card number"):
+        payment_record(
+            drawer=drawer,
+            items=[BillItem(bill.pk, D("40.00"))],
+            tenders=[cash("40.00")],
+            token=uuid.uuid4(),
+            by=clerk,
+            payer_name="4111 1111 1111 1111 12/27",
+        )

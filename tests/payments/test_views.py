@@ -234,3 +234,124 @@ def test_trainees_need_a_supervisor_to_void(client, trainee, office, dana, super
     payment.refresh_from_db()
     assert payment.status == Payment.Status.VOIDED
     assert payment.reversal.approved_by == supervisor
+
+
+def _paid(client, clerk_drawer, dana, supervisor, amount="40.00"):
+    bill = issue(dana, supervisor, amount=amount)
+    token = counter_token(client)
+    client.post(reverse("payments:cart_bill_add"), {"bill": bill.pk})
+    client.post(reverse("payments:cart_tender_add"), {"kind": "cash", "amount": amount})
+    client.post(reverse("payments:cart_post"), {"token": token})
+    return Payment.objects.get(drawer=clerk_drawer, token=token)
+
+
+def test_a_wrong_supervisor_sign_in_says_the_same_whoever_it_names(
+    client, trainee, office, dana, supervisor, clerk
+):
+    drawer = open_drawer(trainee, office, number=3)
+    client.force_login(trainee)
+    payment = _paid(client, drawer, dana, supervisor)
+    url = reverse("payments:payment_void", args=[payment.receipt_number])
+    answers = []
+    for username, password in [
+        ("clerk", "clerk-demo-2026"),  # right password, but not a Supervisor
+        ("clerk", "wrong"),
+        ("nobody", "wrong"),
+    ]:
+        page = client.post(
+            url,
+            {
+                "void-reason": "Wrong bill",
+                "void-supervisor_username": username,
+                "void-supervisor_password": password,
+            },
+            follow=True,
+        )
+        answers.append([str(m) for m in page.context["messages"]][-1])
+    assert answers == ["That is not a Supervisor's name and password."] * 3
+
+
+def test_after_five_wrong_supervisor_sign_ins_the_counter_stops_trying(
+    client, trainee, office, dana, supervisor
+):
+    drawer = open_drawer(trainee, office, number=3)
+    client.force_login(trainee)
+    payment = _paid(client, drawer, dana, supervisor)
+    url = reverse("payments:payment_void", args=[payment.receipt_number])
+    data = {"void-reason": "Wrong bill", "void-supervisor_username": "supervisor"}
+    for _ in range(5):
+        client.post(url, {**data, "void-supervisor_password": "guess"})
+    page = client.post(
+        url, {**data, "void-supervisor_password": "supervisor-demo-2026"}, follow=True
+    )
+    assert "Too many wrong Supervisor sign-ins" in page.content.decode()
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.POSTED
+
+
+def test_another_clerk_cannot_void_a_receipt_from_my_drawer(
+    client, clerk, office, dana, supervisor
+):
+    from tests.payments.conftest import new_user
+
+    drawer = open_drawer(clerk, office)
+    client.force_login(clerk)
+    payment = _paid(client, drawer, dana, supervisor)
+    other = new_user("clerk2")
+    open_drawer(other, office, number=2)
+    client.force_login(other)
+    page = client.post(
+        reverse("payments:payment_void", args=[payment.receipt_number]),
+        {
+            "void-reason": "Wrong bill",
+            "void-supervisor_username": "supervisor",
+            "void-supervisor_password": "supervisor-demo-2026",
+        },
+        follow=True,
+    )
+    assert "Only the clerk whose drawer took it voids it" in page.content.decode()
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.POSTED
+
+
+@pytest.mark.parametrize("last4", ["١٢٣٤", "\uff14\uff12\uff14\uff12"])
+def test_non_ascii_digits_are_not_a_last_four(clerk_client, drawer, last4):
+    response = clerk_client.post(
+        reverse("payments:cart_tender_add"),
+        {
+            "kind": "card",
+            "amount": "10.00",
+            "card_brand": "visa",
+            "card_last4": last4,
+            "authorization_code": "A1",
+            "terminal_reference": "T1",
+        },
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    assert "exactly 4" in response.content.decode()
+    assert clerk_client.session["counter_cart"]["tenders"] == []
+
+
+def test_a_search_from_elsewhere_does_not_change_the_cart(clerk_client, drawer, dana, supervisor):
+    bill = issue(dana, supervisor, amount="40.00")
+    clerk_client.get(reverse("payments:search"), {"q": bill.number})  # not htmx: a link
+    assert clerk_client.session["counter_cart"]["items"] == []
+
+
+def test_a_pickup_token_used_for_one_drawer_is_refused_for_another(
+    client, clerk, office, supervisor
+):
+    from tests.payments.conftest import new_user
+
+    first = open_drawer(clerk, office)
+    second = open_drawer(new_user("clerk2"), office, number=2)
+    client.force_login(supervisor)
+    token = str(uuid.uuid4())
+    client.post(reverse("payments:pickup", args=[first.pk]), {"token": token, "amount": "10"})
+    page = client.post(
+        reverse("payments:pickup", args=[second.pk]), {"token": token, "amount": "50"}, follow=True
+    )
+    assert "already used" in page.content.decode()
+    assert first.movements.get().amount == D("10.00")
+    assert not second.movements.exists()
