@@ -88,3 +88,33 @@ def test_a_clerk_serves_a_whole_visit_and_prints_the_receipt(page, dana):
     for amount in ("1,406.18", "96.42", "54.00", "50.00", f"{rest:,.2f}", f"{total:,.2f}"):
         assert amount in text, amount
     assert number in text and "Check #4417" in text
+
+
+def test_a_scanner_works_wherever_the_focus_is(page, dana):
+    chart_of_accounts_seed()
+    reference_data_seed()
+    users = demo_users_seed()
+    office = counter_setup_seed(office_code="CH", office_name="City Chamberlain's Office")
+    from payments.models import Workstation
+    from payments.services import drawer_open
+
+    drawer_open(
+        clerk=users["Clerk"],
+        workstation=Workstation.objects.get(office=office, name="Window 1"),
+        counts={"$20 bills": 5},
+    )
+    bill = issue(dana, users["Supervisor"], amount="212.40", due=date(2027, 1, 31))
+
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill("clerk")
+    page.get_by_label("Password").fill("clerk-demo-2026")
+    page.get_by_role("button", name="Sign in").click()
+    page.goto("/counter/")
+    payer = page.get_by_label("Paid by (if not the customer)")
+    payer.click()
+    # A scanner types the whole number within milliseconds, then Enter.
+    page.keyboard.type(bill.number, delay=2)
+    page.keyboard.press("Enter")
+    cart = page.get_by_role("region", name="Cart")
+    expect(cart.get_by_label(f"Amount to pay on {bill.number}")).to_have_value("212.40")
+    expect(payer).to_have_value("")
