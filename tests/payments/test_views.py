@@ -355,3 +355,34 @@ def test_a_pickup_token_used_for_one_drawer_is_refused_for_another(
     assert "already used" in page.content.decode()
     assert first.movements.get().amount == D("10.00")
     assert not second.movements.exists()
+
+
+def test_every_counter_page_shows_for_its_role(client, clerk, trainee, office, dana, supervisor):
+    drawer = open_drawer(clerk, office)
+    client.force_login(clerk)
+    payment = _paid(client, drawer, dana, supervisor)
+    drop = client.post(
+        reverse("payments:drawer"), {"token": str(uuid.uuid4()), "amount": "20.00"}, follow=True
+    )
+    assert "Cash drop of $20.00 recorded" in drop.content.decode()
+    movement = drawer.movements.get()
+    for name, args in [
+        ("payments:counter", []),
+        ("payments:drawer", []),
+        ("payments:receipts", []),
+        ("payments:payment", [payment.receipt_number]),
+        ("payments:movement_pdf", [movement.pk]),
+    ]:
+        assert client.get(reverse(name, args=args)).status_code == 200, name
+    found = client.get(reverse("payments:receipts"), {"q": payment.receipt_number})
+    assert payment.receipt_number in found.content.decode()
+    assert client.get(reverse("payments:approvals")).status_code == 403
+
+    client.force_login(supervisor)
+    page = client.get(reverse("payments:approvals"))
+    assert page.status_code == 200
+    assert "Casey Clerk" in page.content.decode() or clerk.username in page.content.decode()
+
+    client.force_login(trainee)
+    assert client.get(reverse("payments:drawer_open")).status_code == 200
+    assert client.get(reverse("payments:movement_pdf", args=[movement.pk])).status_code == 403
