@@ -642,6 +642,9 @@ def payment_view(request: HttpRequest, number: str) -> HttpResponse:
             "my_drawer": drawer,
             "pending": payment.requests.filter(status=ApprovalRequest.Status.PENDING).first(),
             "has_check": any(t.kind == "check" for t in payment.tenders.all()),
+            # A void is for today's receipts while their drawer is open; after that, a refund.
+            "can_void": payment.posted_on == timezone.localdate()
+            and payment.drawer.status == Drawer.Status.OPEN,
         },
     )
 

@@ -374,6 +374,8 @@ def test_every_counter_page_shows_for_its_role(client, clerk, trainee, office, d
         ("payments:movement_pdf", [movement.pk]),
     ]:
         assert client.get(reverse(name, args=args)).status_code == 200, name
+    receipt_page = client.get(reverse("payments:payment", args=[payment.receipt_number]))
+    assert "Void this receipt" in receipt_page.content.decode()  # today's, drawer open
     found = client.get(reverse("payments:receipts"), {"q": payment.receipt_number})
     assert payment.receipt_number in found.content.decode()
     assert client.get(reverse("payments:approvals")).status_code == 403
