@@ -2,6 +2,7 @@
 
 import functools
 import xml.dom.minidom
+from decimal import Decimal
 
 import barcode
 from barcode.errors import BarcodeError
@@ -88,8 +89,9 @@ def _inline_svg(raw: bytes, *, label: str) -> str:
     return root.toxml()
 
 
-def _mm(value: str) -> float:
-    return float(value.removesuffix("mm"))
+def _mm(value: str) -> Decimal:
+    # Decimal keeps the millimetres exactly as python-barcode wrote them.
+    return Decimal(value.removesuffix("mm"))
 
 
 def _bars_as_one_path(document: xml.dom.minidom.Document, root) -> None:
@@ -122,4 +124,5 @@ def _bars_as_one_path(document: xml.dom.minidom.Document, root) -> None:
             text.setAttribute(name, f"{_mm(text.getAttribute(name)):.3f}")
         size = text.getAttribute("font-size")
         if size.endswith("pt"):
-            text.setAttribute("font-size", f"{float(size.removesuffix('pt')) * _MM_PER_PT:.3f}")
+            points = Decimal(size.removesuffix("pt"))
+            text.setAttribute("font-size", f"{points * Decimal('25.4') / 72:.3f}")

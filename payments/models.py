@@ -13,6 +13,7 @@ from django.db.models.functions import Now
 from django.urls import reverse
 
 from billing.models import Bill, BillType, Customer, FeeType
+from ledger.models import Book
 
 
 def money_field(*args: Any, **options: Any) -> models.DecimalField:
@@ -167,7 +168,7 @@ class Drawer(models.Model):
 
     @property
     def book(self) -> str:
-        return "training" if self.training else "live"
+        return Book.TRAINING if self.training else Book.LIVE
 
 
 class DenominationCount(models.Model):
@@ -332,7 +333,7 @@ class Payment(models.Model):
 
     @property
     def book(self) -> str:
-        return "training" if self.training else "live"
+        return Book.TRAINING if self.training else Book.LIVE
 
 
 class PaymentItem(models.Model):

@@ -1,5 +1,6 @@
 """Pages of the counter: drawers, the one-visit cart (htmx), receipts, voids and approvals."""
 
+import functools
 import logging
 import uuid
 from decimal import Decimal
@@ -238,8 +239,17 @@ def pickup_view(request: HttpRequest, pk: int) -> HttpResponse:
 # The counter
 
 
-def _counter_drawer(request: HttpRequest) -> Drawer | None:
-    return drawer_of(_user(request))
+def _with_open_drawer(view):
+    """The counter's views work on the user's open drawer; without one, the clerk opens it."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        drawer = drawer_of(_user(request))
+        if drawer is None:
+            return redirect("payments:drawer_open")
+        return view(request, drawer, *args, **kwargs)
+
+    return wrapper
 
 
 def _render_cart(request: HttpRequest, drawer: Drawer, **extra) -> HttpResponse:
@@ -267,10 +277,8 @@ def _back_to_counter(request: HttpRequest, drawer: Drawer, **extra) -> HttpRespo
 
 
 @permission_required(TAKE, raise_exception=True)
-def counter_view(request: HttpRequest) -> HttpResponse:
-    drawer = _counter_drawer(request)
-    if drawer is None:
-        return redirect("payments:drawer_open")
+@_with_open_drawer
+def counter_view(request: HttpRequest, drawer: Drawer) -> HttpResponse:
     cart = cart_of(request.session)  # stored in the session only when it is new
     return render(
         request,
@@ -289,10 +297,8 @@ def counter_view(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required(TAKE, raise_exception=True)
-def counter_search(request: HttpRequest) -> HttpResponse:
-    drawer = _counter_drawer(request)
-    if drawer is None:
-        return redirect("payments:drawer_open")
+@_with_open_drawer
+def counter_search(request: HttpRequest, drawer: Drawer) -> HttpResponse:
     form = CounterSearchForm(request.GET or None)
     result = None
     added = None
@@ -346,10 +352,8 @@ def _bill_add(request: HttpRequest, bill: Bill) -> str:
 
 @permission_required(TAKE, raise_exception=True)
 @require_POST
-def cart_bill_add(request: HttpRequest) -> HttpResponse:
-    drawer = _counter_drawer(request)
-    if drawer is None:
-        return redirect("payments:drawer_open")
+@_with_open_drawer
+def cart_bill_add(request: HttpRequest, drawer: Drawer) -> HttpResponse:
     form = BillAddForm(request.POST)
     if not form.is_valid():
         return _back_to_counter(request, drawer, error="Choose a bill to add.")
@@ -370,10 +374,8 @@ def cart_bill_add(request: HttpRequest) -> HttpResponse:
 
 @permission_required(TAKE, raise_exception=True)
 @require_POST
-def cart_item_update(request: HttpRequest, index: int) -> HttpResponse:
-    drawer = _counter_drawer(request)
-    if drawer is None:
-        return redirect("payments:drawer_open")
+@_with_open_drawer
+def cart_item_update(request: HttpRequest, drawer: Drawer, index: int) -> HttpResponse:
     cart = cart_of(request.session)
     if index >= len(cart["items"]):
         return _back_to_counter(request, drawer, error="That line is no longer in the cart.")
@@ -396,10 +398,8 @@ def cart_item_update(request: HttpRequest, index: int) -> HttpResponse:
 
 @permission_required(TAKE, raise_exception=True)
 @require_POST
-def cart_fee_add(request: HttpRequest) -> HttpResponse:
-    drawer = _counter_drawer(request)
-    if drawer is None:
-        return redirect("payments:drawer_open")
+@_with_open_drawer
+def cart_fee_add(request: HttpRequest, drawer: Drawer) -> HttpResponse:
     form = FeeForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -443,10 +443,8 @@ def _form_errors(form) -> str:
 
 @permission_required(TAKE, raise_exception=True)
 @require_POST
-def cart_tender_add(request: HttpRequest) -> HttpResponse:
-    drawer = _counter_drawer(request)
-    if drawer is None:
-        return redirect("payments:drawer_open")
+@_with_open_drawer
+def cart_tender_add(request: HttpRequest, drawer: Drawer) -> HttpResponse:
     form = TenderForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -487,10 +485,8 @@ def cart_tender_add(request: HttpRequest) -> HttpResponse:
 
 @permission_required(TAKE, raise_exception=True)
 @require_POST
-def cart_tender_remove(request: HttpRequest, index: int) -> HttpResponse:
-    drawer = _counter_drawer(request)
-    if drawer is None:
-        return redirect("payments:drawer_open")
+@_with_open_drawer
+def cart_tender_remove(request: HttpRequest, drawer: Drawer, index: int) -> HttpResponse:
     cart = cart_of(request.session)
     if index < len(cart["tenders"]):
         cart["tenders"].pop(index)
@@ -500,10 +496,8 @@ def cart_tender_remove(request: HttpRequest, index: int) -> HttpResponse:
 
 @permission_required(TAKE, raise_exception=True)
 @require_POST
-def cart_clear(request: HttpRequest) -> HttpResponse:
-    drawer = _counter_drawer(request)
-    if drawer is None:
-        return redirect("payments:drawer_open")
+@_with_open_drawer
+def cart_clear(request: HttpRequest, drawer: Drawer) -> HttpResponse:
     cart_store(request.session, cart_new())
     return _back_to_counter(request, drawer, notice="Started a new visit.")
 
@@ -519,11 +513,9 @@ def _done(request: HttpRequest, payment: Payment) -> HttpResponse:
 
 @permission_required(TAKE, raise_exception=True)
 @require_POST
-def cart_post(request: HttpRequest) -> HttpResponse:
+@_with_open_drawer
+def cart_post(request: HttpRequest, drawer: Drawer) -> HttpResponse:
     """Post the visit. Idempotent: the same token again shows the receipt it made."""
-    drawer = _counter_drawer(request)
-    if drawer is None:
-        return redirect("payments:drawer_open")
     user = _user(request)
     form = PostForm(request.POST)
     cart = cart_of(request.session)
