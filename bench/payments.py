@@ -33,7 +33,7 @@ from datetime import timedelta
 from decimal import ROUND_CEILING, Decimal
 from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from _setup import ROOT, database_url, report, run_command, scratch_database
 
@@ -410,9 +410,7 @@ class Clerk:
         time.sleep(pause)
         # The cart's steps are htmx requests, as the counter page makes them: each answers
         # with the part of the page it changes (the post: 204 and where to go).
-        found = self.step(
-            phase, "b search", "GET", f"/counter/search/?q={quote(number)}", htmx=True
-        )
+        found = self.step(phase, "b search", "POST", "/counter/search/", {"q": number}, htmx=True)
         if found.status != 200 or number.encode() not in found.body:
             return failed(f"search for {number} (or not found)", found)
         time.sleep(pause)

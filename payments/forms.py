@@ -239,15 +239,28 @@ class TenderForm(NoCardNumbersForm):
         return cleaned
 
 
-class SupervisorFields(NoCardNumbersForm):
-    """A Supervisor's sign-in typed at the counter to approve on the spot."""
+# The marker of a field whose text must stay in it: the counter's scanner detector (see
+# static/js/counter.js) never takes a fast burst typed there, as a password manager types, for a
+# scan. Every password input is treated so too; this also covers the name typed beside one.
+SENSITIVE = {"data-sensitive": True}
 
-    supervisor_username = forms.CharField(label="Supervisor", max_length=150, required=False)
+
+class SupervisorFields(NoCardNumbersForm):
+    """A Supervisor's sign-in typed at the counter to approve on the spot. Both fields are
+    marked sensitive, and the password is never sent back into the page (Django's
+    PasswordInput does not render its value), whatever the check of it said."""
+
+    supervisor_username = forms.CharField(
+        label="Supervisor",
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", **SENSITIVE}),
+    )
     supervisor_password = forms.CharField(
         label="Supervisor's password",
         max_length=128,
         required=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+        widget=forms.PasswordInput(attrs={"autocomplete": "off", **SENSITIVE}),
     )
 
 

@@ -297,15 +297,19 @@ def counter_view(request: HttpRequest, drawer: Drawer) -> HttpResponse:
 
 
 @permission_required(TAKE, raise_exception=True)
+@require_POST
 @_with_open_drawer
 def counter_search(request: HttpRequest, drawer: Drawer) -> HttpResponse:
-    form = CounterSearchForm(request.GET or None)
+    """The counter's search, by POST: what is typed or scanned never travels in a URL, so it is
+    never written to an access log (a Supervisor's password once was, after the scanner
+    detector moved it here), and the cart it may change is protected by the CSRF check."""
+    form = CounterSearchForm(request.POST)
     result = None
     added = None
     if form.is_valid() and form.cleaned_data["q"]:
         result = search(form.cleaned_data["q"], as_of=timezone.localdate())
-        # A scanned scanline or an exact bill number goes straight into the cart.
-        # Only from the page itself (htmx): a GET from elsewhere must not change the cart.
+        # A scanned scanline or an exact bill number goes straight into the cart, from the
+        # counter page itself (htmx), whose results pane shows the cart it changed.
         if result.bill is not None and not result.scanline_error and _is_htmx(request):
             added = _bill_add(request, result.bill)
     cart = cart_of(request.session)

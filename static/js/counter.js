@@ -31,31 +31,57 @@
     if (keys[event.key]) { event.preventDefault(); keys[event.key](); }
   });
 
-  // A scanner types a burst of characters a few milliseconds apart, then Enter.
+  // A scanner types a burst of characters a few milliseconds apart, then Enter, into whatever
+  // field has the focus; the detector moves such a burst to the search. A password manager
+  // auto-types just as fast, so a burst never counts when it is typed into a password field or a
+  // field marked data-sensitive (or inside an element so marked): what is typed there stays
+  // there, and nothing is copied, cleared or restored. Nor in a select, whose type-ahead is how
+  // a clerk picks a fee by keyboard. A burst is one field's keys: moving the focus (Tab) ends it.
   const SCAN_GAP_MS = 35;
   const SCAN_MIN_LENGTH = 6;
   let burst = "";
   let last = 0;
   let target = null;
   let before = "";
+
+  function sensitive(el) {
+    if (!el || !el.closest) { return false; }
+    if (el.tagName === "INPUT" && el.type === "password") { return true; }
+    return el.closest("[data-sensitive]") !== null;
+  }
+
+  function scannable(el) {
+    return !sensitive(el) && !(el && el.tagName === "SELECT");
+  }
+
+  function forget() {
+    burst = "";
+    target = null;
+    before = "";
+  }
+
   document.addEventListener("keydown", (event) => {
     const now = performance.now();
+    if (!scannable(event.target)) { forget(); return; }
     if (event.key === "Enter") {
       const fast = burst.length >= SCAN_MIN_LENGTH && now - last < SCAN_GAP_MS * 3;
-      if (fast && target !== search()) {
+      if (fast && target === event.target && target !== search()) {
         event.preventDefault();
         if (target && "value" in target) { target.value = before; }
         const box = search();
         if (box) { box.value = burst; htmx.trigger(searchForm(), "submit"); }
       }
-      burst = "";
+      forget();
       return;
     }
-    if (event.key.length !== 1 || event.ctrlKey || event.altKey || event.metaKey) { return; }
-    if (now - last > SCAN_GAP_MS) {
-      burst = "";
+    if (event.key.length !== 1 || event.ctrlKey || event.altKey || event.metaKey) {
+      if (event.key === "Tab") { forget(); }
+      return;
+    }
+    if (now - last > SCAN_GAP_MS || event.target !== target) {
       target = event.target;
       before = target && "value" in target ? target.value : "";
+      burst = "";
     }
     burst += event.key;
     last = now;
