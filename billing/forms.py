@@ -9,6 +9,7 @@ from billing.importing import SOURCES
 from billing.models import ChargeType, FeeType
 from billing.selectors import fee_price
 from billing.services import Charge
+from cashiering.forms import OneTimeTokenForm
 from ledger.cards import refuse_card_numbers
 from ledger.models import Account, AccountType
 from ledger.money import to_cents
@@ -50,8 +51,7 @@ class SearchForm(AsOfForm):
     field_order = ["q", "as_of"]
 
 
-class WaiverForm(forms.Form):
-    token = forms.UUIDField(widget=forms.HiddenInput)
+class WaiverForm(OneTimeTokenForm):
     reason = forms.CharField(
         label="Reason for the waiver",
         max_length=1000,
@@ -83,8 +83,7 @@ class AppealForm(forms.Form):
         return note
 
 
-class ImportForm(forms.Form):
-    token = forms.UUIDField(widget=forms.HiddenInput)
+class ImportForm(OneTimeTokenForm):
     source = forms.ChoiceField(label="Billing system", choices=[(s, s.title()) for s in SOURCES])
     file = forms.FileField(label="CSV file", help_text="The layouts are in docs/imports.md.")
 
@@ -97,8 +96,7 @@ class ImportForm(forms.Form):
         return upload
 
 
-class InvoiceForm(forms.Form):
-    token = forms.UUIDField(widget=forms.HiddenInput)
+class InvoiceForm(OneTimeTokenForm):
     memo = forms.CharField(
         label="What the invoice is for",
         max_length=200,

@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from billing.models import FeeType
+from cashiering.forms import OneTimeTokenForm
 from ledger.cards import contains_card_number
 from ledger.money import MAX_AMOUNT
 from payments.models import DENOMINATIONS, Tender, TenderKind, Workstation
@@ -80,8 +81,7 @@ def _denomination_field_name(index: int) -> str:
     return f"count_{index}"
 
 
-class DrawerOpenForm(NoCardNumbersForm):
-    token = forms.UUIDField(widget=forms.HiddenInput)
+class DrawerOpenForm(OneTimeTokenForm, NoCardNumbersForm):
     workstation = forms.ModelChoiceField(
         queryset=Workstation.objects.filter(is_active=True).select_related("office"),
         label="Window",
@@ -133,8 +133,7 @@ class DrawerOpenForm(NoCardNumbersForm):
         }
 
 
-class CashMovementForm(NoCardNumbersForm):
-    token = forms.UUIDField(widget=forms.HiddenInput)
+class CashMovementForm(OneTimeTokenForm, NoCardNumbersForm):
     amount = money_field("Cash to the safe")
     note = forms.CharField(label="Note", max_length=200, required=False)
 
@@ -264,8 +263,7 @@ class SupervisorFields(NoCardNumbersForm):
     )
 
 
-class PostForm(SupervisorFields):
-    token = forms.UUIDField(widget=forms.HiddenInput)
+class PostForm(OneTimeTokenForm, SupervisorFields):
     payer_name = forms.CharField(
         label="Paid by (if not the customer)", max_length=200, required=False
     )

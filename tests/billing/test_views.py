@@ -199,7 +199,7 @@ def test_an_upload_without_its_token_is_refused_politely(client, supervisor, ref
     with (SAMPLES / "parking.csv").open("rb") as upload:
         response = client.post(reverse("billing:import"), {"source": "parking", "file": upload})
     assert response.status_code == 200
-    assert "The form was incomplete" in response.text
+    assert "one-time code was missing or altered" in response.text
     assert not Bill.objects.exists()
 
 

@@ -52,9 +52,7 @@ def record_requests(page) -> list[tuple[str, str, str]]:
     return seen
 
 
-def test_a_supervisor_password_typed_at_5_ms_a_key_stays_in_its_field(
-    page, counter, dana, caplog
-):
+def test_a_supervisor_password_typed_at_5_ms_a_key_stays_in_its_field(page, counter, dana, caplog):
     # Given a parking ticket paid in part: the policy needs a Supervisor's approval.
     ticket = issue(dana, counter["Supervisor"], bill_type=BillType.PARKING, amount="45.00")
     requests = record_requests(page)

@@ -370,6 +370,8 @@ def test_supervisor_sign_in_fields_are_marked_sensitive():
         for name in ("supervisor_username", "supervisor_password"):
             assert " data-sensitive" in str(form[name]), (form, name)
     assert " data-sensitive" not in str(PostForm()["payer_name"])
+
+
 def test_a_pickup_token_used_for_one_drawer_is_refused_for_another(
     client, clerk, office, supervisor
 ):
