@@ -105,6 +105,7 @@ def test_a_supervisor_password_typed_at_5_ms_a_key_stays_in_its_field(page, coun
 
     # Then the payment posts with the Supervisor's approval.
     expect(page.get_by_role("heading", name=re.compile(r"Receipt CH-\d{4}-000001"))).to_be_visible()
+    assert SUPERVISOR_PASSWORD not in page.content()
     payment = Payment.objects.get()
     assert payment.approved_by == counter["Supervisor"]
     assert payment.total == 20
