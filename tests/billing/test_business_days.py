@@ -141,9 +141,7 @@ def _last_days(due: date) -> list[date]:
     due=st.dates(min_value=date(2025, 1, 1), max_value=date(2029, 12, 31)),
     extra_closures=st.sets(st.dates(min_value=date(2025, 1, 1), max_value=date(2031, 12, 31))),
 )
-def test_paying_on_the_moved_last_day_costs_what_paying_on_the_last_day_would(
-    due, extra_closures
-):
+def test_paying_on_the_moved_last_day_costs_what_paying_on_the_last_day_would(due, extra_closures):
     # Whatever the kind of rule and whatever days are closed: paying on the next business day
     # after a last day costs exactly what paying on that last day costs.
     closed = CLOSED | frozenset(extra_closures)

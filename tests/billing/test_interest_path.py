@@ -76,8 +76,7 @@ def _charges_by_the_schedule(
     month_end = (due_date + timedelta(days=1)).day == 1
     interest = next(r for r in rules if r.kind == "monthly_interest")
     month_starts = {
-        next_business_day(add_months(due_date, k, month_end=month_end), CLOSED)
-        + timedelta(days=1)
+        next_business_day(add_months(due_date, k, month_end=month_end), CLOSED) + timedelta(days=1)
         for k in range(60)
     }
     penalties = penalty_schedule(due_date, rules, closed=CLOSED)

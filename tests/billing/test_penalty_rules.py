@@ -175,7 +175,11 @@ def test_overlapping_interest_rules_are_refused(reference):
         ({"kind": "monthly_interest"}, "penalty_rule_has_its_terms"),
         ({"kind": "fixed_after_days", "days": 20}, "penalty_rule_has_its_terms"),
         (
-            {"kind": "percent_after_due", "percent": Decimal("5"), "effective_to": date(9999, 1, 1)},
+            {
+                "kind": "percent_after_due",
+                "percent": Decimal("5"),
+                "effective_to": date(9999, 1, 1),
+            },
             "penalty_rule_dates_computable",
         ),
     ],
@@ -215,7 +219,9 @@ def _rule_form(**values) -> dict:
         ({"kind": "percent_after_due", "effective_from": "0001-01-01"}, "must fall between"),
     ],
 )
-def test_the_admin_refuses_a_rule_the_app_cannot_use(client, admin_user, reference, values, message):
+def test_the_admin_refuses_a_rule_the_app_cannot_use(
+    client, admin_user, reference, values, message
+):
     client.force_login(admin_user)
     before = PenaltyRule.objects.count()
     response = client.post(reverse("admin:billing_penaltyrule_add"), _rule_form(**values))

@@ -64,9 +64,7 @@ def test_a_permit_sold_on_january_31_covers_february(drawer, clerk):
     assert price is not None
     payment = payment_record(
         drawer=drawer,
-        items=[
-            FeeItem(permit.pk, plate="ABC1234", period_start=date(2027, 1, 31), months=1)
-        ],
+        items=[FeeItem(permit.pk, plate="ABC1234", period_start=date(2027, 1, 31), months=1)],
         tenders=[cash(str(price))],
         token=uuid.uuid4(),
         by=clerk,
