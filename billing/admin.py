@@ -2,6 +2,7 @@
 codes and the directory. Every change is kept in the object's History (who, when, what)."""
 
 from datetime import date
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -64,8 +65,8 @@ class PenaltyRuleForm(forms.ModelForm):
         model = PenaltyRule
         fields = [*RULE_TERMS, "effective_to", "description"]
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
         kind = cleaned.get("kind", self.instance.kind)
         month, day = cleaned.get("month"), cleaned.get("day")
         if kind == PenaltyRule.Kind.PERCENT_ON_DATE and "month" in self.fields:
