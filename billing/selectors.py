@@ -141,7 +141,8 @@ def amount_due(
     if rules is None:
         rules = rules_for(bill.bill_type, bill.due_date)
     if closed is None:
-        closed = closed_days(bill.due_date, as_of)
+        # Not yet past due, nothing accrues whatever days are closed: no query.
+        closed = closed_days(bill.due_date, as_of) if as_of > bill.due_date else frozenset()
     state = bill_state(bill, rules_assessed=rules_assessed)
     return penalties.compute_amount_due(state, rules, as_of, closed=closed)
 
@@ -154,13 +155,15 @@ class OwedBill:
 
 def with_amounts_due(bills: Iterable[Bill], as_of: date) -> list[OwedBill]:
     """Each bill with what it owes as of `as_of`; the rules, the penalties already assessed and
-    the office calendar are read in one query each."""
+    (when a bill is past due) the office calendar are read in one query each."""
     bills = list(bills)
     if not bills:
         return []
     rows = _rules_of_types({bill.bill_type for bill in bills})
     assessed = _rules_assessed(bill.pk for bill in bills)
-    closed = closed_days(min(bill.due_date for bill in bills), as_of)
+    # Only bills past due accrue anything, so only they need the calendar.
+    past_due = [bill.due_date for bill in bills if as_of > bill.due_date]
+    closed = closed_days(min(past_due), as_of) if past_due else frozenset()
     return [
         OwedBill(
             bill,

@@ -119,3 +119,10 @@ def test_amounts_due_read_the_calendar_in_one_query(
         Decimal("1000.00") + Decimal("50.00") + Decimal("150.00"),
         Decimal("1100.00"),  # water: the 10% penalty
     ]
+
+
+def test_bills_not_yet_past_due_need_no_calendar(reference, dana, clerk, django_assert_num_queries):
+    bill = _bill(dana, clerk, "T-FUTURE", date(2027, 1, 29))
+    with django_assert_num_queries(2):  # the rules and the penalties assessed
+        [owed] = with_amounts_due([bill], date(2027, 1, 29))
+    assert owed.due.total == Decimal("1000.00")
