@@ -178,12 +178,13 @@ def run_raw(clerk, drawer, bills: list[BillDue]) -> float:
             assert cursor.fetchone() is not None
             cursor.execute(
                 "SELECT b.number, b.description, b.balance, b.receivable_account_id,"
-                " b.customer_id, c.name, b.penalty_events_assessed, b.interest_months_assessed"
+                " b.customer_id, c.name, b.interest_months_assessed,"
+                " (SELECT count(*) FROM billing_penaltyassessment a WHERE a.bill_id = b.id)"
                 " FROM billing_bill b JOIN billing_customer c ON c.id = b.customer_id"
                 " WHERE b.id = %s FOR UPDATE OF b",
                 [bill_id],
             )
-            number, description, balance, receivable, customer_id, payer, events, months = (
+            number, description, balance, receivable, customer_id, payer, months, events = (
                 cursor.fetchone()
             )
             assert balance == due
@@ -242,9 +243,9 @@ def run_raw(clerk, drawer, bills: list[BillDue]) -> float:
             )
             cursor.execute(
                 "UPDATE billing_bill SET principal_balance = 0, penalty_balance = 0,"
-                " interest_balance = 0, balance = 0, penalty_events_assessed = %s,"
+                " interest_balance = 0, balance = 0,"
                 " interest_months_assessed = %s WHERE id = %s",
-                [events, months, bill_id],
+                [months, bill_id],
             )
             raw.commit()
     elapsed = time.perf_counter() - started

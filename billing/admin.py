@@ -1,7 +1,12 @@
 """Billing in the administration site: Admins keep fee types, prices, rules, rates, violation
 codes and the directory. Every change is kept in the object's History (who, when, what)."""
 
-from django.contrib import admin
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpRequest
 
 from billing.models import (
     Bill,
@@ -12,12 +17,14 @@ from billing.models import (
     FaqEntry,
     FeePrice,
     FeeType,
+    Holiday,
     ImportBatch,
     MeterMinimum,
     PenaltyRule,
     ViolationCode,
     WaterRate,
 )
+from billing.selectors import bills_under_rule
 
 
 class FeePriceInline(admin.TabularInline):
@@ -34,8 +41,68 @@ class FeeTypeAdmin(admin.ModelAdmin):
     inlines = [FeePriceInline]
 
 
+# What a rule charges: fixed once a bill on file falls under the rule.
+RULE_TERMS = [
+    "bill_type",
+    "kind",
+    "percent",
+    "amount",
+    "days",
+    "month",
+    "day",
+    "extend_to_business_day",
+    "effective_from",
+]
+RULE_IN_USE = (
+    "{count} bill{s} on file follow{verb} this rule, so its terms cannot be changed. To change "
+    'the schedule, set this rule\'s "effective to" to the day before the change and add a new '
+    "rule effective from the day of the change: bills falling due before it keep this one."
+)
+
+
+class PenaltyRuleForm(forms.ModelForm):
+    class Meta:
+        model = PenaltyRule
+        fields = [*RULE_TERMS, "effective_to", "description"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        kind = cleaned.get("kind", self.instance.kind)
+        month, day = cleaned.get("month"), cleaned.get("day")
+        if kind == PenaltyRule.Kind.PERCENT_ON_DATE and "month" in self.fields:
+            if month is None or day is None:
+                self.add_error(
+                    "month" if month is None else "day",
+                    "A penalty on a delinquency date needs its month and day (October 1: "
+                    "month 10, day 1).",
+                )
+            elif not _is_a_date(month, day):
+                self.add_error("day", f"Month {month} has no day {day}.")
+        if self.instance.pk is not None and "effective_to" in self.changed_data:
+            ends = cleaned.get("effective_to")
+            stored = PenaltyRule.objects.get(pk=self.instance.pk)
+            leaving = bills_under_rule(stored)
+            if ends is not None and leaving.filter(due_date__gt=ends).exists():
+                last = leaving.order_by("-due_date").values_list("due_date", flat=True).first()
+                self.add_error(
+                    "effective_to",
+                    f"Bills on file falling due as late as {last:%B %-d, %Y} follow this rule; "
+                    "it cannot end before then.",
+                )
+        return cleaned
+
+
+def _is_a_date(month: int, day: int) -> bool:
+    try:
+        date(2000, month, day)  # a leap year: February 29 is a date
+    except ValueError:
+        return False
+    return True
+
+
 @admin.register(PenaltyRule)
 class PenaltyRuleAdmin(admin.ModelAdmin):
+    form = PenaltyRuleForm
     list_display = [
         "bill_type",
         "kind",
@@ -44,10 +111,48 @@ class PenaltyRuleAdmin(admin.ModelAdmin):
         "days",
         "month",
         "day",
+        "extend_to_business_day",
         "effective_from",
         "effective_to",
     ]
     list_filter = ["bill_type", "kind"]
+
+    def _bills_under(self, obj: PenaltyRule | None) -> int:
+        return 0 if obj is None or obj.pk is None else bills_under_rule(obj).count()
+
+    def get_readonly_fields(self, request: HttpRequest, obj: PenaltyRule | None = None):
+        return RULE_TERMS if self._bills_under(obj) else []
+
+    def has_delete_permission(self, request: HttpRequest, obj: PenaltyRule | None = None):
+        return super().has_delete_permission(request, obj) and not self._bills_under(obj)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        rule = self.get_object(request, object_id)
+        count = self._bills_under(rule)
+        if count and request.method == "GET":
+            self.message_user(
+                request,
+                RULE_IN_USE.format(
+                    count=f"{count:,}", s="" if count == 1 else "s", verb="s" if count == 1 else ""
+                ),
+                messages.WARNING,
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    """The office calendar: a last day to pay that falls on one of these days (or a weekend)
+    moves to the next business day. Add a closure (a snow day) here."""
+
+    list_display = ["date", "weekday", "name", "kind"]
+    list_filter = ["kind"]
+    date_hierarchy = "date"
+    search_fields = ["name"]
+
+    @admin.display(description="day")
+    def weekday(self, obj: Holiday) -> str:
+        return f"{obj.date:%A}"
 
 
 @admin.register(WaterRate)

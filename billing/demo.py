@@ -30,8 +30,16 @@ from billing.models import (
     WaterRate,
 )
 from billing.selectors import REPEAT_WINDOW_DAYS
-from billing.services import Charge, bills_issue_bulk, charge_types_seed
-from billing.water import DUE_DAY, ZONES, quarterly_charges
+from billing.services import Charge, bills_issue_bulk, charge_types_seed, holidays_seed
+from billing.water import (
+    DUE_DAY,
+    ITHACA_METERS,
+    ITHACA_RATES_FROM,
+    ITHACA_SEWER_PER_UNIT,
+    ITHACA_WATER_PER_UNIT,
+    ZONES,
+    quarterly_charges,
+)
 from ledger.models import Account
 from ledger.money import to_cents
 
@@ -114,20 +122,23 @@ def reference_data_seed() -> None:
             defaults={"description": description},
         )
     WaterRate.objects.get_or_create(
-        effective_from=date(2022, 1, 1),
-        defaults={"water_per_unit": Decimal("9.73"), "sewer_per_unit": Decimal("6.03")},
+        effective_from=ITHACA_RATES_FROM,
+        defaults={
+            "water_per_unit": ITHACA_WATER_PER_UNIT,
+            "sewer_per_unit": ITHACA_SEWER_PER_UNIT,
+        },
     )
-    allowances = {"5/8": 10, "3/4": 15, "1": 25, "1.5": 50, "2": 80, "3": 160, "4": 250, "6": 500}
-    for size, units in allowances.items():
+    for size, meter in ITHACA_METERS.items():
         MeterMinimum.objects.get_or_create(
             meter_size=size,
-            effective_from=date(2022, 1, 1),
+            effective_from=ITHACA_RATES_FROM,
             defaults={
-                "allowance_units": units,
-                "water_minimum": Decimal("9.73") * units,
-                "sewer_minimum": Decimal("6.03") * units,
+                "allowance_units": meter.allowance_units,
+                "water_minimum": meter.water_minimum,
+                "sewer_minimum": meter.sewer_minimum,
             },
         )
+    holidays_seed()
     violations = [
         ("101", "Expired meter", "20", "30", "40"),
         ("102", "No parking zone", "30", "45", "60"),

@@ -209,7 +209,6 @@ def large_city_seed(
                     "0",
                     amount,
                     0,
-                    0,
                     by.pk,
                     0,
                 )
@@ -301,7 +300,6 @@ def large_city_seed(
                 "penalty_balance",
                 "interest_balance",
                 "balance",
-                "penalty_events_assessed",
                 "interest_months_assessed",
                 "created_by_id",
                 "appeal_days",

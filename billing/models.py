@@ -4,12 +4,19 @@ fee types with dated prices, penalty and interest rules, and the department dire
 import builtins
 
 from django.conf import settings
-from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import (
+    ArrayField,
+    DateRangeField,
+    RangeBoundary,
+    RangeOperators,
+)
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models.functions import Now, Upper
 from django.urls import reverse
 
+from billing.business_days import CALENDAR_FIRST, CALENDAR_LAST
 from ledger.models import Account
 
 
@@ -22,6 +29,13 @@ class BillType(models.TextChoices):
 
 # What splits a name into words: anything but letters, digits and apostrophes (O'BRIEN).
 NAME_WORD_SEPARATORS = "[^A-Z0-9']+"
+
+
+class DateRange(models.Func):
+    """PostgreSQL's daterange(lower, upper, bounds); a null upper bound is open-ended."""
+
+    function = "DATERANGE"
+    output_field = DateRangeField()
 
 
 def _trigram_index(field: str, name: str) -> GinIndex:
@@ -265,8 +279,8 @@ class Bill(models.Model):
     penalty_balance = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     interest_balance = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     balance = models.DecimalField(max_digits=14, decimal_places=2)
-    # How much of the penalty schedule and how many months of interest have been assessed.
-    penalty_events_assessed = models.PositiveSmallIntegerField(default=0)
+    # How many months of interest have been assessed (the penalties assessed are named, one
+    # PenaltyAssessment per rule).
     interest_months_assessed = models.PositiveSmallIntegerField(default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -341,7 +355,12 @@ class BillLine(models.Model):
 
 
 class PenaltyRule(models.Model):
-    """One rule of the penalty and interest schedule for a bill type, effective from a date."""
+    """One rule of the penalty and interest schedule for a bill type, effective from a date.
+
+    A bill follows the rules in effect on its due date. Once a bill on file falls under a rule,
+    the rule's terms are fixed (a database trigger refuses the change): a change of the law is a
+    new rule effective from a date, with the old one ended the day before
+    (billing.services.penalty_rule_revise). Interest rules of a bill type may not overlap."""
 
     class Kind(models.TextChoices):
         MONTHLY_INTEREST = "monthly_interest", "Interest: percent per month or portion thereof"
@@ -362,6 +381,14 @@ class PenaltyRule(models.Model):
     day = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Delinquency date: day."
     )
+    extend_to_business_day = models.BooleanField(
+        "extend to the next business day",
+        default=True,
+        help_text=(
+            "A last day to pay without this rule that falls on a Saturday, Sunday, legal "
+            "holiday or office closure moves to the next business day (RPTL 925-a)."
+        ),
+    )
     effective_from = models.DateField()
     effective_to = models.DateField(null=True, blank=True)
     description = models.CharField(max_length=200, blank=True, help_text="The law or resolution.")
@@ -370,23 +397,33 @@ class PenaltyRule(models.Model):
         ordering = ["bill_type", "effective_from", "id"]
         constraints = [
             models.CheckConstraint(
+                # Each term spelled out as not null: a CHECK passes when it evaluates to NULL.
                 condition=(
-                    models.Q(kind="monthly_interest", percent__gt=0)
-                    | models.Q(kind="percent_after_due", percent__gt=0)
+                    models.Q(kind="monthly_interest", percent__isnull=False, percent__gt=0)
+                    | models.Q(kind="percent_after_due", percent__isnull=False, percent__gt=0)
                     | models.Q(
                         kind="percent_on_date",
+                        percent__isnull=False,
                         percent__gt=0,
+                        month__isnull=False,
+                        day__isnull=False,
                         month__gte=1,
                         month__lte=12,
                         day__gte=1,
                         day__lte=31,
                     )
-                    | models.Q(kind="fixed_after_days", amount__gt=0, days__isnull=False)
+                    | models.Q(
+                        kind="fixed_after_days",
+                        amount__isnull=False,
+                        amount__gt=0,
+                        days__isnull=False,
+                    )
                 ),
                 name="penalty_rule_has_its_terms",
                 violation_error_message=(
-                    "Interest and percent penalties need a percent above zero; a delinquency "
-                    "date needs a month and day; a fixed late fee needs an amount and days."
+                    "Interest and percent penalties need a percent above zero; a penalty on a "
+                    "delinquency date needs its month and day; a fixed late fee needs an amount "
+                    "and days."
                 ),
             ),
             models.CheckConstraint(
@@ -395,10 +432,92 @@ class PenaltyRule(models.Model):
                 name="penalty_rule_dates_in_order",
                 violation_error_message="A rule must end on or after the day it takes effect.",
             ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    effective_from__gte=CALENDAR_FIRST, effective_from__lte=CALENDAR_LAST
+                )
+                & (models.Q(effective_to__isnull=True) | models.Q(effective_to__lte=CALENDAR_LAST)),
+                name="penalty_rule_dates_computable",
+                violation_error_message=(
+                    f"A rule's dates must fall between {CALENDAR_FIRST:%B %-d, %Y} and "
+                    f"{CALENDAR_LAST:%B %-d, %Y}."
+                ),
+            ),
+            ExclusionConstraint(
+                name="interest_rules_do_not_overlap",
+                expressions=[
+                    ("bill_type", RangeOperators.EQUAL),
+                    (
+                        DateRange(
+                            "effective_from",
+                            "effective_to",
+                            RangeBoundary(inclusive_lower=True, inclusive_upper=True),
+                        ),
+                        RangeOperators.OVERLAPS,
+                    ),
+                ],
+                condition=models.Q(kind="monthly_interest"),
+                violation_error_message=(
+                    "Another interest rule of this bill type is in effect on some of these "
+                    "dates: end it the day before this one takes effect."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_bill_type_display()}: {self.get_kind_display()}"
+
+
+class PenaltyAssessment(models.Model):
+    """A rule's penalty event assessed on a bill: each is assessed at most once (a unique
+    constraint), and the entry that assessed it is named, so a void takes back exactly its own."""
+
+    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="penalty_assessments")
+    rule = models.ForeignKey(PenaltyRule, on_delete=models.PROTECT, related_name="assessments")
+    # Null only for events carried over from the count kept before (migration 0014).
+    entry = models.ForeignKey(
+        "ledger.JournalEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["bill", "rule"], name="penalty_assessed_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule} assessed on bill {self.bill_id}"
+
+
+class Holiday(models.Model):
+    """A day the office is closed besides Saturdays and Sundays: a legal holiday (seeded from
+    the `holidays` package, US and New York) or a closure an Admin adds (a snow day). A last day
+    to pay that falls on one moves to the next business day."""
+
+    class Kind(models.TextChoices):
+        LEGAL = "legal", "Legal holiday"
+        CLOSURE = "closure", "Office closure"
+
+    date = models.DateField(unique=True)
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.CLOSURE)
+
+    class Meta:
+        verbose_name = "holiday or office closure"
+        verbose_name_plural = "holidays and office closures"
+        ordering = ["date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(date__gte=CALENDAR_FIRST, date__lte=CALENDAR_LAST),
+                name="holiday_date_computable",
+                violation_error_message=(
+                    f"The office calendar holds dates from {CALENDAR_FIRST:%B %-d, %Y} to "
+                    f"{CALENDAR_LAST:%B %-d, %Y}."
+                ),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%a %b %-d, %Y}: {self.name}"
 
 
 class WaterRate(models.Model):
@@ -410,6 +529,13 @@ class WaterRate(models.Model):
 
     class Meta:
         ordering = ["-effective_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(water_per_unit__gte=0, sewer_per_unit__gte=0),
+                name="water_rate_not_negative",
+                violation_error_message="A rate per unit cannot be negative.",
+            )
+        ]
 
     def __str__(self) -> str:
         return (
@@ -431,7 +557,12 @@ class MeterMinimum(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["meter_size", "effective_from"], name="meter_minimum_per_date"
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(water_minimum__gte=0, sewer_minimum__gte=0),
+                name="meter_minimum_not_negative",
+                violation_error_message="A meter's minimum charge cannot be negative.",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -21,7 +21,9 @@ from billing.models import (
     FaqEntry,
     FeePrice,
     FeeType,
+    Holiday,
     NameWord,
+    PenaltyAssessment,
     PenaltyRule,
     Property,
     Vehicle,
@@ -60,7 +62,14 @@ def _rules_of_types(bill_types: Iterable[str]) -> list[PenaltyRule]:
 def _rules_on(rows: Sequence[PenaltyRule], bill_type: str, day: date) -> list[penalties.Rule]:
     return [
         penalties.Rule(
-            kind=r.kind, percent=r.percent, amount=r.amount, days=r.days, month=r.month, day=r.day
+            kind=r.kind,
+            percent=r.percent,
+            amount=r.amount,
+            days=r.days,
+            month=r.month,
+            day=r.day,
+            id=r.pk,
+            business_days=r.extend_to_business_day,
         )
         for r in rows
         if r.bill_type == bill_type
@@ -76,13 +85,42 @@ def rules_for(bill_type: str, day: date) -> list[penalties.Rule]:
     return _rules_on(_rules_of_types([bill_type]), bill_type, day)
 
 
-def bill_state(bill: Bill) -> penalties.BillState:
+def closed_days(first: date, last: date) -> frozenset[date]:
+    """The office's legal holidays and closures from `first` through `last` (weekends are
+    implied), in one query. Read afresh each time: an Admin's snow day counts at once."""
+    if last < first:
+        return frozenset()
+    return frozenset(
+        Holiday.objects.filter(date__range=(first, last)).values_list("date", flat=True)
+    )
+
+
+def bills_under_rule(rule: PenaltyRule) -> QuerySet[Bill]:
+    """The bills on file that follow `rule`: its bill type, due within its effective dates."""
+    bills = Bill.objects.filter(bill_type=rule.bill_type, due_date__gte=rule.effective_from)
+    if rule.effective_to is not None:
+        bills = bills.filter(due_date__lte=rule.effective_to)
+    return bills
+
+
+def _rules_assessed(bill_ids: Iterable[int]) -> dict[int, frozenset[int]]:
+    found: dict[int, set[int]] = {}
+    for bill_id, rule_id in PenaltyAssessment.objects.filter(
+        bill_id__in=list(bill_ids)
+    ).values_list("bill_id", "rule_id"):
+        found.setdefault(bill_id, set()).add(rule_id)
+    return {bill_id: frozenset(rules) for bill_id, rules in found.items()}
+
+
+def bill_state(bill: Bill, *, rules_assessed: frozenset[int] | None = None) -> penalties.BillState:
+    if rules_assessed is None:
+        rules_assessed = _rules_assessed([bill.pk]).get(bill.pk, frozenset())
     return penalties.BillState(
         due_date=bill.due_date,
         principal_balance=bill.principal_balance,
         penalty_balance=bill.penalty_balance,
         interest_balance=bill.interest_balance,
-        penalty_events_assessed=bill.penalty_events_assessed,
+        penalty_rules_assessed=rules_assessed,
         interest_months_assessed=bill.interest_months_assessed,
         appeal_opened_on=bill.appeal_opened_on if bill.appeal_pending else None,
         appeal_days=bill.appeal_days,
@@ -90,13 +128,23 @@ def bill_state(bill: Bill) -> penalties.BillState:
 
 
 def amount_due(
-    bill: Bill, as_of: date, *, rules: Sequence[penalties.Rule] | None = None
+    bill: Bill,
+    as_of: date,
+    *,
+    rules: Sequence[penalties.Rule] | None = None,
+    closed: frozenset[date] | None = None,
+    rules_assessed: frozenset[int] | None = None,
 ) -> penalties.AmountDue:
     """Principal, penalty and interest owed on `bill` as of `as_of` (a USPS postmark date for a
-    mailed payment), each to the cent. Reads the rules; writes nothing."""
+    mailed payment), each to the cent. Reads the rules, the penalties already assessed and the
+    office calendar unless given; writes nothing."""
     if rules is None:
         rules = rules_for(bill.bill_type, bill.due_date)
-    return penalties.compute_amount_due(bill_state(bill), rules, as_of)
+    if closed is None:
+        # Not yet past due, nothing accrues whatever days are closed: no query.
+        closed = closed_days(bill.due_date, as_of) if as_of > bill.due_date else frozenset()
+    state = bill_state(bill, rules_assessed=rules_assessed)
+    return penalties.compute_amount_due(state, rules, as_of, closed=closed)
 
 
 @dataclass
@@ -106,13 +154,26 @@ class OwedBill:
 
 
 def with_amounts_due(bills: Iterable[Bill], as_of: date) -> list[OwedBill]:
-    """Each bill with what it owes as of `as_of`; the rules are read in one query."""
+    """Each bill with what it owes as of `as_of`; the rules, the penalties already assessed and
+    (when a bill is past due) the office calendar are read in one query each."""
     bills = list(bills)
+    if not bills:
+        return []
     rows = _rules_of_types({bill.bill_type for bill in bills})
+    assessed = _rules_assessed(bill.pk for bill in bills)
+    # Only bills past due accrue anything, so only they need the calendar.
+    past_due = [bill.due_date for bill in bills if as_of > bill.due_date]
+    closed = closed_days(min(past_due), as_of) if past_due else frozenset()
     return [
         OwedBill(
             bill,
-            amount_due(bill, as_of, rules=_rules_on(rows, bill.bill_type, bill.due_date)),
+            amount_due(
+                bill,
+                as_of,
+                rules=_rules_on(rows, bill.bill_type, bill.due_date),
+                closed=closed,
+                rules_assessed=assessed.get(bill.pk, frozenset()),
+            ),
         )
         for bill in bills
     ]

@@ -5,7 +5,7 @@ import re
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -19,6 +19,7 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 
 from billing.bulk import copy_new
+from billing.business_days import SEEDED_YEARS, legal_holidays
 from billing.errors import AlreadyImported, BillingError, ImportRejected, NothingToWaive
 from billing.importing import SOURCES, BillRow, parse
 from billing.models import (
@@ -28,8 +29,11 @@ from billing.models import (
     ChargeType,
     Customer,
     CustomerView,
+    Holiday,
     ImportBatch,
     NumberSeries,
+    PenaltyAssessment,
+    PenaltyRule,
     PenaltyWaiver,
     Property,
     TicketAppeal,
@@ -37,7 +41,7 @@ from billing.models import (
     ViolationCode,
     WaterAccount,
 )
-from billing.selectors import REPEAT_WINDOW_DAYS, amount_due
+from billing.selectors import REPEAT_WINDOW_DAYS, amount_due, bills_under_rule
 from ledger.errors import DomainError
 from ledger.models import Account, JournalEntry
 from ledger.money import MAX_AMOUNT, ZERO, format_money
@@ -350,9 +354,9 @@ def penalty_waive(
             penalty_balance=ZERO,
             interest_balance=ZERO,
             balance=F("principal_balance"),
-            penalty_events_assessed=due.penalty_events,
             interest_months_assessed=due.interest_months,
         )
+        penalty_assessment_record(bill=locked, rule_ids=due.new_penalty_rules, entry=entry)
         return PenaltyWaiver.objects.create(
             bill=locked,
             penalty=due.penalty,
@@ -362,6 +366,102 @@ def penalty_waive(
             entry=entry,
             token=token,
         )
+
+
+def holidays_seed(*, years: Iterable[int] = SEEDED_YEARS) -> int:
+    """Put New York State and federal legal holidays of `years` (the `holidays` package, US and
+    NY, with the days they are observed on) on the office calendar; days already on it, an
+    Admin's closures included, stay as they are. Returns how many were added."""
+    with transaction.atomic():
+        before = Holiday.objects.count()
+        Holiday.objects.bulk_create(
+            [
+                Holiday(date=day, name=name, kind=Holiday.Kind.LEGAL)
+                for day, name in legal_holidays(years)
+            ],
+            ignore_conflicts=True,
+        )
+        return Holiday.objects.count() - before
+
+
+def penalty_assessment_record(
+    *, bill: Bill, rule_ids: Iterable[int], entry: JournalEntry
+) -> list[PenaltyAssessment]:
+    """Record that `entry` assessed the penalty events of the rules `rule_ids` on `bill`.
+
+    Raises BillingError when one was already assessed (the database's unique constraint says
+    so too): an event is charged once, whatever rules were added since."""
+    rows = [PenaltyAssessment(bill=bill, rule_id=rule_id, entry=entry) for rule_id in rule_ids]
+    if not rows:
+        return []
+    try:
+        with transaction.atomic():
+            return PenaltyAssessment.objects.bulk_create(rows)
+    except IntegrityError as exc:
+        raise BillingError(
+            f"A penalty on bill {bill.number} was already assessed; nothing was posted."
+        ) from exc
+
+
+def penalty_assessments_undo(*, entry: JournalEntry) -> int:
+    """Forget the penalty events `entry` assessed (its void puts the bill back as it was, so
+    they fall due again). Returns how many."""
+    deleted, _ = PenaltyAssessment.objects.filter(entry=entry).delete()
+    return deleted
+
+
+@dataclass(frozen=True)
+class RuleTerms:
+    """The terms of a penalty or interest rule (see PenaltyRule)."""
+
+    kind: str
+    percent: Decimal | None = None
+    amount: Decimal | None = None
+    days: int | None = None
+    month: int | None = None
+    day: int | None = None
+    extend_to_business_day: bool = True
+    description: str = ""
+
+
+def penalty_rule_revise(
+    *, rule: PenaltyRule, effective_from: date, terms: RuleTerms
+) -> PenaltyRule:
+    """A new version of `rule` effective from `effective_from`: the old one ends the day before
+    and keeps its terms for the bills falling due until then (a rule a bill falls under is
+    never edited in place; a database trigger refuses it).
+
+    Raises BillingError when the new version would start on or before the old one did, or when
+    bills on file falling due on or after `effective_from` already follow the old rule."""
+    with transaction.atomic():
+        locked = PenaltyRule.objects.select_for_update().get(pk=rule.pk)
+        if effective_from <= locked.effective_from:
+            raise BillingError(
+                f"The new version must take effect after {locked.effective_from:%B %-d, %Y}, "
+                "when this rule did."
+            )
+        if locked.effective_to is not None and effective_from > locked.effective_to:
+            raise BillingError(
+                f"This rule already ended on {locked.effective_to:%B %-d, %Y}; add a new rule."
+            )
+        ends = effective_from - timedelta(days=1)
+        following = bills_under_rule(locked).filter(due_date__gt=ends).count()
+        if following:
+            raise BillingError(
+                f"{following} bill{'s' if following != 1 else ''} on file falling due on or after "
+                f"{effective_from:%B %-d, %Y} follow this rule; the new version must take effect "
+                "after their due dates."
+            )
+        new_rule = PenaltyRule(
+            bill_type=locked.bill_type,
+            effective_from=effective_from,
+            effective_to=locked.effective_to,
+            **vars(terms),
+        )
+        PenaltyRule.objects.filter(pk=locked.pk).update(effective_to=ends)
+        new_rule.full_clean()
+        new_rule.save()
+        return new_rule
 
 
 def ticket_appeal_record(

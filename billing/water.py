@@ -3,7 +3,8 @@
 City of Ithaca: accounts whose prefix is 02-15 are billed in February, May, August and November;
 31-48 in March, June, September and December; 49-81 in January, April, July and October. A bill
 is due on the 20th of its billing month. Each quarter's charge is the meter size's minimum (which
-covers an allowance of units of 100 cubic feet) plus the rate per unit above the allowance."""
+covers an allowance of units of 100 cubic feet) plus the rate per unit above the allowance; the
+rates and minimums are the City's published schedule (ITHACA_METERS)."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -17,6 +18,38 @@ ZONES: tuple[tuple[range, tuple[int, ...]], ...] = (
     (range(49, 82), (1, 4, 7, 10)),
 )
 DUE_DAY = 20
+
+
+@dataclass(frozen=True)
+class MeterSchedule:
+    """A meter size's quarterly minimum bill and the usage it covers."""
+
+    allowance_units: int  # units of 100 cubic feet
+    water_minimum: Decimal
+    sewer_minimum: Decimal
+
+
+# The City of Ithaca's 2022 water and sewer rates, set by the Board of Public Works: water $9.73
+# and sewer $6.03 per 100 cubic feet, and a minimum quarterly bill by meter size that covers an
+# allowance ("cubic feet allowed"). Source: City of Ithaca, "Rates, Metering & Billing",
+# https://www.cityofithaca.org/293/Rates-Metering-Billing (2022 Water & Sewer Rates table).
+# Each minimum is the allowance at the rate (1" disc: 3,200 cubic feet = 32 units, water
+# $311.36, sewer $192.96, $504.32 in all). The page prints the 3" total as $2,521.50; its water
+# and sewer columns ($1,556.80 + $964.80) make $2,521.60, which is what is billed here. The city
+# lists one "small disc" size (5/8"): a 3/4" meter is billed as small too.
+ITHACA_RATES_FROM = date(2022, 1, 1)
+ITHACA_WATER_PER_UNIT = Decimal("9.73")
+ITHACA_SEWER_PER_UNIT = Decimal("6.03")
+ITHACA_METERS: dict[str, MeterSchedule] = {
+    "5/8": MeterSchedule(12, Decimal("116.76"), Decimal("72.36")),
+    "3/4": MeterSchedule(12, Decimal("116.76"), Decimal("72.36")),
+    "1": MeterSchedule(32, Decimal("311.36"), Decimal("192.96")),
+    "1.5": MeterSchedule(55, Decimal("535.15"), Decimal("331.65")),
+    "2": MeterSchedule(112, Decimal("1089.76"), Decimal("675.36")),
+    "3": MeterSchedule(160, Decimal("1556.80"), Decimal("964.80")),
+    "4": MeterSchedule(241, Decimal("2344.93"), Decimal("1453.23")),
+    "6": MeterSchedule(421, Decimal("4096.33"), Decimal("2538.63")),
+}
 
 
 def billing_months(prefix: int) -> tuple[int, ...] | None:

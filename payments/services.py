@@ -17,13 +17,14 @@ from django.db.models import F
 from django.utils import timezone
 
 from billing.models import Bill, ChargeType, Customer, FeeType
-from billing.penalties import add_months
 from billing.selectors import PLATE_RE, boot_eligible_vehicle_ids, fee_price, with_amounts_due
 from billing.services import (
     PENALTY_INTEREST_ACCOUNT_CODE,
     Charge,
     invoice_create,
     number_next,
+    penalty_assessment_record,
+    penalty_assessments_undo,
 )
 from ledger.cards import contains_card_number
 from ledger.errors import AlreadyReversed
@@ -56,6 +57,7 @@ from payments.models import (
     TenderKind,
     Workstation,
 )
+from payments.permits import permit_period_end
 from payments.selectors import drawer_cash_expected, stock_available
 
 
@@ -341,6 +343,7 @@ class _Planned:
     item: PaymentItem
     lines: list[Line] = field(default_factory=list)
     bill_update: dict | None = None
+    penalty_rules_assessed: frozenset[int] = frozenset()  # the rules whose events it assesses
 
 
 def cart_digest(
@@ -455,7 +458,7 @@ def _fee_planned(
         if item.period_start < as_of - timedelta(days=31):
             raise PaymentError(f"{name}: a permit cannot start more than a month ago.")
         row.period_start = item.period_start
-        row.period_end = add_months(item.period_start, months, month_end=False) - timedelta(1)
+        row.period_end = permit_period_end(item.period_start, months)
         units *= months
         description += (
             f", {months} month{'s' if months > 1 else ''} "
@@ -773,8 +776,11 @@ def _payment_record_locked(
     Tender.objects.bulk_create(tender_rows)
     if not training:
         for plan in planned:
-            if plan.bill_update is not None and plan.item.bill_id is not None:
-                Bill.objects.filter(pk=plan.item.bill_id).update(**plan.bill_update)
+            if plan.bill_update is not None and plan.item.bill is not None:
+                Bill.objects.filter(pk=plan.item.bill.pk).update(**plan.bill_update)
+                penalty_assessment_record(
+                    bill=plan.item.bill, rule_ids=plan.penalty_rules_assessed, entry=entry
+                )
     return payment
 
 
@@ -841,7 +847,7 @@ def _bill_planned(
         principal_paid=principal_paid,
         credit=credit,
         balance_after=due.total - pay,
-        penalty_events_before=bill.penalty_events_assessed,
+        penalty_events_before=len(due.penalty_rules - due.new_penalty_rules),
         interest_months_before=bill.interest_months_assessed,
     )
     update = {
@@ -849,10 +855,11 @@ def _bill_planned(
         "penalty_balance": due.penalty - penalty_paid,
         "interest_balance": due.interest - interest_paid,
         "balance": due.total - pay,
-        "penalty_events_assessed": due.penalty_events,
         "interest_months_assessed": due.interest_months,
     }
-    return _Planned(item=row, lines=lines, bill_update=update)
+    return _Planned(
+        item=row, lines=lines, bill_update=update, penalty_rules_assessed=due.new_penalty_rules
+    )
 
 
 # Voids, refunds, returned checks
@@ -967,9 +974,9 @@ def payment_void(
                     + item.paid_to_bill
                     - item.penalty_assessed
                     - item.interest_assessed,
-                    penalty_events_assessed=item.penalty_events_before,
                     interest_months_assessed=item.interest_months_before,
                 )
+            penalty_assessments_undo(entry=locked.entry)
         Payment.objects.filter(pk=locked.pk).update(status=Payment.Status.VOIDED)
         _requests_done(locked, approver)
         return PaymentReversal.objects.create(

@@ -1,22 +1,28 @@
 """billing.penalties: hand-computed cases at month and year boundaries, leap years and partial
-payments (amounts worked out on paper, one line each)."""
+payments (amounts worked out on paper, one line each). These rules do not extend to business
+days, so the calendar alone decides; test_business_days.py has the rules that do."""
 
 from datetime import date
 from decimal import Decimal
 
 import pytest
 
-from billing.penalties import BillState, Rule, compute_amount_due, months_late
+from billing.business_days import NO_CLOSURES
+from billing.penalties import AmountDue, BillState, Rule, compute_amount_due, months_late
 
 TAX = [
-    Rule(kind="monthly_interest", percent=Decimal("1")),
-    Rule(kind="percent_on_date", percent=Decimal("15"), month=10, day=1),
+    Rule(kind="monthly_interest", percent=Decimal("1"), id=1, business_days=False),
+    Rule(kind="percent_on_date", percent=Decimal("15"), month=10, day=1, id=2, business_days=False),
 ]
-WATER = [Rule(kind="percent_after_due", percent=Decimal("10"))]
+WATER = [Rule(kind="percent_after_due", percent=Decimal("10"), id=3, business_days=False)]
 PARKING = [
-    Rule(kind="fixed_after_days", amount=Decimal("10.00"), days=20),
-    Rule(kind="fixed_after_days", amount=Decimal("20.00"), days=60),
+    Rule(kind="fixed_after_days", amount=Decimal("10.00"), days=20, id=4, business_days=False),
+    Rule(kind="fixed_after_days", amount=Decimal("20.00"), days=60, id=5, business_days=False),
 ]
+
+
+def _due(state: BillState, rules: list[Rule], as_of: date) -> AmountDue:
+    return compute_amount_due(state, rules, as_of, closed=NO_CLOSURES)
 
 
 @pytest.mark.parametrize(
@@ -46,15 +52,15 @@ def test_months_or_portions_thereof(due, as_of, months):
     [
         (date(2026, 1, 31), "0.00", "0.00"),  # on time
         (date(2026, 2, 1), "0.00", "12.35"),  # 1% of 1,234.56 = 12.3456 -> 12.35
-        (date(2026, 3, 1), "0.00", "24.69"),  # 2% = 24.6912
-        (date(2026, 9, 30), "0.00", "98.76"),  # 8 months: 98.7648
-        (date(2026, 10, 1), "185.18", "111.11"),  # 15% = 185.184 on Oct 1; 9 months = 111.1104
-        (date(2027, 1, 2), "185.18", "148.15"),  # 12 months = 148.1472
+        (date(2026, 3, 1), "0.00", "24.70"),  # each month rounded: 2 x 12.35
+        (date(2026, 9, 30), "0.00", "98.80"),  # 8 x 12.35
+        (date(2026, 10, 1), "185.18", "111.15"),  # 15% = 185.184 on Oct 1; 9 x 12.35
+        (date(2027, 1, 2), "185.18", "148.20"),  # 12 x 12.35
     ],
 )
 def test_property_tax_first_installment(as_of, penalty, interest):
     state = BillState(due_date=date(2026, 1, 31), principal_balance=Decimal("1234.56"))
-    due = compute_amount_due(state, TAX, as_of)
+    due = _due(state, TAX, as_of)
     assert (due.penalty, due.interest) == (Decimal(penalty), Decimal(interest))
     assert due.total == Decimal("1234.56") + Decimal(penalty) + Decimal(interest)
 
@@ -67,7 +73,7 @@ def test_partial_payment_interest_is_charged_once_per_month():
         interest_months_assessed=2,
     )
     # then in May (month 4) only months 3 and 4 accrue, on what is still owed: 2% of 500
-    due = compute_amount_due(state, TAX, date(2026, 5, 15))
+    due = _due(state, TAX, date(2026, 5, 15))
     assert due.new_interest == Decimal("10.00")
     assert due.interest_months == 4
 
@@ -78,26 +84,26 @@ def test_assessed_but_unpaid_amounts_are_still_owed():
         principal_balance=Decimal("100.00"),
         penalty_balance=Decimal("15.00"),
         interest_balance=Decimal("3.00"),
-        penalty_events_assessed=1,
+        penalty_rules_assessed=frozenset({2}),
         interest_months_assessed=10,
     )
-    due = compute_amount_due(state, TAX, date(2026, 11, 30))
+    due = _due(state, TAX, date(2026, 11, 30))
     assert (due.new_penalty, due.new_interest) == (Decimal("0.00"), Decimal("0.00"))
     assert due.total == Decimal("118.00")
 
 
 def test_second_installment_penalty_the_same_october():
     state = BillState(due_date=date(2026, 6, 30), principal_balance=Decimal("1000.00"))
-    due = compute_amount_due(state, TAX, date(2026, 10, 1))
+    due = _due(state, TAX, date(2026, 10, 1))
     # July, August, September, and October 1 begins month four
     assert (due.penalty, due.interest) == (Decimal("150.00"), Decimal("40.00"))
 
 
 def test_delinquency_date_before_the_due_date_moves_to_next_year():
     state = BillState(due_date=date(2026, 11, 15), principal_balance=Decimal("200.00"))
-    rules = [Rule(kind="percent_on_date", percent=Decimal("15"), month=10, day=1)]
-    assert compute_amount_due(state, rules, date(2026, 12, 1)).penalty == Decimal("0.00")
-    assert compute_amount_due(state, rules, date(2027, 10, 1)).penalty == Decimal("30.00")
+    rules = [Rule(kind="percent_on_date", percent=Decimal("15"), month=10, day=1, id=9)]
+    assert _due(state, rules, date(2026, 12, 1)).penalty == Decimal("0.00")
+    assert _due(state, rules, date(2027, 10, 1)).penalty == Decimal("30.00")
 
 
 @pytest.mark.parametrize(
@@ -106,7 +112,7 @@ def test_delinquency_date_before_the_due_date_moves_to_next_year():
 )
 def test_water_late_penalty_after_the_due_date(as_of, penalty):
     state = BillState(due_date=date(2026, 11, 20), principal_balance=Decimal("89.15"))
-    assert compute_amount_due(state, WATER, as_of).penalty == Decimal(penalty)  # 8.915 -> 8.92
+    assert _due(state, WATER, as_of).penalty == Decimal(penalty)  # 8.915 -> 8.92
 
 
 @pytest.mark.parametrize(
@@ -120,7 +126,7 @@ def test_water_late_penalty_after_the_due_date(as_of, penalty):
 )
 def test_parking_late_fees(as_of, penalty):
     state = BillState(due_date=date(2026, 3, 1), principal_balance=Decimal("30.00"))
-    assert compute_amount_due(state, PARKING, as_of).penalty == Decimal(penalty)
+    assert _due(state, PARKING, as_of).penalty == Decimal(penalty)
 
 
 def test_no_late_fee_while_an_appeal_is_pending():
@@ -130,7 +136,7 @@ def test_no_late_fee_while_an_appeal_is_pending():
         principal_balance=Decimal("30.00"),
         appeal_opened_on=date(2026, 3, 11),
     )
-    assert compute_amount_due(state, PARKING, date(2026, 12, 1)).total == Decimal("30.00")
+    assert _due(state, PARKING, date(2026, 12, 1)).total == Decimal("30.00")
 
 
 def test_fees_already_due_stay_due_when_an_appeal_opens():
@@ -140,7 +146,7 @@ def test_fees_already_due_stay_due_when_an_appeal_opens():
         principal_balance=Decimal("30.00"),
         appeal_opened_on=date(2026, 3, 31),
     )
-    assert compute_amount_due(state, PARKING, date(2026, 12, 1)).penalty == Decimal("10.00")
+    assert _due(state, PARKING, date(2026, 12, 1)).penalty == Decimal("10.00")
 
 
 @pytest.mark.parametrize(
@@ -153,9 +159,9 @@ def test_fees_already_due_stay_due_when_an_appeal_opens():
 )
 def test_a_closed_appeal_moves_the_schedule_later(as_of, penalty):
     state = BillState(due_date=date(2026, 3, 1), principal_balance=Decimal("30.00"), appeal_days=40)
-    assert compute_amount_due(state, PARKING, as_of).penalty == Decimal(penalty)
+    assert _due(state, PARKING, as_of).penalty == Decimal(penalty)
 
 
 def test_a_paid_bill_accrues_nothing():
     state = BillState(due_date=date(2026, 1, 31), principal_balance=Decimal("0.00"))
-    assert compute_amount_due(state, TAX, date(2027, 1, 1)).total == Decimal("0.00")
+    assert _due(state, TAX, date(2027, 1, 1)).total == Decimal("0.00")

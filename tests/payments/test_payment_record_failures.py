@@ -66,7 +66,7 @@ def snapshot(bill, drawer) -> dict:
             bill.principal_balance,
             bill.penalty_balance,
             bill.interest_balance,
-            bill.penalty_events_assessed,
+            sorted(bill.penalty_assessments.values_list("rule_id", flat=True)),
             bill.interest_months_assessed,
         ),
         "receipts": NumberSeries.objects.get(name="receipt:CH").last_number,
