@@ -236,4 +236,4 @@ def test_adjustments_are_append_only_in_the_database(ticket, supervisor):
         with pytest.raises(Exception, match="adjustments are append-only"):
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute(sql, [adjustment.pk])
-    assert BillAdjustment.objects.get().amount == D("30.00")
+    assert BillAdjustment.objects.get().amount == adjustment.amount == D("60.00")
