@@ -12,6 +12,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Upper
 
 from billing import penalties
+from billing.errors import BillingError
 from billing.models import (
     NAME_WORD_SEPARATORS,
     Bill,
@@ -30,7 +31,7 @@ from billing.models import (
 )
 from billing.scanline import ScanlineError, configured_scheme, looks_like_scanline, scanline_parse
 from ledger.models import JournalLine
-from ledger.money import ZERO
+from ledger.money import ZERO, format_money, is_whole_cents
 
 BOOT_ELIGIBLE_TICKETS = 5
 REPEAT_WINDOW_DAYS = 548  # 18 months
@@ -86,6 +87,51 @@ BILL_TRIGGERS: tuple[tuple[str, str], ...] = (
     ("ledger_journalline", "journal_line_customer_credit"),
     ("billing_billadjustment", "bill_adjustment_append_only"),
 )
+
+
+@dataclass(frozen=True)
+class AdjustmentPlan:
+    """What a cancellation or write-down takes off a bill, part by part (dollars)."""
+
+    amount: Decimal
+    penalty: Decimal
+    interest: Decimal
+    principal: Decimal
+    balance_after: Decimal
+
+
+def adjustment_plan(
+    due: penalties.AmountDue, *, kind: str, amount: Decimal | None, number: str
+) -> AdjustmentPlan:
+    """What cancelling (`kind` "cancel") or writing down by `amount` ("write_down") a bill that
+    owes `due` takes off it: penalty first, then interest, then principal (the order payments
+    apply in). Raises BillingError naming the bill and the amounts when it cannot be done."""
+    owed = due.total
+    if owed == 0:
+        raise BillingError(f"Bill {number} owes nothing: there is nothing to adjust.")
+    if kind == "cancel":
+        if amount is not None and amount != owed:
+            raise BillingError(
+                f"Bill {number} now owes {format_money(owed)}, not {format_money(amount)}; "
+                "check the amount and cancel again."
+            )
+        amount = owed
+    elif amount is None or not amount.is_finite() or amount <= 0 or not is_whole_cents(amount):
+        raise BillingError("Write the bill down by an amount of whole cents, more than $0.00.")
+    elif amount > owed:
+        raise BillingError(
+            f"Bill {number} owes {format_money(owed)}; it cannot be written down by "
+            f"{format_money(amount)}."
+        )
+    penalty = min(amount, due.penalty)
+    interest = min(amount - penalty, due.interest)
+    return AdjustmentPlan(
+        amount=amount,
+        penalty=penalty,
+        interest=interest,
+        principal=amount - penalty - interest,
+        balance_after=owed - amount,
+    )
 
 
 def customer_credit(customer: Customer | int) -> Decimal:

@@ -38,7 +38,7 @@ from billing.models import (
     ViolationCode,
     WaterAccount,
 )
-from billing.selectors import REPEAT_WINDOW_DAYS, amount_due
+from billing.selectors import REPEAT_WINDOW_DAYS, adjustment_plan, amount_due
 from ledger.cards import contains_card_number
 from ledger.errors import DomainError
 from ledger.models import Account, JournalEntry
@@ -420,12 +420,13 @@ def bill_adjust(
             return earlier
         as_of = as_of or timezone.localdate()
         due = amount_due(locked, as_of)
-        if due.total == 0:
-            raise BillingError(f"Bill {locked.number} owes nothing: there is nothing to adjust.")
-        taken = _adjustment_amount(kind, amount, due.total, locked.number)
-        penalty = min(taken, due.penalty)
-        interest = min(taken - penalty, due.interest)
-        principal = taken - penalty - interest
+        plan = adjustment_plan(due, kind=kind, amount=amount, number=locked.number)
+        taken, penalty, interest, principal = (
+            plan.amount,
+            plan.penalty,
+            plan.interest,
+            plan.principal,
+        )
         written_off = reason in WRITE_OFF_REASONS
         lines = _adjustment_lines(locked, due, penalty + interest, principal, written_off)
         what = "Cancellation" if kind == BillAdjustment.Kind.CANCEL else "Write-down"
@@ -460,25 +461,6 @@ def bill_adjust(
             entry=entry,
             token=token,
         )
-
-
-def _adjustment_amount(kind: str, amount: Decimal | None, owed: Decimal, number: str) -> Decimal:
-    """The dollars an adjustment takes off a bill that owes `owed`."""
-    if kind == BillAdjustment.Kind.CANCEL:
-        if amount is not None and amount != owed:
-            raise BillingError(
-                f"Bill {number} now owes {format_money(owed)}, not {format_money(amount)}; "
-                "check the amount and cancel again."
-            )
-        return owed
-    if amount is None or not amount.is_finite() or amount <= 0 or amount != amount.quantize(CENT):
-        raise BillingError("Write the bill down by an amount of whole cents, more than $0.00.")
-    if amount > owed:
-        raise BillingError(
-            f"Bill {number} owes {format_money(owed)}; it cannot be written down by "
-            f"{format_money(amount)}."
-        )
-    return amount
 
 
 def _adjustment_lines(

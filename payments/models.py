@@ -445,6 +445,8 @@ class Tender(models.Model):
             return f"{self.get_card_brand_display()} ending {self.card_last4}"
         if self.kind == TenderKind.CHECK:
             return f"Check {self.check_number}"
+        if self.kind == TenderKind.CREDIT:
+            return "Credit on account"
         return "Cash"
 
 
