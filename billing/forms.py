@@ -109,9 +109,12 @@ class AdjustForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean() or {}
-        if cleaned.get("kind") == BillAdjustment.Kind.WRITE_DOWN and not cleaned.get("amount"):
-            if "amount" not in self.errors:
-                self.add_error("amount", "Say how much to write the bill down by.")
+        if (
+            cleaned.get("kind") == BillAdjustment.Kind.WRITE_DOWN
+            and not cleaned.get("amount")
+            and "amount" not in self.errors
+        ):
+            self.add_error("amount", "Say how much to write the bill down by.")
         if cleaned.get("kind") == BillAdjustment.Kind.CANCEL:
             cleaned["amount"] = None
         return cleaned

@@ -408,8 +408,8 @@ def bill_adjust(
     if contains_card_number(note):
         raise BillingError("That note looks like it holds a full card number: never type one.")
     with transaction.atomic():
-        locked = Bill.objects.select_for_update().select_related("receivable_account").get(
-            pk=bill.pk
+        locked = (
+            Bill.objects.select_for_update().select_related("receivable_account").get(pk=bill.pk)
         )
         earlier = BillAdjustment.objects.filter(token=token).first()
         if earlier is not None:

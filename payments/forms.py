@@ -316,9 +316,12 @@ class CreditRefundForm(NoCardNumbersForm):
 
     def clean(self):
         cleaned = super().clean() or {}
-        if cleaned.get("method") == CreditRefund.Method.CASH and not cleaned.get("drawer"):
-            if "drawer" not in self.errors:
-                self.add_error("drawer", "Choose the open drawer the cash comes out of.")
+        if (
+            cleaned.get("method") == CreditRefund.Method.CASH
+            and not cleaned.get("drawer")
+            and "drawer" not in self.errors
+        ):
+            self.add_error("drawer", "Choose the open drawer the cash comes out of.")
         if cleaned.get("method") == CreditRefund.Method.CITY_CHECK:
             cleaned["drawer"] = None
         return cleaned

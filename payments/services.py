@@ -708,7 +708,8 @@ def _payment_record_locked(
     other = sum((t.amount for t in tender_rows if t.kind != TenderKind.CASH), ZERO)
     if other > total:
         raise PaymentError(
-            f"Checks and cards ({format_money(other)}) may not exceed the amount due "
+            f"{'Checks, cards and credit' if credit_spent else 'Checks and cards'} "
+            f"({format_money(other)}) may not exceed the amount due "
             f"({format_money(total)}); take the rest in cash."
         )
     if cash + other < total:
@@ -814,9 +815,7 @@ def _credit_tender_checked(
     if customer is None:
         raise PaymentError("Credit on account belongs to a customer: add one of their bills.")
     if any(plan.item.credit for plan in planned):
-        raise PaymentError(
-            "Credit on account pays what is owed: it cannot pay an overpayment too."
-        )
+        raise PaymentError("Credit on account pays what is owed: it cannot pay an overpayment too.")
     Customer.objects.select_for_update(no_key=True).filter(pk=customer.pk).first()
     held = customer_credit(customer)
     if spent > held:
@@ -1149,9 +1148,7 @@ def payment_refund(
         _credit_still_held(locked, _credit_taken_back(lines))
         card = sum((t.amount for t in locked.tenders.all() if t.kind == TenderKind.CARD), ZERO)
         # What credit on account paid goes back on account, not out of the drawer.
-        credit = sum(
-            (t.amount for t in locked.tenders.all() if t.kind == TenderKind.CREDIT), ZERO
-        )
+        credit = sum((t.amount for t in locked.tenders.all() if t.kind == TenderKind.CREDIT), ZERO)
         cash = locked.total - card - credit
         if cash > drawer_cash_expected(paying):
             raise NotReversible(

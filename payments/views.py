@@ -25,12 +25,12 @@ from cashiering.pdf import pdf_response, render_pdf
 from ledger.errors import DomainError
 from payments.cart import (
     cart_items,
-    credit_tender_refusal,
     cart_new,
     cart_of,
     cart_store,
     cart_tenders,
     cart_view,
+    credit_tender_refusal,
 )
 from payments.errors import BillChanged, PolicyRefused
 from payments.forms import (

@@ -14,21 +14,24 @@ def seed_chart(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ledger', '0004_line_bill_index'),
+        ("ledger", "0004_line_bill_index"),
     ]
 
     operations = [
         # The accounts a credit refund paid by city check and a written-off bill post to.
         migrations.RunPython(seed_chart, migrations.RunPython.noop),
         migrations.AddField(
-            model_name='journalline',
-            name='customer_id',
+            model_name="journalline",
+            name="customer_id",
             field=models.BigIntegerField(blank=True, null=True),
         ),
         migrations.AddIndex(
-            model_name='journalline',
-            index=models.Index(condition=models.Q(('customer_id__isnull', False)), fields=['customer_id'], name='ledger_line_customer'),
+            model_name="journalline",
+            index=models.Index(
+                condition=models.Q(("customer_id__isnull", False)),
+                fields=["customer_id"],
+                name="ledger_line_customer",
+            ),
         ),
     ]

@@ -233,7 +233,10 @@ def test_adjustments_are_append_only_in_the_database(ticket, supervisor):
         "UPDATE billing_billadjustment SET amount = 1 WHERE id = %s",
         "DELETE FROM billing_billadjustment WHERE id = %s",
     ):
-        with pytest.raises(Exception, match="adjustments are append-only"):
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(sql, [adjustment.pk])
+        with (
+            pytest.raises(Exception, match="adjustments are append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [adjustment.pk])
     assert BillAdjustment.objects.get().amount == adjustment.amount == D("60.00")

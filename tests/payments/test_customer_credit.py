@@ -250,7 +250,9 @@ def test_refunding_a_payment_made_with_credit_puts_the_credit_back(
     )
     cash_before = drawer_cash_expected(drawer)
 
-    payment_refund(payment=paid, reason="Wrong bill", by=clerk, approved_by=supervisor, drawer=drawer)
+    payment_refund(
+        payment=paid, reason="Wrong bill", by=clerk, approved_by=supervisor, drawer=drawer
+    )
 
     assert customer_credit(dana) == D("50.00")  # back on account
     assert drawer_cash_expected(drawer) == cash_before - D("30.00")  # only the cash paid out
@@ -260,22 +262,19 @@ def test_refunding_a_payment_made_with_credit_puts_the_credit_back(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_database_refuses_a_credit_below_zero_whoever_writes_it(
-    credited, dana, supervisor
-):
+def test_the_database_refuses_a_credit_below_zero_whoever_writes_it(credited, dana, supervisor):
     credits, cash_account = Account.objects.get(code="2100"), Account.objects.get(code="1000")
-    with pytest.raises(DatabaseError, match="would hold a credit of -0.01"):
-        with transaction.atomic():
-            post(
-                entry_date=credited.posted_on,
-                memo="Too much",
-                source="test",
-                by=supervisor,
-                lines=[
-                    Line(credits, D("50.01"), customer_id=dana.pk),
-                    Line(cash_account, D("-50.01")),
-                ],
-            )
+    with pytest.raises(DatabaseError, match=r"would hold a credit of -0\.01"), transaction.atomic():
+        post(
+            entry_date=credited.posted_on,
+            memo="Too much",
+            source="test",
+            by=supervisor,
+            lines=[
+                Line(credits, D("50.01"), customer_id=dana.pk),
+                Line(cash_account, D("-50.01")),
+            ],
+        )
     entry = JournalEntry.objects.order_by("id").last()
     for sql, message in (
         # a customer named on another account than 2100
@@ -285,11 +284,12 @@ def test_the_database_refuses_a_credit_below_zero_whoever_writes_it(
             "is on account 1000, not 2100",
         ),
     ):
-        with pytest.raises(DatabaseError, match=message):
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(
-                    sql, [entry.pk, cash_account.pk, dana.pk, entry.pk, cash_account.pk]
-                )
+        with (
+            pytest.raises(DatabaseError, match=message),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [entry.pk, cash_account.pk, dana.pk, entry.pk, cash_account.pk])
     assert customer_credit(dana) == D("50.00")
     assert ledger_violations() == []
 
