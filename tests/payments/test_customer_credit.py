@@ -24,7 +24,7 @@ from payments.services import (
     payment_refund,
     payment_void,
 )
-from tests.payments.conftest import cash, issue, open_drawer
+from tests.payments.conftest import cash, issue, new_user, open_drawer
 
 D = Decimal
 
@@ -313,3 +313,44 @@ def test_ledger_verify_finds_credit_that_names_no_customer(credited, dana, super
     assert [v.detail for v in violations] == [
         "account 2100 (live) holds 55.00 but the customers' credits sum to 50.00"
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_windows_spending_one_credit_at_once_spend_it_once(credited, office, dana, supervisor):
+    from tests.payments.test_concurrency import race
+
+    # given Dana's $50.00 credit, and two windows each applying all of it to another bill
+    second_clerk = new_user("second-clerk")
+    other_drawer = open_drawer(second_clerk, office, number=2)
+    tax, water = (issue(dana, supervisor, amount="50.00") for _ in range(2))
+    windows = [(credited.drawer, credited.posted_by, tax), (other_drawer, second_clerk, water)]
+
+    # when both post at once, and a Supervisor refunds the credit at the same moment
+    results, errors = race(
+        *(
+            lambda drawer=drawer, by=by, bill=bill: payment_record(
+                drawer=drawer,
+                items=[BillItem(bill.pk, D("50.00"))],
+                tenders=[credit("50.00")],
+                token=uuid.uuid4(),
+                by=by,
+            )
+            for drawer, by, bill in windows
+        ),
+        lambda: credit_refund(
+            customer=dana,
+            amount=D("50.00"),
+            method="city_check",
+            reason="Asked",
+            by=supervisor,
+            token=uuid.uuid4(),
+        ),
+    )
+
+    # then exactly one of the three spends it; the others are told what is left
+    assert len(results) == 1 and len(errors) == 2
+    for error in errors:
+        assert isinstance(error, PaymentError)
+        assert "holds $0.00 of credit on account" in str(error)
+    assert customer_credit(dana) == credits_account() == 0
+    assert ledger_violations() == []
