@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from billing.models import Bill, ChargeType, Customer, FeeType
+from billing.models import Bill, BillAdjustment, ChargeType, Customer, FeeType
 from billing.penalties import add_months
 from billing.selectors import (
     PLATE_RE,
@@ -1012,6 +1012,22 @@ def payment_void(
             raise NotReversible(
                 f"Bill {later.bill.number} was paid again after this, on receipt "
                 f"{later.payment.receipt_number}; {then}."
+            )
+        adjusted = (
+            None
+            if locked.training
+            else BillAdjustment.objects.filter(
+                bill_id__in=list(bills), entry_id__gt=locked.entry_id
+            )
+            .select_related("bill")
+            .first()
+        )
+        if adjusted is not None:
+            # Putting the bill back as it was before this receipt would undo the adjustment's
+            # assessment too (and charge it again).
+            raise NotReversible(
+                f"Bill {adjusted.bill.number} was {adjusted.get_kind_display().lower()} after "
+                "this receipt; refund it instead."
             )
         _credit_still_held(locked, sum((item.credit for item in items), ZERO))
         try:

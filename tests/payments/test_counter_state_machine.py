@@ -81,6 +81,7 @@ class PaymentModel:
     status: str = Payment.Status.POSTED
     credit_kept: Decimal = NONE  # an overpayment left on the customer's account
     credit_spent: Decimal = NONE  # credit on account tendered
+    step: int = 0  # when it was posted (see Counter.steps)
 
     @property
     def applied(self) -> Decimal:
@@ -92,6 +93,7 @@ class PaymentModel:
 class BillModel:
     bill: Bill
     owes: Decimal
+    adjusted_at: int = -1  # the step of its last adjustment
 
 
 @dataclass
@@ -127,6 +129,7 @@ class Counter(RuleBasedStateMachine):
         ]
         self.refused: set[int] = set()
         self.credits: dict[int, Decimal] = {c.pk: D(0) for c in self.customers}
+        self.steps = itertools.count(1)
         self.drawers: list[DrawerModel] = []
         self.bills: dict[int, BillModel] = {}
         self.payments: list[PaymentModel] = []
@@ -193,7 +196,15 @@ class Counter(RuleBasedStateMachine):
             bill.owes -= amount
         self.payments.append(
             PaymentModel(
-                payment, drawer, bill.bill.pk, customer_id, amount, in_cash, cheque, carded
+                payment,
+                drawer,
+                bill.bill.pk,
+                customer_id,
+                amount,
+                in_cash,
+                cheque,
+                carded,
+                step=next(self.steps),
             )
         )
 
@@ -256,6 +267,8 @@ class Counter(RuleBasedStateMachine):
             else (NotReversible, "was paid again after this") if later
             else (NotReversible, "cannot be paid back out of it")
             if paid.cash > paid.drawer.cash
+            else (NotReversible, "after this receipt; refund it instead")
+            if not paid.drawer.training and self.bills[paid.bill_id].adjusted_at > paid.step
             else (NotReversible, "of credit is left")
             if paid.credit_kept > self.credits[paid.customer_id]
             else None
@@ -368,7 +381,7 @@ class Counter(RuleBasedStateMachine):
         self.payments.append(
             PaymentModel(
                 payment, drawer, bill.bill.pk, customer_id, amount, amount, D(0), D(0),
-                credit_kept=kept,
+                credit_kept=kept, step=next(self.steps),
             )
         )  # fmt: skip
 
@@ -412,7 +425,7 @@ class Counter(RuleBasedStateMachine):
         self.payments.append(
             PaymentModel(
                 payment, drawer, bill.bill.pk, customer_id, bill.owes, in_cash, D(0), D(0),
-                credit_spent=spent,
+                credit_spent=spent, step=next(self.steps),
             )
         )  # fmt: skip
         bill.owes = D(0)
@@ -478,6 +491,7 @@ class Counter(RuleBasedStateMachine):
         if done:
             assert done.balance_after == bill.owes - amount
             bill.owes -= amount
+            bill.adjusted_at = next(self.steps)
 
     @precondition(lambda self: self.drawers)
     @rule(data=st.data())
