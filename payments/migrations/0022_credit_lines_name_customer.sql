@@ -14,4 +14,7 @@ UPDATE ledger_journalline l
         OR e.reverses_id = p.entry_id
         OR l.entry_id IN (SELECT r.entry_id FROM payments_paymentreversal r WHERE r.payment_id = p.id));
 
+-- The customer foreign key is deferred: check it now, so the table can be altered again.
+SET CONSTRAINTS journalline_customer_fk IMMEDIATE;
+
 ALTER TABLE ledger_journalline ENABLE TRIGGER journal_line_append_only;
