@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from billing.importing import SOURCES
-from billing.models import ChargeType, FeeType
+from billing.models import BillAdjustment, ChargeType, FeeType
 from billing.selectors import fee_price
 from billing.services import Charge
 from cashiering.forms import OneTimeTokenForm
@@ -65,6 +65,59 @@ class WaiverForm(OneTimeTokenForm):
         if len(reason) < 5:
             raise forms.ValidationError("Give a reason a reader will understand later.")
         return reason
+
+
+class AdjustForm(forms.Form):
+    """A Supervisor's cancellation or write-down of a bill; posted only once `confirmed` (the
+    page shows what it will do first)."""
+
+    token = forms.UUIDField(widget=forms.HiddenInput)
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    kind = forms.ChoiceField(
+        label="What to do",
+        choices=BillAdjustment.Kind.choices,
+        widget=forms.RadioSelect,
+        initial=BillAdjustment.Kind.CANCEL,
+    )
+    amount = forms.DecimalField(
+        label="Write down by",
+        required=False,
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        help_text="Only for a write-down: dollars taken off what the bill owes today.",
+        error_messages={
+            "invalid": "Enter an amount such as 12.50.",
+            "min_value": "Enter an amount more than $0.00.",
+            "max_decimal_places": "Enter whole cents: no more than 2 decimal places.",
+            "max_digits": "That is more than the books can hold.",
+            "max_whole_digits": "That is more than the books can hold.",
+        },
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    reason = forms.ChoiceField(label="Reason", choices=BillAdjustment.Reason.choices)
+    note = forms.CharField(
+        label="What happened",
+        max_length=300,
+        help_text="The decision, its date, the docket number: kept on the bill's history.",
+    )
+
+    def clean_note(self):
+        note = self.cleaned_data["note"].strip()
+        refuse_card_numbers(note)
+        return note
+
+    def clean(self):
+        cleaned = super().clean() or {}
+        if (
+            cleaned.get("kind") == BillAdjustment.Kind.WRITE_DOWN
+            and not cleaned.get("amount")
+            and "amount" not in self.errors
+        ):
+            self.add_error("amount", "Say how much to write the bill down by.")
+        if cleaned.get("kind") == BillAdjustment.Kind.CANCEL:
+            cleaned["amount"] = None
+        return cleaned
 
 
 class AppealForm(forms.Form):

@@ -294,6 +294,7 @@ class Bill(models.Model):
         permissions = [
             ("create_invoice", "Can create miscellaneous invoices"),
             ("waive_penalty", "Can waive penalties and interest"),
+            ("adjust_bill", "Can cancel or write down a bill (supervisor)"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -690,6 +691,68 @@ class PenaltyWaiver(models.Model):
 
     def __str__(self) -> str:
         return f"Waiver on {self.bill.number}"
+
+
+class BillAdjustment(models.Model):
+    """A Supervisor's cancellation or write-down of a bill, with its reason: posted as an
+    adjustment entry (Dr revenue or write-offs, Cr receivable). Append-only (a trigger refuses
+    UPDATE and DELETE, migrations/0051_bill_adjustment.sql)."""
+
+    class Reason(models.TextChoices):
+        APPEAL_WON = "appeal_won", "Appeal won"
+        BILLING_ERROR = "billing_error", "Billing error"
+        COURT_ORDER = "court_order", "Court order"
+        UNCOLLECTIBLE = "uncollectible", "Uncollectible"
+
+    class Kind(models.TextChoices):
+        CANCEL = "cancel", "Cancelled"
+        WRITE_DOWN = "write_down", "Written down"
+
+    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="adjustments")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    note = models.CharField(max_length=300)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    # What the amount took off each part of the bill (penalty, then interest, then principal).
+    penalty = models.DecimalField(max_digits=14, decimal_places=2)
+    interest = models.DecimalField(max_digits=14, decimal_places=2)
+    principal = models.DecimalField(max_digits=14, decimal_places=2)
+    balance_after = models.DecimalField(max_digits=14, decimal_places=2)
+    written_off = models.BooleanField(
+        help_text="Debited to the write-off expense account (else back out of revenue)."
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    entry = models.OneToOneField("ledger.JournalEntry", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(db_default=Now())
+    # The form's one-time token: submitting it again finds this adjustment.
+    token = models.UUIDField(unique=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="bill_adjustment_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    amount=models.F("penalty") + models.F("interest") + models.F("principal"),
+                    penalty__gte=0,
+                    interest__gte=0,
+                    principal__gte=0,
+                    balance_after__gte=0,
+                ),
+                name="bill_adjustment_parts_add_up",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="write_down") | models.Q(balance_after=0),
+                name="bill_cancellation_leaves_nothing",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} bill {self.bill.number}: {self.amount}"
 
 
 class TicketAppeal(models.Model):

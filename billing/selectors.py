@@ -8,10 +8,11 @@ from decimal import Decimal
 
 from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
 from django.db import connection, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Upper
 
 from billing import penalties
+from billing.errors import BillingError
 from billing.models import (
     NAME_WORD_SEPARATORS,
     Bill,
@@ -31,7 +32,8 @@ from billing.models import (
     WaterAccount,
 )
 from billing.scanline import ScanlineError, configured_scheme, looks_like_scanline, scanline_parse
-from ledger.money import ZERO
+from ledger.models import JournalLine
+from ledger.money import ZERO, format_money, is_whole_cents
 
 BOOT_ELIGIBLE_TICKETS = 5
 REPEAT_WINDOW_DAYS = 548  # 18 months
@@ -49,10 +51,106 @@ BILL_CHECKS: tuple[tuple[str, str], ...] = (
             WHERE b.balance <> coalesce(s.total, 0) ORDER BY b.id""",
     ),
 )
+# Customer credits are the sub-ledger of account 2100 (Customer credits): each live line on it
+# names the customer whose credit it moves (JournalLine.customer_id).
+CUSTOMER_CREDITS_ACCOUNT_CODE = "2100"
+CREDIT_CHECKS: tuple[tuple[str, str], ...] = (
+    (
+        "account 2100 differs from the customers' credits",
+        """SELECT 'account 2100 (live) holds ' || -coalesce(sum(l.amount), 0)
+                  || ' but the customers'' credits sum to '
+                  || -coalesce(sum(l.amount) FILTER (WHERE l.customer_id IS NOT NULL), 0)
+             FROM ledger_journalline l
+             JOIN ledger_account a ON a.id = l.account_id
+             JOIN ledger_journalentry e ON e.id = l.entry_id
+            WHERE a.code = '2100' AND e.book = 'live'
+           HAVING coalesce(sum(l.amount) FILTER (WHERE l.customer_id IS NULL), 0) <> 0""",
+    ),
+    (
+        "a customer's credit line is not on account 2100, or not live",
+        """SELECT 'line ' || l.id || ' names customer ' || l.customer_id || ' on account '
+                  || a.code || ' in the ' || e.book || ' book'
+             FROM ledger_journalline l
+             JOIN ledger_account a ON a.id = l.account_id
+             JOIN ledger_journalentry e ON e.id = l.entry_id
+            WHERE l.customer_id IS NOT NULL AND (a.code <> '2100' OR e.book <> 'live')
+            ORDER BY l.id""",
+    ),
+    (
+        "a customer's credit is below zero",
+        """SELECT 'customer ' || customer_id || ' holds a credit of ' || -sum(amount)
+             FROM ledger_journalline WHERE customer_id IS NOT NULL
+            GROUP BY customer_id HAVING sum(amount) > 0 ORDER BY customer_id""",
+    ),
+)
 BILL_TRIGGERS: tuple[tuple[str, str], ...] = (
     ("billing_bill", "bill_balance_matches_ledger"),
     ("ledger_journalline", "journal_line_bill_balance"),
+    ("ledger_journalline", "journal_line_customer_credit"),
+    ("billing_billadjustment", "bill_adjustment_append_only"),
 )
+
+
+@dataclass(frozen=True)
+class AdjustmentPlan:
+    """What a cancellation or write-down takes off a bill, part by part (dollars)."""
+
+    amount: Decimal
+    penalty: Decimal
+    interest: Decimal
+    principal: Decimal
+    balance_after: Decimal
+
+
+def adjustment_plan(
+    due: penalties.AmountDue, *, kind: str, amount: Decimal | None, number: str
+) -> AdjustmentPlan:
+    """What cancelling (`kind` "cancel") or writing down by `amount` ("write_down") a bill that
+    owes `due` takes off it: penalty first, then interest, then principal (the order payments
+    apply in). Raises BillingError naming the bill and the amounts when it cannot be done."""
+    owed = due.total
+    if owed == 0:
+        raise BillingError(f"Bill {number} owes nothing: there is nothing to adjust.")
+    if kind == "cancel":
+        if amount is not None and amount != owed:
+            raise BillingError(
+                f"Bill {number} now owes {format_money(owed)}, not {format_money(amount)}; "
+                "check the amount and cancel again."
+            )
+        amount = owed
+    elif amount is None or not amount.is_finite() or amount <= 0 or not is_whole_cents(amount):
+        raise BillingError("Write the bill down by an amount of whole cents, more than $0.00.")
+    elif amount > owed:
+        raise BillingError(
+            f"Bill {number} owes {format_money(owed)}; it cannot be written down by "
+            f"{format_money(amount)}."
+        )
+    penalty = min(amount, due.penalty)
+    interest = min(amount - penalty, due.interest)
+    return AdjustmentPlan(
+        amount=amount,
+        penalty=penalty,
+        interest=interest,
+        principal=amount - penalty - interest,
+        balance_after=owed - amount,
+    )
+
+
+def customer_credit(customer: Customer | int) -> Decimal:
+    """What `customer` holds on account (dollars): the sum of their lines on 2100, a credit
+    being negative there. Callers that spend it lock the customer's row first."""
+    customer_id = customer if isinstance(customer, int) else customer.pk
+    total = JournalLine.objects.filter(customer_id=customer_id).aggregate(total=Sum("amount"))
+    return -(total["total"] or ZERO) + ZERO
+
+
+def customer_credit_lines(customer: Customer) -> QuerySet[JournalLine]:
+    """Every movement of a customer's credit, newest first, with its entry."""
+    return (
+        JournalLine.objects.filter(customer_id=customer.pk)
+        .select_related("entry")
+        .order_by("-entry__entry_date", "-id")
+    )
 
 
 def _rules_of_types(bill_types: Iterable[str]) -> list[PenaltyRule]:

@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -24,6 +24,7 @@ from billing.errors import AlreadyImported, BillingError, ImportRejected, Nothin
 from billing.importing import SOURCES, BillRow, parse
 from billing.models import (
     Bill,
+    BillAdjustment,
     BillLine,
     BillType,
     ChargeType,
@@ -41,10 +42,11 @@ from billing.models import (
     ViolationCode,
     WaterAccount,
 )
-from billing.selectors import REPEAT_WINDOW_DAYS, amount_due, bills_under_rule
+from billing.selectors import REPEAT_WINDOW_DAYS, adjustment_plan, amount_due, bills_under_rule
+from ledger.cards import contains_card_number
 from ledger.errors import DomainError
 from ledger.models import Account, JournalEntry
-from ledger.money import MAX_AMOUNT, ZERO, format_money
+from ledger.money import CENT, MAX_AMOUNT, ZERO, format_money
 from ledger.services import Line, post
 
 # The receivable account of each bill type, and where penalties and interest go.
@@ -55,6 +57,12 @@ RECEIVABLE_ACCOUNT_CODES = {
     BillType.INVOICE: "1230",
 }
 PENALTY_INTEREST_ACCOUNT_CODE = "4900"
+# What a bill written off (court order, uncollectible) is charged to; an appeal won or a billing
+# error takes the amount back out of the revenue it was booked to instead.
+WRITE_OFF_ACCOUNT_CODE = "5200"
+WRITE_OFF_REASONS = frozenset(
+    {BillAdjustment.Reason.COURT_ORDER, BillAdjustment.Reason.UNCOLLECTIBLE}
+)
 
 
 class BillingSource:
@@ -63,6 +71,7 @@ class BillingSource:
     BILL_ISSUED = "bill_issued"
     BILL_IMPORT = "bill_import"
     PENALTY_WAIVER = "penalty_waiver"
+    BILL_ADJUSTMENT = "bill_adjustment"
 
 
 @dataclass(frozen=True)
@@ -462,6 +471,148 @@ def penalty_rule_revise(
         new_rule.full_clean()
         new_rule.save()
         return new_rule
+
+
+def bill_adjust(
+    *,
+    bill: Bill,
+    kind: str,
+    reason: str,
+    note: str,
+    by: User,
+    token: uuid.UUID,
+    amount: Decimal | None = None,
+    as_of: date | None = None,
+) -> BillAdjustment:
+    """A Supervisor cancels a bill (`kind` "cancel": it owes $0.00 afterwards) or writes it down
+    by `amount` dollars ("write_down"), for a `reason` (BillAdjustment.Reason) explained in
+    `note`. Penalty and interest that have accrued but were not yet assessed are assessed first
+    (as of `as_of`, today by default), so the ledger shows what the law charged and what was
+    taken off; the amount then comes off penalty, then interest, then principal (the order
+    payments apply in: nothing is left charged on a principal that was forgiven).
+
+    Posts one entry: Cr the bill's receivable; Dr the revenue it was booked to (principal
+    shared over the bill's charge lines in proportion, penalty and interest to 4900) for an
+    appeal won or a billing error, or Dr 5200 Bills written off for a court order or an
+    uncollectible bill. Append-only: a mistaken adjustment is not edited (the table refuses
+    it). Idempotent on `token`. Raises BillingError with the reason a Supervisor can act on."""
+    if not by.has_perm("billing.adjust_bill"):
+        raise BillingError("Only a Supervisor cancels or writes down a bill.")
+    if kind not in BillAdjustment.Kind.values:
+        raise BillingError("Choose whether the bill is cancelled or written down.")
+    if reason not in BillAdjustment.Reason.values:
+        raise BillingError("Choose the reason: appeal won, billing error, court order, ...")
+    note = note.strip()
+    if not note:
+        raise BillingError("Say what happened (the decision, the docket number); it is kept.")
+    if contains_card_number(note):
+        raise BillingError("That note looks like it holds a full card number: never type one.")
+    with transaction.atomic():
+        locked = (
+            Bill.objects.select_for_update().select_related("receivable_account").get(pk=bill.pk)
+        )
+        earlier = BillAdjustment.objects.filter(token=token).first()
+        if earlier is not None:
+            if (earlier.bill_id, earlier.kind) != (locked.pk, kind) or (
+                amount is not None and earlier.amount != amount
+            ):
+                raise BillingError("This form was already used for another adjustment; reload.")
+            return earlier
+        as_of = as_of or timezone.localdate()
+        due = amount_due(locked, as_of)
+        plan = adjustment_plan(due, kind=kind, amount=amount, number=locked.number)
+        taken, penalty, interest, principal = (
+            plan.amount,
+            plan.penalty,
+            plan.interest,
+            plan.principal,
+        )
+        written_off = reason in WRITE_OFF_REASONS
+        lines = _adjustment_lines(locked, due, penalty + interest, principal, written_off)
+        what = "Cancellation" if kind == BillAdjustment.Kind.CANCEL else "Write-down"
+        entry = post(
+            entry_date=timezone.localdate(),
+            memo=f"{what} of bill {locked.number} by {format_money(taken)} "
+            f"({BillAdjustment.Reason(reason).label.lower()}): {note}",
+            source=BillingSource.BILL_ADJUSTMENT,
+            by=by,
+            lines=lines,
+        )
+        Bill.objects.filter(pk=locked.pk).update(
+            principal_balance=due.principal - principal,
+            penalty_balance=due.penalty - penalty,
+            interest_balance=due.interest - interest,
+            balance=due.total - taken,
+            interest_months_assessed=due.interest_months,
+        )
+        penalty_assessment_record(bill=locked, rule_ids=due.new_penalty_rules, entry=entry)
+        return BillAdjustment.objects.create(
+            bill=locked,
+            kind=kind,
+            reason=reason,
+            note=note[:300],
+            amount=taken,
+            penalty=penalty,
+            interest=interest,
+            principal=principal,
+            balance_after=due.total - taken,
+            written_off=written_off,
+            approved_by=by,
+            entry=entry,
+            token=token,
+        )
+
+
+def _adjustment_lines(
+    bill: Bill, due, extras: Decimal, principal: Decimal, written_off: bool
+) -> list[Line]:
+    """Assess what accrued, then Dr revenue (or write-offs), Cr the receivable."""
+    memo = f"Adjustment of bill {bill.number}"
+    pi_account = Account.objects.get(code=PENALTY_INTEREST_ACCOUNT_CODE)
+    lines: list[Line] = []
+    assessed = due.new_penalty + due.new_interest
+    if assessed:
+        assessed_memo = f"Penalty and interest assessed on bill {bill.number}"
+        lines += [
+            Line(bill.receivable_account, assessed, assessed_memo, bill.pk),
+            Line(pi_account, -assessed, assessed_memo),
+        ]
+    debits: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    accounts: dict[int, Account] = {pi_account.pk: pi_account}
+    if written_off:
+        account = Account.objects.get(code=WRITE_OFF_ACCOUNT_CODE)
+        accounts[account.pk] = account
+        debits[account.pk] = extras + principal
+    else:
+        if extras:
+            debits[pi_account.pk] += extras
+        for account, part in _principal_by_revenue_account(bill, principal):
+            accounts[account.pk] = account
+            debits[account.pk] += part
+    lines += [Line(accounts[pk], total, memo) for pk, total in sorted(debits.items()) if total]
+    lines.append(Line(bill.receivable_account, -(extras + principal), memo, bill.pk))
+    return lines
+
+
+def _principal_by_revenue_account(bill: Bill, principal: Decimal) -> list[tuple[Account, Decimal]]:
+    """`principal` shared over the revenue accounts of the bill's charges in proportion to what
+    each was billed, the odd cents to the largest remainders (so the parts add up exactly)."""
+    if not principal:
+        return []
+    billed: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    accounts: dict[int, Account] = {}
+    for line in bill.lines.select_related("revenue_account"):
+        billed[line.revenue_account_id] += line.amount
+        accounts[line.revenue_account_id] = line.revenue_account
+    total = sum(billed.values(), ZERO)
+    if not total:
+        raise BillingError(f"Bill {bill.number} has no charges to take the amount back from.")
+    exact = {pk: principal * amount / total for pk, amount in billed.items()}
+    parts = {pk: value.quantize(CENT, rounding=ROUND_DOWN) for pk, value in exact.items()}
+    left = int((principal - sum(parts.values(), ZERO)) / CENT)
+    for pk in sorted(exact, key=lambda pk: (parts[pk] - exact[pk], pk))[:left]:
+        parts[pk] += CENT
+    return [(accounts[pk], part) for pk, part in sorted(parts.items()) if part]
 
 
 def ticket_appeal_record(

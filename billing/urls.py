@@ -8,6 +8,7 @@ urlpatterns = [
     path("bills/<str:number>/", views.bill_view, name="bill"),
     path("bills/<str:number>/waive/", views.waive_view, name="waive"),
     path("bills/<str:number>/appeal/", views.appeal_view, name="appeal"),
+    path("bills/<str:number>/adjust/", views.adjust_view, name="adjust"),
     path("customers/<int:pk>/", views.customer_view, name="customer"),
     path("customers/<int:pk>/invoices/new/", views.invoice_new, name="invoice_new"),
     path("invoices/<str:number>.pdf", views.invoice_pdf, name="invoice_pdf"),

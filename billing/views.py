@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 from billing.barcode import code128_svg
 from billing.errors import AlreadyImported, ImportRejected
 from billing.forms import (
+    AdjustForm,
     AppealForm,
     AsOfForm,
     ImportForm,
@@ -26,8 +27,18 @@ from billing.forms import (
 )
 from billing.models import Bill, BillType, Customer, Department, ImportBatch
 from billing.scanline import configured_scheme, scanline_build, scanline_spaced
-from billing.selectors import amount_due, bills_owed_by, boot_eligible_vehicle_ids, search
+from billing.selectors import (
+    adjustment_plan,
+    amount_due,
+    bills_owed_by,
+    boot_eligible_vehicle_ids,
+    customer_credit,
+    customer_credit_lines,
+    search,
+)
 from billing.services import (
+    WRITE_OFF_REASONS,
+    bill_adjust,
     bill_import,
     customer_view_log,
     invoice_create,
@@ -84,6 +95,7 @@ def bill_view(request: HttpRequest, number: str) -> HttpResponse:
             "due": amount_due(bill, as_of),
             "lines": bill.lines.select_related("charge_type", "revenue_account"),
             "waivers": bill.waivers.select_related("approved_by"),
+            "adjustments": bill.adjustments.select_related("approved_by"),
             "appeals": bill.appeals.select_related("recorded_by"),
             "appeal_form": AppealForm(),
             "boot_eligible": boot,
@@ -111,6 +123,8 @@ def customer_view(request: HttpRequest, pk: int) -> HttpResponse:
             "vehicles": customer.vehicles.all(),
             "paid": customer.bills.filter(balance=0).order_by("-due_date")[:50],
             "recent_views": customer.views.select_related("viewed_by")[:10],
+            "credit": customer_credit(customer),
+            "credit_lines": customer_credit_lines(customer)[:20],
         },
     )
 
@@ -141,6 +155,53 @@ def waive_view(request: HttpRequest, number: str) -> HttpResponse:
             )
             return redirect(bill)
     return render(request, "billing/waive.html", {"bill": bill, "due": due, "form": form})
+
+
+@permission_required("billing.adjust_bill", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def adjust_view(request: HttpRequest, number: str) -> HttpResponse:
+    """Cancel or write down a bill: the form, then a page saying what it will post, then the
+    adjustment (one-time token, so a second submit finds the first)."""
+    bill = get_object_or_404(Bill, number=number)
+    today = timezone.localdate()
+    due = amount_due(bill, today)
+    form = AdjustForm(request.POST or None, initial={"token": uuid.uuid4()})
+    plan = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            plan = adjustment_plan(due, kind=data["kind"], amount=data["amount"], number=number)
+            if data["confirmed"]:
+                adjustment = bill_adjust(
+                    bill=bill,
+                    kind=data["kind"],
+                    amount=plan.amount,
+                    reason=data["reason"],
+                    note=data["note"],
+                    by=cast(User, request.user),
+                    token=data["token"],
+                    as_of=today,
+                )
+                messages.success(
+                    request,
+                    f"Bill {bill.number} {adjustment.get_kind_display().lower()} by "
+                    f"${adjustment.amount:,.2f}: it now owes ${adjustment.balance_after:,.2f}.",
+                )
+                return redirect(bill)
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+            plan = None
+    return render(
+        request,
+        "billing/adjust.html",
+        {
+            "bill": bill,
+            "due": due,
+            "form": form,
+            "plan": plan,
+            "written_off": plan is not None and form.cleaned_data["reason"] in WRITE_OFF_REASONS,
+        },
+    )
 
 
 @permission_required("billing.record_appeal", raise_exception=True)

@@ -149,6 +149,10 @@ class JournalLine(models.Model):
     # no other app; the apps that own those tables add the foreign keys in their migrations.
     bill_id = models.BigIntegerField(null=True, blank=True)
     drawer_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # Customer credits (account 2100): whose credit the line moves. The customers' credits are
+    # these lines summed per customer; billing's migration 0050 adds the foreign key and the
+    # trigger that keeps every credit from going below zero.
+    customer_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -158,6 +162,12 @@ class JournalLine(models.Model):
             models.Index(fields=["entry", "id"]),
             # A bill's receivable lines: its balance check sums them at every commit.
             models.Index(fields=["bill_id", "account"], name="ledger_line_bill_account"),
+            # A customer's credit: the sum of their lines (few; most lines name no customer).
+            models.Index(
+                fields=["customer_id"],
+                condition=models.Q(customer_id__isnull=False),
+                name="ledger_line_customer",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

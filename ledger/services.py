@@ -41,6 +41,7 @@ class Line:
     memo: str = ""
     bill_id: int | None = None
     drawer_id: int | None = None
+    customer_id: int | None = None  # customer credit lines: whose credit
 
 
 def _check_lines(lines: Sequence[Line]) -> None:
@@ -78,7 +79,15 @@ def _translate(exc: DatabaseError) -> LedgerError | None:
     return None
 
 
-_LINE_COLUMNS = ("entry_id", "account_id", "amount", "memo", "bill_id", "drawer_id")
+_LINE_COLUMNS = (
+    "entry_id",
+    "account_id",
+    "amount",
+    "memo",
+    "bill_id",
+    "drawer_id",
+    "customer_id",
+)
 # Built from the model's own names, never from input; the values go as parameters.
 _LINE_INSERT = f"INSERT INTO {JournalLine._meta.db_table} ({', '.join(_LINE_COLUMNS)}) VALUES "  # noqa: S608
 _LINE_PLACEHOLDERS = "(" + ", ".join(["%s"] * len(_LINE_COLUMNS)) + ")"
@@ -103,6 +112,7 @@ def _insert_lines(entry_id: int, lines: Sequence[Line]) -> None:
             line.memo[:255],
             line.bill_id,
             line.drawer_id,
+            line.customer_id,
         ]
     with connection.cursor() as cursor:
         cursor.execute(_LINE_INSERT + ", ".join([_LINE_PLACEHOLDERS] * len(lines)), params)
@@ -120,6 +130,7 @@ def _copy_lines(entry_id: int, lines: Sequence[Line]) -> None:
                 line.memo[:255],
                 "" if line.bill_id is None else line.bill_id,
                 "" if line.drawer_id is None else line.drawer_id,
+                "" if line.customer_id is None else line.customer_id,
             ]
         )
     buffer.seek(0)
@@ -188,6 +199,7 @@ def entry_reverse(
                 memo=line.memo,
                 bill_id=line.bill_id,
                 drawer_id=line.drawer_id,
+                customer_id=line.customer_id,
             )
             for line in original.lines.select_related("account").order_by("id")
         ]
@@ -230,6 +242,7 @@ STANDARD_CHART: tuple[tuple[str, str, str, str], ...] = (
     ("1220", "Accounts receivable - parking tickets", AccountType.ASSET, "General"),
     ("1230", "Accounts receivable - miscellaneous invoices", AccountType.ASSET, "General"),
     ("2100", "Customer credits (overpayments)", AccountType.LIABILITY, "General"),
+    ("2110", "Refunds payable (city checks)", AccountType.LIABILITY, "General"),
     ("3000", "Fund balance", AccountType.EQUITY, "General"),
     ("4000", "Revenue - real property tax", AccountType.REVENUE, "General"),
     ("4100", "Revenue - water charges", AccountType.REVENUE, "Water"),
@@ -243,6 +256,7 @@ STANDARD_CHART: tuple[tuple[str, str, str, str], ...] = (
     ("4900", "Penalty & interest revenue", AccountType.REVENUE, "General"),
     ("5000", "Cash over/short", AccountType.EXPENSE, "General"),
     ("5100", "Bank fees", AccountType.EXPENSE, "General"),
+    ("5200", "Bills written off", AccountType.EXPENSE, "General"),
 )
 
 

@@ -12,7 +12,7 @@ from django.contrib.sessions.backends.base import SessionBase
 
 from billing.models import Bill, Customer, FeeType
 from billing.penalties import AmountDue
-from billing.selectors import with_amounts_due
+from billing.selectors import customer_credit, with_amounts_due
 from ledger.errors import DomainError
 from ledger.money import ZERO
 from payments.models import Drawer, Tender
@@ -115,6 +115,7 @@ class CartView:
     lines: list[CartLine] = field(default_factory=list)
     tenders: list[tuple[int, Tender]] = field(default_factory=list)
     accept_overpayment: bool = False
+    customer_credit: Decimal = ZERO  # what the customer holds on account (live book)
 
     @property
     def total(self) -> Decimal:
@@ -158,6 +159,8 @@ def cart_view(cart: dict, *, drawer: Drawer, as_of: date) -> CartView:
         else None,
         accept_overpayment=bool(cart.get("overpayment")),
     )
+    if view.customer is not None and not drawer.training:
+        view.customer_credit = customer_credit(view.customer)
     bill_ids = [row["bill_id"] for row in cart["items"] if row["kind"] == "bill"]
     bills = Bill.objects.select_related("customer", "vehicle").in_bulk(bill_ids)
     owed = {o.bill.pk: o.due for o in with_amounts_due(bills.values(), as_of)}
@@ -210,3 +213,21 @@ def cart_view(cart: dict, *, drawer: Drawer, as_of: date) -> CartView:
         )
         view.tenders.append((index, tender))
     return view
+
+
+def credit_tender_refusal(cart: dict, amount: Decimal, *, drawer: Drawer) -> str:
+    """Why a credit-on-account tender of `amount` cannot join the cart ("" when it can): the
+    post checks again under its lock."""
+    if drawer.training:
+        return "Credit on account is live money: it is not spent in training mode."
+    if not cart["customer_id"]:
+        return "Credit on account belongs to a customer: add one of their bills first."
+    held = customer_credit(cart["customer_id"])
+    in_cart = sum((Decimal(t["amount"]) for t in cart["tenders"] if t["kind"] == "credit"), ZERO)
+    if amount + in_cart > held:
+        return (
+            f"The customer holds ${held:,.2f} of credit on account"
+            + (f" (${in_cart:,.2f} already in this visit)" if in_cart else "")
+            + "; apply no more than that."
+        )
+    return ""

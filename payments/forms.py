@@ -3,6 +3,7 @@
 import re
 from datetime import date
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 from django.utils import timezone
@@ -11,7 +12,7 @@ from billing.models import FeeType
 from cashiering.forms import OneTimeTokenForm
 from ledger.cards import contains_card_number
 from ledger.money import MAX_AMOUNT
-from payments.models import DENOMINATIONS, Tender, TenderKind, Workstation
+from payments.models import DENOMINATIONS, CreditRefund, Drawer, Tender, TenderKind, Workstation
 
 CARD_NUMBER_MESSAGE = (
     "That looks like a card number. Never type a card number: the terminal charges the card; "
@@ -292,6 +293,49 @@ class DecisionForm(NoCardNumbersForm):
         choices=[("yes", "Approve"), ("no", "Reject")], coerce=lambda v: v == "yes"
     )
     note = forms.CharField(label="Note", max_length=300, required=False)
+
+
+class CreditRefundForm(NoCardNumbersForm):
+    """A Supervisor pays back a customer's credit; posted only once `confirmed`."""
+
+    token = forms.UUIDField(widget=forms.HiddenInput)
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    amount = money_field("Amount to refund")
+    method = forms.ChoiceField(
+        label="Paid back by",
+        choices=CreditRefund.Method.choices,
+        widget=forms.RadioSelect,
+        initial=CreditRefund.Method.CITY_CHECK,
+    )
+    drawer = forms.ModelChoiceField(
+        label="Cash out of drawer",
+        queryset=Drawer.objects.none(),
+        required=False,
+        help_text="Only for cash: an open drawer of the live book.",
+    )
+    payee = forms.CharField(
+        label="Pay to", max_length=200, required=False, help_text="The customer, unless named."
+    )
+    reason = forms.CharField(label="Reason", max_length=300)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ModelChoiceField, self.fields["drawer"])
+        field.queryset = Drawer.objects.filter(
+            status=Drawer.Status.OPEN, training=False
+        ).select_related("clerk", "workstation__office")
+
+    def clean(self):
+        cleaned = super().clean() or {}
+        if (
+            cleaned.get("method") == CreditRefund.Method.CASH
+            and not cleaned.get("drawer")
+            and "drawer" not in self.errors
+        ):
+            self.add_error("drawer", "Choose the open drawer the cash comes out of.")
+        if cleaned.get("method") == CreditRefund.Method.CITY_CHECK:
+            cleaned["drawer"] = None
+        return cleaned
 
 
 class ReceiptFindForm(forms.Form):

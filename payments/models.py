@@ -74,6 +74,8 @@ class TenderKind(models.TextChoices):
     CASH = "cash", "Cash"
     CHECK = "check", "Check"
     CARD = "card", "Card"
+    # The customer's credit on account (an earlier overpayment), spent like money: Dr 2100.
+    CREDIT = "credit", "Credit on account"
 
 
 class PaymentPolicy(models.Model):
@@ -113,6 +115,7 @@ class PaymentPolicy(models.Model):
             TenderKind.CASH: self.accepts_cash,
             TenderKind.CHECK: self.accepts_check,
             TenderKind.CARD: self.accepts_card,
+            TenderKind.CREDIT: True,  # the City's own money: always accepted
         }[TenderKind(kind)]
 
 
@@ -413,7 +416,7 @@ class Tender(models.Model):
         DISCOVER = "discover", "Discover"
 
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="tenders")
-    kind = models.CharField(max_length=5, choices=TenderKind.choices)
+    kind = models.CharField(max_length=8, choices=TenderKind.choices)
     amount = money_field(help_text="Cash: what was handed over.")
     check_number = models.CharField(max_length=12, blank=True)
     check_payer = models.CharField(max_length=200, blank=True)
@@ -442,6 +445,8 @@ class Tender(models.Model):
             return f"{self.get_card_brand_display()} ending {self.card_last4}"
         if self.kind == TenderKind.CHECK:
             return f"Check {self.check_number}"
+        if self.kind == TenderKind.CREDIT:
+            return "Credit on account"
         return "Cash"
 
 
@@ -526,3 +531,46 @@ class ApprovalRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of {self.payment} ({self.get_status_display()})"
+
+
+class CreditRefund(models.Model):
+    """A customer's credit on account paid back to them by a Supervisor: in cash out of an open
+    drawer, or by a city check requested from accounts payable (Refunds payable, 2110). The
+    printed record is its slip. Append-only (payments/migrations/0021_credit_refund.sql)."""
+
+    class Method(models.TextChoices):
+        CASH = "cash", "Cash from a drawer"
+        CITY_CHECK = "city_check", "City check (refund request)"
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    amount = money_field()
+    method = models.CharField(max_length=10, choices=Method.choices)
+    drawer = models.ForeignKey(
+        Drawer, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    payee = models.CharField(max_length=200, help_text="Whom the money or the check goes to.")
+    reason = models.CharField(max_length=300)
+    refunded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    entry = models.OneToOneField("ledger.JournalEntry", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(db_default=Now())
+    token = models.UUIDField(unique=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        permissions = [("refund_credit", "Can refund a customer's credit on account")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="credit_refund_positive"),
+            models.CheckConstraint(
+                condition=models.Q(method="cash", drawer__isnull=False)
+                | models.Q(method="city_check", drawer__isnull=True),
+                name="credit_refund_cash_names_its_drawer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Credit refund {self.pk} to {self.customer}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("payments:credit_refund_pdf", args=[self.pk])

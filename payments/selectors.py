@@ -28,12 +28,14 @@ PAYMENT_CHECKS: list[tuple[str, str]] = [
             WHERE e.book <> CASE WHEN p.training THEN 'training' ELSE 'live' END""",
     ),
     (
+        # Credit on account is a tender too: a debit to 2100 (an overpayment is a credit there).
         "a payment's entry debits its tenders net of change",
         """SELECT p.receipt_number FROM payments_payment p
             WHERE p.total <> (SELECT coalesce(sum(l.amount), 0) FROM ledger_journalline l
                                JOIN ledger_account a ON a.id = l.account_id
                               WHERE l.entry_id = p.entry_id
-                                AND a.code IN ('1000', '1010', '1020'))""",
+                                AND (a.code IN ('1000', '1010', '1020')
+                                     OR (a.code = '2100' AND l.amount > 0)))""",
     ),
     (
         "receipt numbers have no gap",
@@ -46,7 +48,7 @@ PAYMENT_CHECKS: list[tuple[str, str]] = [
                                                          ELSE 'receipt:' END || o.code)""",
     ),
 ]
-PAYMENT_TRIGGERS: list[tuple[str, str]] = []
+PAYMENT_TRIGGERS: list[tuple[str, str]] = [("payments_creditrefund", "credit_refund_frozen")]
 
 
 def drawer_of(user: User) -> Drawer | None:

@@ -16,8 +16,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from billing.models import Bill, ChargeType, Customer, FeeType
-from billing.selectors import PLATE_RE, boot_eligible_vehicle_ids, fee_price, with_amounts_due
+from billing.models import Bill, BillAdjustment, ChargeType, Customer, FeeType
+from billing.selectors import (
+    PLATE_RE,
+    boot_eligible_vehicle_ids,
+    customer_credit,
+    fee_price,
+    with_amounts_due,
+)
 from billing.services import (
     PENALTY_INTEREST_ACCOUNT_CODE,
     Charge,
@@ -45,6 +51,7 @@ from payments.models import (
     DENOMINATIONS,
     ApprovalRequest,
     CashMovement,
+    CreditRefund,
     DenominationCount,
     Drawer,
     Office,
@@ -70,6 +77,7 @@ class PaymentSource:
     PAYMENT = "payment"
     REFUND = "payment_refund"
     RETURNED_CHECK = "returned_check"
+    CREDIT_REFUND = "credit_refund"
 
 
 CASH_IN_DRAWER = "1000"
@@ -78,6 +86,7 @@ CARD_CLEARING = "1020"
 CHANGE_FUND = "1030"
 BANK = "1100"
 CUSTOMER_CREDITS = "2100"
+REFUNDS_PAYABLE = "2110"
 TENDER_ACCOUNTS = {
     TenderKind.CASH: CASH_IN_DRAWER,
     TenderKind.CHECK: CHECKS_IN_DRAWER,
@@ -376,7 +385,9 @@ def _tenders_checked(tenders: Sequence[TenderIn]) -> list[Tender]:
     checked = []
     for number, tender in enumerate(tenders, start=1):
         if tender.kind not in TenderKind.values:
-            raise PaymentError(f"Tender {number}: {tender.kind!r} is not cash, check or card.")
+            raise PaymentError(
+                f"Tender {number}: {tender.kind!r} is not cash, check, card or credit on account."
+            )
         label = TenderKind(tender.kind).label
         amount = _money(tender.amount, f"Tender {number} ({label.lower()})")
         for text in (
@@ -586,6 +597,10 @@ def _payment_record_locked(
     if len(bills) != len(bill_ids):
         raise PaymentError("A bill in the cart no longer exists; start the visit again.")
     owed = {o.bill.pk: o.due for o in with_amounts_due(bills.values(), as_of)}
+    if customer is None:
+        customer = next(iter(bills.values())).customer if bills else None
+    # Whose credit an overpayment adds to or a credit tender spends (live money only).
+    credit_customer_id = None if locked.training or customer is None else customer.pk
 
     changed = {}
     for item in items:
@@ -659,6 +674,7 @@ def _payment_record_locked(
                     accept_overpayment,
                     breaches,
                     trainee_overpay_needs_approval=trainee,
+                    credit_customer_id=credit_customer_id,
                 )
             )
             what = f"bill {bill.number}"
@@ -688,11 +704,15 @@ def _payment_record_locked(
     total = sum((p.item.amount for p in planned), ZERO)
     if total > MAX_AMOUNT:
         raise PaymentError("That visit is more than the books can hold; split it.")
+    credit_spent = sum((t.amount for t in tender_rows if t.kind == TenderKind.CREDIT), ZERO)
+    if credit_spent:
+        _credit_tender_checked(credit_spent, customer, training, planned)
     cash = sum((t.amount for t in tender_rows if t.kind == TenderKind.CASH), ZERO)
     other = sum((t.amount for t in tender_rows if t.kind != TenderKind.CASH), ZERO)
     if other > total:
         raise PaymentError(
-            f"Checks and cards ({format_money(other)}) may not exceed the amount due "
+            f"{'Checks, cards and credit' if credit_spent else 'Checks and cards'} "
+            f"({format_money(other)}) may not exceed the amount due "
             f"({format_money(total)}); take the rest in cash."
         )
     if cash + other < total:
@@ -734,6 +754,15 @@ def _payment_record_locked(
                     locked.pk,
                 )
             )
+    if credit_spent:
+        lines.append(
+            Line(
+                accounts[CUSTOMER_CREDITS],
+                credit_spent,
+                "Credit on account applied",
+                customer_id=credit_customer_id,
+            )
+        )
     for plan in planned:
         lines += plan.lines
     entry = post(
@@ -745,8 +774,6 @@ def _payment_record_locked(
         book=Book.TRAINING if training else Book.LIVE,
         lines=lines,
     )
-    if customer is None:
-        customer = next(iter(bills.values())).customer if bills else None
     payment = Payment.objects.create(
         drawer=locked,
         office=office,
@@ -784,6 +811,41 @@ def _payment_record_locked(
     return payment
 
 
+def _credit_tender_checked(
+    spent: Decimal, customer: Customer | None, training: bool, planned: list[_Planned]
+) -> None:
+    """Credit on account may pay what is owed, up to what the customer holds: checked under a
+    lock on the customer's row (which the database's credit trigger takes too)."""
+    if training:
+        raise PaymentError("Credit on account is live money: it is not spent in training mode.")
+    if customer is None:
+        raise PaymentError("Credit on account belongs to a customer: add one of their bills.")
+    if any(plan.item.credit for plan in planned):
+        raise PaymentError("Credit on account pays what is owed: it cannot pay an overpayment too.")
+    Customer.objects.select_for_update(no_key=True).filter(pk=customer.pk).first()
+    held = customer_credit(customer)
+    if spent > held:
+        raise PaymentError(
+            f"{customer.name} holds {format_money(held)} of credit on account; "
+            f"{format_money(spent)} of it cannot be applied."
+        )
+
+
+def _credit_still_held(payment: Payment, taken_back: Decimal) -> None:
+    """A void, refund or returned check takes back the credit a receipt left on account: refuse
+    with a message (before the database would) when it has been spent or refunded since."""
+    if not taken_back or payment.training or payment.customer_id is None:
+        return
+    customer = Customer.objects.select_for_update(no_key=True).get(pk=payment.customer_id)
+    held = customer_credit(customer)
+    if taken_back > held:
+        raise NotReversible(
+            f"Receipt {payment.receipt_number} left {format_money(taken_back)} on "
+            f"{customer.name}'s account and only {format_money(held)} of credit is left (it was "
+            "applied or refunded since); take the rest as a new payment first."
+        )
+
+
 def _bill_planned(
     item: BillItem,
     bill: Bill,
@@ -795,6 +857,7 @@ def _bill_planned(
     breaches: list[str],
     *,
     trainee_overpay_needs_approval: bool,
+    credit_customer_id: int | None,
 ) -> _Planned:
     amount = _money(item.amount, f"The amount to pay on bill {bill.number}")
     pay = min(amount, due.total)
@@ -833,7 +896,12 @@ def _bill_planned(
         lines.append(Line(receivable, -pay, f"Paid on bill {bill.number}", bill_ref))
     if credit:
         lines.append(
-            Line(accounts[CUSTOMER_CREDITS], -credit, f"Overpayment of bill {bill.number}")
+            Line(
+                accounts[CUSTOMER_CREDITS],
+                -credit,
+                f"Overpayment of bill {bill.number}",
+                customer_id=credit_customer_id,
+            )
         )
     row = PaymentItem(
         kind=PaymentItem.Kind.BILL,
@@ -952,6 +1020,23 @@ def payment_void(
                 f"Bill {later.bill.number} was paid again after this, on receipt "
                 f"{later.payment.receipt_number}; {then}."
             )
+        adjusted = (
+            None
+            if locked.training
+            else BillAdjustment.objects.filter(
+                bill_id__in=list(bills), entry_id__gt=locked.entry_id
+            )
+            .select_related("bill")
+            .first()
+        )
+        if adjusted is not None:
+            # Putting the bill back as it was before this receipt would undo the adjustment's
+            # assessment too (and charge it again).
+            raise NotReversible(
+                f"Bill {adjusted.bill.number} was {adjusted.get_kind_display().lower()} after "
+                "this receipt; refund it instead."
+            )
+        _credit_still_held(locked, sum((item.credit for item in items), ZERO))
         try:
             entry = entry_reverse(
                 entry=locked.entry, by=by, memo=f"Void of receipt {locked.receipt_number}: {reason}"
@@ -991,7 +1076,11 @@ def payment_void(
 
 
 def _unapplied_lines(
-    items: Sequence[PaymentItem], training: bool, *, limit: Decimal | None = None
+    items: Sequence[PaymentItem],
+    training: bool,
+    *,
+    limit: Decimal | None = None,
+    customer_id: int | None = None,
 ) -> tuple[list[Line], list[tuple[PaymentItem, dict[str, Decimal]]], list[PaymentItem]]:
     """Lines that take back what the items applied (not the assessments), last applied first,
     up to `limit`. Returns the lines, what each bill item gets back, and the fee items taken
@@ -1018,7 +1107,14 @@ def _unapplied_lines(
         left -= credit
         if credit:
             memo = f"Credit taken back: {item.bill.number}"
-            lines.append(Line(accounts[CUSTOMER_CREDITS], credit, memo))
+            lines.append(
+                Line(
+                    accounts[CUSTOMER_CREDITS],
+                    credit,
+                    memo,
+                    customer_id=None if training else customer_id,
+                )
+            )
         parts = {}
         for name in ("principal_paid", "interest_paid", "penalty_paid"):
             part = min(left, getattr(item, name))
@@ -1036,6 +1132,10 @@ def _unapplied_lines(
             )
             reopened.append((item, parts))
     return lines, reopened, fees
+
+
+def _credit_taken_back(lines: Sequence[Line]) -> Decimal:
+    return sum((line.amount for line in lines if line.customer_id and line.amount > 0), ZERO)
 
 
 def _bills_reopen(reopened: list[tuple[PaymentItem, dict[str, Decimal]]]) -> None:
@@ -1064,10 +1164,15 @@ def payment_refund(
         locked, items, _ = _reversal_locks(payment)
         if paying.training != locked.training:
             raise NotReversible("Refund a training receipt from a training drawer, and only then.")
-        lines, reopened, fees = _unapplied_lines(items, locked.training)
+        lines, reopened, fees = _unapplied_lines(
+            items, locked.training, customer_id=locked.customer_id
+        )
         del fees  # the revenue lines are in `lines`; the goods come back to the counter
+        _credit_still_held(locked, _credit_taken_back(lines))
         card = sum((t.amount for t in locked.tenders.all() if t.kind == TenderKind.CARD), ZERO)
-        cash = locked.total - card
+        # What credit on account paid goes back on account, not out of the drawer.
+        credit = sum((t.amount for t in locked.tenders.all() if t.kind == TenderKind.CREDIT), ZERO)
+        cash = locked.total - card - credit
         if cash > drawer_cash_expected(paying):
             raise NotReversible(
                 f"The drawer should hold only {format_money(drawer_cash_expected(paying))} in "
@@ -1078,6 +1183,10 @@ def payment_refund(
             lines.append(Line(accounts[CASH_IN_DRAWER], -cash, "Refund paid out", None, paying.pk))
         if card:
             lines.append(Line(accounts[CARD_CLEARING], -card, "Refund to card", None, paying.pk))
+        if credit:
+            credits = _accounts(CUSTOMER_CREDITS)[CUSTOMER_CREDITS]
+            memo = "Refund to credit on account"
+            lines.append(Line(credits, -credit, memo, customer_id=locked.customer_id))
         # Not `reverses=`: that link means the exact mirror (ledger_violations checks it), and a
         # refund is not one (assessments stay, the cash comes out of another drawer). The
         # one-to-one PaymentReversal keeps it to one reversal per payment.
@@ -1120,7 +1229,10 @@ def returned_check_record(*, payment: Payment, reason: str, by: User) -> Payment
         if not checks:
             raise NotReversible(f"Receipt {locked.receipt_number} was not paid by check.")
         amount = sum((t.amount for t in checks), ZERO)
-        lines, reopened, fees = _unapplied_lines(items, False, limit=amount)
+        lines, reopened, fees = _unapplied_lines(
+            items, False, limit=amount, customer_id=locked.customer_id
+        )
+        _credit_still_held(locked, _credit_taken_back(lines))
         accounts = _accounts(BANK)
         lines.append(Line(accounts[BANK], -amount, f"Returned check {checks[0].check_number}"))
         # Not `reverses=` (see payment_refund): the bank is credited, not the checks in drawer.
@@ -1179,6 +1291,91 @@ def returned_check_record(*, payment: Payment, reason: str, by: User) -> Payment
             approved_by=by,
             entry=entry,
             fee_bill=fee_bill,
+        )
+
+
+# Customer credits
+
+
+def credit_refund(
+    *,
+    customer: Customer,
+    amount: Decimal,
+    method: str,
+    reason: str,
+    by: User,
+    token: uuid.UUID,
+    drawer: Drawer | None = None,
+    payee: str = "",
+) -> CreditRefund:
+    """A Supervisor pays back `amount` dollars of `customer`'s credit on account, alone (the
+    credit is the customer's money; no second person is needed to return it): in cash out of
+    the open live `drawer` (Dr 2100 naming the customer, Cr 1000 Cash in drawer), or by a city
+    check that accounts payable will issue (Cr 2110 Refunds payable). Idempotent on `token`.
+
+    Raises ApprovalRequired (not a Supervisor), NoOpenDrawer, PaymentError (more than the
+    customer holds, more cash than the drawer holds) and TokenReused."""
+    if not by.has_perm("payments.refund_credit"):
+        raise ApprovalRequired("Only a Supervisor refunds a customer's credit on account.")
+    if method not in CreditRefund.Method.values:
+        raise PaymentError("Choose how the credit is paid back: cash, or a city check.")
+    amount = _money(amount, "The refund")
+    reason = _reason_checked(reason)
+    payee = payee.strip() or customer.name
+    refuse_card_numbers(payee)
+    if method == CreditRefund.Method.CASH and drawer is None:
+        raise NoOpenDrawer("Choose the open drawer the cash comes out of.")
+    with transaction.atomic():
+        paying = None
+        if method == CreditRefund.Method.CASH:
+            assert drawer is not None
+            paying = _open_drawer_locked(drawer)
+            if paying.training:
+                raise PaymentError("A training drawer holds no real money: choose a live one.")
+        locked = Customer.objects.select_for_update(no_key=True).get(pk=customer.pk)
+        earlier = CreditRefund.objects.filter(token=token).first()
+        if earlier is not None:
+            if (earlier.customer_id, earlier.amount, earlier.method) != (locked.pk, amount, method):
+                raise TokenReused("This form was already used; reload the page, start again.")
+            return earlier
+        held = customer_credit(locked)
+        if amount > held:
+            raise PaymentError(
+                f"{locked.name} holds {format_money(held)} of credit on account; "
+                f"{format_money(amount)} cannot be refunded."
+            )
+        accounts = _accounts(CUSTOMER_CREDITS, CASH_IN_DRAWER, REFUNDS_PAYABLE)
+        memo = f"Credit refunded to {locked.name}"
+        if paying is not None:
+            available = drawer_cash_expected(paying)
+            if amount > available:
+                raise PaymentError(
+                    f"The drawer should hold {format_money(available)} in cash; "
+                    f"{format_money(amount)} cannot be paid out of it."
+                )
+            paid_from = Line(accounts[CASH_IN_DRAWER], -amount, memo, None, paying.pk)
+        else:
+            paid_from = Line(accounts[REFUNDS_PAYABLE], -amount, f"City check to {payee}"[:255])
+        entry = post(
+            entry_date=timezone.localdate(),
+            memo=f"{memo} ({CreditRefund.Method(method).label.lower()}): {reason}",
+            source=PaymentSource.CREDIT_REFUND,
+            by=by,
+            lines=[
+                Line(accounts[CUSTOMER_CREDITS], amount, memo, customer_id=locked.pk),
+                paid_from,
+            ],
+        )
+        return CreditRefund.objects.create(
+            customer=locked,
+            amount=amount,
+            method=method,
+            drawer=paying,
+            payee=payee[:200],
+            reason=reason[:300],
+            refunded_by=by,
+            entry=entry,
+            token=token,
         )
 
 

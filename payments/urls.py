@@ -39,5 +39,8 @@ urlpatterns = [
     ),
     path("receipts/<str:number>/review/", views.payment_review_view, name="payment_review"),
     path("approvals/", views.approvals_view, name="approvals"),
+    path("customers/<int:pk>/credit-refund/", views.credit_refund_view, name="credit_refund"),
+    path("credit-refunds/<int:pk>/", views.credit_refund_record_view, name="credit_refund_record"),
+    path("credit-refunds/<int:pk>.pdf", views.credit_refund_pdf, name="credit_refund_pdf"),
     path("approvals/<int:pk>/", views.approval_decide_view, name="approval_decide"),
 ]

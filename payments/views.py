@@ -6,6 +6,7 @@ import uuid
 from decimal import Decimal
 from typing import cast
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate
 from django.contrib.auth.decorators import permission_required
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from billing.barcode import code128_svg
 from billing.models import Bill, Customer, FeeType
-from billing.selectors import amount_due, open_bills, search
+from billing.selectors import amount_due, customer_credit, open_bills, search
 from cashiering.pdf import pdf_response, render_pdf
 from ledger.errors import DomainError
 from payments.cart import (
@@ -29,12 +30,14 @@ from payments.cart import (
     cart_store,
     cart_tenders,
     cart_view,
+    credit_tender_refusal,
 )
 from payments.errors import BillChanged, PolicyRefused
 from payments.forms import (
     BillAddForm,
     CashMovementForm,
     CounterSearchForm,
+    CreditRefundForm,
     DecisionForm,
     DrawerOpenForm,
     FeeForm,
@@ -45,7 +48,14 @@ from payments.forms import (
     ReversalForm,
     TenderForm,
 )
-from payments.models import ApprovalRequest, CashMovement, Drawer, Payment, PaymentReversal
+from payments.models import (
+    ApprovalRequest,
+    CashMovement,
+    CreditRefund,
+    Drawer,
+    Payment,
+    PaymentReversal,
+)
 from payments.selectors import (
     approvals_pending,
     drawer_of,
@@ -61,6 +71,7 @@ from payments.services import (
     approval_decide,
     approval_request,
     cash_movement_record,
+    credit_refund,
     drawer_open,
     fee_item_check,
     payment_record,
@@ -462,12 +473,20 @@ def cart_tender_add(request: HttpRequest, drawer: Drawer) -> HttpResponse:
             authorization_code=data["authorization_code"],
             terminal_reference=data["terminal_reference"],
         )
+        cart = cart_of(request.session)
+        refusal = (
+            credit_tender_refusal(cart, data["amount"], drawer=drawer)
+            if data["kind"] == "credit"
+            else ""
+        )
         try:
             kept = tender_check(tender)
         except DomainError as exc:
             form.add_error(None, str(exc).removeprefix("Tender 1: "))
         else:
-            cart = cart_of(request.session)
+            if refusal:
+                form.add_error(None, refusal)
+        if form.is_valid():
             row = {"kind": kept.kind, "amount": str(kept.amount)}
             if kept.kind == "check":
                 row.update(check_number=kept.check_number, check_payer=kept.check_payer)
@@ -829,3 +848,82 @@ def payment_review_view(request: HttpRequest, number: str) -> HttpResponse:
     if request.POST.get("next") == "payment":
         return redirect(payment.get_absolute_url())
     return redirect(reverse("payments:approvals"))
+
+
+# Customer credits
+
+
+@permission_required("payments.refund_credit", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def credit_refund_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """A Supervisor pays back a customer's credit: the form, a page saying what will be paid,
+    then the refund and its printable record."""
+    customer = get_object_or_404(Customer, pk=pk)
+    held = customer_credit(customer)
+    form = CreditRefundForm(
+        request.POST or None, initial={"token": uuid.uuid4(), "amount": held or None}
+    )
+    confirming = False
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if data["amount"] > held:
+            form.add_error(
+                "amount", f"{customer.name} holds ${held:,.2f} of credit; refund at most that."
+            )
+        elif not data["confirmed"]:
+            confirming = True
+        else:
+            try:
+                refund = credit_refund(
+                    customer=customer,
+                    amount=data["amount"],
+                    method=data["method"],
+                    drawer=data["drawer"],
+                    payee=data["payee"],
+                    reason=data["reason"],
+                    by=_user(request),
+                    token=data["token"],
+                )
+            except DomainError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request, f"Refunded ${refund.amount:,.2f} of {customer.name}'s credit."
+                )
+                return redirect("payments:credit_refund_record", pk=refund.pk)
+    return render(
+        request,
+        "payments/credit_refund.html",
+        {"customer": customer, "held": held, "form": form, "confirming": confirming},
+    )
+
+
+def _credit_refund_or_404(pk: int) -> CreditRefund:
+    return get_object_or_404(
+        CreditRefund.objects.select_related(
+            "customer", "drawer__workstation", "drawer__office", "refunded_by"
+        ),
+        pk=pk,
+    )
+
+
+@permission_required("payments.refund_credit", raise_exception=True)
+def credit_refund_record_view(request: HttpRequest, pk: int) -> HttpResponse:
+    refund = _credit_refund_or_404(pk)
+    return render(request, "payments/credit_refund_record.html", {"refund": refund})
+
+
+@permission_required("payments.refund_credit", raise_exception=True)
+def credit_refund_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The printed record of a credit refund: the customer signs for cash, accounts payable
+    issues the city check against it."""
+    refund = _credit_refund_or_404(pk)
+    pdf = render_pdf(
+        template_name="pdf/credit_refund.html",
+        context={
+            "refund": refund,
+            "office_name": settings.OFFICE_NAME,
+            "barcode": code128_svg(f"CR{refund.pk}", height_mm=8, module_width_mm=0.25),
+        },
+    )
+    return pdf_response(pdf=pdf, filename=f"credit-refund-{refund.pk}.pdf")

@@ -1,0 +1,16 @@
+from pathlib import Path
+
+from django.db import migrations
+
+HERE = Path(__file__).resolve().parent
+
+
+class Migration(migrations.Migration):
+    dependencies = [("billing", "0011_feetype_counted_as_stock"), ("ledger", "0020_line_customer")]
+
+    operations = [
+        migrations.RunSQL(
+            (HERE / "0050_customer_credit.sql").read_text(),
+            reverse_sql=(HERE / "0050_customer_credit_reverse.sql").read_text(),
+        )
+    ]
