@@ -9,7 +9,8 @@ from billing.importing import SOURCES
 from billing.models import ChargeType, FeeType
 from billing.selectors import fee_price
 from billing.services import Charge
-from ledger.cards import refuse_card_numbers
+from ledger.cards import NoCardNumbersMixin
+from ledger.formfields import DateField, DecimalTextField, MoneyField
 from ledger.models import Account, AccountType
 from ledger.money import to_cents
 
@@ -17,21 +18,18 @@ MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
 class AsOfForm(forms.Form):
-    as_of = forms.DateField(
+    as_of = DateField(
         label="Amounts as of",
         required=False,
+        earliest=date(2000, 1, 1),
+        latest=lambda: timezone.localdate() + timedelta(days=366),
+        out_of_range="Give a date between January 1, 2000 and a year from today.",
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Today, or the USPS postmark date of a mailed payment.",
     )
 
     def clean_as_of(self):
-        as_of = self.cleaned_data.get("as_of") or timezone.localdate()
-        today = timezone.localdate()
-        if not date(2000, 1, 1) <= as_of <= today + timedelta(days=366):
-            raise forms.ValidationError(
-                "Give a date between January 1, 2000 and a year from today."
-            )
-        return as_of
+        return self.cleaned_data.get("as_of") or timezone.localdate()
 
 
 class SearchForm(AsOfForm):
@@ -50,7 +48,7 @@ class SearchForm(AsOfForm):
     field_order = ["q", "as_of"]
 
 
-class WaiverForm(forms.Form):
+class WaiverForm(NoCardNumbersMixin, forms.Form):
     token = forms.UUIDField(widget=forms.HiddenInput)
     reason = forms.CharField(
         label="Reason for the waiver",
@@ -61,13 +59,12 @@ class WaiverForm(forms.Form):
 
     def clean_reason(self):
         reason = self.cleaned_data["reason"].strip()
-        refuse_card_numbers(reason)
         if len(reason) < 5:
             raise forms.ValidationError("Give a reason a reader will understand later.")
         return reason
 
 
-class AppealForm(forms.Form):
+class AppealForm(NoCardNumbersMixin, forms.Form):
     # What the clerk meant, not the opposite of what the bill shows when the request lands:
     # a second submit of "open" is refused rather than closing the appeal again.
     action = forms.ChoiceField(
@@ -78,12 +75,12 @@ class AppealForm(forms.Form):
     )
 
     def clean_note(self):
-        note = self.cleaned_data["note"].strip()
-        refuse_card_numbers(note)
-        return note
+        return self.cleaned_data["note"].strip()
 
 
-class ImportForm(forms.Form):
+class ImportForm(NoCardNumbersMixin, forms.Form):
+    """The upload; the file's name is checked for card numbers too (it becomes a journal memo)."""
+
     token = forms.UUIDField(widget=forms.HiddenInput)
     source = forms.ChoiceField(label="Billing system", choices=[(s, s.title()) for s in SOURCES])
     file = forms.FileField(label="CSV file", help_text="The layouts are in docs/imports.md.")
@@ -97,7 +94,7 @@ class ImportForm(forms.Form):
         return upload
 
 
-class InvoiceForm(forms.Form):
+class InvoiceForm(NoCardNumbersMixin, forms.Form):
     token = forms.UUIDField(widget=forms.HiddenInput)
     memo = forms.CharField(
         label="What the invoice is for",
@@ -105,7 +102,7 @@ class InvoiceForm(forms.Form):
         required=False,
         help_text="Printed at the top of the invoice.",
     )
-    due_date = forms.DateField(label="Due date", widget=forms.DateInput(attrs={"type": "date"}))
+    due_date = DateField(label="Due date", widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean_due_date(self):
         due = self.cleaned_data["due_date"]
@@ -117,7 +114,7 @@ class InvoiceForm(forms.Form):
         return due
 
 
-class InvoiceLineForm(forms.Form):
+class InvoiceLineForm(NoCardNumbersMixin, forms.Form):
     """A line from a fee type (its price as of today), or free text with a revenue account."""
 
     fee_type = forms.ModelChoiceField(
@@ -129,27 +126,20 @@ class InvoiceLineForm(forms.Form):
         required=False,
         label="Revenue account",
     )
-    quantity = forms.DecimalField(
+    quantity = DecimalTextField(
+        places=2,
         min_value=Decimal("0.01"),
         max_value=Decimal("9999"),
-        decimal_places=2,
         required=False,
-        widget=forms.NumberInput(attrs={"placeholder": "1"}),
+        widget=forms.TextInput(attrs={"placeholder": "1"}),
         help_text="Empty means 1.",
     )
-    unit_price = forms.DecimalField(
+    unit_price = MoneyField(
         label="Unit price",
-        min_value=Decimal("0.01"),
         max_value=Decimal("9999999.99"),
-        decimal_places=2,
         required=False,
         help_text="Leave empty for the fee type's price.",
     )
-
-    def clean_description(self):
-        text = self.cleaned_data["description"]
-        refuse_card_numbers(text)
-        return text
 
     def clean(self):
         cleaned = super().clean() or {}

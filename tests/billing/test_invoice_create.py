@@ -129,7 +129,7 @@ def test_invoice_page_creates_from_fee_types_and_free_text(client, reference, da
                 "line-0-revenue_account": "REV",
                 "line-0-unit_price": "-5",
             },
-            "Ensure this value is greater than or equal to 0.01",
+            "“-5” is not an amount: write digits with a point, as in 1,234.56.",
         ),
         (
             {
@@ -137,7 +137,7 @@ def test_invoice_page_creates_from_fee_types_and_free_text(client, reference, da
                 "line-0-revenue_account": "REV",
                 "line-0-unit_price": "1.005",
             },
-            "Ensure that there are no more than 2 decimal places",
+            "“1.005” has more than two decimal places (whole cents).",
         ),
         (
             {
@@ -145,7 +145,7 @@ def test_invoice_page_creates_from_fee_types_and_free_text(client, reference, da
                 "line-0-revenue_account": "REV",
                 "line-0-unit_price": "abc",
             },
-            "Enter a number",
+            "“abc” is not an amount",
         ),
         (
             {
