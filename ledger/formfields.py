@@ -20,7 +20,7 @@ class DecimalTextField(forms.Field):
     the parser's, or the minimum's or maximum's."""
 
     widget = forms.TextInput
-    what = "a number"
+    money = False
 
     def __init__(
         self,
@@ -50,7 +50,7 @@ class DecimalTextField(forms.Field):
             return None
         try:
             return parse_decimal_text(
-                str(value), places=self.places, maximum=self.max_value, what=self.what
+                str(value), places=self.places, maximum=self.max_value, money=self.money
             )
         except InvalidAmount as exc:
             raise forms.ValidationError(exc.message, code="invalid") from None
@@ -68,7 +68,7 @@ class MoneyField(DecimalTextField):
     at most what the books can hold (NUMERIC(14,2)). Refuses "12,50", "1E5", NaN and digits of
     other scripts."""
 
-    what = "an amount"
+    money = True
 
     def __init__(self, *, min_value: Decimal | None = Decimal("0.01"), **kwargs: Any):
         super().__init__(places=2, min_value=min_value, **kwargs)
@@ -117,9 +117,7 @@ class DateField(forms.DateField):
         try:
             date_check(value)
             if not earliest <= value <= latest:
-                raise InvalidDate(
-                    f"Give a date from {earliest:%B %-d, %Y} to {latest:%B %-d, %Y}."
-                )
+                raise InvalidDate(f"Give a date from {earliest:%B %-d, %Y} to {latest:%B %-d, %Y}.")
         except InvalidDate as exc:
             raise forms.ValidationError(
                 self.out_of_range or exc.message, code="out_of_range"

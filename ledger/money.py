@@ -49,17 +49,23 @@ def shown(text: str) -> str:
 
 
 def parse_decimal_text(
-    text: str, *, places: int = 2, maximum: Decimal = MAX_AMOUNT, what: str = "an amount"
+    text: str,
+    *,
+    places: int = 2,
+    maximum: Decimal = MAX_AMOUNT,
+    money: bool = True,
+    what: str = "",
 ) -> Decimal:
     """A non-negative decimal number as people write it in the United States, read strictly:
-    "1234.56", "1,234.56" and "$1,234.56" (the dollar sign only for amounts, places=2).
+    "1234.56", "1,234.56" and, for money, "$1,234.56".
 
     Commas must separate thousands exactly (Babel's strict en_US parsing, CLDR); "12,50" and
     "1,2,3" are refused rather than read as 1250 and 123. Refused too: exponents, signs, NaN,
     infinity, digits of other scripts, more than `places` decimals, and more than `maximum`.
     Raises InvalidAmount with a message that quotes the value."""
     raw = str(text).strip()
-    body = raw.removeprefix("$").strip() if places == 2 else raw
+    body = raw.removeprefix("$").strip() if money else raw
+    what = what or ("an amount" if money else "a number")
     if not raw:
         raise InvalidAmount(f"Enter {what}.")
     if not _AMOUNT_CHARACTERS.fullmatch(body):
@@ -73,10 +79,14 @@ def parse_decimal_text(
             f"“{shown(raw)}” is not {what}: a comma may only separate thousands, as in 1,234.56."
         ) from None
     if value > maximum:
-        limit = format_money(maximum) if places == 2 else f"{maximum:,}"
-        raise InvalidAmount(f"“{shown(raw)}” is more than the books can hold (at most {limit}).")
+        limit = format_money(maximum) if money else f"{maximum:,}"
+        if maximum == MAX_AMOUNT:
+            raise InvalidAmount(
+                f"“{shown(raw)}” is more than the books can hold (at most {limit})."
+            )
+        raise InvalidAmount(f"“{shown(raw)}” is more than {limit}, the most allowed here.")
     if value != value.quantize(Decimal(1).scaleb(-places)):
-        decimals = "two decimal places (whole cents)" if places == 2 else f"{places} decimals"
+        decimals = "two decimal places (whole cents)" if money else f"{places} decimals"
         raise InvalidAmount(f"“{shown(raw)}” has more than {decimals}.")
     return value
 
