@@ -38,7 +38,7 @@ def test_amounts_written_the_american_way_are_read(text, amount):
         ("1e-2", "“1e-2” is not an amount"),
         # digits of other scripts (today read as numbers)
         ("١٢٣", "“١٢٣” is not an amount"),  # Arabic-Indic
-        ("１２３", "“１２３” is not an amount"),  # full-width
+        ("\uff11\uff12\uff13", "“\uff11\uff12\uff13” is not an amount"),  # full-width
         ("۱۲", "“۱۲” is not an amount"),  # extended Arabic-Indic (Persian)
         ("१२", "“१२” is not an amount"),  # Devanagari
         # more than two decimals
