@@ -47,14 +47,10 @@ def test_an_admin_cannot_make_anyone_a_superuser_or_grant_a_permission(
 ):
     user = admin_user if target == "itself" else clerk
     client.force_login(admin_user)
-    form = client.get(reverse("admin:auth_user_change", args=[user.pk])).context[
-        "adminform"
-    ].form
+    form = client.get(reverse("admin:auth_user_change", args=[user.pk])).context["adminform"].form
     assert "is_superuser" not in form.fields and "user_permissions" not in form.fields
     permission = Permission.objects.get(codename="delete_user")
-    response = _change(
-        client, user, is_superuser="on", user_permissions=[str(permission.pk)]
-    )
+    response = _change(client, user, is_superuser="on", user_permissions=[str(permission.pk)])
     assert response.status_code == 302
     user.refresh_from_db()
     assert not user.is_superuser
