@@ -15,7 +15,7 @@ from django.contrib.admin.options import ActionLocation
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.http import HttpResponseRedirect
+from django.http import HttpRequest, HttpResponseRedirect
 
 from ledger.cards import NoCardNumbersMixin, mask_card_numbers
 from ledger.formfields import DateField, DecimalTextField, MoneyField
@@ -38,8 +38,10 @@ def _largest(db_field: models.DecimalField) -> Decimal:
 class GuardedAdminMixin:
     """Mixed into every ModelAdmin and inline of the site (before admin.ModelAdmin)."""
 
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)  # type: ignore[misc]
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)  # type: ignore[misc]
         return _card_guarded(form)
 
     def get_formset(self, request, obj=None, **kwargs):  # inlines
@@ -144,7 +146,7 @@ def guard_admin_site(site) -> None:
     for model, model_admin in list(site._registry.items()):
         admin_class = type(model_admin)
         inlines = [_guarded(inline) for inline in admin_class.inlines]
-        if issubclass(admin_class, GuardedAdminMixin) and inlines == list(admin_class.inlines):
+        if issubclass(admin_class, GuardedAdminMixin) and inlines == list(admin_class.inlines):  # type: ignore[attr-defined]
             continue
         guarded = _guarded(admin_class)
         if inlines != list(admin_class.inlines):
