@@ -223,3 +223,29 @@ def test_a_bulk_action_on_a_bad_selection_says_so(client, admin_user, chart, sel
     assert page.status_code == 200
     assert message in page.text
     assert AccountingPeriod.objects.get(pk=period.pk).state == "open"
+
+
+def test_an_admin_registered_without_the_mixin_is_guarded_when_the_app_starts(superuser):
+    # What cashiering's AppConfig.ready does for an admin a later change registers plainly.
+    from django.contrib.admin import AdminSite, ModelAdmin, StackedInline
+
+    from billing.models import FaqEntry
+    from ledger.admin_guard import guard_admin_site
+
+    class PlainFaqInline(StackedInline):
+        model = FaqEntry
+
+    class PlainDepartmentAdmin(ModelAdmin):
+        inlines = [PlainFaqInline]
+
+    site = AdminSite(name="plain")
+    site.register(Department, PlainDepartmentAdmin)
+    guard_admin_site(site)
+    guarded = site._registry[Department]
+    assert isinstance(guarded, GuardedAdminMixin)
+    assert isinstance(guarded, PlainDepartmentAdmin)
+    assert all(issubclass(inline, GuardedAdminMixin) for inline in type(guarded).inlines)
+    request = RequestFactory().get("/")
+    request.user = superuser
+    form = guarded.get_form(request)(data={"name": CARD, "phone": "1", "location": "x"})
+    assert form.errors["name"] == [CARD_NUMBER_MESSAGE]
