@@ -25,16 +25,17 @@ from billing.models import (
     WaterRate,
 )
 from billing.selectors import bills_under_rule
+from ledger.admin_guard import GuardedAdminMixin
 
 
-class FeePriceInline(admin.TabularInline):
+class FeePriceInline(GuardedAdminMixin, admin.TabularInline):
     model = FeePrice
     extra = 1
     fields = ["effective_from", "price"]
 
 
 @admin.register(FeeType)
-class FeeTypeAdmin(admin.ModelAdmin):
+class FeeTypeAdmin(GuardedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "code", "category", "revenue_account", "quantity_applies", "is_active"]
     list_filter = ["category", "is_active"]
     search_fields = ["name", "code"]
@@ -101,7 +102,7 @@ def _is_a_date(month: int, day: int) -> bool:
 
 
 @admin.register(PenaltyRule)
-class PenaltyRuleAdmin(admin.ModelAdmin):
+class PenaltyRuleAdmin(GuardedAdminMixin, admin.ModelAdmin):
     form = PenaltyRuleForm
     list_display = [
         "bill_type",
@@ -141,7 +142,7 @@ class PenaltyRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Holiday)
-class HolidayAdmin(admin.ModelAdmin):
+class HolidayAdmin(GuardedAdminMixin, admin.ModelAdmin):
     """The office calendar: a last day to pay that falls on one of these days (or a weekend)
     moves to the next business day. Add a closure (a snow day) here."""
 
@@ -156,12 +157,12 @@ class HolidayAdmin(admin.ModelAdmin):
 
 
 @admin.register(WaterRate)
-class WaterRateAdmin(admin.ModelAdmin):
+class WaterRateAdmin(GuardedAdminMixin, admin.ModelAdmin):
     list_display = ["effective_from", "water_per_unit", "sewer_per_unit"]
 
 
 @admin.register(MeterMinimum)
-class MeterMinimumAdmin(admin.ModelAdmin):
+class MeterMinimumAdmin(GuardedAdminMixin, admin.ModelAdmin):
     list_display = [
         "meter_size",
         "effective_from",
@@ -173,42 +174,42 @@ class MeterMinimumAdmin(admin.ModelAdmin):
 
 
 @admin.register(ViolationCode)
-class ViolationCodeAdmin(admin.ModelAdmin):
+class ViolationCodeAdmin(GuardedAdminMixin, admin.ModelAdmin):
     list_display = ["code", "description", "fine_first", "fine_second", "fine_third", "is_active"]
     list_filter = ["is_active"]
 
 
 @admin.register(ChargeType)
-class ChargeTypeAdmin(admin.ModelAdmin):
+class ChargeTypeAdmin(GuardedAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name", "revenue_account"]
 
 
-class FaqInline(admin.StackedInline):
+class FaqInline(GuardedAdminMixin, admin.StackedInline):
     model = FaqEntry
     extra = 0
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(GuardedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "phone", "location", "hours"]
     search_fields = ["name", "handles"]
     inlines = [FaqInline]
 
 
 @admin.register(FaqEntry)
-class FaqEntryAdmin(admin.ModelAdmin):
+class FaqEntryAdmin(GuardedAdminMixin, admin.ModelAdmin):
     list_display = ["question", "department"]
     search_fields = ["question", "answer"]
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(GuardedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "city", "checks_refused"]
     list_filter = ["kind", "checks_refused"]
     search_fields = ["name", "address_line1", "email"]
 
 
-class BillLineInline(admin.TabularInline):
+class BillLineInline(GuardedAdminMixin, admin.TabularInline):
     model = BillLine
     extra = 0
     can_delete = False
@@ -219,7 +220,7 @@ class BillLineInline(admin.TabularInline):
         return False
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(GuardedAdminMixin, admin.ModelAdmin):
     """Written only by the services (they post to the ledger); the admin shows them."""
 
     def has_add_permission(self, request):

@@ -49,7 +49,9 @@ def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Iterable[object
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerows([_text(v) for v in row] for row in rows)
     buffer.seek(0)
-    with connection.cursor() as cursor:
+    # The raw cursor's copy_expert bypasses Django's error mapping: a refusal must still arrive
+    # as django.db's DatabaseError (an import reports it as a problem of the file).
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         cursor.copy_expert(  # type: ignore[attr-defined]
             f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')",
             buffer,

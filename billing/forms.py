@@ -10,7 +10,8 @@ from billing.models import BillAdjustment, ChargeType, FeeType
 from billing.selectors import fee_price
 from billing.services import Charge
 from cashiering.forms import OneTimeTokenForm
-from ledger.cards import refuse_card_numbers
+from ledger.cards import NoCardNumbersMixin
+from ledger.formfields import DateField, DecimalTextField, MoneyField
 from ledger.models import Account, AccountType
 from ledger.money import to_cents
 
@@ -18,21 +19,18 @@ MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
 class AsOfForm(forms.Form):
-    as_of = forms.DateField(
+    as_of = DateField(
         label="Amounts as of",
         required=False,
+        earliest=date(2000, 1, 1),
+        latest=lambda: timezone.localdate() + timedelta(days=366),
+        out_of_range="Give a date between January 1, 2000 and a year from today.",
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Today, or the USPS postmark date of a mailed payment.",
     )
 
     def clean_as_of(self):
-        as_of = self.cleaned_data.get("as_of") or timezone.localdate()
-        today = timezone.localdate()
-        if not date(2000, 1, 1) <= as_of <= today + timedelta(days=366):
-            raise forms.ValidationError(
-                "Give a date between January 1, 2000 and a year from today."
-            )
-        return as_of
+        return self.cleaned_data.get("as_of") or timezone.localdate()
 
 
 class SearchForm(AsOfForm):
@@ -51,7 +49,7 @@ class SearchForm(AsOfForm):
     field_order = ["q", "as_of"]
 
 
-class WaiverForm(OneTimeTokenForm):
+class WaiverForm(NoCardNumbersMixin, OneTimeTokenForm):
     reason = forms.CharField(
         label="Reason for the waiver",
         max_length=1000,
@@ -61,17 +59,15 @@ class WaiverForm(OneTimeTokenForm):
 
     def clean_reason(self):
         reason = self.cleaned_data["reason"].strip()
-        refuse_card_numbers(reason)
         if len(reason) < 5:
             raise forms.ValidationError("Give a reason a reader will understand later.")
         return reason
 
 
-class AdjustForm(forms.Form):
+class AdjustForm(NoCardNumbersMixin, OneTimeTokenForm):
     """A Supervisor's cancellation or write-down of a bill; posted only once `confirmed` (the
     page shows what it will do first)."""
 
-    token = forms.UUIDField(widget=forms.HiddenInput)
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
     kind = forms.ChoiceField(
         label="What to do",
@@ -79,21 +75,10 @@ class AdjustForm(forms.Form):
         widget=forms.RadioSelect,
         initial=BillAdjustment.Kind.CANCEL,
     )
-    amount = forms.DecimalField(
+    amount = MoneyField(
         label="Write down by",
         required=False,
-        max_digits=14,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
         help_text="Only for a write-down: dollars taken off what the bill owes today.",
-        error_messages={
-            "invalid": "Enter an amount such as 12.50.",
-            "min_value": "Enter an amount more than $0.00.",
-            "max_decimal_places": "Enter whole cents: no more than 2 decimal places.",
-            "max_digits": "That is more than the books can hold.",
-            "max_whole_digits": "That is more than the books can hold.",
-        },
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
     reason = forms.ChoiceField(label="Reason", choices=BillAdjustment.Reason.choices)
     note = forms.CharField(
@@ -103,9 +88,7 @@ class AdjustForm(forms.Form):
     )
 
     def clean_note(self):
-        note = self.cleaned_data["note"].strip()
-        refuse_card_numbers(note)
-        return note
+        return self.cleaned_data["note"].strip()
 
     def clean(self):
         cleaned = super().clean() or {}
@@ -120,7 +103,7 @@ class AdjustForm(forms.Form):
         return cleaned
 
 
-class AppealForm(forms.Form):
+class AppealForm(NoCardNumbersMixin, forms.Form):
     # What the clerk meant, not the opposite of what the bill shows when the request lands:
     # a second submit of "open" is refused rather than closing the appeal again.
     action = forms.ChoiceField(
@@ -131,12 +114,12 @@ class AppealForm(forms.Form):
     )
 
     def clean_note(self):
-        note = self.cleaned_data["note"].strip()
-        refuse_card_numbers(note)
-        return note
+        return self.cleaned_data["note"].strip()
 
 
-class ImportForm(OneTimeTokenForm):
+class ImportForm(NoCardNumbersMixin, OneTimeTokenForm):
+    """The upload; the file's name is checked for card numbers too (it becomes a journal memo)."""
+
     source = forms.ChoiceField(label="Billing system", choices=[(s, s.title()) for s in SOURCES])
     file = forms.FileField(label="CSV file", help_text="The layouts are in docs/imports.md.")
 
@@ -149,14 +132,14 @@ class ImportForm(OneTimeTokenForm):
         return upload
 
 
-class InvoiceForm(OneTimeTokenForm):
+class InvoiceForm(NoCardNumbersMixin, OneTimeTokenForm):
     memo = forms.CharField(
         label="What the invoice is for",
         max_length=200,
         required=False,
         help_text="Printed at the top of the invoice.",
     )
-    due_date = forms.DateField(label="Due date", widget=forms.DateInput(attrs={"type": "date"}))
+    due_date = DateField(label="Due date", widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean_due_date(self):
         due = self.cleaned_data["due_date"]
@@ -168,7 +151,7 @@ class InvoiceForm(OneTimeTokenForm):
         return due
 
 
-class InvoiceLineForm(forms.Form):
+class InvoiceLineForm(NoCardNumbersMixin, forms.Form):
     """A line from a fee type (its price as of today), or free text with a revenue account."""
 
     fee_type = forms.ModelChoiceField(
@@ -180,27 +163,20 @@ class InvoiceLineForm(forms.Form):
         required=False,
         label="Revenue account",
     )
-    quantity = forms.DecimalField(
+    quantity = DecimalTextField(
+        places=2,
         min_value=Decimal("0.01"),
         max_value=Decimal("9999"),
-        decimal_places=2,
         required=False,
-        widget=forms.NumberInput(attrs={"placeholder": "1"}),
+        widget=forms.TextInput(attrs={"placeholder": "1"}),
         help_text="Empty means 1.",
     )
-    unit_price = forms.DecimalField(
+    unit_price = MoneyField(
         label="Unit price",
-        min_value=Decimal("0.01"),
         max_value=Decimal("9999999.99"),
-        decimal_places=2,
         required=False,
         help_text="Leave empty for the fee type's price.",
     )
-
-    def clean_description(self):
-        text = self.cleaned_data["description"]
-        refuse_card_numbers(text)
-        return text
 
     def clean(self):
         cleaned = super().clean() or {}

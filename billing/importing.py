@@ -11,11 +11,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from billing.models import BillType, MeterMinimum, MeterSize, ViolationCode, WaterRate
 from billing.water import billing_months, due_date_for, quarterly_charges
-from ledger.money import MAX_AMOUNT
+from ledger.cards import contains_card_number, mask_card_numbers
+from ledger.date_limits import date_check
+from ledger.errors import InvalidAmount, InvalidDate
+from ledger.money import MAX_AMOUNT, ZERO, parse_money
 
 SOURCES = ("tax", "water", "parking")
 
@@ -83,6 +86,8 @@ ACCOUNT_RE = re.compile(r"^\d{2}-\d{3,8}$")
 PLATE_RE = re.compile(r"^[A-Z0-9]{2,8}$")
 STATE_RE = re.compile(r"^[A-Z]{2}$")
 NUMBER_RE = re.compile(r"^[A-Za-z0-9-]{1,24}$")
+CARD_PROBLEM = "holds what looks like a full card number (never put card numbers in a file)"
+ISO_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 MAX_ROWS = 1_000_000
 
 
@@ -128,7 +133,9 @@ class _Row:
         self.line, self.values, self.errors = line, values, errors
 
     def problem(self, column: str, message: str) -> None:
-        self.errors.append({"line": self.line, "column": column, "problem": message})
+        # A message may quote the cell; a card number in it is never written down.
+        problem = {"line": self.line, "column": column, "problem": mask_card_numbers(message)}
+        self.errors.append(problem)
 
     def text(
         self,
@@ -155,33 +162,26 @@ class _Row:
         return value
 
     def money(self, column: str) -> Decimal | None:
-        raw = (self.values.get(column) or "").strip().replace(",", "").lstrip("$")
+        raw = (self.values.get(column) or "").strip()
         if not raw and column in OPTIONAL:
-            return Decimal("0.00")
+            return ZERO
         try:
-            value = Decimal(raw)
-        except InvalidOperation:
-            self.problem(column, f"{raw!r} is not an amount")
+            return parse_money(raw)  # the one money parser: "12,50" and "1E5" are refused
+        except InvalidAmount as exc:
+            self.problem(column, exc.message)
             return None
-        if (
-            not value.is_finite()
-            or value.adjusted() > 12
-            or value != value.quantize(Decimal("0.01"))
-        ):
-            self.problem(column, f"{raw[:40]!r} is not an amount in dollars and cents")
-            return None
-        if value < 0 or value > MAX_AMOUNT:
-            self.problem(column, f"{raw} is out of range")
-            return None
-        return value
 
     def day(self, column: str) -> date | None:
         raw = (self.values.get(column) or "").strip()
         try:
-            return date.fromisoformat(raw)
+            if not ISO_DATE_RE.fullmatch(raw):
+                raise ValueError(raw)
+            return date_check(date.fromisoformat(raw), what="The date")
         except ValueError:
-            self.problem(column, f"{raw!r} is not a date (YYYY-MM-DD)")
-            return None
+            self.problem(column, f"{raw[:40]!r} is not a date (YYYY-MM-DD)")
+        except InvalidDate as exc:
+            self.problem(column, exc.message)
+        return None
 
     def whole(self, column: str, *, low: int, high: int) -> int | None:
         raw = (self.values.get(column) or "").strip()
@@ -215,36 +215,36 @@ def _tax(row: _Row, context: dict) -> list[BillRow]:
         return []
     if None in (number, parcel, street, party, year) or None in charges.values():
         return []
-    bills = []
-    for installment, due in ((1, date(year, 1, 31)), (2, date(year, 6, 30))):
+    # Two installments, each charge split to the cent (the odd cent in the first). A tax so
+    # small that the second installment would be $0.00 (a $0.01 tax) is one installment.
+    split = []
+    for installment in (1, 2):
         parts = []
         for code, amount in charges.items():
             assert amount is not None
             first = (amount / 2).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
             share = first if installment == 1 else amount - first
             if share > 0:
-                parts.append(
-                    (
-                        code,
-                        share,
-                        f"{code.replace('_', ' ').capitalize()}, installment {installment}",
-                    )
-                )
-        bills.append(
-            BillRow(
-                line=row.line,
-                number=f"{number}-{installment}",
-                bill_type=BillType.PROPERTY_TAX,
-                party=party,
-                description=f"{year} city tax, installment {installment} of 2",
-                issue_date=date(year, 1, 1),
-                due_date=due,
-                charges=parts,
-                details={"tax_year": year, "installment": installment},
-                parcel=(parcel, street),
-            )
+                label = code.replace("_", " ").capitalize()
+                parts.append((code, share, f"{label}, installment {installment}"))
+        if parts:
+            split.append(parts)
+    dues = (date(year, 1, 31), date(year, 6, 30))
+    return [
+        BillRow(
+            line=row.line,
+            number=f"{number}-{installment}",
+            bill_type=BillType.PROPERTY_TAX,
+            party=party,
+            description=f"{year} city tax, installment {installment} of {len(split)}",
+            issue_date=date(year, 1, 1),
+            due_date=dues[installment - 1],
+            charges=parts,
+            details={"tax_year": year, "installment": installment},
+            parcel=(parcel, street),
         )
-    return bills
+        for installment, parts in enumerate(split, start=1)
+    ]
 
 
 def _water(row: _Row, context: dict) -> list[BillRow]:
@@ -278,6 +278,14 @@ def _water(row: _Row, context: dict) -> list[BillRow]:
                 due = due_date_for(prefix, billed)
             except ValueError as exc:
                 row.problem("bill_date", str(exc))
+            else:
+                if due < billed:
+                    row.problem(
+                        "bill_date",
+                        f"{billed.isoformat()} is after the due date of its billing month "
+                        f"({due.isoformat()}); a bill cannot fall due before it is issued",
+                    )
+                    due = None
     rate = context["rate"](end) if end else None
     minimum = context["minimum"](meter, end) if meter and end else None
     if end and rate is None:
@@ -446,6 +454,11 @@ def parse(
                         "problem": "the row has more fields than the header",
                     }
                 )
+                continue
+            cards = [column for column, value in values.items() if contains_card_number(value)]
+            if cards:
+                for column in cards:
+                    errors.append({"line": count + 1, "column": column, "problem": CARD_PROBLEM})
                 continue
             for bill in parser(_Row(count + 1, values, errors), context):
                 if bill.number in numbers:

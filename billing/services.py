@@ -12,7 +12,14 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    IntegrityError,
+    connection,
+    connections,
+    transaction,
+)
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import F
 from django.db.models.functions import Upper
@@ -21,7 +28,7 @@ from django.utils import timezone
 from billing.bulk import copy_new
 from billing.business_days import SEEDED_YEARS, legal_holidays
 from billing.errors import AlreadyImported, BillingError, ImportRejected, NothingToWaive
-from billing.importing import SOURCES, BillRow, parse
+from billing.importing import COLUMNS, SOURCES, BillRow, parse
 from billing.models import (
     Bill,
     BillAdjustment,
@@ -43,7 +50,7 @@ from billing.models import (
     WaterAccount,
 )
 from billing.selectors import REPEAT_WINDOW_DAYS, adjustment_plan, amount_due, bills_under_rule
-from ledger.cards import contains_card_number
+from ledger.cards import CARD_NUMBER_MESSAGE, contains_card_number, mask_card_numbers
 from ledger.errors import DomainError
 from ledger.models import Account, JournalEntry
 from ledger.money import CENT, MAX_AMOUNT, ZERO, format_money
@@ -179,6 +186,8 @@ def bill_issue(
         raise BillingError("Every charge on a bill must be more than $0.00.")
     if due_date < issue_date:
         raise BillingError("A bill cannot fall due before it is issued.")
+    for text in (description, *(charge.description for charge in charges)):
+        _refuse_card_number(text)
     total = sum((charge.amount for charge in charges), ZERO)
     if total > MAX_AMOUNT:
         raise BillingError(f"A bill of {format_money(total)} is larger than the books can hold.")
@@ -219,6 +228,12 @@ def bill_issue(
             lines=issuance_lines([(bill.pk, bill.receivable_account_id, bill.principal, charges)]),
         )
     return bill
+
+
+def _refuse_card_number(text: str) -> None:
+    """Bill descriptions reach the journal's memos, which can never be removed."""
+    if contains_card_number(text):
+        raise BillingError(CARD_NUMBER_MESSAGE)
 
 
 def bills_issue_bulk(
@@ -740,6 +755,12 @@ def bill_import(
     take turns (an advisory lock), so two uploads of one file cannot both post it."""
     if source not in SOURCES:
         raise BillingError(f"Unknown billing system {source!r}.")
+    if contains_card_number(filename):
+        # The name is kept on the batch and reaches the journal's memo.
+        raise BillingError(
+            "The file's name holds what looks like a full card number: rename the file. "
+            "Never type or store card numbers."
+        )
     digest = hashlib.sha256(content).hexdigest()
     _refuse_if_imported(source, digest)
     if token is not None and ImportBatch.objects.filter(token=token).exists():
@@ -761,7 +782,9 @@ def bill_import(
             status="rejected",
             stage="failed",
             finished_at=timezone.now(),
-            errors=[{"line": 0, "column": "", "problem": f"the import failed: {exc}"[:500]}],
+            errors=_masked(
+                [{"line": 0, "column": "", "problem": f"the import failed: {exc}"[:500]}]
+            ),
         )
         if isinstance(exc, DomainError):
             raise BillingError(str(exc)) from exc
@@ -796,18 +819,10 @@ def _import_checked(
         source, content, today=timezone.localdate(), progress=lambda n: report("checking", n)
     )
     if parsed.errors:
-        report.close()
-        ImportBatch.objects.filter(pk=batch.pk).update(
-            status="rejected",
-            rows_total=parsed.total_rows,
-            errors=parsed.errors[:10000],
-            stage="rejected",
-            finished_at=timezone.now(),
-        )
-        batch.refresh_from_db()
+        _reject(batch, report, parsed.errors, total_rows=parsed.total_rows)
         raise ImportRejected(
             f"{len(parsed.errors)} problem(s) in {filename}; nothing was imported.",
-            errors=parsed.errors,
+            errors=batch.errors,
             batch=batch,
         )
     try:
@@ -815,11 +830,9 @@ def _import_checked(
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(hashtext('billing.bill_import'))")
             _refuse_if_imported(source, digest)
-            existing = set(
-                Bill.objects.filter(number__in=[r.number for r in parsed.rows]).values_list(
-                    "number", flat=True
-                )
-            )
+            existing, conflicts = _compare_with_file(parsed.rows, source=source)
+            if conflicts:
+                raise _Refused(conflicts)
             rows = [r for r in parsed.rows if r.number not in existing]
             report("matching customers", parsed.total_rows)
             bills = _build_bills(rows, source=source)
@@ -851,8 +864,111 @@ def _import_checked(
             errors=[{"line": 0, "column": "", "problem": "the same file was imported meanwhile"}],
         )
         raise
+    except (_Refused, DatabaseError) as exc:
+        errors = exc.errors if isinstance(exc, _Refused) else [_refusal(exc, parsed.rows)]
+        _reject(batch, report, errors, total_rows=parsed.total_rows)
+        raise ImportRejected(
+            f"{len(errors)} problem(s) in {filename}; nothing was imported.",
+            errors=batch.errors,
+            batch=batch,
+        ) from None
     batch.refresh_from_db()
     return batch
+
+
+class _Refused(Exception):
+    """Rows the database holds differently: the import's transaction rolls back."""
+
+    def __init__(self, errors: list[dict]):
+        super().__init__(f"{len(errors)} conflict(s)")
+        self.errors = errors
+
+
+def _masked(errors: list[dict]) -> list[dict]:
+    """An error report as it may be kept: no card number in any of its texts."""
+    return [
+        {
+            key: mask_card_numbers(value) if isinstance(value, str) else value
+            for key, value in e.items()
+        }
+        for e in errors
+    ]
+
+
+def _reject(batch: ImportBatch, report: "_ImportProgress", errors: list[dict], *, total_rows: int):
+    report.close()
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status="rejected",
+        rows_total=total_rows,
+        errors=_masked(errors[:10000]),
+        stage="rejected",
+        finished_at=timezone.now(),
+    )
+    batch.refresh_from_db()
+
+
+def _bill_on_file(bill_type: str, principal: Decimal | None, violation: str, plate: str) -> str:
+    kind = BillType(bill_type).label.lower()
+    if bill_type == BillType.PARKING:
+        return f"a {kind} for violation {violation} on plate {plate}"
+    return f"a {kind} of {format_money(principal or ZERO)}"
+
+
+def _compare_with_file(rows: list[BillRow], *, source: str) -> tuple[set[str], list[dict]]:
+    """The bill numbers of the file already on file, and the conflicts among them: a number on
+    file as another kind of bill, for another amount, or (a ticket) for another violation or
+    plate. A bill on file just as the file says is skipped (re-importing is safe); a conflict
+    rejects the file, listing the line, the bill, what is on file and what the file says."""
+    on_file = {
+        number: (bill_type, principal, violation or "", f"{plate} {state}" if plate else "")
+        for number, bill_type, principal, violation, plate, state in Bill.objects.filter(
+            number__in=[r.number for r in rows]
+        ).values_list(
+            "number",
+            "bill_type",
+            "principal",
+            "violation__code",
+            "vehicle__plate",
+            "vehicle__state",
+        )
+    }
+    conflicts = []
+    for row in rows:
+        if row.number not in on_file:
+            continue
+        bill_type, principal, violation, plate = on_file[row.number]
+        ours = _bill_on_file(bill_type, principal, violation, plate)
+        theirs = _bill_on_file(
+            row.bill_type,
+            sum((amount for _, amount, _ in row.charges), ZERO),
+            row.violation_code,
+            " ".join(row.vehicle or ()),
+        )
+        if ours != theirs:
+            conflicts.append(
+                {
+                    "line": row.line,
+                    "column": COLUMNS[source][0],
+                    "problem": f"conflict: bill {row.number} is on file as {ours}; "
+                    f"the file says {theirs}",
+                    "bill": row.number,
+                    "on_file": ours,
+                    "in_file": theirs,
+                }
+            )
+    return set(on_file), conflicts
+
+
+def _refusal(exc: DatabaseError, rows: list[BillRow]) -> dict:
+    """A database refusal during an import as a problem of the file: the constraint or column
+    it names, and the line of the bill it names when it names one (its detail quotes the row)."""
+    diag = getattr(exc.__cause__, "diag", None)
+    primary = getattr(diag, "message_primary", None) or str(exc).splitlines()[0]
+    detail = getattr(diag, "message_detail", None) or ""
+    column = getattr(diag, "column_name", None) or getattr(diag, "constraint_name", None) or ""
+    numbers = set(re.findall(r"[A-Za-z0-9-]+", detail))
+    line = next((r.line for r in rows if r.number in numbers), 0)
+    return {"line": line, "column": column, "problem": f"the database refused it: {primary}"}
 
 
 def _refuse_if_imported(source: str, digest: str) -> None:

@@ -294,9 +294,11 @@ def import_errors_csv(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-errors.csv"'
     writer = csv.writer(response)
-    writer.writerow(["line", "column", "problem"])
+    # A conflict also says which bill, what is on file and what the file says.
+    keys = ["line", "column", "problem", "bill", "on_file", "in_file"]
+    writer.writerow(keys)
     for error in batch.errors:
-        writer.writerow([error["line"], error["column"], error["problem"]])
+        writer.writerow([error.get(key, "") for key in keys])
     return response
 
 

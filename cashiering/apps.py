@@ -18,3 +18,11 @@ class CashieringConfig(AppConfig):
     def ready(self) -> None:
         # After every migrate (and every test-database flush) the groups match ROLE_PERMISSIONS.
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="cashiering.roles_sync")
+        # Every admin page refuses card numbers and reads money and dates strictly, also one a
+        # later app registers without deriving from GuardedAdminMixin (the admin autodiscovers
+        # before this app is ready: it comes first in INSTALLED_APPS).
+        from django.contrib import admin
+
+        from ledger.admin_guard import guard_admin_site
+
+        guard_admin_site(admin.site)

@@ -8,13 +8,14 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
+from ledger.admin_guard import GuardedAdminMixin
 from ledger.errors import LedgerError
 from ledger.models import Account, AccountingPeriod, JournalEntry, JournalLine
 from ledger.services import period_close
 
 
 @admin.register(Account)
-class AccountAdmin(admin.ModelAdmin):
+class AccountAdmin(GuardedAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name", "type", "fund", "is_active"]
     list_filter = ["type", "fund", "is_active"]
     search_fields = ["code", "name"]
@@ -27,7 +28,7 @@ class AccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(AccountingPeriod)
-class AccountingPeriodAdmin(admin.ModelAdmin):
+class AccountingPeriodAdmin(GuardedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "start_date", "end_date", "state", "closed_at", "closed_by"]
     list_filter = ["state"]
     readonly_fields = ["state", "closed_at", "closed_by"]
@@ -72,7 +73,7 @@ class AccountingPeriodAdmin(admin.ModelAdmin):
         return actions
 
 
-class JournalLineInline(admin.TabularInline):
+class JournalLineInline(GuardedAdminMixin, admin.TabularInline):
     model = JournalLine
     fields = ["account", "amount", "memo", "bill_id", "drawer_id"]
     readonly_fields = ["account", "amount", "memo", "bill_id", "drawer_id"]
@@ -84,7 +85,7 @@ class JournalLineInline(admin.TabularInline):
 
 
 @admin.register(JournalEntry)
-class JournalEntryAdmin(admin.ModelAdmin):
+class JournalEntryAdmin(GuardedAdminMixin, admin.ModelAdmin):
     """Read-only: entries are written by the posting service and never changed."""
 
     list_display = ["id", "entry_date", "book", "source", "memo", "posted_by", "posted_at"]

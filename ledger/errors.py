@@ -38,3 +38,15 @@ class AlreadyReversed(LedgerError):
 
 class AppendOnly(LedgerError):
     code = "append_only"
+
+
+class InvalidAmount(LedgerError):
+    """Text that is not an amount of money as the office writes one (see ledger.money)."""
+
+    code = "invalid_amount"
+
+
+class InvalidDate(LedgerError):
+    """A date outside the range the books can compute with (see ledger.date_limits)."""
+
+    code = "invalid_date"

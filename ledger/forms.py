@@ -1,11 +1,12 @@
 from django import forms
 
+from ledger.formfields import DateField
 from ledger.models import Book
 
 
 class TrialBalanceFilterForm(forms.Form):
     book = forms.ChoiceField(choices=Book.choices, initial=Book.LIVE)
-    as_of = forms.DateField(
+    as_of = DateField(
         label="As of",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
@@ -15,12 +16,10 @@ class TrialBalanceFilterForm(forms.Form):
 
 class AccountLinesFilterForm(forms.Form):
     book = forms.ChoiceField(choices=Book.choices, initial=Book.LIVE)
-    date_from = forms.DateField(
+    date_from = DateField(
         label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    date_to = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_to = DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self):
         cleaned = super().clean() or {}

@@ -37,6 +37,9 @@ class Source(models.TextChoices):
     REVERSAL = "reversal", "Reversal"
 
 
+ACCOUNT_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+
+
 class Account(models.Model):
     code = models.CharField(max_length=20, unique=True)
     name = models.CharField(max_length=120)
@@ -48,6 +51,18 @@ class Account(models.Model):
     class Meta:
         ordering = ["code"]
         permissions = [("view_trial_balance", "Can view the trial balance and account ledgers")]
+        constraints = [
+            # The code is part of the account's address (/ledger/accounts/<code>/): a "/" in it
+            # made the trial balance fail for everyone.
+            models.CheckConstraint(
+                condition=models.Q(code__regex=ACCOUNT_CODE_PATTERN),
+                name="account_code_url_safe",
+                violation_error_message=(
+                    "An account code is letters, digits, dots and hyphens, starting with a letter "
+                    "or digit (no “/” or spaces): it is part of the account's web address."
+                ),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"

@@ -3,23 +3,24 @@ Payments and drawers change only through the counter's services, so they are not
 
 from django.contrib import admin
 
+from ledger.admin_guard import GuardedAdminMixin
 from payments.models import Office, PaymentPolicy, Workstation
 
 
-class WorkstationInline(admin.TabularInline):
+class WorkstationInline(GuardedAdminMixin, admin.TabularInline):
     model = Workstation
     extra = 1
     fields = ["name", "is_active"]
 
 
 @admin.register(Office)
-class OfficeAdmin(admin.ModelAdmin):
+class OfficeAdmin(GuardedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "code", "phone"]
     inlines = [WorkstationInline]
 
 
 @admin.register(PaymentPolicy)
-class PaymentPolicyAdmin(admin.ModelAdmin):
+class PaymentPolicyAdmin(GuardedAdminMixin, admin.ModelAdmin):
     list_display = [
         "applies_to",
         "partial_allowed",

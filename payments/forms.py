@@ -2,7 +2,6 @@
 
 import re
 from datetime import date
-from decimal import Decimal
 from typing import cast
 
 from django import forms
@@ -10,8 +9,8 @@ from django.utils import timezone
 
 from billing.models import FeeType
 from cashiering.forms import OneTimeTokenForm
-from ledger.cards import contains_card_number
-from ledger.money import MAX_AMOUNT
+from ledger.cards import NoCardNumbersMixin
+from ledger.formfields import DateField, MoneyField
 from payments.models import DENOMINATIONS, CreditRefund, Drawer, Tender, TenderKind, Workstation
 
 CARD_NUMBER_MESSAGE = (
@@ -20,9 +19,11 @@ CARD_NUMBER_MESSAGE = (
 )
 
 
-class NoCardNumbersForm(forms.Form):
-    """Refuses any text field holding a 13 to 19 digit Luhn-valid number (a pasted card number).
+class NoCardNumbersForm(NoCardNumbersMixin, forms.Form):
+    """Refuses any value holding a 13 to 19 digit Luhn-valid number (a pasted card number).
     Also gives every field Bootstrap's class, for templates that lay fields out by hand."""
+
+    card_number_message = CARD_NUMBER_MESSAGE
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -36,46 +37,10 @@ class NoCardNumbersForm(forms.Form):
                 css = "form-control"
             widget.attrs["class"] = f"{css} {widget.attrs.get('class', '')}".strip()
 
-    def clean(self):
-        cleaned = super().clean() or {}
-        for name, value in list(cleaned.items()):
-            if isinstance(value, str) and contains_card_number(value):
-                self.add_error(name, CARD_NUMBER_MESSAGE)
-        return cleaned
 
-
-class MoneyField(forms.DecimalField):
-    """An amount as a clerk types it: digits with an optional point, "$" and thousands commas.
-    Exponents ("1e5"), signs, NaN and infinity are not amounts of money."""
-
-    _PLAIN = re.compile(r"\d+(\.\d*)?|\.\d+")
-
-    def to_python(self, value):
-        if isinstance(value, str):
-            value = value.strip().removeprefix("$").replace(",", "").strip()
-            if value and not self._PLAIN.fullmatch(value):
-                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return super().to_python(value)
-
-
-def money_field(label: str, **options) -> forms.DecimalField:
-    return MoneyField(
-        label=label,
-        max_digits=14,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
-        max_value=MAX_AMOUNT,
-        error_messages={
-            "invalid": "Enter an amount such as 12.50.",
-            "min_value": "Enter an amount more than $0.00.",
-            "max_value": "That is more than the books can hold.",
-            "max_decimal_places": "Enter whole cents: no more than 2 decimal places.",
-            "max_digits": "That is more than the books can hold.",
-            "max_whole_digits": "That is more than the books can hold.",
-        },
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-        **options,
-    )
+def money_field(label: str, **options) -> MoneyField:
+    """An amount the counter takes: more than $0.00, read by the one money parser."""
+    return MoneyField(label=label, **options)
 
 
 def _denomination_field_name(index: int) -> str:
@@ -186,7 +151,7 @@ class FeeForm(NoCardNumbersForm):
     )
     plate = forms.CharField(label="Plate", max_length=10, required=False)
     plate_state = forms.CharField(label="State", max_length=2, required=False, initial="NY")
-    period_start = forms.DateField(
+    period_start = DateField(
         label="Permit starts",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
@@ -295,10 +260,9 @@ class DecisionForm(NoCardNumbersForm):
     note = forms.CharField(label="Note", max_length=300, required=False)
 
 
-class CreditRefundForm(NoCardNumbersForm):
+class CreditRefundForm(OneTimeTokenForm, NoCardNumbersForm):
     """A Supervisor pays back a customer's credit; posted only once `confirmed`."""
 
-    token = forms.UUIDField(widget=forms.HiddenInput)
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
     amount = money_field("Amount to refund")
     method = forms.ChoiceField(

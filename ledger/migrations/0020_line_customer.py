@@ -15,7 +15,7 @@ def seed_chart(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("ledger", "0004_line_bill_index"),
+        ("ledger", "0010_account_code_url_safe"),
     ]
 
     operations = [

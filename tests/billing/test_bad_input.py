@@ -32,7 +32,7 @@ def test_far_dates_are_refused_on_the_form(client, clerk, dana, as_of):
 @pytest.mark.parametrize(
     ("old", "new", "problem"),
     [
-        ("3412.88", "1e999999999", "is not an amount in dollars and cents"),
+        ("3412.88", "1e999999999", "“1e999999999” is not an amount: write digits with a point"),
         (",2027,", ",²,", "is not a whole number from 2000 to 2100"),
         ("3412.88", "999999999999.99", "the file's bills add up to more than one entry can post"),
     ],

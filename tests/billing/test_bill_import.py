@@ -107,7 +107,9 @@ def test_unknown_violation_and_bad_amount(reference, supervisor):
     tax = (SAMPLES / "tax.csv").read_text().replace("3412.88", "3412.885")
     with pytest.raises(ImportRejected) as excinfo:
         _import("tax", tax.encode(), supervisor)
-    assert excinfo.value.errors[0]["problem"] == "'3412.885' is not an amount in dollars and cents"
+    assert excinfo.value.errors[0]["problem"] == (
+        "“3412.885” has more than two decimal places (whole cents)."
+    )
 
 
 def test_the_same_file_twice_changes_nothing(reference, supervisor):

@@ -12,10 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
+from billing.errors import BillingError
 from billing.models import Bill, ChargeType, FeeType, NumberSeries
 from billing.scanline import configured_scheme, scanline_parse
 from billing.services import Charge, charge_types_seed, invoice_create
-from ledger.models import Account
+from ledger.models import Account, JournalEntry
 from ledger.selectors import ledger_violations
 
 
@@ -129,7 +130,7 @@ def test_invoice_page_creates_from_fee_types_and_free_text(client, reference, da
                 "line-0-revenue_account": "REV",
                 "line-0-unit_price": "-5",
             },
-            "Ensure this value is greater than or equal to 0.01",
+            "“-5” is not an amount: write digits with a point, as in 1,234.56.",
         ),
         (
             {
@@ -137,7 +138,7 @@ def test_invoice_page_creates_from_fee_types_and_free_text(client, reference, da
                 "line-0-revenue_account": "REV",
                 "line-0-unit_price": "1.005",
             },
-            "Ensure that there are no more than 2 decimal places",
+            "“1.005” has more than two decimal places (whole cents).",
         ),
         (
             {
@@ -145,7 +146,7 @@ def test_invoice_page_creates_from_fee_types_and_free_text(client, reference, da
                 "line-0-revenue_account": "REV",
                 "line-0-unit_price": "abc",
             },
-            "Enter a number",
+            "“abc” is not an amount",
         ),
         (
             {
@@ -202,3 +203,36 @@ def test_invoice_pdf_has_the_amounts_and_a_scanline_that_opens_the_bill(
     assert (parsed.reference, parsed.amount) == (bill.pk, Decimal("25.00"))
     found = client.get(reverse("billing:search"), {"q": scanline})
     assert found["Location"].startswith(reverse("billing:bill", args=[bill.number]))
+
+
+def test_a_card_number_in_the_memo_never_reaches_the_bill_or_the_journal(
+    client, reference, dana, clerk
+):
+    # The memo becomes the bill's description and the journal entry's memo, which stays forever.
+    card = "4111-1111-1111-1111"
+    client.force_login(clerk)
+    response = client.post(
+        reverse("billing:invoice_new", args=[dana.pk]),
+        {
+            "token": str(uuid.uuid4()),
+            "memo": f"Paid with {card}",
+            "due_date": (timezone.localdate() + timedelta(days=5)).isoformat(),
+            "line-TOTAL_FORMS": "1",
+            "line-INITIAL_FORMS": "0",
+            "line-0-description": "Copies",
+            "line-0-revenue_account": str(Account.objects.get(code="4390").pk),
+            "line-0-unit_price": "5",
+        },
+    )
+    assert response.status_code == 200
+    assert "This looks like a full card number." in response.text
+    with pytest.raises(BillingError, match="This looks like a full card number"):
+        invoice_create(
+            customer=dana,
+            charges=_charges(),
+            memo=f"Paid with {card}",
+            due_date=timezone.localdate() + timedelta(days=30),
+            by=clerk,
+        )
+    assert not Bill.objects.exists()
+    assert not JournalEntry.objects.filter(memo__contains="1111").exists()

@@ -188,6 +188,6 @@ def test_every_billing_form_with_a_token_is_covered_here():
         and form.__module__ == forms.__name__
         and "token" in getattr(form, "base_fields", {})
     }
-    assert with_tokens == {"WaiverForm", "ImportForm", "InvoiceForm"}
+    assert with_tokens == {"WaiverForm", "ImportForm", "InvoiceForm", "AdjustForm"}
     for name in with_tokens:
         assert issubclass(getattr(forms, name), OneTimeTokenForm), name

@@ -108,8 +108,8 @@ def test_import_page_imports_and_reports_bad_files(client, supervisor, reference
     report = client.get(reverse("billing:import_errors", args=[batch.pk]))
     assert report["Content-Type"] == "text/csv"
     assert report.content.decode().splitlines() == [
-        "line,column,problem",
-        "4,parcel_number,'not-a-parcel' is not in the expected form",
+        "line,column,problem,bill,on_file,in_file",
+        "4,parcel_number,'not-a-parcel' is not in the expected form,,,",
     ]
     assert not Bill.objects.filter(source="tax").exists()
 

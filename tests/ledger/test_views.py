@@ -129,3 +129,17 @@ def test_account_page_refuses_an_end_before_the_start(client, supervisor, sales)
 def test_unknown_account_is_404(client, supervisor):
     client.force_login(supervisor)
     assert client.get(reverse("ledger:account", args=["nope"])).status_code == 404
+
+
+@pytest.mark.parametrize("as_of", ["0001-01-01", "9999-12-31"])
+def test_dates_at_the_ends_of_the_calendar_are_a_message(client, supervisor, sales, as_of):
+    client.force_login(supervisor)
+    response = client.get(reverse("ledger:trial_balance"), {"as_of": as_of})
+    assert response.status_code == 200
+    assert response.context["form"].errors["as_of"] == [
+        f"The date {as_of} is outside the dates the books use "
+        "(January 1, 1900 to December 31, 2199)."
+    ]
+    lines = client.get(reverse("ledger:account", args=["1000"]), {"date_from": as_of})
+    assert lines.status_code == 200
+    assert "outside the dates the books use" in lines.text

@@ -112,7 +112,10 @@ def _bytes(response):
     return io.BytesIO(response.content)
 
 
-BAD_AMOUNTS = ["abc", "-5", "0", "0.00", "1.005", "99999999999999999", "1e5", "NaN", ""]
+BAD_AMOUNTS = [
+    *("abc", "-5", "0", "0.00", "1.005", "99999999999999999", "1e5", "NaN", ""),
+    *("12,50", "1,2,3", "\u0661\u0662", "\uff11\uff12", "inf", "\x00", "4111111111111111"),
+]
 
 
 @pytest.mark.parametrize("amount", BAD_AMOUNTS)

@@ -1,0 +1,58 @@
+"""Every form of the app that takes free text refuses a full card number (issue 8, §14): this walks
+each form class of every app, so that a form or field added later cannot escape the guard."""
+
+import importlib
+import inspect
+
+import pytest
+from django import forms
+
+from ledger.cards import NoCardNumbersMixin
+
+APPS = ("billing", "payments", "ledger", "cashiering")
+# Searches: what is typed is looked up, never stored, and a scanline is a long run of digits
+# that may pass the Luhn check by chance.
+NOT_STORED = {"SearchForm", "CounterSearchForm", "ReceiptFindForm"}
+CARD = "4111 1111 1111 1111"
+
+
+def _form_classes():
+    for app in APPS:
+        try:
+            module = importlib.import_module(f"{app}.forms")
+        except ModuleNotFoundError:
+            continue
+        for name, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, forms.BaseForm) and cls.__module__ == module.__name__:
+                yield name, cls
+
+
+def _text_fields(cls) -> list[str]:
+    return [
+        name
+        for name, field in cls.base_fields.items()
+        if isinstance(field, forms.CharField) and not isinstance(field.widget, forms.PasswordInput)
+    ]
+
+
+def test_every_form_with_free_text_is_guarded():
+    walked = [name for name, cls in _form_classes() if _text_fields(cls)]
+    unguarded = [
+        name
+        for name, cls in _form_classes()
+        if _text_fields(cls) and name not in NOT_STORED and not issubclass(cls, NoCardNumbersMixin)
+    ]
+    assert len(walked) >= 10
+    assert unguarded == []
+
+
+@pytest.mark.parametrize(
+    "cls",
+    [cls for name, cls in _form_classes() if _text_fields(cls) and name not in NOT_STORED],
+    ids=lambda cls: cls.__name__,
+)
+def test_each_text_field_refuses_a_card_number(cls, db):
+    form = cls(data=dict.fromkeys(_text_fields(cls), CARD))
+    assert not form.is_valid()
+    for name in _text_fields(cls):
+        assert name in form.errors, name
