@@ -216,7 +216,10 @@ def _rule_form(**values) -> dict:
         ({"month": "10"}, "needs its month and day"),
         ({"month": "2", "day": "30"}, "Month 2 has no day 30"),
         ({"kind": "monthly_interest", "bill_type": BillType.PROPERTY_TAX}, "Another interest rule"),
-        ({"kind": "percent_after_due", "effective_from": "0001-01-01"}, "must fall between"),
+        (
+            {"kind": "percent_after_due", "effective_from": "0001-01-01"},
+            "outside the dates the books use",
+        ),
     ],
 )
 def test_the_admin_refuses_a_rule_the_app_cannot_use(

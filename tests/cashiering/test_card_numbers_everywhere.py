@@ -31,7 +31,10 @@ def _text_fields(cls) -> list[str]:
     return [
         name
         for name, field in cls.base_fields.items()
-        if isinstance(field, forms.CharField) and not isinstance(field.widget, forms.PasswordInput)
+        # a one-time token is a UUIDField (a CharField): it is checked as a UUID, not as text
+        if isinstance(field, forms.CharField)
+        and not isinstance(field, forms.UUIDField)
+        and not isinstance(field.widget, forms.PasswordInput)
     ]
 
 
