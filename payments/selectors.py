@@ -15,6 +15,7 @@ from payments.models import (
     Drawer,
     Payment,
     PaymentItem,
+    PaymentReversal,
     StockCount,
     TenderKind,
 )
@@ -167,3 +168,19 @@ def tenders_summary(payment: Payment) -> dict[str, Decimal]:
     for tender in payment.tenders.all():
         totals[tender.kind] += tender.amount
     return totals
+
+
+def payment_standing(payment: Payment) -> Decimal:
+    """What of a payment still stands: its total less what refunds, returned checks and a void
+    took back from its items."""
+    taken = payment.reversals.aggregate(total=Sum("taken_back"))["total"] or ZERO
+    return payment.total - taken
+
+
+def payment_reversals(payment: Payment) -> list[PaymentReversal]:
+    """A receipt's voids, refunds and returned checks, oldest first."""
+    return list(
+        PaymentReversal.objects.filter(payment=payment)
+        .select_related("approved_by", "fee_bill", "tender")
+        .order_by("created_at", "id")
+    )

@@ -960,7 +960,12 @@ def _reversal_locks(payment: Payment) -> tuple[Payment, list[PaymentItem], dict[
 
 
 def _standing_refused(locked: Payment) -> None:
-    if locked.status != Payment.Status.POSTED:
+    """Refuse a refund (or a request for one) of a receipt of which nothing stands: voided,
+    refunded in full, or taken back by a returned check. A receipt with a returned check and
+    other tenders still standing (cash, say) may still be refunded for what stands."""
+    if locked.status == Payment.Status.VOIDED or (
+        locked.status != Payment.Status.POSTED and _taken_back(locked) >= locked.total
+    ):
         raise NotReversible(
             f"Receipt {locked.receipt_number} is already {locked.get_status_display().lower()}."
         )
@@ -1013,12 +1018,12 @@ def payment_void(
     approver = _approval_checked(by, approved_by, "void", payment.office)
     with database_refusal_explained("void"), transaction.atomic():
         locked, items, bills = _reversal_locks(payment)
-        if locked.reversals.exists() and locked.status == Payment.Status.POSTED:
+        _standing_refused(locked)
+        if locked.reversals.exists():
             raise NotReversible(
                 f"Receipt {locked.receipt_number} has been refunded in part or had a check "
                 "returned: a void would undo that too. Refund the rest instead."
             )
-        _standing_refused(locked)
         drawer = locked.drawer
         if by.pk != drawer.clerk_id and not _is_approver(by):
             raise NotReversible(
@@ -1062,8 +1067,8 @@ def payment_void(
         if changed is not None:
             number = bills[changed.bill_id].number if changed.bill_id else ""
             raise NotReversible(
-                f"Bill {number} changed after this receipt "
-                f({changed.entry.memo}); a void would undo that too: refund it instead."
+                f"Bill {number} changed after this receipt ({changed.entry.memo}); a void "
+                "would undo that too: refund it instead."
             )
         try:
             entry = entry_reverse(
@@ -1419,7 +1424,7 @@ def returned_check_record(
         Customer.objects.filter(pk=customer.pk).update(checks_refused=True)
         fee_bill = _returned_check_bill(locked, chosen, customer, fees, billed, by)
         Tender.objects.filter(pk=chosen.pk).update(returned=True)
-        if locked.status == Payment.Status.POSTED and reopen == locked.total - taken:
+        if locked.status == Payment.Status.POSTED:
             Payment.objects.filter(pk=locked.pk).update(status=Payment.Status.RETURNED)
         reversal = PaymentReversal.objects.create(
             payment=locked,
