@@ -1,6 +1,9 @@
-"""Property test of the counter: any sequence of drawers opened, bills paid in full or in part,
-voids, refunds, returned checks and cash drops keeps the books balanced, every bill owing what
-a small model says, every drawer holding what the model says, and receipt numbers gapless.
+"""Property test of the counter: any sequence of drawers opened, bills paid in full or in part
+(with one or two checks among the tenders), voids, whole and partial refunds, returned checks
+(one check of several, before or after a refund) and cash drops keeps the books balanced, every
+bill owing what a small model says, every drawer holding what the model says, and receipt
+numbers gapless. Every other office lets checks clear at once (`check_clearing_days` 0), so
+refunds of check money are both refused (not cleared) and paid.
 
 Each example runs at a new office with new clerks, customers and bills (the database is not
 rolled back between examples), all built through the services. Bills fall due in the future,
@@ -26,9 +29,10 @@ from hypothesis.stateful import (
 
 from billing.models import Bill, BillType, Customer, NumberSeries
 from ledger.models import Book
+from ledger.money import ZERO
 from ledger.selectors import ledger_violations, trial_balance
 from payments.errors import DrawerError, NotReversible, PaymentError, PolicyRefused
-from payments.models import Payment
+from payments.models import Office, Payment, Tender
 from payments.selectors import drawer_cash_expected
 from payments.services import (
     BillItem,
@@ -46,7 +50,15 @@ D = Decimal
 CENT = D("0.01")
 WINDOWS = 3
 OFFICES = itertools.count(1)
-TENDERS = ["cash", "cash with change", "check", "card", "check and cash", "card and cash"]
+TENDERS = [
+    "cash",
+    "cash with change",
+    "check",
+    "card",
+    "check and cash",
+    "card and cash",
+    "two checks",
+]
 
 cents = st.integers(min_value=1, max_value=500_000).map(lambda n: D(n) / 100)
 
@@ -60,6 +72,21 @@ class DrawerModel:
 
 
 @dataclass
+class Posting:
+    """Something that posted on a bill, in the order it happened (a void cannot come after)."""
+
+    seq: int
+    cancelled: bool = False  # a payment voided since: it and its void cancel out
+
+
+@dataclass
+class CheckModel:
+    tender: Tender
+    amount: Decimal
+    returned: bool = False
+
+
+@dataclass
 class PaymentModel:
     payment: Payment
     drawer: DrawerModel
@@ -69,7 +96,16 @@ class PaymentModel:
     cash: Decimal  # cash kept, net of change
     check: Decimal
     card: Decimal
+    posting: Posting
+    checks: list[CheckModel] = field(default_factory=list)
     status: str = Payment.Status.POSTED
+    taken_back: Decimal = ZERO  # by refunds and returned checks
+    card_refunded: Decimal = ZERO
+    other_refunded: Decimal = ZERO  # refunded in cash (or by city check)
+
+    @property
+    def standing(self) -> Decimal:
+        return self.total - self.taken_back
 
 
 @dataclass
@@ -106,6 +142,11 @@ class Counter(RuleBasedStateMachine):
         self.office = counter_setup_seed(
             office_code=self.code, office_name=f"State machine office {number}", windows=WINDOWS
         )
+        self.cleared = number % 2 == 0
+        if self.cleared:
+            Office.objects.filter(pk=self.office.pk).update(check_clearing_days=0)
+        self.seq = itertools.count(1)
+        self.postings: dict[int, list[Posting]] = {}
         self.customers = [
             Customer.objects.create(name=f"{name} {self.code}") for name in ("Ada", "Ben")
         ]
@@ -139,23 +180,34 @@ class Counter(RuleBasedStateMachine):
             and (not partial or b.bill.bill_type == BillType.PROPERTY_TAX)
         ]
 
+    def _posted(self, bill_id: int, training: bool) -> Posting:
+        posting = Posting(next(self.seq))
+        if not training:
+            self.postings.setdefault(bill_id, []).append(posting)
+        return posting
+
     def _pay(self, data, drawer: DrawerModel, bill: BillModel, amount: Decimal) -> None:
         style = data.draw(st.sampled_from(TENDERS), label="tenders")
         part = amount
-        if "and cash" in style and amount >= 2 * CENT:
+        if ("and cash" in style or style == "two checks") and amount >= 2 * CENT:
             part = data.draw(st.integers(1, int(amount * 100) - 1), label="non-cash part") * CENT
         extra = data.draw(st.integers(1, 5000), label="change") * CENT if "change" in style else 0
-        cheque = part if style.startswith("check") else D(0)
+        cheque = amount if style == "two checks" else part if style.startswith("check") else D(0)
         carded = part if style.startswith("card") else D(0)
         in_cash = amount - cheque - carded
+        customer_id = bill.bill.customer_id
+        writer = bill.bill.customer.name
         tenders = []
-        if cheque:
-            tenders.append(check(str(cheque), number=str(len(self.payments) + 100)))
+        if style == "two checks" and amount >= 2 * CENT:
+            number = len(self.payments) + 100
+            tenders.append(check(str(part), number=f"{number}A", payer=writer))
+            tenders.append(check(str(amount - part), number=f"{number}B", payer=writer))
+        elif cheque:
+            tenders.append(check(str(cheque), number=str(len(self.payments) + 100), payer=writer))
         if carded:
             tenders.append(card(str(carded)))
         if in_cash:
             tenders.append(cash(str(in_cash + extra)))
-        customer_id = bill.bill.customer_id
         call = dict(
             drawer=drawer.drawer,
             items=[BillItem(bill.bill.pk, amount, expected_due=bill.owes)],
@@ -174,15 +226,34 @@ class Counter(RuleBasedStateMachine):
         drawer.cash += in_cash
         if not drawer.training:
             bill.owes -= amount
+        checks = [
+            CheckModel(t, t.amount) for t in payment.tenders.order_by("id") if t.kind == "check"
+        ]
+        posting = self._posted(bill.bill.pk, drawer.training)
         self.payments.append(
             PaymentModel(
-                payment, drawer, bill.bill.pk, customer_id, amount, in_cash, cheque, carded
+                payment,
+                drawer,
+                bill.bill.pk,
+                customer_id,
+                amount,
+                in_cash,
+                cheque,
+                carded,
+                posting,
+                checks,
             )
         )
 
     def _reopen(self, paid: PaymentModel, amount: Decimal) -> None:
         if not paid.drawer.training:
             self.bills[paid.bill_id].owes += amount
+
+    def _changed_after(self, paid: PaymentModel) -> bool:
+        return any(
+            p.seq > paid.posting.seq and not p.cancelled
+            for p in self.postings.get(paid.bill_id, [])
+        )
 
     # rules
 
@@ -235,10 +306,16 @@ class Counter(RuleBasedStateMachine):
             and p.status != Payment.Status.VOIDED  # a refund keeps what it assessed
         ]
         refusal = (
-            (NotReversible, "is already") if paid.status != Payment.Status.POSTED
-            else (NotReversible, "was paid again after this") if later
+            (NotReversible, "is already")
+            if paid.status == Payment.Status.VOIDED
+            or (paid.status != Payment.Status.POSTED and not paid.standing)
+            else (NotReversible, "refunded in part or had a check returned")
+            if paid.taken_back or any(c.returned for c in paid.checks)
             else (NotReversible, "cannot be paid back out of it")
             if paid.cash > paid.drawer.cash
+            else (NotReversible, "was paid again after this") if later
+            else (NotReversible, "changed after this receipt")
+            if not paid.drawer.training and self._changed_after(paid)
             else None
         )  # fmt: skip
         done = attempt(
@@ -253,6 +330,7 @@ class Counter(RuleBasedStateMachine):
         )
         if done:
             paid.status = Payment.Status.VOIDED
+            paid.posting.cancelled = True
             paid.drawer.cash -= paid.cash
             self._reopen(paid, paid.total)
 
@@ -261,16 +339,28 @@ class Counter(RuleBasedStateMachine):
     def refund(self, data):
         paid = data.draw(st.sampled_from(self.payments[::-1]), label="payment")
         out_of = data.draw(st.sampled_from(self.drawers), label="refunding drawer")
-        in_cash = paid.total - paid.card  # a check is refunded in cash
+        whole = data.draw(st.booleans(), label="whole")
+        amount = None
+        if not whole and paid.standing >= 2 * CENT:
+            amount = data.draw(st.integers(1, int(paid.standing * 100) - 1), label="part") * CENT
+        asked = paid.standing if amount is None else amount
+        card_part = min(asked, max(paid.card - paid.card_refunded, D(0)))
+        rest = asked - card_part
+        cash_left = max(paid.cash - paid.other_refunded, D(0))
+        by_check = max(rest - cash_left, D(0))
         refusal = (
-            (NotReversible, "is already") if paid.status != Payment.Status.POSTED
+            (NotReversible, "is already")
+            if paid.status == Payment.Status.VOIDED
+            or (paid.status != Payment.Status.POSTED and not paid.standing)
             else (NotReversible, "training receipt from a training drawer")
             if out_of.training != paid.drawer.training
-            else (NotReversible, "cannot be paid out of it") if in_cash > out_of.cash
+            else (NotReversible, "may still return it until it clears")
+            if by_check and not self.cleared
+            else (NotReversible, "cannot be paid out of it") if rest > out_of.cash
             else None
         )  # fmt: skip
         done = attempt(
-            "refund",
+            "refund" if amount is None else "partial refund",
             refusal,
             lambda: payment_refund(
                 payment=paid.payment,
@@ -278,36 +368,56 @@ class Counter(RuleBasedStateMachine):
                 by=out_of.clerk,
                 approved_by=self.supervisor,
                 drawer=out_of.drawer,
+                amount=amount,
             ),
         )
         if done:
-            paid.status = Payment.Status.REFUNDED
-            out_of.cash -= in_cash
-            self._reopen(paid, paid.total)
+            assert (done.amount, done.card_amount) == (asked, card_part)
+            if asked == paid.standing:
+                paid.status = Payment.Status.REFUNDED
+            out_of.cash -= rest
+            paid.taken_back += asked
+            paid.card_refunded += card_part
+            paid.other_refunded += rest
+            self._reopen(paid, asked)
+            self._posted(paid.bill_id, paid.drawer.training)
 
-    @precondition(lambda self: any(p.check for p in self.payments))
+    @precondition(lambda self: any(p.checks for p in self.payments))
     @rule(data=st.data())
     def returned_check(self, data):
-        checks = [p for p in self.payments[::-1] if p.check]
-        paid = data.draw(st.sampled_from(checks), label="payment")
+        with_checks = [p for p in self.payments[::-1] if p.checks]
+        paid = data.draw(st.sampled_from(with_checks), label="payment")
+        bounced = data.draw(st.sampled_from(paid.checks), label="check")
         refusal = (
-            (NotReversible, "is already") if paid.status != Payment.Status.POSTED
-            else (NotReversible, "Training receipts take no real checks")
+            (NotReversible, "Training receipts take no real checks")
             if paid.drawer.training
+            else (NotReversible, "was voided") if paid.status == Payment.Status.VOIDED
+            else (NotReversible, "already recorded as returned") if bounced.returned
             else None
         )  # fmt: skip
         reversal = attempt(
             "returned check",
             refusal,
-            lambda: returned_check_record(payment=paid.payment, reason="NSF", by=self.supervisor),
+            lambda: returned_check_record(
+                payment=paid.payment, check=bounced.tender, reason="NSF", by=self.supervisor
+            ),
         )
         if reversal:
-            paid.status = Payment.Status.RETURNED
-            self._reopen(paid, paid.check)
+            reopen = min(bounced.amount, paid.standing)
+            billed = bounced.amount - reopen
+            assert (reversal.taken_back, reversal.billed) == (reopen, billed)
+            event("returned check: billed a refunded amount" if billed else "returned check")
+            bounced.returned = True
+            if paid.status == Payment.Status.POSTED:
+                paid.status = Payment.Status.RETURNED
+            paid.taken_back += reopen
+            self._reopen(paid, reopen)
+            if reopen:
+                self._posted(paid.bill_id, False)
             self.refused.add(paid.customer_id)
             fee_bill = reversal.fee_bill
             assert fee_bill.customer_id == paid.customer_id
-            self.bills[fee_bill.pk] = BillModel(fee_bill, D("20.00"))
+            self.bills[fee_bill.pk] = BillModel(fee_bill, D("20.00") + billed)
 
     @precondition(lambda self: self.drawers)
     @rule(data=st.data())

@@ -519,7 +519,10 @@ def test_an_approved_void_request_is_done_at_once(drawer, clerk, dana, superviso
     assert (decided.decided_by, decided.decision_note) == (supervisor, "OK")
     payment.refresh_from_db()
     assert payment.status == Payment.Status.VOIDED
-    assert (payment.reversals.get().requested_by, payment.reversals.get().approved_by) == (clerk, supervisor)
+    assert (payment.reversals.get().requested_by, payment.reversals.get().approved_by) == (
+        clerk,
+        supervisor,
+    )
     assert Bill.objects.get(pk=bill.pk).balance == D("50.00")
     books_are_clean()
 
