@@ -200,8 +200,8 @@ class Counter(RuleBasedStateMachine):
         tenders = []
         if style == "two checks" and amount >= 2 * CENT:
             number = len(self.payments) + 100
-            tenders.append(check(str(part), number=f"{number}A", payer=writer))
-            tenders.append(check(str(amount - part), number=f"{number}B", payer=writer))
+            tenders.append(check(str(part), number=f"{number}1", payer=writer))
+            tenders.append(check(str(amount - part), number=f"{number}2", payer=writer))
         elif cheque:
             tenders.append(check(str(cheque), number=str(len(self.payments) + 100), payer=writer))
         if carded:
