@@ -551,11 +551,13 @@ def payment_record(
                 approved_by=approved_by,
                 as_of=as_of,
             )
-    except IntegrityError:
+    except IntegrityError as exc:
         earlier = Payment.objects.filter(token=token).first()
         if earlier is None:
-            raise
+            raise database_refusal("payment", exc) from exc
         return _same_cart(earlier, digest)
+    except DatabaseError as exc:
+        raise database_refusal("payment", exc) from exc
 
 
 def _same_cart(earlier: Payment, digest: str) -> Payment:
@@ -919,24 +921,29 @@ _DATABASE_RULES = {
 }
 
 
+def database_refusal(action: str, exc: DatabaseError) -> PaymentError:
+    """The message for a refusal by PostgreSQL during a money action (a check constraint, a
+    trigger, a deadlock, a unique key raced in from another window): what a clerk can act on,
+    never the database's own text (it names tables and may quote values)."""
+    diag = getattr(exc.__cause__, "diag", None)
+    constraint = getattr(diag, "constraint_name", None) or ""
+    rule = _DATABASE_RULES.get(constraint, "it breaks one of the books' rules")
+    return PaymentError(
+        f"The books refused this {action}, so nothing was saved: {rule}. Reload the page and "
+        "look at the receipt and its bills again; ask a Supervisor if it happens again."
+    )
+
+
 @contextmanager
 def database_refusal_explained(action: str) -> Iterator[None]:
-    """Turn any refusal by PostgreSQL during a money action (a check constraint, a trigger, a
-    deadlock, a unique key raced in from another window) into a PaymentError the page shows,
-    never an HTTP 500. Nothing was saved: the action's transaction was rolled back. Ledger
-    refusals the ledger already names (a closed period, an unbalanced entry) pass through as
-    they are (they are domain errors)."""
+    """Turn any refusal by PostgreSQL inside the block into a PaymentError the page shows, never
+    an HTTP 500 (issue 8 §9). Nothing was saved: the action's transaction was rolled back.
+    Refusals the ledger already names (a closed period, an unbalanced entry) pass through as
+    the domain errors they are."""
     try:
         yield
     except DatabaseError as exc:
-        cause = exc.__cause__
-        diag = getattr(cause, "diag", None)
-        constraint = getattr(diag, "constraint_name", None) or ""
-        rule = _DATABASE_RULES.get(constraint, "it breaks one of the books' rules")
-        raise PaymentError(
-            f"The books refused this {action}, so nothing was saved: {rule}. Reload the page "
-            "and look at the receipt and its bills again; ask a Supervisor if it happens again."
-        ) from exc
+        raise database_refusal(action, exc) from exc
 
 
 def _reason_checked(reason: str) -> str:
