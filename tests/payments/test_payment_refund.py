@@ -203,7 +203,7 @@ def test_a_partly_refunded_receipt_is_not_voided(drawer, clerk, dana, supervisor
         amount=D("10.00"),
     )
 
-    with pytest.raises(NotReversible, match="refunded in part .* Refund the rest instead"):
+    with pytest.raises(NotReversible, match=r"refunded in part .* Refund the rest instead"):
         payment_void(payment=payment, reason="Wrong", by=clerk, approved_by=supervisor)
     assert Bill.objects.get(pk=bill.pk).balance == D("10.00")
 

@@ -161,7 +161,7 @@ def test_a_check_returned_after_a_later_payment_reopens_the_bill(drawer, clerk, 
     # can no longer be voided (the bill changed after it)
     assert Bill.objects.get(pk=bill.pk).balance == D("300.00")
     assert reversal.fee_bill.balance == FEE
-    with pytest.raises(NotReversible, match="changed after this receipt.*refund it instead"):
+    with pytest.raises(NotReversible, match=r"changed after this receipt.*refund it instead"):
         payment_void(payment=in_cash, reason="Keyed wrong", by=clerk, approved_by=supervisor)
     books_are_clean()
 
@@ -207,9 +207,7 @@ def test_a_voided_receipts_check_was_handed_back(drawer, clerk, dana, supervisor
 
 
 @transactional
-def test_the_flag_follows_the_check_writer_not_the_customer_record(
-    drawer, clerk, dana, supervisor
-):
+def test_the_flag_follows_the_check_writer_not_the_customer_record(drawer, clerk, dana, supervisor):
     # given a walk-in's check for trash tags, returned (the walk-in had no customer record)
     walk_in = payment_record(
         drawer=drawer,
@@ -229,7 +227,7 @@ def test_the_flag_follows_the_check_writer_not_the_customer_record(
         ([check("50.00", number="9003", payer="")], "Robin Walkin"),
     ):
         # then the check is refused (a Supervisor may override), whoever the bill's customer is
-        with pytest.raises(PolicyRefused, match="A check written by .* was returned"):
+        with pytest.raises(PolicyRefused, match=r"A check written by .* was returned"):
             pay(drawer, clerk, bill, "50.00", tenders=tenders, payer_name=payer_name)
 
     # and cash from the writer, or a check from someone else, is taken as ever
