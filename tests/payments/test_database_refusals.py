@@ -120,7 +120,8 @@ def test_a_refused_decision_is_a_message(paid, clerk, supervisor):
     request = approval_request(payment=paid, kind="void", reason="Wrong", by=clerk)
     refuse_inserts_into("ledger_journalentry")
 
-    with pytest.raises(PaymentError, match=REFUSED.format(action="decision")):
+    # (the void inside the decision is what the books refused, and the message says so)
+    with pytest.raises(PaymentError, match=REFUSED.format(action="void")):
         approval_decide(request=request, approve=True, by=supervisor)
     assert ApprovalRequest.objects.get(pk=request.pk).status == ApprovalRequest.Status.PENDING
 
@@ -129,7 +130,7 @@ def test_a_refused_decision_is_a_message(paid, clerk, supervisor):
 def test_pages_show_a_refused_money_action_as_a_message(client, paid, clerk, supervisor, drawer):
     # given each money page of the counter and the queue, with the books refusing postings
     request = approval_request(
-        payment=paid, kind="refund", reason="x", by=clerk, refund_drawer=drawer
+        payment=paid, kind="refund", reason="x", by=clerk, refund_drawer=drawer, amount=D("10")
     )
     refuse_inserts_into("ledger_journalentry")
     number = paid.receipt_number

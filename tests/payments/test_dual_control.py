@@ -41,7 +41,7 @@ def test_a_supervisor_does_not_approve_their_own_void(supervisor_drawer, supervi
     bill = issue(dana, supervisor, amount="25.00")
     payment = pay(supervisor_drawer, supervisor, bill, "25.00")
 
-    with pytest.raises(ApprovalRequired, match=f"A void {SECOND_PERSON} \\(supervisor\\)"):
+    with pytest.raises(ApprovalRequired, match=f"A void {SECOND_PERSON} for it \\(supervisor\\)"):
         payment_void(payment=payment, reason="Wrong", by=supervisor, approved_by=supervisor)
 
     other = new_user("sup2", Role.SUPERVISOR)
