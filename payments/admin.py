@@ -14,7 +14,7 @@ class WorkstationInline(admin.TabularInline):
 
 @admin.register(Office)
 class OfficeAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "phone"]
+    list_display = ["name", "code", "phone", "allow_self_approval", "check_clearing_days"]
     inlines = [WorkstationInline]
 
 
