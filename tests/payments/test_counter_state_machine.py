@@ -354,7 +354,7 @@ class Counter(RuleBasedStateMachine):
             or (paid.status != Payment.Status.POSTED and not paid.standing)
             else (NotReversible, "training receipt from a training drawer")
             if out_of.training != paid.drawer.training
-            else (NotReversible, "may still return it until it clears")
+            else (NotReversible, "may still return until it clears")
             if by_check and not self.cleared
             else (NotReversible, "cannot be paid out of it") if rest > out_of.cash
             else None
