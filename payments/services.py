@@ -223,14 +223,19 @@ def drawer_open(
                 Drawer.objects.filter(pk=drawer.pk).update(opening_entry=entry)
                 drawer.opening_entry = entry
             return drawer
-    except IntegrityError:
+    except IntegrityError as exc:
         # A second window raced us to the same clerk or workstation.
         earlier = Drawer.objects.filter(token=token).first() if token else None
         if earlier is not None:
             return earlier
+        constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None)
+        if constraint not in ("one_open_drawer_per_clerk", "one_open_drawer_per_workstation"):
+            raise database_refusal("drawer opening", exc) from exc
         raise DrawerError(
             "Another drawer was opened for you or at this window a moment ago; reload."
         ) from None
+    except DatabaseError as exc:
+        raise database_refusal("drawer opening", exc) from exc
 
 
 def _open_drawer_locked(drawer: Drawer) -> Drawer:

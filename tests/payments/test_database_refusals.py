@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from ledger.models import JournalEntry
 from payments.errors import PaymentError
-from payments.models import ApprovalRequest, Payment
+from payments.models import ApprovalRequest, Drawer, Payment
 from payments.services import (
     BillItem,
     approval_decide,
@@ -104,6 +104,18 @@ def test_a_refused_posting_is_a_message(action, paid, drawer, clerk, dana, super
         ACTIONS[action](context)
     assert JournalEntry.objects.count() == entries
     assert Payment.objects.get(pk=paid.pk).status == Payment.Status.POSTED
+
+
+@pytest.mark.django_db
+def test_a_refused_drawer_opening_is_a_message(office, supervisor):
+    from tests.payments.conftest import new_user, open_drawer
+
+    clerk = new_user("clerk2")
+    refuse_inserts_into("ledger_journalentry")
+
+    with pytest.raises(PaymentError, match=REFUSED.format(action="drawer opening")):
+        open_drawer(clerk, office, number=2)
+    assert not Drawer.objects.filter(clerk=clerk).exists()
 
 
 @pytest.mark.django_db
