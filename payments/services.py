@@ -1539,6 +1539,12 @@ def approval_request(
     with database_refusal_explained("request"), transaction.atomic():
         locked = Payment.objects.select_for_update().get(pk=payment.pk)
         _standing_refused(locked)
+        standing = locked.total - _taken_back(locked)
+        if amount is not None and amount > standing:
+            raise NotReversible(
+                f"Only {format_money(standing)} of receipt {locked.receipt_number} stands; "
+                f"{format_money(amount)} cannot be refunded."
+            )
         pending = ApprovalRequest.objects.filter(
             payment=locked, status=ApprovalRequest.Status.PENDING
         ).first()

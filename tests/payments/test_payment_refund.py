@@ -269,3 +269,20 @@ def test_a_partial_refund_request_refunds_its_part(drawer, clerk, dana, supervis
     assert Bill.objects.get(pk=bill.pk).balance == D("15.25")
     assert drawer_cash_expected(drawer) == FLOAT + D("80.00") - D("15.25")
     books_are_clean()
+
+
+@pytest.mark.django_db
+def test_a_refund_request_for_more_than_stands_is_refused_at_once(drawer, clerk, dana, supervisor):
+    bill = issue(dana, supervisor, amount="80.00")
+    payment = pay(drawer, clerk, bill, "80.00")
+
+    with pytest.raises(NotReversible, match=r"Only \$80\.00 of receipt .* stands; \$80\.01"):
+        approval_request(
+            payment=payment,
+            kind="refund",
+            reason="Overcharged",
+            by=clerk,
+            refund_drawer=drawer,
+            amount=D("80.01"),
+        )
+    assert not ApprovalRequest.objects.exists()
