@@ -46,8 +46,26 @@ PAYMENT_CHECKS: list[tuple[str, str]] = [
                                        AND s.name = CASE WHEN p.training THEN 'training:'
                                                          ELSE 'receipt:' END || o.code)""",
     ),
+    (
+        "a receipt's refunds, returned checks and void take back no more than it took",
+        """SELECT p.receipt_number FROM payments_payment p
+             JOIN payments_paymentreversal r ON r.payment_id = p.id
+            GROUP BY p.id, p.receipt_number, p.total
+           HAVING sum(r.taken_back) > p.total""",
+    ),
+    (
+        "a returned check is a check tender of its own receipt, marked returned",
+        """SELECT p.receipt_number FROM payments_paymentreversal r
+             JOIN payments_payment p ON p.id = r.payment_id
+             LEFT JOIN payments_tender t ON t.id = r.tender_id
+            WHERE r.kind = 'returned_check'
+              AND (t.id IS NULL OR t.payment_id <> r.payment_id OR t.kind <> 'check'
+                   OR NOT t.returned)""",
+    ),
 ]
-PAYMENT_TRIGGERS: list[tuple[str, str]] = []
+PAYMENT_TRIGGERS: list[tuple[str, str]] = [
+    ("payments_checkwriterflag", "check_writer_flag_append_only"),
+]
 
 
 def drawer_of(user: User) -> Drawer | None:

@@ -253,3 +253,31 @@ def test_a_flag_cannot_be_edited_or_removed(drawer, clerk, dana, supervisor):
         with pytest.raises(DatabaseError, match="flag is kept as recorded"), transaction.atomic():
             change()
     assert CheckWriterFlag.objects.get().name_key == "DANA WHITFIELD"
+
+
+@pytest.mark.django_db
+def test_ledger_verify_finds_a_reversal_taking_back_more_than_its_receipt(
+    drawer, clerk, dana, supervisor
+):
+    from ledger.selectors import ledger_violations
+
+    # given a refund row written outside the services, taking back $0.01 more than was paid
+    bill = issue(dana, supervisor, amount="10.00")
+    payment = pay(drawer, clerk, bill, "10.00", tenders=[check("10.00")])
+    PaymentReversal.objects.create(
+        payment=payment,
+        kind=PaymentReversal.Kind.REFUND,
+        reason="Forged",
+        amount=D("10.01"),
+        taken_back=D("10.01"),
+        requested_by=clerk,
+        approved_by=supervisor,
+        entry=payment.entry,
+    )
+
+    # then the books' check names the receipt
+    found = [(v.rule, v.detail) for v in ledger_violations()]
+    assert (
+        "a receipt's refunds, returned checks and void take back no more than it took",
+        payment.receipt_number,
+    ) in found
