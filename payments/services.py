@@ -1017,6 +1017,65 @@ def _later_change(payment: Payment, bill_ids: Sequence[int]) -> JournalLine | No
     )
 
 
+def _void_refused(locked: Payment, bills: dict[int, Bill], by: User) -> None:
+    """Every reason a void cannot be done, each with what to do instead: nothing stands, it was
+    refunded in part or had a check returned, another clerk's drawer, the drawer closed, not
+    today's, the drawer short of the cash, a later payment on a bill, or any later change to a
+    bill (a waiver, an adjustment, a refund, a returned check)."""
+    _standing_refused(locked)
+    if locked.reversals.exists():
+        raise NotReversible(
+            f"Receipt {locked.receipt_number} has been refunded in part or had a check "
+            "returned: a void would undo that too. Refund the rest instead."
+        )
+    drawer = locked.drawer
+    if by.pk != drawer.clerk_id and not _is_approver(by):
+        raise NotReversible(
+            "Only the clerk whose drawer took it voids it (the cash comes back out of that "
+            "drawer); refund it from your own drawer instead."
+        )
+    if drawer.status != Drawer.Status.OPEN:
+        raise NotReversible("The drawer that took it is closed: refund it instead.")
+    if locked.posted_on != timezone.localdate():
+        raise NotReversible("Only today's receipts are voided: refund it instead.")
+    # The void hands the cash back out of the drawer, which may have dropped it since.
+    cash = locked.total - sum(
+        (t.amount for t in locked.tenders.all() if t.kind != TenderKind.CASH), ZERO
+    )
+    if cash > drawer_cash_expected(drawer):
+        raise NotReversible(
+            f"The drawer should hold only {format_money(drawer_cash_expected(drawer))} in "
+            f"cash; {format_money(cash)} cannot be paid back out of it."
+        )
+    later = (
+        PaymentItem.objects.filter(
+            bill_id__in=list(bills), payment_id__gt=locked.pk, payment__training=locked.training
+        )
+        # A refunded or returned payment keeps what it assessed: putting the counters back
+        # to before this one would assess that again.
+        .exclude(payment__status=Payment.Status.VOIDED)
+        .select_related("payment")
+        .first()
+    )
+    if later is not None and later.bill is not None:
+        then = (
+            "void that receipt first"
+            if later.payment.status == Payment.Status.POSTED
+            else "refund this one instead"
+        )
+        raise NotReversible(
+            f"Bill {later.bill.number} was paid again after this, on receipt "
+            f"{later.payment.receipt_number}; {then}."
+        )
+    changed = None if locked.training else _later_change(locked, list(bills))
+    if changed is not None:
+        number = bills[changed.bill_id].number if changed.bill_id else ""
+        raise NotReversible(
+            f"Bill {number} changed after this receipt ({changed.entry.memo}); a void "
+            "would undo that too: refund it instead."
+        )
+
+
 def payment_void(
     *, payment: Payment, reason: str, by: User, approved_by: User | None
 ) -> PaymentReversal:
@@ -1030,58 +1089,7 @@ def payment_void(
     approver = _approval_checked(by, approved_by, "void", payment.office)
     with database_refusal_explained("void"), transaction.atomic():
         locked, items, bills = _reversal_locks(payment)
-        _standing_refused(locked)
-        if locked.reversals.exists():
-            raise NotReversible(
-                f"Receipt {locked.receipt_number} has been refunded in part or had a check "
-                "returned: a void would undo that too. Refund the rest instead."
-            )
-        drawer = locked.drawer
-        if by.pk != drawer.clerk_id and not _is_approver(by):
-            raise NotReversible(
-                "Only the clerk whose drawer took it voids it (the cash comes back out of that "
-                "drawer); refund it from your own drawer instead."
-            )
-        if drawer.status != Drawer.Status.OPEN:
-            raise NotReversible("The drawer that took it is closed: refund it instead.")
-        if locked.posted_on != timezone.localdate():
-            raise NotReversible("Only today's receipts are voided: refund it instead.")
-        # The void hands the cash back out of the drawer, which may have dropped it since.
-        cash = locked.total - sum(
-            (t.amount for t in locked.tenders.all() if t.kind != TenderKind.CASH), ZERO
-        )
-        if cash > drawer_cash_expected(drawer):
-            raise NotReversible(
-                f"The drawer should hold only {format_money(drawer_cash_expected(drawer))} in "
-                f"cash; {format_money(cash)} cannot be paid back out of it."
-            )
-        later = (
-            PaymentItem.objects.filter(
-                bill_id__in=list(bills), payment_id__gt=locked.pk, payment__training=locked.training
-            )
-            # A refunded or returned payment keeps what it assessed: putting the counters back
-            # to before this one would assess that again.
-            .exclude(payment__status=Payment.Status.VOIDED)
-            .select_related("payment")
-            .first()
-        )
-        if later is not None and later.bill is not None:
-            then = (
-                "void that receipt first"
-                if later.payment.status == Payment.Status.POSTED
-                else "refund this one instead"
-            )
-            raise NotReversible(
-                f"Bill {later.bill.number} was paid again after this, on receipt "
-                f"{later.payment.receipt_number}; {then}."
-            )
-        changed = None if locked.training else _later_change(locked, list(bills))
-        if changed is not None:
-            number = bills[changed.bill_id].number if changed.bill_id else ""
-            raise NotReversible(
-                f"Bill {number} changed after this receipt ({changed.entry.memo}); a void "
-                "would undo that too: refund it instead."
-            )
+        _void_refused(locked, bills, by)
         try:
             entry = entry_reverse(
                 entry=locked.entry, by=by, memo=f"Void of receipt {locked.receipt_number}: {reason}"
@@ -1226,6 +1234,40 @@ def _refund_split(payment: Payment, amount: Decimal) -> _RefundSplit:
     return _RefundSplit(card=card, rest=rest, by_check=max(rest - max(cash_left, ZERO), ZERO))
 
 
+def _check_money_cleared(payment: Payment, split: _RefundSplit) -> None:
+    """Refuse to give back what a check paid before the check has cleared (issue 8 §5)."""
+    if not split.by_check:
+        return
+    clears_on = check_clears_on(payment)
+    if timezone.localdate() >= clears_on:
+        return
+    numbers = ", ".join(t.check_number for t in payment.tenders.all() if t.kind == TenderKind.CHECK)
+    raise NotReversible(
+        f"{format_money(split.by_check)} of this refund was paid by check {numbers}, which the "
+        f"bank may still return until it clears on {clears_on:%m/%d/%Y}. Until then: void the "
+        "receipt today (the check handed back), or send a refund request to the Supervisors' "
+        "queue, paid by city check once the check clears."
+    )
+
+
+def _payout_lines(split: _RefundSplit, paying: Drawer | None, city_check_number: str) -> list[Line]:
+    """Where a refund's money goes: back to the card (Cr 1020), and the rest in cash out of
+    the paying drawer (Cr 1000) or by city check (Cr 1100 Bank)."""
+    accounts = _accounts(CASH_IN_DRAWER, CARD_CLEARING, BANK)
+    paying_id = paying.pk if paying is not None else None
+    lines = []
+    if split.rest and paying is not None:
+        lines.append(
+            Line(accounts[CASH_IN_DRAWER], -split.rest, "Refund paid out", None, paying_id)
+        )
+    elif split.rest:
+        memo = f"Refund by city check {city_check_number}"
+        lines.append(Line(accounts[BANK], -split.rest, memo))
+    if split.card:
+        lines.append(Line(accounts[CARD_CLEARING], -split.card, "Refund to card", None, paying_id))
+    return lines
+
+
 def payment_refund(
     *,
     payment: Payment,
@@ -1277,38 +1319,14 @@ def payment_refund(
                 f"{format_money(amount)} cannot be refunded."
             )
         split = _refund_split(locked, amount)
-        if split.by_check:
-            clears_on = check_clears_on(locked)
-            if timezone.localdate() < clears_on:
-                numbers = ", ".join(
-                    t.check_number for t in locked.tenders.all() if t.kind == TenderKind.CHECK
-                )
-                raise NotReversible(
-                    f"{format_money(split.by_check)} of this refund was paid by check "
-                    f"{numbers}, which the bank may still return until it clears on "
-                    f"{clears_on:%m/%d/%Y}. Until then: void the receipt today (the check "
-                    "handed back), or send a refund request to the Supervisors' queue, paid "
-                    "by city check once the check clears."
-                )
+        _check_money_cleared(locked, split)
         if paying is not None and split.rest > drawer_cash_expected(paying):
             raise NotReversible(
                 f"The drawer should hold only {format_money(drawer_cash_expected(paying))} in "
                 f"cash; {format_money(split.rest)} cannot be paid out of it."
             )
         lines, reopened, _fees = _unapplied_lines(items, locked.training, skip=taken, limit=amount)
-        accounts = _accounts(CASH_IN_DRAWER, CARD_CLEARING, BANK)
-        paying_id = paying.pk if paying is not None else None
-        if split.rest and paying is not None:
-            lines.append(
-                Line(accounts[CASH_IN_DRAWER], -split.rest, "Refund paid out", None, paying_id)
-            )
-        elif split.rest:
-            memo = f"Refund by city check {city_check_number}"
-            lines.append(Line(accounts[BANK], -split.rest, memo))
-        if split.card:
-            lines.append(
-                Line(accounts[CARD_CLEARING], -split.card, "Refund to card", None, paying_id)
-            )
+        lines += _payout_lines(split, paying, city_check_number)
         # Not `reverses=`: that link means the exact mirror (ledger_violations checks it), and a
         # refund is not one (assessments stay, the cash comes out of another drawer).
         entry = post(
