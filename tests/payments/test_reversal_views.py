@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from pypdf import PdfReader
 
 from billing.models import Bill
 from cashiering.roles import Role
@@ -13,6 +14,7 @@ from payments.models import ApprovalRequest, Office, Payment
 from payments.services import BillItem, payment_record
 from tests.payments.conftest import check, issue, new_user, open_drawer
 from tests.payments.test_reversals import pay
+from tests.payments.test_views import _bytes
 
 D = Decimal
 SIGN_IN = {
@@ -44,6 +46,11 @@ def test_a_clerk_refunds_part_of_a_receipt(client, clerk, drawer, dana, supervis
     html = page.content.decode()
     assert "Still standing on this receipt: <strong>67.50</strong>" in html
     assert "Void this receipt" not in html  # refunded in part: no void any more
+
+    # and the printed receipt lists the refund
+    pdf = client.get(reverse("payments:receipt_pdf", args=[payment.receipt_number]))
+    text = "".join(p.extract_text() for p in PdfReader(_bytes(pdf)).pages)
+    assert "Refund of 12.50" in text and "Overcharged" in text
 
 
 @pytest.mark.django_db
