@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.models import User
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -47,6 +48,15 @@ from billing.services import (
 )
 from cashiering.pdf import pdf_response, render_pdf
 from ledger.errors import DomainError
+
+
+def books_refused(action: str) -> str:
+    """What a page says when PostgreSQL refuses a money action's writes (a check constraint, a
+    trigger, a deadlock): never an HTTP 500, never the database's own text (issue 8 §9)."""
+    return (
+        f"The books refused this {action}, so nothing was saved. Reload the page and try again; "
+        "ask a Supervisor if it happens again."
+    )
 
 
 def _as_of(request: HttpRequest) -> tuple[AsOfForm, date]:
@@ -147,6 +157,8 @@ def waive_view(request: HttpRequest, number: str) -> HttpResponse:
             )
         except DomainError as exc:
             form.add_error(None, str(exc))
+        except DatabaseError:
+            form.add_error(None, books_refused("waiver"))
         else:
             messages.success(
                 request,
@@ -321,6 +333,8 @@ def invoice_new(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             except DomainError as exc:
                 form.add_error(None, str(exc))
+            except DatabaseError:
+                form.add_error(None, books_refused("invoice"))
             else:
                 messages.success(
                     request, f"Invoice {bill.number} created for ${bill.principal:,.2f}."

@@ -15,7 +15,7 @@ class WorkstationInline(GuardedAdminMixin, admin.TabularInline):
 
 @admin.register(Office)
 class OfficeAdmin(GuardedAdminMixin, admin.ModelAdmin):
-    list_display = ["name", "code", "phone"]
+    list_display = ["name", "code", "phone", "allow_self_approval", "check_clearing_days"]
     inlines = [WorkstationInline]
 
 

@@ -245,11 +245,28 @@ class ReversalForm(SupervisorFields):
     send_to_queue = forms.BooleanField(required=False)
 
 
+class RefundForm(ReversalForm):
+    """A refund: all that stands, or a part (an overpayment credit, say); in cash from the
+    clerk's drawer, or by a city check a Supervisor writes once the customer's check clears."""
+
+    amount = money_field("Amount to refund (empty: all that stands)", required=False)
+    by_city_check = forms.BooleanField(
+        label="Pay it by city check (a Supervisor writes it once the customer's check clears)",
+        required=False,
+    )
+
+
 class ReturnedCheckForm(NoCardNumbersForm):
     reason = forms.CharField(
         label="What the bank said (date, reason)",
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    check = forms.IntegerField(
+        label="The check the bank returned",
+        required=False,
+        min_value=1,
+        max_value=2**62,
     )
 
 
@@ -258,6 +275,7 @@ class DecisionForm(NoCardNumbersForm):
         choices=[("yes", "Approve"), ("no", "Reject")], coerce=lambda v: v == "yes"
     )
     note = forms.CharField(label="Note", max_length=300, required=False)
+    city_check_number = forms.CharField(label="City check number", max_length=20, required=False)
 
 
 class CreditRefundForm(OneTimeTokenForm, NoCardNumbersForm):

@@ -47,6 +47,16 @@ class Office(models.Model):
     name = models.CharField(max_length=120)
     address = models.CharField(max_length=200, blank=True)
     phone = models.CharField(max_length=30, blank=True)
+    allow_self_approval = models.BooleanField(
+        default=False,
+        help_text="Only where one Supervisor works alone: they may approve their own voids, "
+        "refunds, overrides and pickups. Off, a second person must approve (dual control).",
+    )
+    check_clearing_days = models.PositiveSmallIntegerField(
+        default=10,
+        help_text="Business days after a check is taken before what it paid may be refunded "
+        "in cash or by city check (until then the bank may still return it).",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -451,17 +461,39 @@ class Tender(models.Model):
 
 
 class PaymentReversal(models.Model):
-    """A void, refund or returned check: at most one per payment (the database refuses a second)."""
+    """A void, a refund (whole or partial) or one returned check. A payment has at most one
+    void, and each check tender is returned at most once (the database refuses a second); a
+    payment may have several partial refunds and returned checks."""
 
     class Kind(models.TextChoices):
         VOID = "void", "Void"
         REFUND = "refund", "Refund"
         RETURNED_CHECK = "returned_check", "Returned check (NSF)"
 
-    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="reversal")
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="reversals")
     kind = models.CharField(max_length=16, choices=Kind.choices)
     reason = models.TextField()
-    amount = money_field()
+    amount = money_field(help_text="Refunds: paid back. Returned checks: the check's amount.")
+    taken_back = money_field(
+        default=0, help_text="What this took back from the payment's items (bills reopened)."
+    )
+    card_amount = money_field(default=0, help_text="Refunds: the part put back on the card.")
+    city_check_number = models.CharField(
+        max_length=20, blank=True, help_text="Refunds paid by city check: its number."
+    )
+    tender = models.OneToOneField(
+        "Tender",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="return_record",
+        help_text="Returned checks: the check the bank returned.",
+    )
+    billed = money_field(
+        default=0,
+        help_text="Returned checks: the part no longer applied to a bill (refunded before), "
+        "billed on the fee bill with the fee.",
+    )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -476,7 +508,15 @@ class PaymentReversal(models.Model):
         related_name="+",
         help_text="Refunds: the drawer the money was paid out of.",
     )
-    entry = models.OneToOneField("ledger.JournalEntry", on_delete=models.PROTECT, related_name="+")
+    entry = models.OneToOneField(
+        "ledger.JournalEntry",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Empty only for a returned check whose payment had been refunded in full: "
+        "the fee bill's entry then carries the bank's side.",
+    )
     fee_bill = models.ForeignKey(
         Bill,
         null=True,
@@ -488,10 +528,69 @@ class PaymentReversal(models.Model):
     created_at = models.DateTimeField(db_default=Now())
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["payment"], condition=models.Q(kind="void"), name="one_void_per_payment"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    amount__gt=0, taken_back__gte=0, card_amount__gte=0, billed__gte=0
+                )
+                & models.Q(taken_back__lte=models.F("amount"), card_amount__lte=models.F("amount")),
+                name="reversal_amounts_in_range",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="returned_check") | models.Q(tender__isnull=False),
+                name="returned_check_names_its_tender",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="returned_check") | models.Q(entry__isnull=False),
+                name="reversal_posts_an_entry",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of {self.payment}"
+
+    @property
+    def paid_by(self) -> str:
+        """Refunds: how the money went back, in the office's words."""
+        ways = []
+        if self.card_amount:
+            ways.append("to the card")
+        rest = self.amount - self.card_amount
+        if rest and self.city_check_number:
+            ways.append(f"by city check {self.city_check_number}")
+        elif rest:
+            ways.append("in cash")
+        return " and ".join(ways)
+
+
+def check_writer_key(name: str) -> str:
+    """A check writer's name as compared: capitals, letters and digits only, one space between
+    words ("Dana  Whitfield." and "DANA WHITFIELD" are one writer)."""
+    words = "".join(ch if ch.isalnum() else " " for ch in name.upper()).split()
+    return " ".join(words)
+
+
+class CheckWriterFlag(models.Model):
+    """A check writer whose check came back unpaid: no checks are taken from that name again,
+    whichever customer record (or none) a later visit is under. Append-only (a trigger)."""
+
+    name = models.CharField(max_length=200, help_text="The name on the returned check.")
+    name_key = models.CharField(max_length=200, db_index=True)
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reversal = models.ForeignKey(PaymentReversal, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        ordering = ["name_key", "id"]
+
+    def __str__(self) -> str:
+        return f"Checks refused: {self.name}"
 
 
 class ApprovalRequest(models.Model):
@@ -505,6 +604,14 @@ class ApprovalRequest(models.Model):
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="requests")
     kind = models.CharField(max_length=16, choices=PaymentReversal.Kind.choices[:2])
     reason = models.TextField()
+    amount = money_field(
+        null=True, blank=True, help_text="Refunds: the part to refund (empty: all that stands)."
+    )
+    by_city_check = models.BooleanField(
+        default=False,
+        help_text="Refunds: paid by a city check that the Supervisor writes once the customer's "
+        "check has cleared, not in cash at the counter.",
+    )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -15,6 +15,7 @@ from payments.models import (
     Drawer,
     Payment,
     PaymentItem,
+    PaymentReversal,
     StockCount,
     TenderKind,
 )
@@ -47,8 +48,27 @@ PAYMENT_CHECKS: list[tuple[str, str]] = [
                                        AND s.name = CASE WHEN p.training THEN 'training:'
                                                          ELSE 'receipt:' END || o.code)""",
     ),
+    (
+        "a receipt's refunds, returned checks and void take back no more than it took",
+        """SELECT p.receipt_number FROM payments_payment p
+             JOIN payments_paymentreversal r ON r.payment_id = p.id
+            GROUP BY p.id, p.receipt_number, p.total
+           HAVING sum(r.taken_back) > p.total""",
+    ),
+    (
+        "a returned check is a check tender of its own receipt, marked returned",
+        """SELECT p.receipt_number FROM payments_paymentreversal r
+             JOIN payments_payment p ON p.id = r.payment_id
+             LEFT JOIN payments_tender t ON t.id = r.tender_id
+            WHERE r.kind = 'returned_check'
+              AND (t.id IS NULL OR t.payment_id <> r.payment_id OR t.kind <> 'check'
+                   OR NOT t.returned)""",
+    ),
 ]
-PAYMENT_TRIGGERS: list[tuple[str, str]] = [("payments_creditrefund", "credit_refund_frozen")]
+PAYMENT_TRIGGERS: list[tuple[str, str]] = [
+    ("payments_checkwriterflag", "check_writer_flag_append_only"),
+    ("payments_creditrefund", "credit_refund_frozen"),
+]
 
 
 def drawer_of(user: User) -> Drawer | None:
@@ -169,3 +189,19 @@ def tenders_summary(payment: Payment) -> dict[str, Decimal]:
     for tender in payment.tenders.all():
         totals[tender.kind] += tender.amount
     return totals
+
+
+def payment_standing(payment: Payment) -> Decimal:
+    """What of a payment still stands: its total less what refunds, returned checks and a void
+    took back from its items."""
+    taken = payment.reversals.aggregate(total=Sum("taken_back"))["total"] or ZERO
+    return payment.total - taken
+
+
+def payment_reversals(payment: Payment) -> list[PaymentReversal]:
+    """A receipt's voids, refunds and returned checks, oldest first."""
+    return list(
+        PaymentReversal.objects.filter(payment=payment)
+        .select_related("approved_by", "fee_bill", "tender")
+        .order_by("created_at", "id")
+    )

@@ -6,20 +6,23 @@ import json
 import re
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth.models import User
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import F, Sum
 from django.utils import timezone
 
+from billing.business_days import is_business_day
 from billing.models import Bill, BillAdjustment, ChargeType, Customer, FeeType
 from billing.selectors import (
     PLATE_RE,
     boot_eligible_vehicle_ids,
+    closed_days,
     customer_credit,
     fee_price,
     with_amounts_due,
@@ -34,7 +37,7 @@ from billing.services import (
 )
 from ledger.cards import contains_card_number
 from ledger.errors import AlreadyReversed
-from ledger.models import Account, Book
+from ledger.models import Account, Book, JournalLine
 from ledger.money import MAX_AMOUNT, ZERO, format_money, is_whole_cents
 from ledger.services import Line, entry_reverse, post
 from payments.errors import (
@@ -51,6 +54,7 @@ from payments.models import (
     DENOMINATIONS,
     ApprovalRequest,
     CashMovement,
+    CheckWriterFlag,
     CreditRefund,
     DenominationCount,
     Drawer,
@@ -63,6 +67,7 @@ from payments.models import (
     Tender,
     TenderKind,
     Workstation,
+    check_writer_key,
 )
 from payments.permits import permit_period_end
 from payments.selectors import drawer_cash_expected, stock_available
@@ -231,14 +236,19 @@ def drawer_open(
                 Drawer.objects.filter(pk=drawer.pk).update(opening_entry=entry)
                 drawer.opening_entry = entry
             return drawer
-    except IntegrityError:
+    except IntegrityError as exc:
         # A second window raced us to the same clerk or workstation.
         earlier = Drawer.objects.filter(token=token).first() if token else None
         if earlier is not None:
             return earlier
+        constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None)
+        if constraint not in ("one_open_drawer_per_clerk", "one_open_drawer_per_workstation"):
+            raise database_refusal("drawer opening", exc) from exc
         raise DrawerError(
             "Another drawer was opened for you or at this window a moment ago; reload."
         ) from None
+    except DatabaseError as exc:
+        raise database_refusal("drawer opening", exc) from exc
 
 
 def _open_drawer_locked(drawer: Drawer) -> Drawer:
@@ -261,15 +271,31 @@ def cash_movement_record(
     note: str = "",
     token: uuid.UUID | None = None,
 ) -> CashMovement:
-    """A clerk's cash drop to the safe, or a Supervisor's pickup, out of an open drawer."""
+    """A clerk's cash drop to the safe, or a Supervisor's pickup, out of an open drawer.
+
+    A pickup is recorded with the Supervisor who takes the cash and the drawer's clerk as the
+    witness (issue 8 §10): two people, so a Supervisor does not pick up from their own drawer
+    unless the office allows self-approval. Raises ApprovalRequired, DrawerError, NoOpenDrawer,
+    TokenReused, PaymentError."""
     amount = _money(amount, "The amount")
     refuse_card_numbers(note)
+    if kind not in CashMovement.Kind.values:
+        raise PaymentError("A cash movement is a drop or a pickup.")
     if kind == CashMovement.Kind.PICKUP and not by.has_perm("payments.pickup_cash"):
         raise ApprovalRequired("Only a Supervisor picks up cash from a drawer.")
     if kind == CashMovement.Kind.DROP and by.pk != drawer.clerk_id:
         raise DrawerError("Only the drawer's clerk drops its cash to the safe.")
-    with transaction.atomic():
+    with database_refusal_explained("cash movement"), transaction.atomic():
         locked = _open_drawer_locked(drawer)
+        if (
+            kind == CashMovement.Kind.PICKUP
+            and by.pk == locked.clerk_id
+            and not locked.office.allow_self_approval
+        ):
+            raise ApprovalRequired(
+                "A pickup needs two people: another Supervisor picks up from your drawer, with "
+                "you as the witness."
+            )
         if token is not None:
             earlier = CashMovement.objects.filter(token=token).first()
             if earlier is not None:
@@ -303,6 +329,7 @@ def cash_movement_record(
             amount=amount,
             note=note.strip()[:200],
             recorded_by=by,
+            witnessed_by=locked.clerk if kind == CashMovement.Kind.PICKUP else None,
             entry=entry,
             token=token,
         )
@@ -521,6 +548,8 @@ def payment_record(
     tender_rows = _tenders_checked(tenders)
     if approved_by is not None and not _is_approver(approved_by):
         raise ApprovalRequired("Only a Supervisor approves an override.")
+    if approved_by is not None:
+        _approval_checked(by, approved_by, "policy override", drawer.office)
     digest = cart_digest(
         drawer=drawer,
         items=items,
@@ -543,11 +572,13 @@ def payment_record(
                 approved_by=approved_by,
                 as_of=as_of,
             )
-    except IntegrityError:
+    except IntegrityError as exc:
         earlier = Payment.objects.filter(token=token).first()
         if earlier is None:
-            raise
+            raise database_refusal("payment", exc) from exc
         return _same_cart(earlier, digest)
+    except DatabaseError as exc:
+        raise database_refusal("payment", exc) from exc
 
 
 def _same_cart(earlier: Payment, digest: str) -> Payment:
@@ -695,6 +726,14 @@ def _payment_record_locked(
                     )
     if refused_checks and TenderKind.CHECK in kinds:
         breaches.append("This customer had a check returned: no checks are accepted.")
+    if TenderKind.CHECK in kinds:
+        writer = check_writer_refused(
+            [t.check_payer for t in tender_rows if t.kind == TenderKind.CHECK] + [payer_name]
+        )
+        if writer is not None:
+            breaches.append(
+                f"A check written by {writer} was returned: no checks are accepted from that name."
+            )
     breaches = list(dict.fromkeys(breaches))
     if breaches and approved_by is None:
         raise PolicyRefused(
@@ -933,6 +972,63 @@ def _bill_planned(
 # Voids, refunds, returned checks
 
 
+def business_days_after(start: date, days: int) -> date:
+    """The day `days` business days after `start`, skipping Saturdays, Sundays and the days the
+    office calendar (billing.Holiday: legal holidays and closures) marks closed.
+
+    The one place the counter counts business days (a check's clearing time)."""
+    # Enough calendar days for `days` business days and any run of closures around them.
+    closed = closed_days(start, start + timedelta(days=2 * days + 30))
+    day = start
+    while days > 0:
+        day += timedelta(days=1)
+        if is_business_day(day, closed):
+            days -= 1
+    return day
+
+
+def check_clears_on(payment: Payment) -> date:
+    """The first day what `payment`'s checks paid may be given back other than by a same-day
+    void: `Office.check_clearing_days` business days after it was taken (default 10)."""
+    return business_days_after(payment.posted_on, payment.office.check_clearing_days)
+
+
+# Names of the database's rules as a clerk would say them; any other refusal gets a plain
+# sentence too. Never the database's own text: it names tables and may quote values.
+_DATABASE_RULES = {
+    "bill_parts_not_negative": "a bill's penalty, interest or principal would fall below $0.00",
+    "bill_balance_is_its_parts": "a bill's balance would no longer equal its parts",
+    "movement_positive": "an amount must be more than $0.00",
+    "one_void_per_payment": "the receipt has been voided already",
+    "one_pending_request_per_payment": "a request for this receipt is already waiting",
+}
+
+
+def database_refusal(action: str, exc: DatabaseError) -> PaymentError:
+    """The message for a refusal by PostgreSQL during a money action (a check constraint, a
+    trigger, a deadlock, a unique key raced in from another window): what a clerk can act on,
+    never the database's own text (it names tables and may quote values)."""
+    diag = getattr(exc.__cause__, "diag", None)
+    constraint = getattr(diag, "constraint_name", None) or ""
+    rule = _DATABASE_RULES.get(constraint, "it breaks one of the books' rules")
+    return PaymentError(
+        f"The books refused this {action}, so nothing was saved: {rule}. Reload the page and "
+        "look at the receipt and its bills again; ask a Supervisor if it happens again."
+    )
+
+
+@contextmanager
+def database_refusal_explained(action: str) -> Iterator[None]:
+    """Turn any refusal by PostgreSQL inside the block into a PaymentError the page shows, never
+    an HTTP 500 (issue 8 §9). Nothing was saved: the action's transaction was rolled back.
+    Refusals the ledger already names (a closed period, an unbalanced entry) pass through as
+    the domain errors they are."""
+    try:
+        yield
+    except DatabaseError as exc:
+        raise database_refusal(action, exc) from exc
+
+
 def _reason_checked(reason: str) -> str:
     reason = reason.strip()
     if not reason:
@@ -942,16 +1038,9 @@ def _reason_checked(reason: str) -> str:
 
 
 def _reversal_locks(payment: Payment) -> tuple[Payment, list[PaymentItem], dict[int, Bill]]:
-    """Lock the payment's drawer, the payment and its bills (in id order) and refuse a payment
-    that has already been voided, refunded or returned."""
+    """Lock the payment's drawer, the payment and its bills (in id order)."""
     Drawer.objects.select_for_update().get(pk=payment.drawer_id)
-    locked = Payment.objects.select_for_update().get(pk=payment.pk)
-    if PaymentReversal.objects.filter(payment=locked).exists() or (
-        locked.status != Payment.Status.POSTED
-    ):
-        raise NotReversible(
-            f"Receipt {locked.receipt_number} is already {locked.get_status_display().lower()}."
-        )
+    locked = Payment.objects.select_for_update().select_related("office").get(pk=payment.pk)
     items = list(locked.items.select_related("fee_type", "bill").order_by("id"))
     bill_ids = sorted({item.bill_id for item in items if item.bill_id})
     bills = {
@@ -960,9 +1049,29 @@ def _reversal_locks(payment: Payment) -> tuple[Payment, list[PaymentItem], dict[
     return locked, items, bills
 
 
-def _approval_checked(by: User, approved_by: User | None, what: str) -> User:
+def _standing_refused(locked: Payment) -> None:
+    """Refuse a refund (or a request for one) of a receipt of which nothing stands: voided,
+    refunded in full, or taken back by a returned check. A receipt with a returned check and
+    other tenders still standing (cash, say) may still be refunded for what stands."""
+    if locked.status == Payment.Status.VOIDED or (
+        locked.status != Payment.Status.POSTED and _taken_back(locked) >= locked.total
+    ):
+        raise NotReversible(
+            f"Receipt {locked.receipt_number} is already {locked.get_status_display().lower()}."
+        )
+
+
+def _approval_checked(by: User, approved_by: User | None, what: str, office: Office) -> User:
+    """Dual control: a Supervisor approves, and not the person who asked, unless the office
+    allows self-approval (`Office.allow_self_approval`, where one Supervisor works alone).
+    Raises ApprovalRequired."""
     if approved_by is None or not _is_approver(approved_by):
         raise ApprovalRequired(f"A {what} needs a Supervisor's approval.")
+    if approved_by.pk == by.pk and not office.allow_self_approval:
+        raise ApprovalRequired(
+            f"A {what} needs a second person: a Supervisor other than the one who asks for it "
+            f"({by.get_username()}) approves it."
+        )
     return approved_by
 
 
@@ -972,70 +1081,107 @@ def _requests_done(payment: Payment, by: User) -> None:
     )
 
 
+def _later_change(payment: Payment, bill_ids: Sequence[int]) -> JournalLine | None:
+    """The first posting on one of the payment's bills after the payment (another payment, a
+    waiver, an adjustment, a refund, a returned check), leaving out entries that were voided
+    and their voids (they cancel out). A void puts the bill back as it was before the payment,
+    so it cannot come after any of these."""
+    return (
+        JournalLine.objects.filter(bill_id__in=list(bill_ids), entry_id__gt=payment.entry_id)
+        .filter(entry__reverses__isnull=True, entry__reversed_by__isnull=True)
+        .select_related("entry")
+        .order_by("entry_id")
+        .first()
+    )
+
+
+def _void_refused(locked: Payment, bills: dict[int, Bill], by: User) -> None:
+    """Every reason a void cannot be done, each with what to do instead: nothing stands, it was
+    refunded in part or had a check returned, another clerk's drawer, the drawer closed, not
+    today's, the drawer short of the cash, a later payment on a bill, or any later change to a
+    bill (a waiver, an adjustment, a refund, a returned check)."""
+    _standing_refused(locked)
+    if locked.reversals.exists():
+        raise NotReversible(
+            f"Receipt {locked.receipt_number} has been refunded in part or had a check "
+            "returned: a void would undo that too. Refund the rest instead."
+        )
+    drawer = locked.drawer
+    if by.pk != drawer.clerk_id and not _is_approver(by):
+        raise NotReversible(
+            "Only the clerk whose drawer took it voids it (the cash comes back out of that "
+            "drawer); refund it from your own drawer instead."
+        )
+    if drawer.status != Drawer.Status.OPEN:
+        raise NotReversible("The drawer that took it is closed: refund it instead.")
+    if locked.posted_on != timezone.localdate():
+        raise NotReversible("Only today's receipts are voided: refund it instead.")
+    # The void hands the cash back out of the drawer, which may have dropped it since.
+    cash = locked.total - sum(
+        (t.amount for t in locked.tenders.all() if t.kind != TenderKind.CASH), ZERO
+    )
+    if cash > drawer_cash_expected(drawer):
+        raise NotReversible(
+            f"The drawer should hold only {format_money(drawer_cash_expected(drawer))} in "
+            f"cash; {format_money(cash)} cannot be paid back out of it."
+        )
+    later = (
+        PaymentItem.objects.filter(
+            bill_id__in=list(bills), payment_id__gt=locked.pk, payment__training=locked.training
+        )
+        # A refunded or returned payment keeps what it assessed: putting the counters back
+        # to before this one would assess that again.
+        .exclude(payment__status=Payment.Status.VOIDED)
+        .select_related("payment")
+        .first()
+    )
+    if later is not None and later.bill is not None:
+        then = (
+            "void that receipt first"
+            if later.payment.status == Payment.Status.POSTED
+            else "refund this one instead"
+        )
+        raise NotReversible(
+            f"Bill {later.bill.number} was paid again after this, on receipt "
+            f"{later.payment.receipt_number}; {then}."
+        )
+    adjusted = (
+        None
+        if locked.training
+        else BillAdjustment.objects.filter(bill_id__in=list(bills), entry_id__gt=locked.entry_id)
+        .select_related("bill")
+        .first()
+    )
+    if adjusted is not None:
+        # Putting the bill back as it was before this receipt would undo the adjustment's
+        # assessment too (and charge it again).
+        raise NotReversible(
+            f"Bill {adjusted.bill.number} was {adjusted.get_kind_display().lower()} after "
+            "this receipt; refund it instead."
+        )
+    changed = None if locked.training else _later_change(locked, list(bills))
+    if changed is not None:
+        number = bills[changed.bill_id].number if changed.bill_id else ""
+        raise NotReversible(
+            f"Bill {number} changed after this receipt ({changed.entry.memo}); a void "
+            "would undo that too: refund it instead."
+        )
+
+
 def payment_void(
     *, payment: Payment, reason: str, by: User, approved_by: User | None
 ) -> PaymentReversal:
     """Void a payment the same day while its drawer is open: post the exact reverse of its entry
-    and put the bills back as they were (penalty counters included)."""
+    and put the bills back as they were (penalty counters included).
+
+    Refused (NotReversible, with what to do instead) when anything changed one of its bills
+    after it: a later payment, a waiver, an adjustment, a refund or a returned check (issue 8
+    §9). ApprovalRequired: dual control (§10)."""
     reason = _reason_checked(reason)
-    approver = _approval_checked(by, approved_by, "void")
-    with transaction.atomic():
+    approver = _approval_checked(by, approved_by, "void", payment.office)
+    with database_refusal_explained("void"), transaction.atomic():
         locked, items, bills = _reversal_locks(payment)
-        drawer = locked.drawer
-        if by.pk != drawer.clerk_id and not _is_approver(by):
-            raise NotReversible(
-                "Only the clerk whose drawer took it voids it (the cash comes back out of that "
-                "drawer); refund it from your own drawer instead."
-            )
-        if drawer.status != Drawer.Status.OPEN:
-            raise NotReversible("The drawer that took it is closed: refund it instead.")
-        if locked.posted_on != timezone.localdate():
-            raise NotReversible("Only today's receipts are voided: refund it instead.")
-        # The void hands the cash back out of the drawer, which may have dropped it since.
-        cash = locked.total - sum(
-            (t.amount for t in locked.tenders.all() if t.kind != TenderKind.CASH), ZERO
-        )
-        if cash > drawer_cash_expected(drawer):
-            raise NotReversible(
-                f"The drawer should hold only {format_money(drawer_cash_expected(drawer))} in "
-                f"cash; {format_money(cash)} cannot be paid back out of it."
-            )
-        later = (
-            PaymentItem.objects.filter(
-                bill_id__in=list(bills), payment_id__gt=locked.pk, payment__training=locked.training
-            )
-            # A refunded or returned payment keeps what it assessed: putting the counters back
-            # to before this one would assess that again.
-            .exclude(payment__status=Payment.Status.VOIDED)
-            .select_related("payment")
-            .first()
-        )
-        if later is not None and later.bill is not None:
-            then = (
-                "void that receipt first"
-                if later.payment.status == Payment.Status.POSTED
-                else "refund this one instead"
-            )
-            raise NotReversible(
-                f"Bill {later.bill.number} was paid again after this, on receipt "
-                f"{later.payment.receipt_number}; {then}."
-            )
-        adjusted = (
-            None
-            if locked.training
-            else BillAdjustment.objects.filter(
-                bill_id__in=list(bills), entry_id__gt=locked.entry_id
-            )
-            .select_related("bill")
-            .first()
-        )
-        if adjusted is not None:
-            # Putting the bill back as it was before this receipt would undo the adjustment's
-            # assessment too (and charge it again).
-            raise NotReversible(
-                f"Bill {adjusted.bill.number} was {adjusted.get_kind_display().lower()} after "
-                "this receipt; refund it instead."
-            )
+        _void_refused(locked, bills, by)
         _credit_still_held(locked, sum((item.credit for item in items), ZERO))
         try:
             entry = entry_reverse(
@@ -1069,69 +1215,90 @@ def payment_void(
             kind=PaymentReversal.Kind.VOID,
             reason=reason,
             amount=locked.total,
+            taken_back=locked.total,
             requested_by=by,
             approved_by=approver,
             entry=entry,
         )
 
 
+def _take_back_order(items: Sequence[PaymentItem]) -> list[tuple[PaymentItem, str, Decimal]]:
+    """What a payment applied, last applied first: overpayment credits (what was left after
+    everything else), then each item from the last: a fee sale's amount, or a bill's
+    principal, interest and penalty (the reverse of penalty → interest → principal)."""
+    order = [(item, "credit", item.credit) for item in reversed(items) if item.bill_id]
+    for item in reversed(items):
+        if item.fee_type_id is not None:
+            order.append((item, "amount", item.amount))
+        else:
+            order += [
+                (item, part, getattr(item, part))
+                for part in ("principal_paid", "interest_paid", "penalty_paid")
+            ]
+    return [(item, part, amount) for item, part, amount in order if amount > 0]
+
+
 def _unapplied_lines(
     items: Sequence[PaymentItem],
     training: bool,
     *,
-    limit: Decimal | None = None,
+    skip: Decimal = ZERO,
+    limit: Decimal,
     customer_id: int | None = None,
 ) -> tuple[list[Line], list[tuple[PaymentItem, dict[str, Decimal]]], list[PaymentItem]]:
-    """Lines that take back what the items applied (not the assessments), last applied first,
-    up to `limit`. Returns the lines, what each bill item gets back, and the fee items taken
-    back (with their `amount` set to the part taken back)."""
+    """Lines that take back `limit` of what the items applied (not the assessments), last
+    applied first, after the `skip` that earlier refunds and returned checks took back (they
+    took in the same order). Returns the lines, what each bill item gets back, and the fee
+    items taken back (with their `amount` set to the part taken back). An overpayment's credit
+    taken back names `customer_id`, whose credit on account it was."""
     accounts = _accounts(CUSTOMER_CREDITS)
-    left = limit if limit is not None else sum((i.amount for i in items), ZERO)
     lines: list[Line] = []
-    reopened: list[tuple[PaymentItem, dict[str, Decimal]]] = []
+    reopened: dict[int, tuple[PaymentItem, dict[str, Decimal]]] = {}
     fees: list[PaymentItem] = []
-    for item in reversed(items):
-        if left <= 0:
-            break
-        if item.fee_type is not None:
-            part = min(left, item.amount)
-            left -= part
-            memo = f"Taken back: {item.description}"[:255]
-            lines.append(Line(item.fee_type.revenue_account, part, memo))
+    left = limit
+    for item, part, amount in _take_back_order(items):
+        skipped = min(skip, amount)
+        skip -= skipped
+        take = min(left, amount - skipped)
+        if take <= 0:
+            continue
+        left -= take
+        if part == "amount":
+            assert item.fee_type is not None
+            lines.append(
+                Line(item.fee_type.revenue_account, take, f"Taken back: {item.description}"[:255])
+            )
             fees.append(
-                PaymentItem(fee_type=item.fee_type, description=item.description, amount=part)
+                PaymentItem(fee_type=item.fee_type, description=item.description, amount=take)
             )
             continue
         assert item.bill is not None  # an item is a bill or a fee (a database constraint)
-        credit = min(left, item.credit)
-        left -= credit
-        if credit:
+        if part == "credit":
             memo = f"Credit taken back: {item.bill.number}"
             lines.append(
                 Line(
                     accounts[CUSTOMER_CREDITS],
-                    credit,
+                    take,
                     memo,
                     customer_id=None if training else customer_id,
                 )
             )
-        parts = {}
-        for name in ("principal_paid", "interest_paid", "penalty_paid"):
-            part = min(left, getattr(item, name))
-            left -= part
-            parts[name] = part
-        back = sum(parts.values(), ZERO)
-        if back:
-            lines.append(
-                Line(
-                    item.bill.receivable_account,
-                    back,
-                    f"Reopened bill {item.bill.number}",
-                    None if training else item.bill_id,
-                )
+            continue
+        parts = reopened.setdefault(
+            item.pk, (item, {"principal_paid": ZERO, "interest_paid": ZERO, "penalty_paid": ZERO})
+        )[1]
+        parts[part] += take
+    for item, parts in reopened.values():
+        assert item.bill is not None
+        lines.append(
+            Line(
+                item.bill.receivable_account,
+                sum(parts.values(), ZERO),
+                f"Reopened bill {item.bill.number}",
+                None if training else item.bill_id,
             )
-            reopened.append((item, parts))
-    return lines, reopened, fees
+        )
+    return lines, list(reopened.values()), fees
 
 
 def _credit_taken_back(lines: Sequence[Line]) -> Decimal:
@@ -1148,51 +1315,165 @@ def _bills_reopen(reopened: list[tuple[PaymentItem, dict[str, Decimal]]]) -> Non
         )
 
 
+def _taken_back(payment: Payment) -> Decimal:
+    """What earlier refunds, returned checks and voids took back from the payment's items."""
+    return payment.reversals.aggregate(total=Sum("taken_back"))["total"] or ZERO
+
+
+@dataclass(frozen=True)
+class _RefundSplit:
+    """How a refund goes back: to the card, back on account (what credit on account paid), and
+    the rest in cash or by city check, of which `by_check` was paid by check (waits for the
+    check to clear)."""
+
+    card: Decimal
+    credit: Decimal
+    rest: Decimal
+    by_check: Decimal
+
+
+def _credit_given_back(refunds: Sequence[PaymentReversal]) -> Decimal:
+    """What earlier refunds put back on account (their Cr 2100 lines naming the customer)."""
+    entry_ids = [r.entry_id for r in refunds if r.entry_id]
+    if not entry_ids:
+        return ZERO
+    given = JournalLine.objects.filter(
+        entry_id__in=entry_ids,
+        account__code=CUSTOMER_CREDITS,
+        customer_id__isnull=False,
+        amount__lt=0,
+    ).aggregate(total=Sum("amount"))["total"]
+    return -(given or ZERO)
+
+
+def _refund_split(payment: Payment, amount: Decimal) -> _RefundSplit:
+    """Card tenders are refunded to the card first, then what credit on account paid goes back
+    on account; the rest is what cash paid (net of change) and then what checks paid, after
+    what earlier refunds gave back the same way."""
+    tenders = list(payment.tenders.all())
+    refunds = list(payment.reversals.filter(kind=PaymentReversal.Kind.REFUND))
+    card_paid = sum((t.amount for t in tenders if t.kind == TenderKind.CARD), ZERO)
+    card_left = card_paid - sum((r.card_amount for r in refunds), ZERO)
+    card = min(amount, max(card_left, ZERO))
+    credit_paid = sum((t.amount for t in tenders if t.kind == TenderKind.CREDIT), ZERO)
+    credit_before = _credit_given_back(refunds) if credit_paid else ZERO
+    credit = min(amount - card, max(credit_paid - credit_before, ZERO))
+    rest = amount - card - credit
+    cash_paid = sum((t.amount for t in tenders if t.kind == TenderKind.CASH), ZERO) - payment.change
+    cash_before = sum((r.amount - r.card_amount for r in refunds), ZERO) - credit_before
+    cash_left = cash_paid - cash_before
+    return _RefundSplit(
+        card=card, credit=credit, rest=rest, by_check=max(rest - max(cash_left, ZERO), ZERO)
+    )
+
+
+def _check_money_cleared(payment: Payment, split: _RefundSplit) -> None:
+    """Refuse to give back what a check paid before the check has cleared (issue 8 §5)."""
+    if not split.by_check:
+        return
+    clears_on = check_clears_on(payment)
+    if timezone.localdate() >= clears_on:
+        return
+    numbers = ", ".join(t.check_number for t in payment.tenders.all() if t.kind == TenderKind.CHECK)
+    raise NotReversible(
+        f"{format_money(split.by_check)} of this refund was paid by check {numbers}, which the "
+        f"bank may still return until it clears on {clears_on:%m/%d/%Y}. Until then: void the "
+        "receipt today (the check handed back), or send a refund request to the Supervisors' "
+        "queue, paid by city check once the check clears."
+    )
+
+
+def _payout_lines(
+    split: _RefundSplit, paying: Drawer | None, city_check_number: str, customer_id: int | None
+) -> list[Line]:
+    """Where a refund's money goes: back to the card (Cr 1020), back on account what credit on
+    account paid (Cr 2100 naming `customer_id`), and the rest in cash out of the paying drawer
+    (Cr 1000) or by city check (Cr 1100 Bank)."""
+    accounts = _accounts(CASH_IN_DRAWER, CARD_CLEARING, BANK, CUSTOMER_CREDITS)
+    paying_id = paying.pk if paying is not None else None
+    lines = []
+    if split.rest and paying is not None:
+        lines.append(
+            Line(accounts[CASH_IN_DRAWER], -split.rest, "Refund paid out", None, paying_id)
+        )
+    elif split.rest:
+        memo = f"Refund by city check {city_check_number}"
+        lines.append(Line(accounts[BANK], -split.rest, memo))
+    if split.card:
+        lines.append(Line(accounts[CARD_CLEARING], -split.card, "Refund to card", None, paying_id))
+    if split.credit:
+        memo = "Refund to credit on account"
+        lines.append(Line(accounts[CUSTOMER_CREDITS], -split.credit, memo, customer_id=customer_id))
+    return lines
+
+
 def payment_refund(
-    *, payment: Payment, reason: str, by: User, approved_by: User | None, drawer: Drawer
+    *,
+    payment: Payment,
+    reason: str,
+    by: User,
+    approved_by: User | None,
+    drawer: Drawer | None = None,
+    amount: Decimal | None = None,
+    city_check_number: str = "",
 ) -> PaymentReversal:
-    """Give a customer their money back: the bills reopen (penalty and interest assessed stay
-    assessed), card tenders go back to the card, the rest is paid out of `drawer` in cash."""
+    """Give a customer back what still stands of a payment, or a part of it (`amount`, say only
+    an overpayment credit). What it applied is taken back last applied first (credits first);
+    bills reopen, penalty and interest assessed stay assessed.
+
+    Card tenders go back to the card first. The rest is paid in cash out of `drawer`, or by the
+    city check a Supervisor wrote (`city_check_number`, credited to the bank). What a check paid
+    is given back neither way until the check has cleared (`check_clears_on`, issue 8 §5):
+    before that, a same-day void hands the check back, or a refund request waits in the
+    Supervisors' queue. Raises ApprovalRequired (dual control, §10), NotReversible (nothing
+    left, the check not cleared, the drawer short), PaymentError (a bad amount)."""
     reason = _reason_checked(reason)
-    approver = _approval_checked(by, approved_by, "refund")
-    with transaction.atomic():
+    approver = _approval_checked(by, approved_by, "refund", payment.office)
+    if amount is not None:
+        amount = _money(amount, "The amount to refund")
+    city_check_number = city_check_number.strip()
+    refuse_card_numbers(city_check_number)
+    if len(city_check_number) > 20:
+        raise PaymentError("A city check number has at most 20 characters.")
+    if drawer is None and not city_check_number:
+        raise NoOpenDrawer("Open a drawer first: the refund is paid out of it.")
+    with database_refusal_explained("refund"), transaction.atomic():
         # Both drawers in id order: two refunds, each paid out of the other's drawer, would
         # otherwise wait for each other (a deadlock).
-        ids = sorted({drawer.pk, payment.drawer_id})
+        ids = sorted({payment.drawer_id} | ({drawer.pk} if drawer is not None else set()))
         list(Drawer.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
-        paying = _open_drawer_locked(drawer)
+        paying = None if city_check_number or drawer is None else _open_drawer_locked(drawer)
         locked, items, _ = _reversal_locks(payment)
-        if paying.training != locked.training:
+        _standing_refused(locked)
+        if paying is not None and paying.training != locked.training:
             raise NotReversible("Refund a training receipt from a training drawer, and only then.")
-        lines, reopened, fees = _unapplied_lines(
-            items, locked.training, customer_id=locked.customer_id
-        )
-        del fees  # the revenue lines are in `lines`; the goods come back to the counter
-        _credit_still_held(locked, _credit_taken_back(lines))
-        card = sum((t.amount for t in locked.tenders.all() if t.kind == TenderKind.CARD), ZERO)
-        # What credit on account paid goes back on account, not out of the drawer.
-        credit = sum((t.amount for t in locked.tenders.all() if t.kind == TenderKind.CREDIT), ZERO)
-        cash = locked.total - card - credit
-        if cash > drawer_cash_expected(paying):
+        if city_check_number and locked.training:
+            raise NotReversible("A training receipt is refunded from a training drawer.")
+        taken = _taken_back(locked)
+        standing = locked.total - taken
+        amount = standing if amount is None else amount
+        if amount > standing:
+            raise NotReversible(
+                f"Only {format_money(standing)} of receipt {locked.receipt_number} stands; "
+                f"{format_money(amount)} cannot be refunded."
+            )
+        split = _refund_split(locked, amount)
+        _check_money_cleared(locked, split)
+        if paying is not None and split.rest > drawer_cash_expected(paying):
             raise NotReversible(
                 f"The drawer should hold only {format_money(drawer_cash_expected(paying))} in "
-                f"cash; {format_money(cash)} cannot be paid out of it."
+                f"cash; {format_money(split.rest)} cannot be paid out of it."
             )
-        accounts = _accounts(CASH_IN_DRAWER, CARD_CLEARING)
-        if cash:
-            lines.append(Line(accounts[CASH_IN_DRAWER], -cash, "Refund paid out", None, paying.pk))
-        if card:
-            lines.append(Line(accounts[CARD_CLEARING], -card, "Refund to card", None, paying.pk))
-        if credit:
-            credits = _accounts(CUSTOMER_CREDITS)[CUSTOMER_CREDITS]
-            memo = "Refund to credit on account"
-            lines.append(Line(credits, -credit, memo, customer_id=locked.customer_id))
+        lines, reopened, _fees = _unapplied_lines(
+            items, locked.training, skip=taken, limit=amount, customer_id=locked.customer_id
+        )
+        _credit_still_held(locked, _credit_taken_back(lines))
+        lines += _payout_lines(split, paying, city_check_number, locked.customer_id)
         # Not `reverses=`: that link means the exact mirror (ledger_violations checks it), and a
-        # refund is not one (assessments stay, the cash comes out of another drawer). The
-        # one-to-one PaymentReversal keeps it to one reversal per payment.
+        # refund is not one (assessments stay, the cash comes out of another drawer).
         entry = post(
             entry_date=timezone.localdate(),
-            memo=f"Refund of receipt {locked.receipt_number}: {reason}",
+            memo=f"Refund of {format_money(amount)} on receipt {locked.receipt_number}: {reason}",
             source=PaymentSource.REFUND,
             by=by,
             book=Book.TRAINING if locked.training else Book.LIVE,
@@ -1200,13 +1481,17 @@ def payment_refund(
         )
         if not locked.training:
             _bills_reopen(reopened)
-        Payment.objects.filter(pk=locked.pk).update(status=Payment.Status.REFUNDED)
+        if amount == standing:
+            Payment.objects.filter(pk=locked.pk).update(status=Payment.Status.REFUNDED)
         _requests_done(locked, approver)
         return PaymentReversal.objects.create(
             payment=locked,
             kind=PaymentReversal.Kind.REFUND,
             reason=reason,
-            amount=locked.total,
+            amount=amount,
+            taken_back=amount,
+            card_amount=split.card,
+            city_check_number=city_check_number,
             requested_by=by,
             approved_by=approver,
             drawer=paying,
@@ -1214,84 +1499,179 @@ def payment_refund(
         )
 
 
-def returned_check_record(*, payment: Payment, reason: str, by: User) -> PaymentReversal:
-    """The bank returned a check unpaid: take back what it paid (bills reopen, last applied
-    first), bill the customer the returned-check fee (and any goods it paid for), and flag the
-    customer so that no more checks are taken."""
+def check_writer_refused(names: Sequence[str]) -> str | None:
+    """The first of `names` (a check's payer, the visit's payer) that wrote a check the bank
+    returned, or None. The flag follows the name on the check, whichever customer record a
+    visit is under."""
+    keys = {check_writer_key(name): name for name in names if check_writer_key(name)}
+    if not keys:
+        return None
+    flagged = CheckWriterFlag.objects.filter(name_key__in=list(keys)).values_list(
+        "name_key", flat=True
+    )
+    return next((keys[key] for key in flagged), None)
+
+
+def _check_chosen(locked: Payment, check: Tender | None) -> Tender:
+    checks = [t for t in locked.tenders.all() if t.kind == TenderKind.CHECK]
+    if not checks:
+        raise NotReversible(f"Receipt {locked.receipt_number} was not paid by check.")
+    if check is None:
+        live = [t for t in checks if not t.returned]
+        if not live:
+            raise NotReversible(
+                f"The check on receipt {locked.receipt_number} is already recorded as returned."
+            )
+        if len(live) > 1:
+            numbers = ", ".join(t.check_number for t in live)
+            raise PaymentError(
+                f"Receipt {locked.receipt_number} was paid with {len(live)} checks ({numbers}): "
+                "say which one the bank returned."
+            )
+        return live[0]
+    chosen = next((t for t in checks if t.pk == check.pk), None)
+    if chosen is None:
+        raise PaymentError(f"That check is not one of receipt {locked.receipt_number}'s.")
+    if chosen.returned:
+        raise NotReversible(
+            f"Check {chosen.check_number} on receipt {locked.receipt_number} is already "
+            "recorded as returned."
+        )
+    return chosen
+
+
+def returned_check_record(
+    *, payment: Payment, reason: str, by: User, check: Tender | None = None
+) -> PaymentReversal:
+    """The bank returned one check unpaid (`check`; may be left out when the receipt has one
+    check not yet returned). Whenever it comes back (issue 8 §5):
+
+    - what the check paid and still stands on the receipt is taken back, last applied first:
+      the bills reopen (Dr receivable, Cr bank);
+    - what it paid that is no longer applied (the receipt was refunded since) is billed to
+      the check writer with the returned-check fee, on one invoice (Dr receivable, Cr bank and
+      Cr fee revenue); goods it paid for are billed there too;
+    - the check writer's name is flagged (CheckWriterFlag), and the customer record: no more
+      checks from either.
+
+    Raises ApprovalRequired (not a Supervisor), NotReversible (training, voided, already
+    returned, not a check), PaymentError (which check)."""
     reason = _reason_checked(reason)
     if not by.has_perm("payments.record_returned_check"):
         raise ApprovalRequired("Only a Supervisor records a returned check.")
-    with transaction.atomic():
+    with database_refusal_explained("returned check"), transaction.atomic():
         locked, items, _ = _reversal_locks(payment)
         if locked.training:
             raise NotReversible("Training receipts take no real checks.")
-        checks = [t for t in locked.tenders.all() if t.kind == TenderKind.CHECK]
-        if not checks:
-            raise NotReversible(f"Receipt {locked.receipt_number} was not paid by check.")
-        amount = sum((t.amount for t in checks), ZERO)
-        lines, reopened, fees = _unapplied_lines(
-            items, False, limit=amount, customer_id=locked.customer_id
-        )
-        _credit_still_held(locked, _credit_taken_back(lines))
-        accounts = _accounts(BANK)
-        lines.append(Line(accounts[BANK], -amount, f"Returned check {checks[0].check_number}"))
-        # Not `reverses=` (see payment_refund): the bank is credited, not the checks in drawer.
-        entry = post(
-            entry_date=timezone.localdate(),
-            memo=f"Returned check on receipt {locked.receipt_number}: {reason}",
-            source=PaymentSource.RETURNED_CHECK,
-            by=by,
-            lines=lines,
-        )
-        _bills_reopen(reopened)
-        customer = locked.customer
-        if customer is None:
-            writer = checks[0].check_payer or locked.payer_name or "Check writer"
-            customer = Customer.objects.create(name=writer)
-            Payment.objects.filter(pk=locked.pk).update(customer=customer)
-        Customer.objects.filter(pk=customer.pk).update(checks_refused=True)
-        fee_type = FeeType.objects.filter(
-            category=FeeType.Category.RETURNED_CHECK, is_active=True
-        ).first()
-        fee = fee_price(fee_type, timezone.localdate()) if fee_type else None
-        charge_type = ChargeType.objects.get(code="returned_check_fee")
-        charges = []
-        if fee:
-            note = f"Returned check fee (check {checks[0].check_number})"
-            charges.append(Charge(charge_type, fee, note))
-        for taken in fees:
-            assert taken.fee_type is not None
-            charges.append(
-                Charge(
-                    charge_type,
-                    taken.amount,
-                    f"Paid by the returned check: {taken.description}"[:200],
-                    revenue_account=taken.fee_type.revenue_account,
-                )
+        if locked.status == Payment.Status.VOIDED:
+            raise NotReversible(
+                f"Receipt {locked.receipt_number} was voided: its check was handed back, so "
+                "the bank cannot return it."
             )
-        fee_bill = (
-            invoice_create(
-                customer=customer,
-                charges=charges,
-                due_date=timezone.localdate() + timedelta(days=30),
-                memo=f"Returned check {checks[0].check_number} (receipt {locked.receipt_number})",
+        chosen = _check_chosen(locked, check)
+        amount = chosen.amount
+        taken = _taken_back(locked)
+        reopen = min(amount, locked.total - taken)
+        billed = amount - reopen
+        today = timezone.localdate()
+        entry = None
+        fees: list[PaymentItem] = []
+        if reopen:
+            lines, reopened, fees = _unapplied_lines(
+                items, False, skip=taken, limit=reopen, customer_id=locked.customer_id
+            )
+            _credit_still_held(locked, _credit_taken_back(lines))
+            lines.append(
+                Line(_accounts(BANK)[BANK], -reopen, f"Returned check {chosen.check_number}")
+            )
+            # Not `reverses=` (see payment_refund): the bank is credited, not the checks in drawer.
+            entry = post(
+                entry_date=today,
+                memo=f"Returned check {chosen.check_number} on receipt {locked.receipt_number}: "
+                f"{reason}",
+                source=PaymentSource.RETURNED_CHECK,
                 by=by,
+                lines=lines,
             )
-            if charges
-            else None
-        )
-        Tender.objects.filter(pk__in=[t.pk for t in checks]).update(returned=True)
-        Payment.objects.filter(pk=locked.pk).update(status=Payment.Status.RETURNED)
-        return PaymentReversal.objects.create(
+            _bills_reopen(reopened)
+        writer = chosen.check_payer.strip() or locked.payer_name.strip() or "Check writer"
+        customer = locked.customer or Customer.objects.create(name=writer)
+        Customer.objects.filter(pk=customer.pk).update(checks_refused=True)
+        fee_bill = _returned_check_bill(locked, chosen, customer, fees, billed, by)
+        Tender.objects.filter(pk=chosen.pk).update(returned=True)
+        if locked.status == Payment.Status.POSTED:
+            Payment.objects.filter(pk=locked.pk).update(status=Payment.Status.RETURNED)
+        reversal = PaymentReversal.objects.create(
             payment=locked,
             kind=PaymentReversal.Kind.RETURNED_CHECK,
             reason=reason,
             amount=amount,
+            taken_back=reopen,
+            billed=billed,
+            tender=chosen,
             requested_by=by,
             approved_by=by,
             entry=entry,
             fee_bill=fee_bill,
         )
+        CheckWriterFlag.objects.create(
+            name=writer[:200],
+            name_key=check_writer_key(writer)[:200],
+            customer=customer,
+            reversal=reversal,
+        )
+        return reversal
+
+
+def _returned_check_bill(
+    payment: Payment,
+    check: Tender,
+    customer: Customer,
+    fees: list[PaymentItem],
+    billed: Decimal,
+    by: User,
+) -> Bill | None:
+    """One invoice for what the returned check leaves owed outside the reopened bills: the
+    returned-check fee, goods it paid for, and what it paid that had been refunded since."""
+    fee_type = FeeType.objects.filter(
+        category=FeeType.Category.RETURNED_CHECK, is_active=True
+    ).first()
+    today = timezone.localdate()
+    fee = fee_price(fee_type, today) if fee_type else None
+    charge_type = ChargeType.objects.get(code="returned_check_fee")
+    charges = []
+    if fee:
+        charges.append(Charge(charge_type, fee, f"Returned check fee (check {check.check_number})"))
+    for taken in fees:
+        assert taken.fee_type is not None
+        charges.append(
+            Charge(
+                charge_type,
+                taken.amount,
+                f"Paid by the returned check: {taken.description}"[:200],
+                revenue_account=taken.fee_type.revenue_account,
+            )
+        )
+    if billed:
+        # The bank took this back and the receipt no longer holds it: Dr receivable, Cr bank.
+        charges.append(
+            Charge(
+                charge_type,
+                billed,
+                f"Returned check {check.check_number}: paid on receipt "
+                f"{payment.receipt_number} and refunded since",
+                revenue_account=_accounts(BANK)[BANK],
+            )
+        )
+    if not charges:
+        return None
+    return invoice_create(
+        customer=customer,
+        charges=charges,
+        due_date=today + timedelta(days=30),
+        memo=f"Returned check {check.check_number} (receipt {payment.receipt_number})",
+        by=by,
+    )
 
 
 # Customer credits
@@ -1383,19 +1763,35 @@ def credit_refund(
 
 
 def approval_request(
-    *, payment: Payment, kind: str, reason: str, by: User, refund_drawer: Drawer | None = None
+    *,
+    payment: Payment,
+    kind: str,
+    reason: str,
+    by: User,
+    refund_drawer: Drawer | None = None,
+    amount: Decimal | None = None,
+    by_city_check: bool = False,
 ) -> ApprovalRequest:
-    """Put a void or refund in the Supervisors' queue."""
+    """Put a void or refund in the Supervisors' queue. A refund is paid out of `refund_drawer`,
+    or (`by_city_check`) by a city check the deciding Supervisor writes once the customer's
+    check has cleared; `amount` refunds a part (None: all that stands)."""
     reason = _reason_checked(reason)
     if kind not in (PaymentReversal.Kind.VOID, PaymentReversal.Kind.REFUND):
         raise PaymentError("Only voids and refunds wait for approval.")
-    if kind == PaymentReversal.Kind.REFUND and refund_drawer is None:
+    if kind == PaymentReversal.Kind.VOID and (amount is not None or by_city_check):
+        raise PaymentError("A void takes back the whole receipt; a part is refunded.")
+    if kind == PaymentReversal.Kind.REFUND and refund_drawer is None and not by_city_check:
         raise NoOpenDrawer("Open a drawer first: the refund is paid out of it.")
-    with transaction.atomic():
+    if amount is not None:
+        amount = _money(amount, "The amount to refund")
+    with database_refusal_explained("request"), transaction.atomic():
         locked = Payment.objects.select_for_update().get(pk=payment.pk)
-        if locked.status != Payment.Status.POSTED:
+        _standing_refused(locked)
+        standing = locked.total - _taken_back(locked)
+        if amount is not None and amount > standing:
             raise NotReversible(
-                f"Receipt {locked.receipt_number} is already {locked.get_status_display().lower()}."
+                f"Only {format_money(standing)} of receipt {locked.receipt_number} stands; "
+                f"{format_money(amount)} cannot be refunded."
             )
         pending = ApprovalRequest.objects.filter(
             payment=locked, status=ApprovalRequest.Status.PENDING
@@ -1403,18 +1799,34 @@ def approval_request(
         if pending is not None:
             return pending
         return ApprovalRequest.objects.create(
-            payment=locked, kind=kind, reason=reason, requested_by=by, refund_drawer=refund_drawer
+            payment=locked,
+            kind=kind,
+            reason=reason,
+            requested_by=by,
+            refund_drawer=None if by_city_check else refund_drawer,
+            amount=amount,
+            by_city_check=by_city_check,
         )
 
 
 def approval_decide(
-    *, request: ApprovalRequest, approve: bool, by: User, note: str = ""
+    *,
+    request: ApprovalRequest,
+    approve: bool,
+    by: User,
+    note: str = "",
+    city_check_number: str = "",
 ) -> ApprovalRequest:
-    """A Supervisor approves (the void or refund is done at once) or rejects a request."""
+    """A Supervisor other than the one who asked (dual control, unless the office allows
+    self-approval) approves, and the void or refund is done at once, or rejects a request.
+    A refund by city check is approved with the city check's number, once the customer's check
+    has cleared. Raises ApprovalRequired, NotReversible, PaymentError."""
     if not _is_approver(by):
         raise ApprovalRequired("Only a Supervisor decides approval requests.")
     refuse_card_numbers(note)
-    with transaction.atomic():
+    if approve and request.by_city_check and not city_check_number.strip():
+        raise PaymentError("Give the number of the city check that pays this refund.")
+    with database_refusal_explained("decision"), transaction.atomic():
         # The same lock order as a void or refund at the counter (drawers by id, the payment,
         # then its requests), so that the two never wait on each other in a circle.
         drawer_ids = sorted(
@@ -1426,6 +1838,9 @@ def approval_decide(
         if locked.status != ApprovalRequest.Status.PENDING:
             raise NotReversible("That request has already been decided.")
         if approve:
+            _approval_checked(
+                locked.requested_by, by, locked.get_kind_display().lower(), locked.payment.office
+            )
             if locked.kind == PaymentReversal.Kind.VOID:
                 payment_void(
                     payment=locked.payment,
@@ -1434,13 +1849,14 @@ def approval_decide(
                     approved_by=by,
                 )
             else:
-                assert locked.refund_drawer is not None
                 payment_refund(
                     payment=locked.payment,
                     reason=locked.reason,
                     by=locked.requested_by,
                     approved_by=by,
                     drawer=locked.refund_drawer,
+                    amount=locked.amount,
+                    city_check_number=city_check_number if locked.by_city_check else "",
                 )
         ApprovalRequest.objects.filter(pk=locked.pk).update(
             status=ApprovalRequest.Status.APPROVED if approve else ApprovalRequest.Status.REJECTED,

@@ -44,6 +44,7 @@ from payments.forms import (
     ItemAmountForm,
     PostForm,
     ReceiptFindForm,
+    RefundForm,
     ReturnedCheckForm,
     ReversalForm,
     TenderForm,
@@ -53,14 +54,19 @@ from payments.models import (
     CashMovement,
     CreditRefund,
     Drawer,
+    Office,
     Payment,
     PaymentReversal,
+    Tender,
+    TenderKind,
 )
 from payments.selectors import (
     approvals_pending,
     drawer_of,
     drawer_summary,
     payment_for_receipt,
+    payment_reversals,
+    payment_standing,
     payments_find,
     payments_recent,
     payments_to_review,
@@ -71,6 +77,7 @@ from payments.services import (
     approval_decide,
     approval_request,
     cash_movement_record,
+    check_clears_on,
     credit_refund,
     drawer_open,
     fee_item_check,
@@ -100,16 +107,22 @@ def _is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def _approver(request: HttpRequest, form) -> tuple[User | None, str]:
-    """The Supervisor approving: the signed-in user if a Supervisor, else the one whose
-    credentials were typed at the counter. Returns (user or None, error message)."""
+def _approver(request: HttpRequest, form, office: Office) -> tuple[User | None, str]:
+    """The Supervisor approving (dual control): one whose credentials were typed at the
+    counter, who is not the person asking; or the signed-in Supervisor, only where the office
+    allows self-approval. Returns (user or None, error message)."""
     user = _user(request)
-    if user.has_perm(APPROVE):
-        return user, ""
     username = form.cleaned_data.get("supervisor_username", "")
     password = form.cleaned_data.get("supervisor_password", "")
     if not username and not password:
+        if user.has_perm(APPROVE) and office.allow_self_approval:
+            return user, ""
         return None, ""
+    if username.strip().casefold() == user.get_username().casefold():
+        return None, (
+            "You cannot approve what you ask for: another Supervisor signs in here, or send it "
+            "to the Supervisors' queue."
+        )
     refused = "That is not a Supervisor's name and password."
     attempts_key = f"approver-attempts:{user.pk}"
     if cache.get(attempts_key, 0) >= APPROVER_ATTEMPTS:
@@ -240,7 +253,8 @@ def pickup_view(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Picked up ${movement.amount:,.2f} from {drawer.clerk} at {drawer.workstation}.",
+                f"Picked up ${movement.amount:,.2f} from {drawer.clerk} at {drawer.workstation}, "
+                f"witnessed by {drawer.clerk}.",
             )
     else:
         messages.error(request, _form_errors(form))
@@ -554,7 +568,7 @@ def cart_post(request: HttpRequest, drawer: Drawer) -> HttpResponse:
         )
     cart["overpayment"] = form.cleaned_data["accept_overpayment"]
     cart_store(request.session, cart)
-    approver, approver_error = _approver(request, form)
+    approver, approver_error = _approver(request, form, drawer.office)
     if approver_error:
         return _back_to_counter(request, drawer, post_form=form, error=approver_error)
     try:
@@ -645,44 +659,47 @@ def payment_view(request: HttpRequest, number: str) -> HttpResponse:
     payment = _payment_or_404(number)
     user = _user(request)
     drawer = drawer_of(user)
+    tenders = list(payment.tenders.all())
+    reversals = payment_reversals(payment)
+    standing = payment_standing(payment) if reversals else payment.total
+    checks = [t for t in tenders if t.kind == TenderKind.CHECK]
     return render(
         request,
         "payments/payment.html",
         {
             "payment": payment,
-            "reversal": _reversal_of(payment),
+            "tenders": tenders,
+            "reversals": reversals,
+            "standing": standing,
             "void_form": ReversalForm(prefix="void"),
-            "refund_form": ReversalForm(prefix="refund"),
+            "refund_form": RefundForm(prefix="refund"),
             "returned_form": ReturnedCheckForm(),
             "my_drawer": drawer,
             "pending": payment.requests.filter(status=ApprovalRequest.Status.PENDING).first(),
-            "has_check": any(t.kind == "check" for t in payment.tenders.all()),
-            # A void is for today's receipts while their drawer is open; after that, a refund.
-            "can_void": payment.posted_on == timezone.localdate()
+            "checks_out": [t for t in checks if not t.returned],
+            "clears_on": check_clears_on(payment) if checks else None,
+            "self_approval": payment.office.allow_self_approval,
+            # A void is for today's receipts while their drawer is open and nothing has been
+            # taken back yet; after that, a refund.
+            "can_void": payment.status == Payment.Status.POSTED
+            and not reversals
+            and payment.posted_on == timezone.localdate()
             and payment.drawer.status == Drawer.Status.OPEN,
+            "can_refund": payment.status != Payment.Status.VOIDED and standing > 0,
         },
-    )
-
-
-def _reversal_of(payment: Payment) -> PaymentReversal | None:
-    if payment.status == Payment.Status.POSTED:
-        return None  # most receipts: no query
-    return (
-        PaymentReversal.objects.select_related("approved_by", "fee_bill")
-        .filter(payment=payment)
-        .first()
     )
 
 
 def receipt_context(payment: Payment, *, copy: bool) -> dict:
     """What a receipt prints: the office, each item with what it paid and the bill's balance
-    after it, tenders and change."""
+    after it, tenders and change, and what was taken back since."""
+    reversals = payment_reversals(payment)
     return {
         "payment": payment,
         "items": list(payment.items.all()),
         "tenders": list(payment.tenders.all()),
         "copy": copy,
-        "reversal": _reversal_of(payment),
+        "reversals": reversals,
         "barcode": code128_svg(payment.receipt_number, height_mm=9, module_width_mm=0.25),
     }
 
@@ -705,24 +722,30 @@ def receipt_pdf(request: HttpRequest, number: str) -> HttpResponse:
 @permission_required("payments.view_payment", raise_exception=True)
 @require_POST
 def payment_reverse_view(request: HttpRequest, number: str, kind: str) -> HttpResponse:
-    """Void or refund: approved at once by a Supervisor's sign-in, or sent to their queue."""
+    """Void or refund: approved at once by another Supervisor's sign-in (dual control), or sent
+    to their queue. A refund by city check always waits in the queue: the Supervisor writes the
+    check once the customer's check has cleared."""
     payment = _payment_or_404(number)
     user = _user(request)
-    form = ReversalForm(request.POST, prefix=kind)
+    form = (RefundForm if kind == PaymentReversal.Kind.REFUND else ReversalForm)(
+        request.POST, prefix=kind
+    )
     if not form.is_valid():
         messages.error(request, _form_errors(form))
         return redirect(payment.get_absolute_url())
-    approver, error = _approver(request, form)
+    approver, error = _approver(request, form, payment.office)
     if error:
         messages.error(request, error)
         return redirect(payment.get_absolute_url())
     drawer = drawer_of(user)
+    amount = form.cleaned_data.get("amount")
+    by_city_check = bool(form.cleaned_data.get("by_city_check"))
     try:
-        if approver is None:
-            if not form.cleaned_data["send_to_queue"]:
+        if approver is None or by_city_check:
+            if not form.cleaned_data["send_to_queue"] and not by_city_check:
                 messages.error(
                     request,
-                    "A Supervisor approves this: type their sign-in here, or send it to "
+                    "Another Supervisor approves this: type their sign-in here, or send it to "
                     "their queue.",
                 )
                 return redirect(payment.get_absolute_url())
@@ -732,6 +755,8 @@ def payment_reverse_view(request: HttpRequest, number: str, kind: str) -> HttpRe
                 reason=form.cleaned_data["reason"],
                 by=user,
                 refund_drawer=drawer,
+                amount=amount,
+                by_city_check=by_city_check,
             )
             messages.success(request, "Sent to the Supervisors' queue.")
         elif kind == PaymentReversal.Kind.VOID:
@@ -743,26 +768,28 @@ def payment_reverse_view(request: HttpRequest, number: str, kind: str) -> HttpRe
             if drawer is None:
                 messages.error(request, "Open a drawer first: the refund is paid out of it.")
                 return redirect(payment.get_absolute_url())
-            payment_refund(
+            refund = payment_refund(
                 payment=payment,
                 reason=form.cleaned_data["reason"],
                 by=user,
                 approved_by=approver,
                 drawer=drawer,
+                amount=amount,
             )
-            messages.success(request, f"Receipt {payment.receipt_number} is refunded.")
+            messages.success(
+                request,
+                f"Refunded ${refund.amount:,.2f} of receipt {payment.receipt_number} "
+                f"({refund.paid_by}).",
+            )
     except DomainError as exc:
-        done = _reversal_of(Payment.objects.get(pk=payment.pk))
-        if done is not None and done.kind == kind and done.requested_by_id == user.pk:
+        done = payment_reversals(payment)
+        last = done[-1] if done else None
+        if last is not None and last.kind == kind == PaymentReversal.Kind.VOID:
             # A second click of the same form: say what the first one did.
-            messages.info(request, f"Receipt {payment.receipt_number} is {payment_status(done)}.")
+            messages.info(request, f"Receipt {payment.receipt_number} is void.")
         else:
             messages.error(request, str(exc))
     return redirect(payment.get_absolute_url())
-
-
-def payment_status(reversal: PaymentReversal) -> str:
-    return {"void": "void", "refund": "refunded"}.get(reversal.kind, "reversed")
 
 
 @permission_required("payments.record_returned_check", raise_exception=True)
@@ -773,18 +800,25 @@ def returned_check_view(request: HttpRequest, number: str) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _form_errors(form))
         return redirect(payment.get_absolute_url())
+    check = None
+    if form.cleaned_data["check"] is not None:
+        check = Tender.objects.filter(pk=form.cleaned_data["check"], payment=payment).first()
+        if check is None:
+            messages.error(request, "That check is not one of this receipt's; pick it again.")
+            return redirect(payment.get_absolute_url())
     try:
         reversal = returned_check_record(
-            payment=payment, reason=form.cleaned_data["reason"], by=_user(request)
+            payment=payment, check=check, reason=form.cleaned_data["reason"], by=_user(request)
         )
     except DomainError as exc:
         messages.error(request, str(exc))
     else:
-        fee = f" Fee billed on {reversal.fee_bill.number}." if reversal.fee_bill else ""
+        fee = f" Billed on {reversal.fee_bill.number}." if reversal.fee_bill else ""
         messages.success(
             request,
-            f"Returned check recorded: ${reversal.amount:,.2f} reopened; the customer is "
-            f"flagged (no more checks).{fee}",
+            f"Returned check {reversal.tender.check_number if reversal.tender else ''} "
+            f"recorded: ${reversal.taken_back:,.2f} reopened; the check writer is flagged "
+            f"(no more checks).{fee}",
         )
     return redirect(payment.get_absolute_url())
 
@@ -823,6 +857,7 @@ def approval_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
             approve=form.cleaned_data["approve"],
             by=_user(request),
             note=form.cleaned_data["note"],
+            city_check_number=form.cleaned_data["city_check_number"],
         )
     except DomainError as exc:
         messages.error(request, str(exc))

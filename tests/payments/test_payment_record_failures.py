@@ -16,6 +16,7 @@ from billing.models import Bill, NumberSeries
 from billing.selectors import amount_due
 from ledger.models import Book, JournalEntry, JournalLine
 from ledger.selectors import ledger_violations, trial_balance
+from payments.errors import PaymentError
 from payments.models import Payment, PaymentItem, Tender
 from payments.selectors import drawer_cash_expected, stock_available
 from payments.services import BillItem, FeeItem, TenderIn, payment_record
@@ -150,9 +151,11 @@ def test_a_bill_left_unchanged_is_refused_at_commit(
     monkeypatch.setattr(QuerySet, "update", update)
 
     # when it is posted, then the database refuses the commit: the bill no longer matches its
-    # receivable lines
-    with pytest.raises(DatabaseError, match="stored balance of"):
+    # receivable lines (and the clerk reads a message, not a server error)
+    with pytest.raises(PaymentError, match="The books refused this payment") as refused:
         pay(drawer, clerk, late_bill, uuid.uuid4())
+    assert isinstance(refused.value.__cause__, DatabaseError)
+    assert "stored balance of" in str(refused.value.__cause__)
 
     # and nothing was saved
     monkeypatch.undo()

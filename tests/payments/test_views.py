@@ -237,7 +237,7 @@ def test_trainees_need_a_supervisor_to_void(client, trainee, office, dana, super
     )
     payment.refresh_from_db()
     assert payment.status == Payment.Status.VOIDED
-    assert payment.reversal.approved_by == supervisor
+    assert payment.reversals.get().approved_by == supervisor
 
 
 def _paid(client, clerk_drawer, dana, supervisor, amount="40.00"):
