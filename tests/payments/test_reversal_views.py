@@ -66,7 +66,7 @@ def test_a_bad_refund_amount_is_a_form_message(client, clerk, drawer, dana, supe
     )
 
     assert page.status_code == 200
-    assert "Enter an amount such as 12.50." in messages_of(page)[-1]
+    assert "“1E5” is not an amount" in messages_of(page)[-1]
     assert not payment.reversals.exists()
 
 
