@@ -48,7 +48,8 @@ BILL_CHECKS: tuple[tuple[str, str], ...] = (
     ),
 )
 BILL_TRIGGERS: tuple[tuple[str, str], ...] = (
-    ("billing_bill", "bill_balance_matches_ledger"),
+    ("billing_bill", "bill_balance_inserted"),
+    ("billing_bill", "bill_balance_updated"),
     ("ledger_journalline", "journal_line_bill_balance"),
 )
 
