@@ -22,6 +22,7 @@ from billing.bulk import copy_new
 from billing.errors import AlreadyImported, BillingError, ImportRejected, NothingToWaive
 from billing.importing import SOURCES, BillRow, parse
 from billing.models import (
+    RECEIVABLE_ACCOUNT_CODES,
     Bill,
     BillLine,
     BillType,
@@ -43,13 +44,7 @@ from ledger.models import Account, JournalEntry
 from ledger.money import MAX_AMOUNT, ZERO, format_money
 from ledger.services import Line, post
 
-# The receivable account of each bill type, and where penalties and interest go.
-RECEIVABLE_ACCOUNT_CODES = {
-    BillType.PROPERTY_TAX: "1200",
-    BillType.WATER_SEWER: "1210",
-    BillType.PARKING: "1220",
-    BillType.INVOICE: "1230",
-}
+# Where penalties and interest go (each bill type's receivable: models.RECEIVABLE_ACCOUNT_CODES).
 PENALTY_INTEREST_ACCOUNT_CODE = "4900"
 
 

@@ -45,8 +45,64 @@ PAYMENT_CHECKS: list[tuple[str, str]] = [
                                        AND s.name = CASE WHEN p.training THEN 'training:'
                                                          ELSE 'receipt:' END || o.code)""",
     ),
+    (
+        # The drawer's sub-ledger (its float, tenders, voids, refunds paid out of it and cash
+        # taken to the safe) against the ledger lines that name it, per tender account.
+        "drawer's cash, checks or card differ from its ledger lines",
+        """WITH paid AS (
+               SELECT p.id, p.drawer_id, p.total,
+                      coalesce(sum(t.amount) FILTER (WHERE t.kind = 'cash'), 0) - p.change
+                          AS cash,
+                      coalesce(sum(t.amount) FILTER (WHERE t.kind = 'check'), 0) AS checks,
+                      coalesce(sum(t.amount) FILTER (WHERE t.kind = 'card'), 0) AS card,
+                      EXISTS (SELECT 1 FROM payments_paymentreversal r
+                               WHERE r.payment_id = p.id AND r.kind = 'void') AS voided
+                 FROM payments_payment p LEFT JOIN payments_tender t ON t.payment_id = p.id
+                GROUP BY p.id
+           ), movements AS (
+               SELECT id AS drawer_id, opening_float AS cash, 0.00 AS checks, 0.00 AS card
+                 FROM payments_drawer
+               UNION ALL
+               SELECT drawer_id, cash, checks, card FROM paid WHERE NOT voided
+               UNION ALL
+               SELECT r.drawer_id, -(x.total - x.card), 0.00, -x.card
+                 FROM payments_paymentreversal r JOIN paid x ON x.id = r.payment_id
+                WHERE r.kind = 'refund'
+               UNION ALL
+               SELECT drawer_id, -amount, 0.00, 0.00 FROM payments_cashmovement
+           ), expected AS (
+               SELECT drawer_id, sum(cash) AS cash, sum(checks) AS checks, sum(card) AS card
+                 FROM movements GROUP BY drawer_id
+           ), posted AS (
+               SELECT l.drawer_id,
+                      coalesce(sum(l.amount) FILTER (WHERE a.code = '1000'), 0.00) AS cash,
+                      coalesce(sum(l.amount) FILTER (WHERE a.code = '1010'), 0.00) AS checks,
+                      coalesce(sum(l.amount) FILTER (WHERE a.code = '1020'), 0.00) AS card
+                 FROM ledger_journalline l JOIN ledger_account a ON a.id = l.account_id
+                WHERE l.drawer_id IS NOT NULL GROUP BY l.drawer_id
+           )
+           SELECT 'drawer ' || e.drawer_id || ' should hold cash ' || e.cash || ', checks '
+                  || e.checks || ', card ' || e.card || ' but its ledger lines hold cash '
+                  || coalesce(p.cash, 0.00) || ', checks ' || coalesce(p.checks, 0.00)
+                  || ', card ' || coalesce(p.card, 0.00)
+             FROM expected e LEFT JOIN posted p ON p.drawer_id = e.drawer_id
+            WHERE (e.cash, e.checks, e.card)
+                  IS DISTINCT FROM (coalesce(p.cash, 0), coalesce(p.checks, 0),
+                                    coalesce(p.card, 0))
+            ORDER BY e.drawer_id""",
+    ),
 ]
-PAYMENT_TRIGGERS: list[tuple[str, str]] = []
+# The triggers that keep the counter's money history frozen (payments 0002 and 0003).
+PAYMENT_TRIGGERS: list[tuple[str, str]] = [
+    ("payments_payment", "payment_frozen"),
+    ("payments_paymentitem", "payment_item_frozen"),
+    ("payments_tender", "tender_frozen"),
+    ("payments_drawer", "drawer_frozen"),
+    ("payments_denominationcount", "denomination_count_frozen"),
+    ("payments_stockcount", "stock_count_frozen"),
+    ("payments_cashmovement", "cash_movement_frozen"),
+    ("payments_paymentreversal", "payment_reversal_frozen"),
+]
 
 
 def drawer_of(user: User) -> Drawer | None:
