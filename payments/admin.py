@@ -3,6 +3,7 @@ Payments and drawers change only through the counter's services, so they are not
 
 from django.contrib import admin
 
+from payments.forms import OfficeAdminForm
 from payments.models import Office, PaymentPolicy, Workstation
 
 
@@ -14,6 +15,7 @@ class WorkstationInline(admin.TabularInline):
 
 @admin.register(Office)
 class OfficeAdmin(admin.ModelAdmin):
+    form = OfficeAdminForm
     list_display = ["name", "code", "phone"]
     inlines = [WorkstationInline]
 

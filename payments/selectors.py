@@ -37,13 +37,18 @@ PAYMENT_CHECKS: list[tuple[str, str]] = [
     ),
     (
         "receipt numbers have no gap",
-        """SELECT s.name || ' ' || s.year FROM billing_numberseries s
-            WHERE (s.name LIKE 'receipt:%%' OR s.name LIKE 'training:%%')
-              AND s.last_number <> (SELECT count(*) FROM payments_payment p
-                                      JOIN payments_office o ON o.id = p.office_id
-                                     WHERE p.receipt_year = s.year
-                                       AND s.name = CASE WHEN p.training THEN 'training:'
-                                                         ELSE 'receipt:' END || o.code)""",
+        """SELECT 'office ' || o.code || ' ' || s.year
+                  || CASE WHEN s.training THEN ' (training)' ELSE '' END
+                  || ' numbered ' || s.last_number || ' receipts but holds ' || count(p.id)
+             FROM payments_receiptseries s
+             JOIN payments_office o ON o.id = s.office_id
+             LEFT JOIN payments_payment p
+               ON p.office_id = s.office_id AND p.training = s.training
+              AND p.receipt_year = s.year
+            GROUP BY s.id, o.code
+           HAVING s.last_number <> count(p.id)
+               OR s.last_number <> coalesce(max(p.receipt_sequence), 0)
+            ORDER BY o.code, s.year""",
     ),
     (
         # The drawer's sub-ledger (its float, tenders, voids, refunds paid out of it and cash

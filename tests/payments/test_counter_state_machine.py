@@ -24,11 +24,11 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from billing.models import Bill, BillType, Customer, NumberSeries
+from billing.models import Bill, BillType, Customer
 from ledger.models import Book
 from ledger.selectors import ledger_violations, trial_balance
 from payments.errors import DrawerError, NotReversible, PaymentError, PolicyRefused
-from payments.models import Payment
+from payments.models import Payment, ReceiptSeries
 from payments.selectors import drawer_cash_expected
 from payments.services import (
     BillItem,
@@ -355,8 +355,9 @@ class Counter(RuleBasedStateMachine):
             )
             count = self.receipts.count[training]
             assert sorted(sequences) == list(range(1, count + 1))
-            series = f"{'training' if training else 'receipt'}:{self.code}"
-            last = NumberSeries.objects.filter(name=series, year=year).values_list(
+            last = ReceiptSeries.objects.filter(
+                office=self.office, training=training, year=year
+            ).values_list(
                 "last_number", flat=True
             )
             assert list(last) == ([count] if count else [])

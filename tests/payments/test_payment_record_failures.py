@@ -12,11 +12,11 @@ from django.db.models.query import QuerySet
 from django.utils import timezone
 
 import payments.services
-from billing.models import Bill, NumberSeries
+from billing.models import Bill
 from billing.selectors import amount_due
 from ledger.models import Book, JournalEntry, JournalLine
 from ledger.selectors import ledger_violations, trial_balance
-from payments.models import Payment, PaymentItem, Tender
+from payments.models import Payment, PaymentItem, ReceiptSeries, Tender
 from payments.selectors import drawer_cash_expected, stock_available
 from payments.services import BillItem, FeeItem, TenderIn, payment_record
 from tests.payments.conftest import fee, issue
@@ -69,7 +69,7 @@ def snapshot(bill, drawer) -> dict:
             bill.penalty_events_assessed,
             bill.interest_months_assessed,
         ),
-        "receipts": NumberSeries.objects.get(name="receipt:CH").last_number,
+        "receipts": ReceiptSeries.objects.get(office__code="CH", training=False).last_number,
         "cash": drawer_cash_expected(drawer),
         "tags": stock_available(drawer, fee("tag_sheet")),
     }
