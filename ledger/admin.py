@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
 from ledger.errors import LedgerError
+from ledger.forms import AccountingPeriodForm
 from ledger.models import Account, AccountingPeriod, JournalEntry, JournalLine
 from ledger.services import period_close
 
@@ -28,6 +29,7 @@ class AccountAdmin(admin.ModelAdmin):
 
 @admin.register(AccountingPeriod)
 class AccountingPeriodAdmin(admin.ModelAdmin):
+    form = AccountingPeriodForm
     list_display = ["name", "start_date", "end_date", "state", "closed_at", "closed_by"]
     list_filter = ["state"]
     readonly_fields = ["state", "closed_at", "closed_by"]

@@ -7,7 +7,7 @@ from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet, Sum
 
 from billing.models import FeeType
-from ledger.models import JournalLine
+from ledger.models import AccountingPeriod, JournalLine
 from ledger.money import ZERO
 from payments.models import (
     ApprovalRequest,
@@ -108,6 +108,27 @@ PAYMENT_TRIGGERS: list[tuple[str, str]] = [
     ("payments_cashmovement", "cash_movement_frozen"),
     ("payments_paymentreversal", "payment_reversal_frozen"),
 ]
+
+
+def open_drawers_in_period(period: AccountingPeriod) -> list[str]:
+    """Why `period` may not close yet: each open drawer (live or training) with postings dated
+    in it. Its close posts the over/short into the period, so it must close first. Registered
+    with ledger.services.register_period_close_check."""
+    posted_in = JournalLine.objects.filter(
+        drawer_id__isnull=False,
+        entry__entry_date__gte=period.start_date,
+        entry__entry_date__lte=period.end_date,
+    ).values("drawer_id")
+    drawers = (
+        Drawer.objects.filter(status=Drawer.Status.OPEN, pk__in=posted_in)
+        .select_related("clerk", "workstation", "workstation__office")
+        .order_by("pk")
+    )
+    return [
+        f"Drawer {drawer.pk} ({drawer.clerk} at {drawer.workstation}, opened "
+        f"{drawer.opened_on:%B %-d}) is still open with postings in the period; close it first."
+        for drawer in drawers
+    ]
 
 
 def drawer_of(user: User) -> Drawer | None:
