@@ -44,7 +44,7 @@ def _bill_update_fails(monkeypatch):
 
 
 STEPS = {
-    "number the receipt": lambda mp: mp.setattr(payments.services, "number_next", fail),
+    "number the receipt": lambda mp: mp.setattr(payments.services, "receipt_number_next", fail),
     "post the entry": lambda mp: mp.setattr(payments.services, "post", fail),
     "create the payment": lambda mp: mp.setattr(Payment.objects, "create", fail),
     "save the items": lambda mp: mp.setattr(PaymentItem.objects, "bulk_create", fail),
