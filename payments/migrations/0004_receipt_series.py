@@ -26,26 +26,41 @@ def series_by_office(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('payments', '0003_money_history_frozen'),
-        ('billing', '0011_feetype_counted_as_stock'),
+        ("payments", "0003_money_history_frozen"),
+        ("billing", "0011_feetype_counted_as_stock"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReceiptSeries',
+            name="ReceiptSeries",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('training', models.BooleanField(default=False)),
-                ('year', models.PositiveSmallIntegerField()),
-                ('last_number', models.PositiveIntegerField(default=0)),
-                ('office', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='receipt_series', to='payments.office')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("training", models.BooleanField(default=False)),
+                ("year", models.PositiveSmallIntegerField()),
+                ("last_number", models.PositiveIntegerField(default=0)),
+                (
+                    "office",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="receipt_series",
+                        to="payments.office",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'receipt series',
-                'ordering': ['office', 'training', 'year'],
-                'constraints': [models.UniqueConstraint(fields=('office', 'training', 'year'), name='receipt_series_per_office_year')],
+                "verbose_name_plural": "receipt series",
+                "ordering": ["office", "training", "year"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("office", "training", "year"), name="receipt_series_per_office_year"
+                    )
+                ],
             },
         ),
         migrations.RunPython(series_by_office, migrations.RunPython.noop),

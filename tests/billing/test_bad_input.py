@@ -99,9 +99,7 @@ def test_a_tampered_invoice_formset_is_answered(client, reference, dana, clerk):
     assert response.status_code in (200, 302)
 
 
-def test_a_ledger_refusal_reaches_the_form(
-    client, reference, dana, clerk, supervisor, monkeypatch
-):
+def test_a_ledger_refusal_reaches_the_form(client, reference, dana, clerk, supervisor, monkeypatch):
     today = timezone.localdate()
     ticket = bill_issue(
         number="P2699999",

@@ -1,6 +1,6 @@
-"""ledger.services.period_close: only a period that has ended, and only once no drawer with
-postings in it is open (tests/payments/test_open_drawers_in_period.py); an accounting period that ends before it starts is refused by the
-admin's form and by the database."""
+"""ledger.services.period_close: only a period that has ended (the drawer rule is tested in
+tests/payments/test_open_drawers_in_period.py); an accounting period that ends before it
+starts is refused by the admin's form and by the database."""
 
 from datetime import date, timedelta
 
@@ -67,8 +67,7 @@ def test_the_admin_refuses_a_period_that_ends_before_it_starts(client, admin_use
     )
     assert response.status_code == 200
     assert (
-        "The period ends (February 1, 2026) before it starts (February 10, 2026)."
-        in response.text
+        "The period ends (February 1, 2026) before it starts (February 10, 2026)." in response.text
     )
     assert not AccountingPeriod.objects.exists()
 

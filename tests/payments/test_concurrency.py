@@ -101,9 +101,7 @@ def test_a_double_submit_posts_one_payment_and_both_get_its_receipt(
     assert JournalEntry.objects.filter(source="payment").count() == 1
     bill.refresh_from_db()
     assert bill.balance == 0
-    series = ReceiptSeries.objects.get(
-        office__code="CH", training=False, year=payment.receipt_year
-    )
+    series = ReceiptSeries.objects.get(office__code="CH", training=False, year=payment.receipt_year)
     assert series.last_number == 1
 
 

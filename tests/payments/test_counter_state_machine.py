@@ -357,9 +357,7 @@ class Counter(RuleBasedStateMachine):
             assert sorted(sequences) == list(range(1, count + 1))
             last = ReceiptSeries.objects.filter(
                 office=self.office, training=training, year=year
-            ).values_list(
-                "last_number", flat=True
-            )
+            ).values_list("last_number", flat=True)
             assert list(last) == ([count] if count else [])
 
 
