@@ -95,16 +95,18 @@ CREATE TRIGGER journal_line_entry_open
 
 -- 4. Checks at commit, once per transaction, for the apps that keep sub-ledgers (billing checks
 -- each touched bill's balance against its receivable lines). A statement trigger queues the ids
--- it touched with ledger_check_at_commit(checker, ids); the first queued id of a transaction
--- also inserts its marker row, whose deferred constraint trigger runs every queued checker once
--- at commit, with all of its ids. `checker` names a function (bigint[]) that raises if any of
--- the ids breaks its rule. Unlogged: the rows live only until their transaction ends.
+-- it touched with ledger_check_at_commit(checker, ids): one row per statement, the ids as an
+-- array (an import's 50,000 bills are one row, not 50,000 index entries). The first queued row
+-- of a transaction also inserts its marker row, whose deferred constraint trigger runs every
+-- queued checker once at commit with all of its ids, then clears the rows. `checker` names a
+-- function (bigint[]) that raises if any of the ids breaks its rule. Unlogged: the rows live
+-- only until their transaction ends.
 CREATE UNLOGGED TABLE ledger_pending_check (
     txid xid8 NOT NULL,
     checker text NOT NULL,
-    object_id bigint NOT NULL,
-    PRIMARY KEY (txid, checker, object_id)
+    ids bigint[] NOT NULL
 );
+CREATE INDEX ledger_pending_check_txid ON ledger_pending_check (txid);
 
 CREATE UNLOGGED TABLE ledger_commit_marker (
     txid xid8 PRIMARY KEY
@@ -113,14 +115,13 @@ CREATE UNLOGGED TABLE ledger_commit_marker (
 CREATE OR REPLACE FUNCTION ledger_check_at_commit(checker text, ids bigint[]) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-    me xid8 := pg_current_xact_id();
+    me xid8;
 BEGIN
     IF ids IS NULL OR cardinality(ids) = 0 THEN
         RETURN;
     END IF;
-    INSERT INTO ledger_pending_check (txid, checker, object_id)
-    SELECT me, checker, id FROM unnest(ids) AS id WHERE id IS NOT NULL
-    ON CONFLICT DO NOTHING;
+    me := pg_current_xact_id();
+    INSERT INTO ledger_pending_check (txid, checker, ids) VALUES (me, checker, ids);
     INSERT INTO ledger_commit_marker (txid) VALUES (me) ON CONFLICT DO NOTHING;
 END;
 $$;
@@ -131,9 +132,11 @@ DECLARE
     queued record;
 BEGIN
     FOR queued IN
-        SELECT checker, array_agg(object_id ORDER BY object_id) AS ids
-          FROM ledger_pending_check WHERE txid = NEW.txid
-         GROUP BY checker ORDER BY checker
+        SELECT q.checker, array_agg(DISTINCT q.id ORDER BY q.id) AS ids
+          FROM (SELECT p.checker, unnest(p.ids) AS id
+                  FROM ledger_pending_check p WHERE p.txid = NEW.txid) q
+         WHERE q.id IS NOT NULL
+         GROUP BY q.checker ORDER BY q.checker
     LOOP
         EXECUTE format('SELECT %I($1)', queued.checker) USING queued.ids;
     END LOOP;
