@@ -258,3 +258,17 @@ def test_verify_finds_a_refund_rewritten_to_another_drawer(history):
         f"drawer {window2} should hold cash 210.00, checks 0.00, card 0.00 but its ledger "
         "lines hold cash 210.00, checks 0.00, card -40.00",
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_verify_finds_a_trigger_set_to_fire_only_for_replication(history):
+    # ENABLE REPLICA leaves the trigger "enabled" but silent for the application's sessions.
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE payments_tender ENABLE REPLICA TRIGGER tender_frozen")
+    try:
+        assert [(v.rule, v.detail) for v in ledger_violations()] == [
+            ("invariant trigger disabled", "tender_frozen on payments_tender")
+        ]
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE payments_tender ENABLE TRIGGER tender_frozen")
