@@ -163,7 +163,7 @@ def run_raw(clerk, drawer, bills: list[BillDue]) -> float:
 
     accounts = dict(Account.objects.filter(code="1000").values_list("code", "pk"))
     today = timezone.localdate()
-    series = f"receipt:{drawer.office.code}"
+    office_id = drawer.office.pk
     connection.ensure_connection()
     raw = connection.connection  # the psycopg2 connection itself, outside Django
     raw.autocommit = False
@@ -189,9 +189,9 @@ def run_raw(clerk, drawer, bills: list[BillDue]) -> float:
             )
             assert balance == due
             cursor.execute(
-                "UPDATE billing_numberseries SET last_number = last_number + 1"
-                " WHERE name = %s AND year = %s RETURNING last_number",
-                [series, today.year],
+                "UPDATE payments_receiptseries SET last_number = last_number + 1"
+                " WHERE office_id = %s AND training = false AND year = %s RETURNING last_number",
+                [office_id, today.year],
             )
             (sequence,) = cursor.fetchone()
             receipt_number = f"{drawer.office.code}-{today.year}-{sequence:06d}"

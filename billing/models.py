@@ -27,6 +27,15 @@ class BillType(models.TextChoices):
     INVOICE = "invoice", "Miscellaneous invoice"
 
 
+# The receivable (control) account of each bill type.
+RECEIVABLE_ACCOUNT_CODES = {
+    BillType.PROPERTY_TAX: "1200",
+    BillType.WATER_SEWER: "1210",
+    BillType.PARKING: "1220",
+    BillType.INVOICE: "1230",
+}
+
+
 # What splits a name into words: anything but letters, digits and apostrophes (O'BRIEN).
 NAME_WORD_SEPARATORS = "[^A-Z0-9']+"
 

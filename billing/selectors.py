@@ -15,6 +15,7 @@ from billing import penalties
 from billing.errors import BillingError
 from billing.models import (
     NAME_WORD_SEPARATORS,
+    RECEIVABLE_ACCOUNT_CODES,
     Bill,
     BillType,
     Customer,
@@ -50,6 +51,43 @@ BILL_CHECKS: tuple[tuple[str, str], ...] = (
                ON s.bill_id = b.id AND s.account_id = b.receivable_account_id
             WHERE b.balance <> coalesce(s.total, 0) ORDER BY b.id""",
     ),
+    (
+        "bill balance is not its principal, penalty and interest",
+        """SELECT 'bill ' || number || ' stores ' || balance || ' but its parts sum to '
+                  || (principal_balance + penalty_balance + interest_balance)
+             FROM billing_bill
+            WHERE balance <> principal_balance + penalty_balance + interest_balance
+            ORDER BY id""",
+    ),
+    (
+        # The control total: a receivable account holds exactly what its open bills owe (live
+        # book; training payments post to the training book and touch no bill).
+        "receivable account differs from its open bills",
+        """WITH owed AS (
+               SELECT receivable_account_id AS account_id, sum(balance) AS total,
+                      string_agg(DISTINCT bill_type, ', ') AS types
+                 FROM billing_bill GROUP BY receivable_account_id
+           ), posted AS (
+               SELECT l.account_id, sum(l.amount) AS total
+                 FROM ledger_journalline l JOIN ledger_journalentry e ON e.id = l.entry_id
+                WHERE e.book = 'live'
+                  AND l.account_id IN (SELECT a.id FROM ledger_account a
+                                        WHERE a.code IN ({RECEIVABLES})
+                                       UNION SELECT account_id FROM owed)
+                GROUP BY l.account_id
+           )
+           SELECT 'account ' || a.code || ' ' || a.name || ' holds ' || coalesce(p.total, 0)
+                  || ' but the open bills on it (' || coalesce(o.types, 'none')
+                  || ') owe ' || coalesce(o.total, 0)
+             FROM ledger_account a
+             LEFT JOIN owed o ON o.account_id = a.id
+             LEFT JOIN posted p ON p.account_id = a.id
+            WHERE (o.account_id IS NOT NULL OR p.account_id IS NOT NULL)
+              AND coalesce(o.total, 0) <> coalesce(p.total, 0)
+            ORDER BY a.code""".replace(
+            "{RECEIVABLES}", ", ".join(f"'{code}'" for code in RECEIVABLE_ACCOUNT_CODES.values())
+        ),
+    ),
 )
 # Customer credits are the sub-ledger of account 2100 (Customer credits): each live line on it
 # names the customer whose credit it moves (JournalLine.customer_id).
@@ -84,10 +122,12 @@ CREDIT_CHECKS: tuple[tuple[str, str], ...] = (
     ),
 )
 BILL_TRIGGERS: tuple[tuple[str, str], ...] = (
-    ("billing_bill", "bill_balance_matches_ledger"),
+    ("billing_bill", "bill_balance_inserted"),
+    ("billing_bill", "bill_balance_updated"),
     ("ledger_journalline", "journal_line_bill_balance"),
     ("ledger_journalline", "journal_line_customer_credit"),
     ("billing_billadjustment", "bill_adjustment_append_only"),
+    ("billing_penaltywaiver", "penalty_waiver_frozen"),
 )
 
 

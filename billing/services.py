@@ -30,6 +30,7 @@ from billing.business_days import SEEDED_YEARS, legal_holidays
 from billing.errors import AlreadyImported, BillingError, ImportRejected, NothingToWaive
 from billing.importing import COLUMNS, SOURCES, BillRow, parse
 from billing.models import (
+    RECEIVABLE_ACCOUNT_CODES,
     Bill,
     BillAdjustment,
     BillLine,
@@ -56,13 +57,7 @@ from ledger.models import Account, JournalEntry
 from ledger.money import CENT, MAX_AMOUNT, ZERO, format_money
 from ledger.services import Line, post
 
-# The receivable account of each bill type, and where penalties and interest go.
-RECEIVABLE_ACCOUNT_CODES = {
-    BillType.PROPERTY_TAX: "1200",
-    BillType.WATER_SEWER: "1210",
-    BillType.PARKING: "1220",
-    BillType.INVOICE: "1230",
-}
+# Where penalties and interest go (each bill type's receivable: models.RECEIVABLE_ACCOUNT_CODES).
 PENALTY_INTEREST_ACCOUNT_CODE = "4900"
 # What a bill written off (court order, uncollectible) is charged to; an appeal won or a billing
 # error takes the amount back out of the revenue it was booked to instead.

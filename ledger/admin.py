@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 
 from ledger.admin_guard import GuardedAdminMixin
 from ledger.errors import LedgerError
+from ledger.forms import AccountingPeriodForm
 from ledger.models import Account, AccountingPeriod, JournalEntry, JournalLine
 from ledger.services import period_close
 
@@ -29,6 +30,7 @@ class AccountAdmin(GuardedAdminMixin, admin.ModelAdmin):
 
 @admin.register(AccountingPeriod)
 class AccountingPeriodAdmin(GuardedAdminMixin, admin.ModelAdmin):
+    form = AccountingPeriodForm
     list_display = ["name", "start_date", "end_date", "state", "closed_at", "closed_by"]
     list_filter = ["state"]
     readonly_fields = ["state", "closed_at", "closed_by"]

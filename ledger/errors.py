@@ -32,6 +32,12 @@ class PeriodClosed(LedgerError):
     code = "period_closed"
 
 
+class PeriodNotClosable(LedgerError):
+    """The period has not ended yet, or a drawer with postings in it is still open."""
+
+    code = "period_not_closable"
+
+
 class AlreadyReversed(LedgerError):
     code = "already_reversed"
 

@@ -2,9 +2,9 @@
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.models import User
@@ -17,6 +17,7 @@ from ledger.errors import (
     InvalidLine,
     LedgerError,
     PeriodClosed,
+    PeriodNotClosable,
     UnbalancedEntry,
 )
 from ledger.models import (
@@ -214,14 +215,40 @@ def entry_reverse(
         )
 
 
+# What else must be true before a period closes, registered by the apps that know it (payments:
+# no drawer with postings in the period is still open). Each returns the reasons it refuses.
+PeriodCloseCheck = Callable[[AccountingPeriod], list[str]]
+_PERIOD_CLOSE_CHECKS: list[PeriodCloseCheck] = []
+
+
+def register_period_close_check(check: PeriodCloseCheck) -> None:
+    """Add a check that period_close runs, in its transaction, with the period row locked."""
+    if check not in _PERIOD_CLOSE_CHECKS:
+        _PERIOD_CLOSE_CHECKS.append(check)
+
+
 def period_close(*, period: AccountingPeriod, by: User) -> AccountingPeriod:
     """Close an accounting period: from then on nothing may be posted on its dates.
 
-    The row lock waits for postings in flight on those dates (they hold a share lock on it)."""
+    Only a period that has ended (its last day is before the office's today) closes, and only
+    when every registered check agrees (no open drawer has postings in it): closing the current
+    month would stop the counter. The row lock waits for postings in flight on those dates
+    (they hold a share lock on it).
+
+    Raises PeriodClosed if it is closed already, PeriodNotClosable with the reasons otherwise."""
     with transaction.atomic():
         locked = AccountingPeriod.objects.select_for_update().get(pk=period.pk)
         if locked.state == PeriodState.CLOSED:
             raise PeriodClosed(f"Period {locked.name} is already closed.")
+        today = timezone.localdate()
+        if locked.end_date >= today:
+            raise PeriodNotClosable(
+                f"Period {locked.name} runs through {locked.end_date:%B %-d, %Y}; it can be "
+                f"closed from {locked.end_date + timedelta(days=1):%B %-d, %Y}."
+            )
+        reasons = [reason for check in _PERIOD_CLOSE_CHECKS for reason in check(locked)]
+        if reasons:
+            raise PeriodNotClosable(f"Period {locked.name} cannot close yet: " + " ".join(reasons))
         locked.state = PeriodState.CLOSED
         locked.closed_at = timezone.now()
         locked.closed_by = by

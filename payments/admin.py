@@ -4,6 +4,7 @@ Payments and drawers change only through the counter's services, so they are not
 from django.contrib import admin
 
 from ledger.admin_guard import GuardedAdminMixin
+from payments.forms import OfficeAdminForm
 from payments.models import Office, PaymentPolicy, Workstation
 
 
@@ -15,6 +16,7 @@ class WorkstationInline(GuardedAdminMixin, admin.TabularInline):
 
 @admin.register(Office)
 class OfficeAdmin(GuardedAdminMixin, admin.ModelAdmin):
+    form = OfficeAdminForm
     list_display = ["name", "code", "phone", "allow_self_approval", "check_clearing_days"]
     inlines = [WorkstationInline]
 

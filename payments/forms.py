@@ -5,13 +5,23 @@ from datetime import date
 from typing import cast
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 
 from billing.models import FeeType
 from cashiering.forms import OneTimeTokenForm
 from ledger.cards import NoCardNumbersMixin
 from ledger.formfields import DateField, MoneyField
-from payments.models import DENOMINATIONS, CreditRefund, Drawer, Tender, TenderKind, Workstation
+from payments.models import (
+    DENOMINATIONS,
+    CreditRefund,
+    Drawer,
+    Office,
+    Payment,
+    Tender,
+    TenderKind,
+    Workstation,
+)
 
 CARD_NUMBER_MESSAGE = (
     "That looks like a card number. Never type a card number: the terminal charges the card; "
@@ -322,3 +332,31 @@ class CreditRefundForm(OneTimeTokenForm, NoCardNumbersForm):
 
 class ReceiptFindForm(forms.Form):
     q = forms.CharField(label="Receipt, payer or check number", max_length=100, required=False)
+
+
+class OfficeAdminForm(NoCardNumbersMixin, forms.ModelForm):
+    """An office in the admin. Its code is printed in receipt numbers: renaming it is allowed
+    (the series follows the office, not the code), but a code whose receipt numbers another
+    office has already printed would print those numbers again."""
+
+    class Meta:
+        model = Office
+        fields = ["code", "name", "address", "phone", "allow_self_approval", "check_clearing_days"]
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].strip()
+        printed = (
+            Payment.objects.filter(
+                Q(receipt_number__startswith=f"{code}-")
+                | Q(receipt_number__startswith=f"TR-{code}-")
+            )
+            .exclude(office_id=self.instance.pk)
+            .values_list("receipt_number", flat=True)
+            .first()
+        )
+        if printed is not None:
+            raise forms.ValidationError(
+                f"Another office already printed receipts with the code {code} "
+                f"(receipt {printed}); choose a code not used before."
+            )
+        return code

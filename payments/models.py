@@ -65,6 +65,30 @@ class Office(models.Model):
         return self.name
 
 
+class ReceiptSeries(models.Model):
+    """The gapless receipt numbers of one office, book and year: the row is locked by the payment
+    that takes a number, until it commits. Keyed by the office itself, not its code, so an office
+    whose code is renamed keeps counting where it was (the code is only printed)."""
+
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="receipt_series")
+    training = models.BooleanField(default=False)
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "receipt series"
+        ordering = ["office", "training", "year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["office", "training", "year"], name="receipt_series_per_office_year"
+            )
+        ]
+
+    def __str__(self) -> str:
+        book = " (training)" if self.training else ""
+        return f"{self.office.code} {self.year}{book}: {self.last_number}"
+
+
 class Workstation(models.Model):
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="workstations")
     name = models.CharField(max_length=60, help_text="For example Window 1.")

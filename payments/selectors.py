@@ -7,7 +7,7 @@ from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet, Sum
 
 from billing.models import FeeType
-from ledger.models import JournalLine
+from ledger.models import AccountingPeriod, JournalLine
 from ledger.money import ZERO
 from payments.models import (
     ApprovalRequest,
@@ -40,13 +40,64 @@ PAYMENT_CHECKS: list[tuple[str, str]] = [
     ),
     (
         "receipt numbers have no gap",
-        """SELECT s.name || ' ' || s.year FROM billing_numberseries s
-            WHERE (s.name LIKE 'receipt:%%' OR s.name LIKE 'training:%%')
-              AND s.last_number <> (SELECT count(*) FROM payments_payment p
-                                      JOIN payments_office o ON o.id = p.office_id
-                                     WHERE p.receipt_year = s.year
-                                       AND s.name = CASE WHEN p.training THEN 'training:'
-                                                         ELSE 'receipt:' END || o.code)""",
+        """SELECT 'office ' || o.code || ' ' || s.year
+                  || CASE WHEN s.training THEN ' (training)' ELSE '' END
+                  || ' numbered ' || s.last_number || ' receipts but holds ' || count(p.id)
+             FROM payments_receiptseries s
+             JOIN payments_office o ON o.id = s.office_id
+             LEFT JOIN payments_payment p
+               ON p.office_id = s.office_id AND p.training = s.training
+              AND p.receipt_year = s.year
+            GROUP BY s.id, o.code
+           HAVING s.last_number <> count(p.id)
+               OR s.last_number <> coalesce(max(p.receipt_sequence), 0)
+            ORDER BY o.code, s.year""",
+    ),
+    (
+        # The drawer's sub-ledger (its float, tenders, voids, refunds paid out of it and cash
+        # taken to the safe) against the ledger lines that name it, per tender account.
+        "drawer's cash, checks or card differ from its ledger lines",
+        """WITH paid AS (
+               SELECT p.id, p.drawer_id, p.total,
+                      coalesce(sum(t.amount) FILTER (WHERE t.kind = 'cash'), 0) - p.change
+                          AS cash,
+                      coalesce(sum(t.amount) FILTER (WHERE t.kind = 'check'), 0) AS checks,
+                      coalesce(sum(t.amount) FILTER (WHERE t.kind = 'card'), 0) AS card,
+                      EXISTS (SELECT 1 FROM payments_paymentreversal r
+                               WHERE r.payment_id = p.id AND r.kind = 'void') AS voided
+                 FROM payments_payment p LEFT JOIN payments_tender t ON t.payment_id = p.id
+                GROUP BY p.id
+           ), movements AS (
+               SELECT id AS drawer_id, opening_float AS cash, 0.00 AS checks, 0.00 AS card
+                 FROM payments_drawer
+               UNION ALL
+               SELECT drawer_id, cash, checks, card FROM paid WHERE NOT voided
+               UNION ALL
+               SELECT r.drawer_id, -(x.total - x.card), 0.00, -x.card
+                 FROM payments_paymentreversal r JOIN paid x ON x.id = r.payment_id
+                WHERE r.kind = 'refund'
+               UNION ALL
+               SELECT drawer_id, -amount, 0.00, 0.00 FROM payments_cashmovement
+           ), expected AS (
+               SELECT drawer_id, sum(cash) AS cash, sum(checks) AS checks, sum(card) AS card
+                 FROM movements GROUP BY drawer_id
+           ), posted AS (
+               SELECT l.drawer_id,
+                      coalesce(sum(l.amount) FILTER (WHERE a.code = '1000'), 0.00) AS cash,
+                      coalesce(sum(l.amount) FILTER (WHERE a.code = '1010'), 0.00) AS checks,
+                      coalesce(sum(l.amount) FILTER (WHERE a.code = '1020'), 0.00) AS card
+                 FROM ledger_journalline l JOIN ledger_account a ON a.id = l.account_id
+                WHERE l.drawer_id IS NOT NULL GROUP BY l.drawer_id
+           )
+           SELECT 'drawer ' || e.drawer_id || ' should hold cash ' || e.cash || ', checks '
+                  || e.checks || ', card ' || e.card || ' but its ledger lines hold cash '
+                  || coalesce(p.cash, 0.00) || ', checks ' || coalesce(p.checks, 0.00)
+                  || ', card ' || coalesce(p.card, 0.00)
+             FROM expected e LEFT JOIN posted p ON p.drawer_id = e.drawer_id
+            WHERE (e.cash, e.checks, e.card)
+                  IS DISTINCT FROM (coalesce(p.cash, 0), coalesce(p.checks, 0),
+                                    coalesce(p.card, 0))
+            ORDER BY e.drawer_id""",
     ),
     (
         "a receipt's refunds, returned checks and void take back no more than it took",
@@ -65,10 +116,40 @@ PAYMENT_CHECKS: list[tuple[str, str]] = [
                    OR NOT t.returned)""",
     ),
 ]
+# The triggers that keep the counter's money history frozen (payments 0002, 0003, 0010 and 0021).
 PAYMENT_TRIGGERS: list[tuple[str, str]] = [
+    ("payments_payment", "payment_frozen"),
+    ("payments_paymentitem", "payment_item_frozen"),
+    ("payments_tender", "tender_frozen"),
+    ("payments_drawer", "drawer_frozen"),
+    ("payments_denominationcount", "denomination_count_frozen"),
+    ("payments_stockcount", "stock_count_frozen"),
+    ("payments_cashmovement", "cash_movement_frozen"),
+    ("payments_paymentreversal", "payment_reversal_frozen"),
     ("payments_checkwriterflag", "check_writer_flag_append_only"),
     ("payments_creditrefund", "credit_refund_frozen"),
 ]
+
+
+def open_drawers_in_period(period: AccountingPeriod) -> list[str]:
+    """Why `period` may not close yet: each open drawer (live or training) with postings dated
+    in it. Its close posts the over/short into the period, so it must close first. Registered
+    with ledger.services.register_period_close_check."""
+    posted_in = JournalLine.objects.filter(
+        drawer_id__isnull=False,
+        entry__entry_date__gte=period.start_date,
+        entry__entry_date__lte=period.end_date,
+    ).values("drawer_id")
+    drawers = (
+        Drawer.objects.filter(status=Drawer.Status.OPEN, pk__in=posted_in)
+        .select_related("clerk", "workstation", "workstation__office")
+        .order_by("pk")
+    )
+    return [
+        f"Drawer {drawer.pk} ({drawer.clerk} at {drawer.workstation}, opened "
+        f"{drawer.opened_on:%B %-d}) is still open with postings in the period; close it first."
+        for drawer in drawers
+    ]
 
 
 def drawer_of(user: User) -> Drawer | None:

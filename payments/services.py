@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth.models import User
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
@@ -31,7 +31,6 @@ from billing.services import (
     PENALTY_INTEREST_ACCOUNT_CODE,
     Charge,
     invoice_create,
-    number_next,
     penalty_assessment_record,
     penalty_assessments_undo,
 )
@@ -63,6 +62,7 @@ from payments.models import (
     PaymentItem,
     PaymentPolicy,
     PaymentReversal,
+    ReceiptSeries,
     StockCount,
     Tender,
     TenderKind,
@@ -527,6 +527,30 @@ def tender_check(tender: TenderIn) -> Tender:
     return _tenders_checked([tender])[0]
 
 
+def receipt_number_next(*, office: Office, training: bool, year: int) -> int:
+    """The next receipt number of an office's live or training series for `year`, gapless: the
+    series row stays locked until the caller's transaction commits, and a rolled-back payment
+    gives its number back. Keyed by the office row, so renaming its code changes only what is
+    printed. One statement when the series exists (every receipt takes a number)."""
+    table = ReceiptSeries._meta.db_table
+    with connection.cursor() as cursor:
+        for _ in range(2):
+            cursor.execute(
+                f"UPDATE {table} SET last_number = last_number + 1"  # noqa: S608
+                " WHERE office_id = %s AND training = %s AND year = %s RETURNING last_number",
+                [office.pk, training, year],
+            )
+            row = cursor.fetchone()
+            if row is not None:
+                return row[0]
+            cursor.execute(
+                f"INSERT INTO {table} (office_id, training, year, last_number)"  # noqa: S608
+                " VALUES (%s, %s, %s, 0) ON CONFLICT (office_id, training, year) DO NOTHING",
+                [office.pk, training, year],
+            )
+    raise RuntimeError(f"receipt series of office {office.code} {year} could not be created")
+
+
 def payment_record(
     *,
     drawer: Drawer,
@@ -772,8 +796,7 @@ def _payment_record_locked(
 
     year = today.year
     office = locked.office
-    series = f"{'training' if training else 'receipt'}:{office.code}"
-    sequence = number_next(series=series, year=year)
+    sequence = receipt_number_next(office=office, training=training, year=year)
     prefix = f"TR-{office.code}" if training else office.code
     receipt_number = f"{prefix}-{year}-{sequence:06d}"
 

@@ -6,7 +6,7 @@ HERE = Path(__file__).resolve().parent
 
 
 class Migration(migrations.Migration):
-    dependencies = [("billing", "0014_penalty_assessments"), ("ledger", "0020_line_customer")]
+    dependencies = [("billing", "0021_waiver_frozen"), ("ledger", "0020_line_customer")]
 
     operations = [
         migrations.RunSQL(

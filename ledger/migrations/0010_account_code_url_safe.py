@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("ledger", "0004_line_bill_index"),
+        ("ledger", "0005_balance_per_transaction"),
     ]
 
     operations = [

@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("billing", "0051_bill_adjustment"),
         ("ledger", "0020_line_customer"),
-        ("payments", "0010_returned_checks_refunds_dual_control"),
+        ("payments", "0004_receipt_series"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

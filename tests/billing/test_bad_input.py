@@ -99,7 +99,7 @@ def test_a_tampered_invoice_formset_is_answered(client, reference, dana, clerk):
     assert response.status_code in (200, 302)
 
 
-def test_a_ledger_refusal_reaches_the_form(client, reference, dana, clerk, supervisor):
+def test_a_ledger_refusal_reaches_the_form(client, reference, dana, clerk, supervisor, monkeypatch):
     today = timezone.localdate()
     ticket = bill_issue(
         number="P2699999",
@@ -113,7 +113,10 @@ def test_a_ledger_refusal_reaches_the_form(client, reference, dana, clerk, super
         by=clerk,
     )
     period = AccountingPeriod.objects.create(name="today", start_date=today, end_date=today)
-    period_close(period=period, by=supervisor)
+    # A period closes only once it has ended: close it as of tomorrow, then come back to today.
+    with monkeypatch.context() as tomorrow:
+        tomorrow.setattr(timezone, "localdate", lambda *a, **k: today + timedelta(days=1))
+        period_close(period=period, by=supervisor)
     client.force_login(supervisor)
     response = client.post(
         reverse("billing:waive", args=[ticket.number]),

@@ -56,7 +56,7 @@ def test_ledger_verify_names_a_bill_whose_balance_was_forced(dana, clerk, chart,
     bill = _ticket(dana, clerk)
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("ALTER TABLE billing_bill DISABLE TRIGGER bill_balance_matches_ledger")
+        cursor.execute("ALTER TABLE billing_bill DISABLE TRIGGER bill_balance_updated")
         cursor.execute(
             "UPDATE billing_bill SET principal_balance = 1, balance = 1 WHERE id = %s", [bill.pk]
         )
@@ -64,4 +64,60 @@ def test_ledger_verify_names_a_bill_whose_balance_was_forced(dana, clerk, chart,
         call_command("ledger_verify")
     err = capsys.readouterr().err
     assert "bill P26000001 stores 1.00 but its receivable lines sum to 30.00" in err
-    assert "invariant trigger disabled: bill_balance_matches_ledger" in err
+    assert "invariant trigger disabled: bill_balance_updated" in err
+
+
+def _raw_entry_naming(cursor, bill, by, account_code: str) -> None:
+    """A balanced raw entry of $5.00 whose first line names the bill on `account_code`."""
+    cursor.execute(
+        "INSERT INTO ledger_journalentry (entry_date, memo, source, posted_by_id, book)"
+        " VALUES ('2026-11-02', 'raw', 'adjustment', %s, 'live') RETURNING id",
+        [by.pk],
+    )
+    (entry,) = cursor.fetchone()
+    cursor.execute(
+        "INSERT INTO ledger_journalline (entry_id, account_id, amount, memo, bill_id)"
+        " SELECT %s, id, -5.00, '', %s FROM ledger_account WHERE code = %s",
+        [entry, bill.pk, account_code],
+    )
+    cursor.execute(
+        "INSERT INTO ledger_journalline (entry_id, account_id, amount, memo)"
+        " SELECT %s, id, 5.00, '' FROM ledger_account WHERE code = '1000'",
+        [entry],
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_receivable_line_naming_a_bill_without_its_balance_is_refused_at_commit(dana, clerk):
+    # Given a $30.00 ticket, when a raw entry credits its receivable by $5.00 and the bill's
+    # stored balance is left as it was, then the commit is refused (once, for the transaction)
+    chart_of_accounts_seed()
+    bill = _ticket(dana, clerk)
+    with (
+        pytest.raises(
+            DatabaseError,
+            match=rf"bill {bill.pk} has a stored balance of 30\.00 but its receivable lines "
+            r"sum to 25\.00",
+        ),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        _raw_entry_naming(cursor, bill, clerk, "1220")
+    # and the same entry with the balance updated in the same transaction commits
+    with transaction.atomic(), connection.cursor() as cursor:
+        _raw_entry_naming(cursor, bill, clerk, "1220")
+        cursor.execute(
+            "UPDATE billing_bill SET principal_balance = 25, balance = 25 WHERE id = %s",
+            [bill.pk],
+        )
+    call_command("ledger_verify", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_line_naming_a_bill_on_another_account_leaves_its_balance_alone(dana, clerk):
+    chart_of_accounts_seed()
+    bill = _ticket(dana, clerk)
+    with transaction.atomic(), connection.cursor() as cursor:
+        _raw_entry_naming(cursor, bill, clerk, "4390")
+    bill.refresh_from_db()
+    assert bill.balance == Decimal("30.00")

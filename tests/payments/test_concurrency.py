@@ -12,12 +12,12 @@ from django.contrib.auth.models import Group
 from django.db import connection
 
 import payments.services
-from billing.models import Bill, NumberSeries
+from billing.models import Bill
 from cashiering.roles import Role
 from ledger.models import Book, JournalEntry
 from ledger.selectors import ledger_violations, trial_balance
 from payments.errors import BillChanged, DrawerError, NotReversible
-from payments.models import Drawer, Payment, PaymentReversal
+from payments.models import Drawer, Payment, PaymentReversal, ReceiptSeries
 from payments.selectors import drawer_cash_expected
 from payments.services import (
     BillItem,
@@ -101,7 +101,7 @@ def test_a_double_submit_posts_one_payment_and_both_get_its_receipt(
     assert JournalEntry.objects.filter(source="payment").count() == 1
     bill.refresh_from_db()
     assert bill.balance == 0
-    series = NumberSeries.objects.get(name="receipt:CH", year=payment.receipt_year)
+    series = ReceiptSeries.objects.get(office__code="CH", training=False, year=payment.receipt_year)
     assert series.last_number == 1
 
 
@@ -148,7 +148,7 @@ def test_ten_windows_paying_the_same_bill_in_full_post_it_once(reference, dana, 
     payment = Payment.objects.get()
     assert payment.receipt_sequence == 1
     assert payment.receipt_number.endswith("-000001")
-    assert NumberSeries.objects.get(name="receipt:CH").last_number == 1
+    assert ReceiptSeries.objects.get(office__code="CH").last_number == 1
 
 
 @pytest.mark.django_db(transaction=True)

@@ -28,12 +28,12 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from billing.models import Bill, BillType, Customer, NumberSeries
+from billing.models import Bill, BillType, Customer
 from ledger.models import Book
 from ledger.money import ZERO
 from ledger.selectors import ledger_violations, trial_balance
 from payments.errors import DrawerError, NotReversible, PaymentError, PolicyRefused
-from payments.models import Office, Payment, Tender
+from payments.models import Office, Payment, ReceiptSeries, Tender
 from payments.selectors import drawer_cash_expected
 from payments.services import (
     BillItem,
@@ -472,10 +472,9 @@ class Counter(RuleBasedStateMachine):
             )
             count = self.receipts.count[training]
             assert sorted(sequences) == list(range(1, count + 1))
-            series = f"{'training' if training else 'receipt'}:{self.code}"
-            last = NumberSeries.objects.filter(name=series, year=year).values_list(
-                "last_number", flat=True
-            )
+            last = ReceiptSeries.objects.filter(
+                office=self.office, training=training, year=year
+            ).values_list("last_number", flat=True)
             assert list(last) == ([count] if count else [])
 
 

@@ -6,11 +6,11 @@ from decimal import Decimal
 
 import pytest
 
-from billing.models import BillType, NumberSeries
+from billing.models import BillType
 from ledger.models import Book, JournalEntry
 from ledger.selectors import trial_balance
 from payments.errors import BillChanged, PaymentError, PolicyRefused, TokenReused
-from payments.models import Payment, Tender
+from payments.models import Payment, ReceiptSeries, Tender
 from payments.selectors import drawer_cash_expected
 from payments.services import BillItem, FeeItem, TenderIn, payment_record
 from tests.payments.conftest import fee, issue, open_drawer
@@ -132,7 +132,7 @@ def test_checks_may_not_exceed_the_amount_due(drawer, clerk, dana, supervisor):
             token=uuid.uuid4(),
             by=clerk,
         )
-    assert not NumberSeries.objects.filter(name__startswith="receipt").exclude(last_number=0)
+    assert not ReceiptSeries.objects.exclude(last_number=0)
 
 
 def test_parking_tickets_are_paid_in_full_unless_a_supervisor_overrides(

@@ -12,12 +12,12 @@ from django.db.models.query import QuerySet
 from django.utils import timezone
 
 import payments.services
-from billing.models import Bill, NumberSeries
+from billing.models import Bill
 from billing.selectors import amount_due
 from ledger.models import Book, JournalEntry, JournalLine
 from ledger.selectors import ledger_violations, trial_balance
 from payments.errors import PaymentError
-from payments.models import Payment, PaymentItem, Tender
+from payments.models import Payment, PaymentItem, ReceiptSeries, Tender
 from payments.selectors import drawer_cash_expected, stock_available
 from payments.services import BillItem, FeeItem, TenderIn, payment_record
 from tests.payments.conftest import fee, issue
@@ -45,7 +45,7 @@ def _bill_update_fails(monkeypatch):
 
 
 STEPS = {
-    "number the receipt": lambda mp: mp.setattr(payments.services, "number_next", fail),
+    "number the receipt": lambda mp: mp.setattr(payments.services, "receipt_number_next", fail),
     "post the entry": lambda mp: mp.setattr(payments.services, "post", fail),
     "create the payment": lambda mp: mp.setattr(Payment.objects, "create", fail),
     "save the items": lambda mp: mp.setattr(PaymentItem.objects, "bulk_create", fail),
@@ -70,7 +70,7 @@ def snapshot(bill, drawer) -> dict:
             sorted(bill.penalty_assessments.values_list("rule_id", flat=True)),
             bill.interest_months_assessed,
         ),
-        "receipts": NumberSeries.objects.get(name="receipt:CH").last_number,
+        "receipts": ReceiptSeries.objects.get(office__code="CH", training=False).last_number,
         "cash": drawer_cash_expected(drawer),
         "tags": stock_available(drawer, fee("tag_sheet")),
     }
