@@ -1,5 +1,6 @@
 from django import forms
 
+from ledger.cards import NoCardNumbersMixin
 from ledger.formfields import DateField
 from ledger.models import AccountingPeriod, Book
 
@@ -29,7 +30,7 @@ class AccountLinesFilterForm(forms.Form):
         return cleaned
 
 
-class AccountingPeriodForm(forms.ModelForm):
+class AccountingPeriodForm(NoCardNumbersMixin, forms.ModelForm):
     """An accounting period in the admin. A period that ends before it starts gets a message
     here; the database refuses it too (period_ends_after_it_starts), and the overlap check
     cannot even be asked about such a range."""

@@ -502,6 +502,9 @@ class PaymentReversal(models.Model):
         default=0, help_text="What this took back from the payment's items (bills reopened)."
     )
     card_amount = money_field(default=0, help_text="Refunds: the part put back on the card.")
+    credit_amount = money_field(
+        default=0, help_text="Refunds: the part put back on account (what credit on account paid)."
+    )
     city_check_number = models.CharField(
         max_length=20, blank=True, help_text="Refunds paid by city check: its number."
     )
@@ -559,9 +562,17 @@ class PaymentReversal(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(
-                    amount__gt=0, taken_back__gte=0, card_amount__gte=0, billed__gte=0
+                    amount__gt=0,
+                    taken_back__gte=0,
+                    card_amount__gte=0,
+                    credit_amount__gte=0,
+                    billed__gte=0,
                 )
-                & models.Q(taken_back__lte=models.F("amount"), card_amount__lte=models.F("amount")),
+                & models.Q(
+                    taken_back__lte=models.F("amount"),
+                    card_amount__lte=models.F("amount"),
+                    credit_amount__lte=models.F("amount") - models.F("card_amount"),
+                ),
                 name="reversal_amounts_in_range",
             ),
             models.CheckConstraint(
@@ -583,7 +594,9 @@ class PaymentReversal(models.Model):
         ways = []
         if self.card_amount:
             ways.append("to the card")
-        rest = self.amount - self.card_amount
+        if self.credit_amount:
+            ways.append("back on account")
+        rest = self.amount - self.card_amount - self.credit_amount
         if rest and self.city_check_number:
             ways.append(f"by city check {self.city_check_number}")
         elif rest:

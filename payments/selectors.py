@@ -54,8 +54,9 @@ PAYMENT_CHECKS: list[tuple[str, str]] = [
             ORDER BY o.code, s.year""",
     ),
     (
-        # The drawer's sub-ledger (its float, tenders, voids, refunds paid out of it and cash
-        # taken to the safe) against the ledger lines that name it, per tender account.
+        # The drawer's sub-ledger (its float, tenders, voids, refunds and credit refunds paid
+        # out of it and cash taken to the safe) against the ledger lines that name it, per
+        # tender account.
         "drawer's cash, checks or card differ from its ledger lines",
         """WITH paid AS (
                SELECT p.id, p.drawer_id, p.total,
@@ -73,11 +74,18 @@ PAYMENT_CHECKS: list[tuple[str, str]] = [
                UNION ALL
                SELECT drawer_id, cash, checks, card FROM paid WHERE NOT voided
                UNION ALL
-               SELECT r.drawer_id, -(x.total - x.card), 0.00, -x.card
-                 FROM payments_paymentreversal r JOIN paid x ON x.id = r.payment_id
-                WHERE r.kind = 'refund'
+               -- a refund pays its cash part out of the refunding drawer and puts its card
+               -- part back through that drawer's terminal; one by city check names no drawer
+               SELECT r.drawer_id, -(r.amount - r.card_amount - r.credit_amount), 0.00,
+                      -r.card_amount
+                 FROM payments_paymentreversal r
+                WHERE r.kind = 'refund' AND r.drawer_id IS NOT NULL
                UNION ALL
                SELECT drawer_id, -amount, 0.00, 0.00 FROM payments_cashmovement
+               UNION ALL
+               -- a customer's credit on account refunded in cash out of a drawer
+               SELECT drawer_id, -amount, 0.00, 0.00 FROM payments_creditrefund
+                WHERE drawer_id IS NOT NULL
            ), expected AS (
                SELECT drawer_id, sum(cash) AS cash, sum(checks) AS checks, sum(card) AS card
                  FROM movements GROUP BY drawer_id

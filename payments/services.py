@@ -1355,20 +1355,6 @@ class _RefundSplit:
     by_check: Decimal
 
 
-def _credit_given_back(refunds: Sequence[PaymentReversal]) -> Decimal:
-    """What earlier refunds put back on account (their Cr 2100 lines naming the customer)."""
-    entry_ids = [r.entry_id for r in refunds if r.entry_id]
-    if not entry_ids:
-        return ZERO
-    given = JournalLine.objects.filter(
-        entry_id__in=entry_ids,
-        account__code=CUSTOMER_CREDITS,
-        customer_id__isnull=False,
-        amount__lt=0,
-    ).aggregate(total=Sum("amount"))["total"]
-    return -(given or ZERO)
-
-
 def _refund_split(payment: Payment, amount: Decimal) -> _RefundSplit:
     """Card tenders are refunded to the card first, then what credit on account paid goes back
     on account; the rest is what cash paid (net of change) and then what checks paid, after
@@ -1379,11 +1365,11 @@ def _refund_split(payment: Payment, amount: Decimal) -> _RefundSplit:
     card_left = card_paid - sum((r.card_amount for r in refunds), ZERO)
     card = min(amount, max(card_left, ZERO))
     credit_paid = sum((t.amount for t in tenders if t.kind == TenderKind.CREDIT), ZERO)
-    credit_before = _credit_given_back(refunds) if credit_paid else ZERO
+    credit_before = sum((r.credit_amount for r in refunds), ZERO)
     credit = min(amount - card, max(credit_paid - credit_before, ZERO))
     rest = amount - card - credit
     cash_paid = sum((t.amount for t in tenders if t.kind == TenderKind.CASH), ZERO) - payment.change
-    cash_before = sum((r.amount - r.card_amount for r in refunds), ZERO) - credit_before
+    cash_before = sum((r.amount - r.card_amount - r.credit_amount for r in refunds), ZERO)
     cash_left = cash_paid - cash_before
     return _RefundSplit(
         card=card, credit=credit, rest=rest, by_check=max(rest - max(cash_left, ZERO), ZERO)
@@ -1514,6 +1500,7 @@ def payment_refund(
             amount=amount,
             taken_back=amount,
             card_amount=split.card,
+            credit_amount=split.credit,
             city_check_number=city_check_number,
             requested_by=by,
             approved_by=approver,

@@ -28,7 +28,14 @@ def _pay(drawer, clerk, bill):
 
 def _rename(office: Office, code: str) -> Office:
     form = OfficeAdminForm(
-        data={"code": code, "name": office.name, "address": "", "phone": ""}, instance=office
+        data={
+            "code": code,
+            "name": office.name,
+            "address": "",
+            "phone": "",
+            "check_clearing_days": 10,
+        },
+        instance=office,
     )
     assert form.is_valid(), form.errors
     return form.save()
@@ -78,7 +85,8 @@ def test_a_code_whose_receipts_another_office_printed_is_refused(drawer, office,
     # When a second office is given the old code
     annex = counter_setup_seed(office_code="ANX", office_name="Annex", windows=1)
     form = OfficeAdminForm(
-        data={"code": "CH", "name": "Annex", "address": "", "phone": ""}, instance=annex
+        data={"code": "CH", "name": "Annex", "address": "", "phone": "", "check_clearing_days": 10},
+        instance=annex,
     )
     # Then the form refuses it, naming the receipt it would print again
     assert not form.is_valid()
