@@ -288,8 +288,9 @@ class DecisionForm(NoCardNumbersForm):
     city_check_number = forms.CharField(label="City check number", max_length=20, required=False)
 
 
-class CreditRefundForm(OneTimeTokenForm, NoCardNumbersForm):
-    """A Supervisor pays back a customer's credit; posted only once `confirmed`."""
+class CreditRefundForm(OneTimeTokenForm, SupervisorFields):
+    """A Supervisor pays back a customer's credit; posted only once `confirmed`, with a second
+    Supervisor's sign-in typed on the confirmation (dual control)."""
 
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
     amount = money_field("Amount to refund")

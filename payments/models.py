@@ -697,6 +697,10 @@ class CreditRefund(models.Model):
     refunded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    # The second Supervisor (dual control); the same one only where the office allows it.
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     entry = models.OneToOneField("ledger.JournalEntry", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(db_default=Now())
     token = models.UUIDField(unique=True, editable=False)

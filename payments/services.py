@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F, Sum
@@ -1694,19 +1695,28 @@ def credit_refund(
     method: str,
     reason: str,
     by: User,
+    approved_by: User | None,
     token: uuid.UUID,
     drawer: Drawer | None = None,
     payee: str = "",
 ) -> CreditRefund:
-    """A Supervisor pays back `amount` dollars of `customer`'s credit on account, alone (the
-    credit is the customer's money; no second person is needed to return it): in cash out of
-    the open live `drawer` (Dr 2100 naming the customer, Cr 1000 Cash in drawer), or by a city
-    check that accounts payable will issue (Cr 2110 Refunds payable). Idempotent on `token`.
+    """A Supervisor pays back `amount` dollars of `customer`'s credit on account, approved by
+    a second Supervisor (`approved_by`; dual control, issue 8 §10: the office may allow
+    self-approval where one Supervisor works alone): in cash out of the open live `drawer`
+    (Dr 2100 naming the customer, Cr 1000 Cash in drawer), or by a city check that accounts
+    payable will issue (Cr 2110 Refunds payable). Idempotent on `token`.
 
-    Raises ApprovalRequired (not a Supervisor), NoOpenDrawer, PaymentError (more than the
-    customer holds, more cash than the drawer holds) and TokenReused."""
+    Raises ApprovalRequired (not a Supervisor, or no second Supervisor), NoOpenDrawer,
+    PaymentError (more than the customer holds, more cash than the drawer holds) and
+    TokenReused."""
     if not by.has_perm("payments.refund_credit"):
         raise ApprovalRequired("Only a Supervisor refunds a customer's credit on account.")
+    office = (
+        drawer.office
+        if drawer is not None and method == CreditRefund.Method.CASH
+        else Office.objects.filter(code=settings.OFFICE_CODE).first()
+    )
+    _approval_checked(by, approved_by, "credit refund", office or Office(allow_self_approval=False))
     if method not in CreditRefund.Method.values:
         raise PaymentError("Choose how the credit is paid back: cash, or a city check.")
     amount = _money(amount, "The refund")
@@ -1764,6 +1774,7 @@ def credit_refund(
             payee=payee[:200],
             reason=reason[:300],
             refunded_by=by,
+            approved_by=approved_by,
             entry=entry,
             token=token,
         )

@@ -908,24 +908,39 @@ def credit_refund_view(request: HttpRequest, pk: int) -> HttpResponse:
         elif not data["confirmed"]:
             confirming = True
         else:
-            try:
-                refund = credit_refund(
-                    customer=customer,
-                    amount=data["amount"],
-                    method=data["method"],
-                    drawer=data["drawer"],
-                    payee=data["payee"],
-                    reason=data["reason"],
-                    by=_user(request),
-                    token=data["token"],
+            office = (
+                data["drawer"].office
+                if data["drawer"] is not None
+                else Office.objects.filter(code=settings.OFFICE_CODE).first()
+            )
+            approver, refused = _approver(request, form, office or Office())
+            if approver is None:
+                form.add_error(
+                    None,
+                    refused
+                    or "Another Supervisor approves a credit refund: type their sign-in here.",
                 )
-            except DomainError as exc:
-                form.add_error(None, str(exc))
+                confirming = True
             else:
-                messages.success(
-                    request, f"Refunded ${refund.amount:,.2f} of {customer.name}'s credit."
-                )
-                return redirect("payments:credit_refund_record", pk=refund.pk)
+                try:
+                    refund = credit_refund(
+                        customer=customer,
+                        amount=data["amount"],
+                        method=data["method"],
+                        drawer=data["drawer"],
+                        payee=data["payee"],
+                        reason=data["reason"],
+                        by=_user(request),
+                        approved_by=approver,
+                        token=data["token"],
+                    )
+                except DomainError as exc:
+                    form.add_error(None, str(exc))
+                else:
+                    messages.success(
+                        request, f"Refunded ${refund.amount:,.2f} of {customer.name}'s credit."
+                    )
+                    return redirect("payments:credit_refund_record", pk=refund.pk)
     return render(
         request,
         "payments/credit_refund.html",

@@ -8,9 +8,10 @@ import pytest
 from django.urls import reverse
 
 from billing.selectors import customer_credit
+from cashiering.roles import Role
 from payments.models import CreditRefund
 from payments.services import BillItem, payment_record
-from tests.payments.conftest import cash, issue
+from tests.payments.conftest import cash, issue, new_user
 
 D = Decimal
 
@@ -81,9 +82,28 @@ def test_a_supervisor_refunds_credit_and_prints_the_record(client, supervisor, c
     review = client.post(url, {**form, "amount": "25.00"})
     assert "Check before paying" in review.text and not CreditRefund.objects.exists()
 
-    done = client.post(url, {**form, "amount": "25.00", "confirmed": "on"})
+    # the confirmation needs another Supervisor's sign-in (dual control, issue 8 §10)
+    alone = client.post(url, {**form, "amount": "25.00", "confirmed": "on"})
+    assert "Another Supervisor approves a credit refund" in alone.text
+    themselves = client.post(
+        url,
+        {**form, "amount": "25.00", "confirmed": "on", "supervisor_username": "supervisor",
+         "supervisor_password": "supervisor-demo-2026"},
+    )  # fmt: skip
+    assert "You cannot approve what you ask for" in themselves.text
+    assert not CreditRefund.objects.exists()
+    other = new_user("sup2", Role.SUPERVISOR)
+    other.set_password("second-supervisor-2026")
+    other.save()
+
+    done = client.post(
+        url,
+        {**form, "amount": "25.00", "confirmed": "on", "supervisor_username": "sup2",
+         "supervisor_password": "second-supervisor-2026"},
+    )  # fmt: skip
 
     refund = CreditRefund.objects.get()
+    assert (refund.refunded_by, refund.approved_by) == (supervisor, other)
     assert done["Location"] == reverse("payments:credit_refund_record", args=[refund.pk])
     assert customer_credit(dana) == 0
     record = client.get(done["Location"])

@@ -10,11 +10,12 @@ from django.db import DatabaseError, connection, transaction
 
 from billing.models import BillType, Customer
 from billing.selectors import customer_credit
+from cashiering.roles import Role
 from ledger.models import Account, JournalEntry, JournalLine
 from ledger.selectors import account_balance, ledger_violations
 from ledger.services import Line, post
 from payments.errors import ApprovalRequired, NotReversible, PaymentError, TokenReused
-from payments.models import CreditRefund, Payment, TenderKind
+from payments.models import CreditRefund, Office, Payment, TenderKind
 from payments.selectors import drawer_cash_expected
 from payments.services import (
     BillItem,
@@ -27,6 +28,14 @@ from payments.services import (
 from tests.payments.conftest import cash, issue, new_user, open_drawer
 
 D = Decimal
+
+
+def second_supervisor():
+    """Another Supervisor, who approves a credit refund (dual control)."""
+    from django.contrib.auth.models import User
+
+    found = User.objects.filter(username="sup2").first()
+    return found or new_user("sup2", Role.SUPERVISOR)
 
 
 def credit(amount: str) -> TenderIn:
@@ -150,6 +159,7 @@ def test_a_supervisor_refunds_credit_in_cash_or_by_city_check(credited, drawer, 
         drawer=drawer,
         reason="Asked for it back",
         by=supervisor,
+        approved_by=second_supervisor(),
         token=token,
     )
     again = credit_refund(
@@ -159,6 +169,7 @@ def test_a_supervisor_refunds_credit_in_cash_or_by_city_check(credited, drawer, 
         drawer=drawer,
         reason="Asked for it back",
         by=supervisor,
+        approved_by=second_supervisor(),
         token=token,
     )
     assert again.pk == refund.pk
@@ -172,6 +183,7 @@ def test_a_supervisor_refunds_credit_in_cash_or_by_city_check(credited, drawer, 
         reason="Moved away",
         payee="Dana Whitfield, 9 Elm St",
         by=supervisor,
+        approved_by=second_supervisor(),
         token=uuid.uuid4(),
     )
 
@@ -188,6 +200,7 @@ def test_a_supervisor_refunds_credit_in_cash_or_by_city_check(credited, drawer, 
             method="city_check",
             reason="x",
             by=supervisor,
+            approved_by=second_supervisor(),
             token=uuid.uuid4(),
         )
     with pytest.raises(TokenReused):
@@ -197,12 +210,13 @@ def test_a_supervisor_refunds_credit_in_cash_or_by_city_check(credited, drawer, 
             method="city_check",
             reason="x",
             by=supervisor,
+            approved_by=second_supervisor(),
             token=token,
         )
     assert ledger_violations() == []
 
 
-def test_only_a_supervisor_refunds_credit(credited, dana, clerk):
+def test_only_a_supervisor_refunds_credit(credited, dana, clerk, supervisor):
     with pytest.raises(ApprovalRequired, match="Only a Supervisor refunds"):
         credit_refund(
             customer=dana,
@@ -210,6 +224,7 @@ def test_only_a_supervisor_refunds_credit(credited, dana, clerk):
             method="city_check",
             reason="x",
             by=clerk,
+            approved_by=supervisor,
             token=uuid.uuid4(),
         )
     assert customer_credit(dana) == D("50.00")
@@ -224,6 +239,7 @@ def test_a_void_or_refund_refuses_clearly_once_its_credit_is_spent(
         method="city_check",
         reason="Moved",
         by=supervisor,
+        approved_by=second_supervisor(),
         token=uuid.uuid4(),
     )
     message = r"left \$50.00 on Dana Whitfield's account and only \$20.00 of credit is left"
@@ -343,6 +359,7 @@ def test_two_windows_spending_one_credit_at_once_spend_it_once(credited, office,
             method="city_check",
             reason="Asked",
             by=supervisor,
+            approved_by=second_supervisor(),
             token=uuid.uuid4(),
         ),
     )
@@ -353,4 +370,35 @@ def test_two_windows_spending_one_credit_at_once_spend_it_once(credited, office,
         assert isinstance(error, PaymentError)
         assert "holds $0.00 of credit on account" in str(error)
     assert customer_credit(dana) == credits_account() == 0
+    assert ledger_violations() == []
+
+
+def test_a_credit_refund_needs_a_second_supervisor_unless_the_office_allows_one(
+    credited, drawer, dana, supervisor
+):
+    # Given a Supervisor asking to refund credit in cash out of a drawer
+    def refund(approved_by):
+        return credit_refund(
+            customer=dana,
+            amount=D("5.00"),
+            method="cash",
+            drawer=drawer,
+            reason="Asked for it back",
+            by=supervisor,
+            approved_by=approved_by,
+            token=uuid.uuid4(),
+        )
+
+    # When they approve it themselves, or nobody does, it is refused and nothing moves
+    for approver in (supervisor, None):
+        with pytest.raises(ApprovalRequired, match="Supervisor"):
+            refund(approver)
+    assert customer_credit(dana) == D("50.00")
+    assert not CreditRefund.objects.exists()
+
+    # Then an office where one Supervisor works alone may allow it
+    Office.objects.filter(pk=drawer.office_id).update(allow_self_approval=True)
+    done = refund(supervisor)
+    assert (done.refunded_by, done.approved_by) == (supervisor, supervisor)
+    assert customer_credit(dana) == D("45.00")
     assert ledger_violations() == []
