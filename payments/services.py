@@ -1711,12 +1711,15 @@ def credit_refund(
     TokenReused."""
     if not by.has_perm("payments.refund_credit"):
         raise ApprovalRequired("Only a Supervisor refunds a customer's credit on account.")
+    # The office's own setting as it stands now (the drawer's cached office may be older).
     office = (
-        drawer.office
+        Office.objects.filter(pk=drawer.office_id).first()
         if drawer is not None and method == CreditRefund.Method.CASH
         else Office.objects.filter(code=settings.OFFICE_CODE).first()
     )
-    _approval_checked(by, approved_by, "credit refund", office or Office(allow_self_approval=False))
+    approver = _approval_checked(
+        by, approved_by, "credit refund", office or Office(allow_self_approval=False)
+    )
     if method not in CreditRefund.Method.values:
         raise PaymentError("Choose how the credit is paid back: cash, or a city check.")
     amount = _money(amount, "The refund")
@@ -1774,7 +1777,7 @@ def credit_refund(
             payee=payee[:200],
             reason=reason[:300],
             refunded_by=by,
-            approved_by=approved_by,
+            approved_by=approver,
             entry=entry,
             token=token,
         )
