@@ -255,9 +255,10 @@ class ReversalForm(SupervisorFields):
     send_to_queue = forms.BooleanField(required=False)
 
 
-class RefundForm(ReversalForm):
+class RefundForm(OneTimeTokenForm, ReversalForm):
     """A refund: all that stands, or a part (an overpayment credit, say); in cash from the
-    clerk's drawer, or by a city check a Supervisor writes once the customer's check clears."""
+    clerk's drawer, or by a city check a Supervisor writes once the customer's check clears.
+    Its one-time token makes a double-click or a reload refund once."""
 
     amount = money_field("Amount to refund (empty: all that stands)", required=False)
     by_city_check = forms.BooleanField(

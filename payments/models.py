@@ -502,6 +502,8 @@ class PaymentReversal(models.Model):
         default=0, help_text="What this took back from the payment's items (bills reopened)."
     )
     card_amount = money_field(default=0, help_text="Refunds: the part put back on the card.")
+    # A refund form's one-time token: a repeated submit finds this refund instead of paying twice.
+    token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     credit_amount = money_field(
         default=0, help_text="Refunds: the part put back on account (what credit on account paid)."
     )

@@ -1417,6 +1417,25 @@ def _payout_lines(
     return lines
 
 
+def _refund_by_token(
+    token: uuid.UUID | None, payment: Payment, amount: Decimal | None
+) -> PaymentReversal | None:
+    """The refund a form's one-time `token` already made (a double-click or a reload), if any.
+    Raises TokenReused when the token made another reversal or another amount."""
+    if token is None:
+        return None
+    earlier = PaymentReversal.objects.filter(token=token).first()
+    if earlier is None:
+        return None
+    if (
+        earlier.payment_id != payment.pk
+        or earlier.kind != PaymentReversal.Kind.REFUND
+        or (amount is not None and earlier.amount != amount)
+    ):
+        raise TokenReused("This form was already used for another refund; reload the page.")
+    return earlier
+
+
 def payment_refund(
     *,
     payment: Payment,
@@ -1426,6 +1445,7 @@ def payment_refund(
     drawer: Drawer | None = None,
     amount: Decimal | None = None,
     city_check_number: str = "",
+    token: uuid.UUID | None = None,
 ) -> PaymentReversal:
     """Give a customer back what still stands of a payment, or a part of it (`amount`, say only
     an overpayment credit). What it applied is taken back last applied first (credits first);
@@ -1454,6 +1474,9 @@ def payment_refund(
         list(Drawer.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
         paying = None if city_check_number or drawer is None else _open_drawer_locked(drawer)
         locked, items, _ = _reversal_locks(payment)
+        earlier = _refund_by_token(token, locked, amount)
+        if earlier is not None:
+            return earlier
         _standing_refused(locked)
         if paying is not None and paying.training != locked.training:
             raise NotReversible("Refund a training receipt from a training drawer, and only then.")
@@ -1507,6 +1530,7 @@ def payment_refund(
             approved_by=approver,
             drawer=paying,
             entry=entry,
+            token=token,
         )
 
 

@@ -672,7 +672,7 @@ def payment_view(request: HttpRequest, number: str) -> HttpResponse:
             "reversals": reversals,
             "standing": standing,
             "void_form": ReversalForm(prefix="void"),
-            "refund_form": RefundForm(prefix="refund"),
+            "refund_form": RefundForm(prefix="refund", initial={"token": uuid.uuid4()}),
             "returned_form": ReturnedCheckForm(),
             "my_drawer": drawer,
             "pending": payment.requests.filter(status=ApprovalRequest.Status.PENDING).first(),
@@ -775,6 +775,7 @@ def payment_reverse_view(request: HttpRequest, number: str, kind: str) -> HttpRe
                 approved_by=approver,
                 drawer=drawer,
                 amount=amount,
+                token=form.cleaned_data["token"],
             )
             messages.success(
                 request,

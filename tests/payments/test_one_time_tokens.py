@@ -203,6 +203,12 @@ def test_every_counter_form_with_a_token_is_covered_here():
         and form.__module__ == forms.__name__
         and "token" in getattr(form, "base_fields", {})
     }
-    assert with_tokens == {"DrawerOpenForm", "CashMovementForm", "PostForm", "CreditRefundForm"}
+    assert with_tokens == {
+        "DrawerOpenForm",
+        "CashMovementForm",
+        "PostForm",
+        "CreditRefundForm",
+        "RefundForm",
+    }
     for name in with_tokens:
         assert issubclass(getattr(forms, name), OneTimeTokenForm), name

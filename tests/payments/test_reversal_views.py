@@ -1,6 +1,7 @@
 """The receipt page's reversals through Django's test client: a partial refund, a refund by
 city check sent to the queue and paid there, and one check of two returned (issue 8 §5)."""
 
+import re
 import uuid
 from decimal import Decimal
 
@@ -10,9 +11,9 @@ from pypdf import PdfReader
 
 from billing.models import Bill
 from cashiering.roles import Role
-from payments.models import ApprovalRequest, Office, Payment
+from payments.models import ApprovalRequest, Office, Payment, PaymentReversal
 from payments.services import BillItem, payment_record
-from tests.payments.conftest import check, issue, new_user, open_drawer
+from tests.payments.conftest import cash, check, issue, new_user, open_drawer
 from tests.payments.test_reversals import pay
 from tests.payments.test_views import _bytes
 
@@ -35,7 +36,12 @@ def test_a_clerk_refunds_part_of_a_receipt(client, clerk, drawer, dana, supervis
 
     page = client.post(
         reverse("payments:payment_refund", args=[payment.receipt_number]),
-        {"refund-reason": "Overcharged", "refund-amount": "12.50", **SIGN_IN},
+        {
+            "refund-token": str(uuid.uuid4()),
+            "refund-reason": "Overcharged",
+            "refund-amount": "12.50",
+            **SIGN_IN,
+        },
         follow=True,
     )
 
@@ -61,7 +67,12 @@ def test_a_bad_refund_amount_is_a_form_message(client, clerk, drawer, dana, supe
 
     page = client.post(
         reverse("payments:payment_refund", args=[payment.receipt_number]),
-        {"refund-reason": "Overcharged", "refund-amount": "1E5", **SIGN_IN},
+        {
+            "refund-token": str(uuid.uuid4()),
+            "refund-reason": "Overcharged",
+            "refund-amount": "1E5",
+            **SIGN_IN,
+        },
         follow=True,
     )
 
@@ -80,7 +91,11 @@ def test_a_refund_by_city_check_waits_in_the_queue_and_is_paid_there(
     client.force_login(clerk)
     page = client.post(
         reverse("payments:payment_refund", args=[payment.receipt_number]),
-        {"refund-reason": "Paid twice", "refund-by_city_check": "on"},
+        {
+            "refund-token": str(uuid.uuid4()),
+            "refund-reason": "Paid twice",
+            "refund-by_city_check": "on",
+        },
         follow=True,
     )
     assert messages_of(page)[-1] == "Sent to the Supervisors' queue."
@@ -161,3 +176,47 @@ def test_a_second_supervisor_approves_a_supervisors_request_in_the_queue(
     client.force_login(new_user("sup2", Role.SUPERVISOR))
     client.post(reverse("payments:approval_decide", args=[request.pk]), {"approve": "yes"})
     assert Payment.objects.get(pk=payment.pk).status == Payment.Status.VOIDED
+
+
+@pytest.mark.django_db
+def test_a_refund_form_sent_twice_refunds_once(client, drawer, clerk, dana, supervisor):
+    # Given $120.00 paid on a $100.00 bill, $20.00 kept as credit
+    bill = issue(dana, supervisor, amount="100.00")
+    payment = payment_record(
+        drawer=drawer,
+        items=[BillItem(bill.pk, D("120.00"))],
+        tenders=[cash("120.00")],
+        token=uuid.uuid4(),
+        by=clerk,
+        accept_overpayment=True,
+    )
+    client.force_login(clerk)
+    page = client.get(payment.get_absolute_url()).content.decode()
+    token = re.search(r'name="refund-token" value="([0-9a-f-]{36})"', page).group(1)
+    url = reverse("payments:payment_refund", args=[payment.receipt_number])
+    data = {"refund-token": token, "refund-reason": "Overpaid", "refund-amount": "20.00", **SIGN_IN}
+
+    # When the form is sent twice (a double-click, a reload that resends the POST)
+    first = client.post(url, data, follow=True)
+    again = client.post(url, data, follow=True)
+
+    # Then one $20.00 refund is paid, and both answers say so
+    refunds = PaymentReversal.objects.filter(payment=payment, kind="refund")
+    assert [r.amount for r in refunds] == [D("20.00")]
+    assert "Refunded $20.00" in messages_of(first)[-1]
+    assert "Refunded $20.00" in messages_of(again)[-1]
+    bill.refresh_from_db()
+    assert bill.balance == D("0.00")
+
+
+@pytest.mark.django_db
+def test_a_refund_form_without_its_token_refunds_nothing(client, drawer, clerk, dana, supervisor):
+    bill = issue(dana, supervisor, amount="80.00")
+    payment = pay(drawer, clerk, bill, "80.00")
+    client.force_login(clerk)
+    url = reverse("payments:payment_refund", args=[payment.receipt_number])
+
+    page = client.post(url, {"refund-reason": "Overcharged", **SIGN_IN}, follow=True)
+
+    assert "one-time code was missing or altered" in messages_of(page)[-1]
+    assert not PaymentReversal.objects.exists()
