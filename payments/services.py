@@ -8,7 +8,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -1611,28 +1611,32 @@ def returned_check_record(
         today = timezone.localdate()
         entry = None
         fees: list[PaymentItem] = []
+        credit_spent = ZERO
         if reopen:
             lines, reopened, fees = _unapplied_lines(
                 items, False, skip=taken, limit=reopen, customer_id=locked.customer_id
             )
-            _credit_still_held(locked, _credit_taken_back(lines))
-            lines.append(
-                Line(_accounts(BANK)[BANK], -reopen, f"Returned check {chosen.check_number}")
-            )
-            # Not `reverses=` (see payment_refund): the bank is credited, not the checks in drawer.
-            entry = post(
-                entry_date=today,
-                memo=f"Returned check {chosen.check_number} on receipt {locked.receipt_number}: "
-                f"{reason}",
-                source=PaymentSource.RETURNED_CHECK,
-                by=by,
-                lines=lines,
-            )
+            lines, credit_spent = _credit_lines_held(locked, lines)
+            in_entry = reopen - credit_spent
+            if in_entry:
+                lines.append(
+                    Line(_accounts(BANK)[BANK], -in_entry, f"Returned check {chosen.check_number}")
+                )
+                # Not `reverses=` (see payment_refund): the bank is credited, not the checks in
+                # drawer.
+                entry = post(
+                    entry_date=today,
+                    memo=f"Returned check {chosen.check_number} on receipt "
+                    f"{locked.receipt_number}: {reason}",
+                    source=PaymentSource.RETURNED_CHECK,
+                    by=by,
+                    lines=lines,
+                )
             _bills_reopen(reopened)
         writer = chosen.check_payer.strip() or locked.payer_name.strip() or "Check writer"
         customer = locked.customer or Customer.objects.create(name=writer)
         Customer.objects.filter(pk=customer.pk).update(checks_refused=True)
-        fee_bill = _returned_check_bill(locked, chosen, customer, fees, billed, by)
+        fee_bill = _returned_check_bill(locked, chosen, customer, fees, billed, credit_spent, by)
         Tender.objects.filter(pk=chosen.pk).update(returned=True)
         if locked.status == Payment.Status.POSTED:
             Payment.objects.filter(pk=locked.pk).update(status=Payment.Status.RETURNED)
@@ -1642,7 +1646,7 @@ def returned_check_record(
             reason=reason,
             amount=amount,
             taken_back=reopen,
-            billed=billed,
+            billed=billed + credit_spent,
             tender=chosen,
             requested_by=by,
             approved_by=by,
@@ -1658,16 +1662,46 @@ def returned_check_record(
         return reversal
 
 
+def _credit_lines_held(payment: Payment, lines: list[Line]) -> tuple[list[Line], Decimal]:
+    """A returned check takes back the overpayment credit its receipt left on account; what of
+    that credit the customer has applied or been refunded since is no longer on account, so it
+    is billed instead (issue 8 §5: a returned check is recorded whenever the bank returns it).
+    Returns the lines with the credit taken back cut to what the customer holds (under a lock
+    on the customer's row), and the part cut off, in dollars."""
+    wanted = _credit_taken_back(lines)
+    if not wanted or payment.customer_id is None:
+        return lines, ZERO
+    customer = Customer.objects.select_for_update(no_key=True).get(pk=payment.customer_id)
+    held = customer_credit(customer)
+    spent = max(wanted - held, ZERO)
+    if not spent:
+        return lines, ZERO
+    kept: list[Line] = []
+    left = held
+    for line in lines:
+        if line.customer_id and line.amount > 0:
+            part = min(line.amount, left)
+            left -= part
+            if part:
+                kept.append(replace(line, amount=part))
+            continue
+        kept.append(line)
+    return kept, spent
+
+
 def _returned_check_bill(
     payment: Payment,
     check: Tender,
     customer: Customer,
     fees: list[PaymentItem],
     billed: Decimal,
+    credit_spent: Decimal,
     by: User,
 ) -> Bill | None:
     """One invoice for what the returned check leaves owed outside the reopened bills: the
-    returned-check fee, goods it paid for, and what it paid that had been refunded since."""
+    returned-check fee, goods it paid for, what it paid that had been refunded since
+    (`billed`), and the overpayment credit it left that has been applied or refunded since
+    (`credit_spent`); the last two are Dr receivable, Cr bank (the bank took that money back)."""
     fee_type = FeeType.objects.filter(
         category=FeeType.Category.RETURNED_CHECK, is_active=True
     ).first()
@@ -1695,6 +1729,16 @@ def _returned_check_bill(
                 billed,
                 f"Returned check {check.check_number}: paid on receipt "
                 f"{payment.receipt_number} and refunded since",
+                revenue_account=_accounts(BANK)[BANK],
+            )
+        )
+    if credit_spent:
+        charges.append(
+            Charge(
+                charge_type,
+                credit_spent,
+                f"Returned check {check.check_number}: kept as credit on account on receipt "
+                f"{payment.receipt_number} and applied or refunded since",
                 revenue_account=_accounts(BANK)[BANK],
             )
         )

@@ -281,3 +281,48 @@ def test_ledger_verify_finds_a_reversal_taking_back_more_than_its_receipt(
         "a receipt's refunds, returned checks and void take back no more than it took",
         payment.receipt_number,
     ) in found
+
+
+@transactional
+def test_a_check_whose_overpayment_credit_was_spent_is_still_recorded_and_the_credit_billed(
+    drawer, clerk, dana, supervisor
+):
+    # Given an $80.00 bill paid with a $100.00 check, $20.00 kept on Dana's account
+    from billing.selectors import customer_credit
+    from payments.services import TenderIn
+
+    bill = issue(dana, supervisor, amount="80.00")
+    by_check = payment_record(
+        drawer=drawer,
+        items=[BillItem(bill.pk, D("100.00"))],
+        tenders=[check("100.00", number="777")],
+        token=uuid.uuid4(),
+        by=clerk,
+        accept_overpayment=True,
+    )
+    assert customer_credit(dana) == D("20.00")
+    # and the $20.00 credit spent on another $20.00 bill
+    other = issue(dana, supervisor, amount="20.00")
+    payment_record(
+        drawer=drawer,
+        items=[BillItem(other.pk, D("20.00"))],
+        tenders=[TenderIn(kind="credit", amount=D("20.00"))],
+        token=uuid.uuid4(),
+        by=clerk,
+    )
+
+    # When the bank returns the $100.00 check
+    reversal = returned_check_record(payment=by_check, reason="NSF", by=supervisor)
+
+    # Then the first bill owes its $80.00 again (Dr receivable 80, Cr bank 80), the spent
+    # $20.00 credit is billed with the $20.00 fee (Dr receivable 40, Cr fee 20, Cr bank 20),
+    # the credit stays at $0.00 and the other bill stays paid
+    bill.refresh_from_db()
+    other.refresh_from_db()
+    assert (bill.balance, other.balance) == (D("80.00"), D("0.00"))
+    assert customer_credit(dana) == D("0.00")
+    assert (reversal.taken_back, reversal.billed) == (D("100.00"), D("20.00"))
+    assert reversal.fee_bill.balance == D("40.00")
+    bank = JournalLine.objects.filter(account__code="1100")
+    assert sorted(line.amount for line in bank) == [D("-80.00"), D("-20.00")]
+    books_are_clean()
