@@ -1756,6 +1756,48 @@ def _returned_check_bill(
 # Customer credits
 
 
+def _credit_cleared(customer: Customer, held: Decimal, amount: Decimal) -> None:
+    """Refuse to pay out credit that a check not yet cleared paid for (issue 8 §5: check money
+    is not given back until the check clears). A receipt's overpayment credit counts as paid by
+    its checks first, up to what they paid; credit from checks still clearing stays on account
+    (it can pay bills) but is not refunded before the check clears. Raises NotReversible."""
+    today = timezone.localdate()
+    waiting = ZERO
+    clears_last: date | None = None
+    numbers: list[str] = []
+    overpaid = (
+        Payment.objects.filter(
+            customer=customer,
+            training=False,
+            status=Payment.Status.POSTED,
+            items__credit__gt=0,
+            tenders__kind=TenderKind.CHECK,
+        )
+        .distinct()
+        .select_related("office")
+        .prefetch_related("items", "tenders")
+    )
+    for payment in overpaid:
+        clears_on = check_clears_on(payment)
+        if clears_on <= today:
+            continue
+        checks = [t for t in payment.tenders.all() if t.kind == TenderKind.CHECK and not t.returned]
+        kept = sum((item.credit for item in payment.items.all()), ZERO)
+        part = min(kept, sum((t.amount for t in checks), ZERO))
+        if part:
+            waiting += part
+            numbers += [t.check_number for t in checks]
+            clears_last = max(clears_on, clears_last or clears_on)
+    free = max(held - waiting, ZERO)
+    if amount > free:
+        raise NotReversible(
+            f"{format_money(min(waiting, held))} of {customer.name}'s credit was paid by check "
+            f"{', '.join(numbers)}, which the bank may still return until it clears on "
+            f"{clears_last:%m/%d/%Y}; {format_money(free)} can be refunded now, the rest once "
+            "the check clears (it can still pay bills at the counter)."
+        )
+
+
 def credit_refund(
     *,
     customer: Customer,
@@ -1815,6 +1857,7 @@ def credit_refund(
                 f"{locked.name} holds {format_money(held)} of credit on account; "
                 f"{format_money(amount)} cannot be refunded."
             )
+        _credit_cleared(locked, held, amount)
         accounts = _accounts(CUSTOMER_CREDITS, CASH_IN_DRAWER, REFUNDS_PAYABLE)
         memo = f"Credit refunded to {locked.name}"
         if paying is not None:

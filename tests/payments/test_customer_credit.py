@@ -20,12 +20,13 @@ from payments.selectors import drawer_cash_expected
 from payments.services import (
     BillItem,
     TenderIn,
+    check_clears_on,
     credit_refund,
     payment_record,
     payment_refund,
     payment_void,
 )
-from tests.payments.conftest import cash, issue, new_user, open_drawer
+from tests.payments.conftest import cash, check, issue, new_user, open_drawer
 
 D = Decimal
 
@@ -401,4 +402,48 @@ def test_a_credit_refund_needs_a_second_supervisor_unless_the_office_allows_one(
     done = refund(supervisor)
     assert (done.refunded_by, done.approved_by) == (supervisor, supervisor)
     assert customer_credit(dana) == D("45.00")
+    assert ledger_violations() == []
+
+
+def test_credit_paid_by_a_check_still_clearing_is_not_refunded_until_it_clears(
+    drawer, clerk, dana, supervisor
+):
+    # Given a $100.00 bill paid with a $300.00 check today, $200.00 kept on account
+    bill = issue(dana, supervisor, amount="100.00")
+    paid = payment_record(
+        drawer=drawer,
+        items=[BillItem(bill.pk, D("300.00"))],
+        tenders=[check("300.00", number="901")],
+        token=uuid.uuid4(),
+        by=clerk,
+        accept_overpayment=True,
+    )
+    assert customer_credit(dana) == D("200.00")
+
+    def refund(method, **extra):
+        return credit_refund(
+            customer=dana,
+            amount=D("200.00"),
+            method=method,
+            reason="Wants it back",
+            by=supervisor,
+            approved_by=second_supervisor(),
+            token=uuid.uuid4(),
+            **extra,
+        )
+
+    # When a Supervisor refunds that credit, in cash or by city check, before the check clears
+    # Then it is refused, saying when it clears, and nothing leaves the drawer
+    clears_on = f"{check_clears_on(paid):%m/%d/%Y}"  # ten business days from today
+    for method, extra in (("cash", {"drawer": drawer}), ("city_check", {})):
+        with pytest.raises(NotReversible, match=rf"check 901, .* until it clears on {clears_on}"):
+            refund(method, **extra)
+    assert customer_credit(dana) == D("200.00")
+    assert not CreditRefund.objects.exists()
+
+    # and once the check has cleared (an office where checks clear at once) it is paid
+    Office.objects.filter(pk=drawer.office_id).update(check_clearing_days=0)
+    done = refund("city_check")
+    assert done.amount == D("200.00")
+    assert customer_credit(dana) == D("0.00")
     assert ledger_violations() == []
