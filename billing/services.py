@@ -53,7 +53,7 @@ from billing.models import (
 from billing.selectors import REPEAT_WINDOW_DAYS, adjustment_plan, amount_due, bills_under_rule
 from ledger.cards import CARD_NUMBER_MESSAGE, contains_card_number, mask_card_numbers
 from ledger.errors import DomainError
-from ledger.models import Account, JournalEntry
+from ledger.models import Account, AccountType, JournalEntry
 from ledger.money import CENT, MAX_AMOUNT, ZERO, format_money
 from ledger.services import Line, post
 
@@ -576,7 +576,9 @@ def bill_adjust(
 def _adjustment_lines(
     bill: Bill, due, extras: Decimal, principal: Decimal, written_off: bool
 ) -> list[Line]:
-    """Assess what accrued, then Dr revenue (or write-offs), Cr the receivable."""
+    """Assess what accrued, then Dr revenue (or write-offs), Cr the receivable. Principal
+    billed against an account that is not revenue (a returned check's amount, Cr Bank) is
+    always written off."""
     memo = f"Adjustment of bill {bill.number}"
     pi_account = Account.objects.get(code=PENALTY_INTEREST_ACCOUNT_CODE)
     lines: list[Line] = []
@@ -597,6 +599,11 @@ def _adjustment_lines(
         if extras:
             debits[pi_account.pk] += extras
         for account, part in _principal_by_revenue_account(bill, principal):
+            if account.type != AccountType.REVENUE:
+                # A charge booked against an asset (a returned check bills what the bank took
+                # back: Cr 1100 Bank) is not revenue to take back: forgiving it is a write-off,
+                # or the bank would seem to hold money it never got.
+                account = Account.objects.get(code=WRITE_OFF_ACCOUNT_CODE)
             accounts[account.pk] = account
             debits[account.pk] += part
     lines += [Line(accounts[pk], total, memo) for pk, total in sorted(debits.items()) if total]

@@ -326,3 +326,52 @@ def test_a_check_whose_overpayment_credit_was_spent_is_still_recorded_and_the_cr
     bank = JournalLine.objects.filter(account__code="1100")
     assert sorted(line.amount for line in bank) == [D("-80.00"), D("-20.00")]
     books_are_clean()
+
+
+@pytest.mark.django_db
+def test_cancelling_a_returned_check_invoice_writes_it_off_and_leaves_the_bank_alone(
+    office, drawer, clerk, dana, supervisor
+):
+    # Given a $100.00 check payment refunded once cleared, then returned by the bank: its
+    # invoice bills the $100.00 the bank took back (Cr 1100) and the $20.00 fee
+    from billing.services import bill_adjust
+    from ledger.models import Account
+    from ledger.selectors import account_balance
+
+    Office.objects.filter(pk=office.pk).update(check_clearing_days=0)
+    bill = issue(dana, supervisor, amount="100.00")
+    payment = payment_record(
+        drawer=drawer,
+        items=[BillItem(bill.pk, D("100.00"))],
+        tenders=[check("100.00", number="881")],
+        token=uuid.uuid4(),
+        by=clerk,
+    )
+    payment_refund(
+        payment=payment, reason="Paid twice", by=clerk, approved_by=supervisor, drawer=drawer
+    )
+    reversal = returned_check_record(payment=payment, reason="NSF", by=supervisor)
+    assert reversal.fee_bill.balance == D("120.00")
+    bank = Account.objects.get(code="1100")
+    before = account_balance(account=bank, book="live")
+
+    # When a Supervisor cancels that invoice as a billing error
+    adjustment = bill_adjust(
+        bill=reversal.fee_bill,
+        kind="cancel",
+        reason="billing_error",
+        note="Fee billed in error",
+        by=supervisor,
+        token=uuid.uuid4(),
+    )
+
+    # Then the fee comes off its revenue, the $100.00 is written off (5200), and the bank
+    # holds what it held
+    lines = sorted(
+        (line.account.code, line.amount)
+        for line in adjustment.entry.lines.select_related("account")
+    )
+    assert ("5200", D("100.00")) in lines
+    assert not [code for code, _ in lines if code == "1100"]
+    assert account_balance(account=bank, book="live") == before
+    books_are_clean()
