@@ -598,12 +598,7 @@ def _adjustment_lines(
     else:
         if extras:
             debits[pi_account.pk] += extras
-        for account, part in _principal_by_revenue_account(bill, principal):
-            if account.type != AccountType.REVENUE:
-                # A charge booked against an asset (a returned check bills what the bank took
-                # back: Cr 1100 Bank) is not revenue to take back: forgiving it is a write-off,
-                # or the bank would seem to hold money it never got.
-                account = Account.objects.get(code=WRITE_OFF_ACCOUNT_CODE)
+        for account, part in principal_by_revenue_account(bill, principal):
             accounts[account.pk] = account
             debits[account.pk] += part
     lines += [Line(accounts[pk], total, memo) for pk, total in sorted(debits.items()) if total]
@@ -611,9 +606,13 @@ def _adjustment_lines(
     return lines
 
 
-def _principal_by_revenue_account(bill: Bill, principal: Decimal) -> list[tuple[Account, Decimal]]:
-    """`principal` shared over the revenue accounts of the bill's charges in proportion to what
-    each was billed, the odd cents to the largest remainders (so the parts add up exactly)."""
+def principal_by_revenue_account(bill: Bill, principal: Decimal) -> list[tuple[Account, Decimal]]:
+    """`principal` dollars of `bill` taken back from what it was booked to: shared over the
+    revenue accounts of the bill's charges in proportion to what each was billed, the odd
+    cents to the largest remainders (so the parts add up exactly). A charge booked against an
+    account that is not revenue (a returned check bills what the bank took back: Cr 1100
+    Bank) is not revenue to take back: its part goes to 5200 Bills written off, or the bank
+    would seem to hold money it never got. Raises BillingError for a bill with no charges."""
     if not principal:
         return []
     billed: dict[int, Decimal] = defaultdict(lambda: ZERO)
@@ -629,7 +628,13 @@ def _principal_by_revenue_account(bill: Bill, principal: Decimal) -> list[tuple[
     left = int((principal - sum(parts.values(), ZERO)) / CENT)
     for pk in sorted(exact, key=lambda pk: (parts[pk] - exact[pk], pk))[:left]:
         parts[pk] += CENT
-    return [(accounts[pk], part) for pk, part in sorted(parts.items()) if part]
+    write_off = Account.objects.get(code=WRITE_OFF_ACCOUNT_CODE)
+    shares: dict[int, tuple[Account, Decimal]] = {}
+    for pk, part in sorted(parts.items()):
+        account = accounts[pk] if accounts[pk].type == AccountType.REVENUE else write_off
+        if part:
+            shares[account.pk] = (account, shares.get(account.pk, (account, ZERO))[1] + part)
+    return list(shares.values())
 
 
 def ticket_appeal_record(

@@ -30,10 +30,12 @@ from billing.selectors import (
 )
 from billing.services import (
     PENALTY_INTEREST_ACCOUNT_CODE,
+    WRITE_OFF_ACCOUNT_CODE,
     Charge,
     invoice_create,
     penalty_assessment_record,
     penalty_assessments_undo,
+    principal_by_revenue_account,
 )
 from ledger.cards import contains_card_number
 from ledger.errors import AlreadyReversed
@@ -1339,6 +1341,53 @@ def _bills_reopen(reopened: list[tuple[PaymentItem, dict[str, Decimal]]]) -> Non
         )
 
 
+def _cancelled_bills_kept_closed(
+    payment: Payment,
+    lines: list[Line],
+    reopened: list[tuple[PaymentItem, dict[str, Decimal]]],
+) -> tuple[list[Line], list[tuple[PaymentItem, dict[str, Decimal]]]]:
+    """A refund gives back what a payment applied to a bill that was cancelled after it (a
+    billing error, an appeal won): the bill was forgiven, so it must not owe again. What the
+    refund takes back from such a bill comes out of what the cancellation took it back from
+    (the bill's revenue, penalty and interest revenue, or 5200 Bills written off) instead of
+    reopening the receivable. Returns the lines and the bills still to reopen."""
+    bill_ids = [item.bill_id for item, _ in reopened if item.bill_id is not None]
+    if payment.training or not bill_ids:
+        return lines, reopened
+    cancelled: dict[int | None, BillAdjustment] = {
+        adjustment.bill_id: adjustment
+        for adjustment in BillAdjustment.objects.filter(
+            bill_id__in=bill_ids,
+            kind=BillAdjustment.Kind.CANCEL,
+            entry_id__gt=payment.entry_id,
+        ).select_related("bill")
+    }
+    if not cancelled:
+        return lines, reopened
+    kept = [line for line in lines if not (line.bill_id in cancelled and line.amount > 0)]
+    still = []
+    accounts = _accounts(PENALTY_INTEREST_ACCOUNT_CODE, WRITE_OFF_ACCOUNT_CODE)
+    for item, parts in reopened:
+        adjustment = cancelled.get(item.bill_id)
+        if adjustment is None:
+            still.append((item, parts))
+            continue
+        memo = f"Refund on bill {adjustment.bill.number}, cancelled since"
+        extras = parts["penalty_paid"] + parts["interest_paid"]
+        principal = parts["principal_paid"]
+        if adjustment.written_off:
+            kept.append(Line(accounts[WRITE_OFF_ACCOUNT_CODE], extras + principal, memo))
+            continue
+        if extras:
+            kept.append(Line(accounts[PENALTY_INTEREST_ACCOUNT_CODE], extras, memo))
+        if principal:
+            kept += [
+                Line(account, part, memo)
+                for account, part in principal_by_revenue_account(adjustment.bill, principal)
+            ]
+    return kept, still
+
+
 def _taken_back(payment: Payment) -> Decimal:
     """What earlier refunds, returned checks and voids took back from the payment's items."""
     return payment.reversals.aggregate(total=Sum("taken_back"))["total"] or ZERO
@@ -1501,6 +1550,7 @@ def payment_refund(
             items, locked.training, skip=taken, limit=amount, customer_id=locked.customer_id
         )
         _credit_still_held(locked, _credit_taken_back(lines))
+        lines, reopened = _cancelled_bills_kept_closed(locked, lines, reopened)
         lines += _payout_lines(split, paying, city_check_number, locked.customer_id)
         # Not `reverses=`: that link means the exact mirror (ledger_violations checks it), and a
         # refund is not one (assessments stay, the cash comes out of another drawer).

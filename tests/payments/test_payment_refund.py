@@ -289,3 +289,49 @@ def test_a_refund_request_for_more_than_stands_is_refused_at_once(drawer, clerk,
             amount=D("80.01"),
         )
     assert not ApprovalRequest.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("reason", "debited"),
+    [
+        # a billing error: the $30.00 comes out of the invoice's revenue (4000 here)
+        ("billing_error", None),
+        # a court order: it was written off, so the refund is written off too
+        ("court_order", "5200"),
+    ],
+)
+def test_a_refund_on_a_bill_cancelled_since_leaves_it_cancelled(
+    drawer, clerk, dana, supervisor, reason, debited
+):
+    # Given a $50.00 invoice part-paid $30.00, then cancelled (a void is refused now)
+    from billing.models import BillType
+    from billing.services import bill_adjust
+
+    bill = issue(dana, supervisor, bill_type=BillType.INVOICE, amount="50.00")
+    payment = payment_record(
+        drawer=drawer,
+        items=[BillItem(bill.pk, D("30.00"))],
+        tenders=[cash("30.00")],
+        token=uuid.uuid4(),
+        by=clerk,
+    )
+    bill_adjust(
+        bill=bill, kind="cancel", reason=reason, note="Cancelled", by=supervisor, token=uuid.uuid4()
+    )
+    revenue = {line.revenue_account.code for line in bill.lines.all()}
+
+    # When the $30.00 is refunded
+    refund = payment_refund(
+        payment=payment, reason="Billed in error", by=clerk, approved_by=supervisor, drawer=drawer
+    )
+
+    # Then the bill still owes nothing, the cash comes out of the drawer, and the $30.00 comes
+    # out of what the cancellation took it from, not the receivable
+    assert Bill.objects.get(pk=bill.pk).balance == D("0.00")
+    lines = sorted(
+        (line.account.code, line.amount) for line in refund.entry.lines.select_related("account")
+    )
+    expected_debit = debited or revenue.pop()
+    assert lines == sorted([(expected_debit, D("30.00")), ("1000", D("-30.00"))])
+    books_are_clean()
