@@ -217,6 +217,30 @@ def test_a_card_number_in_any_cell_is_refused_and_not_written_down(reference, su
     assert "4111" not in stored and "1111" not in stored
 
 
+@pytest.mark.parametrize(
+    "card",
+    [
+        "4111\u00a01111\u00a01111\u00a01111",
+        "4111\u202f1111\u202f1111\u202f1111",
+        "4111  1111  1111  1111",
+        "4111 - 1111 - 1111 - 1111",
+        "4111\t1111\t1111\t1111",
+        "4111\u20141111\u20141111\u20141111",
+        "4111\ufeff1111\u200b1111\u20601111",
+    ],
+    ids=["no-break", "narrow-no-break", "double", "spaced-hyphen", "tab", "em-dash", "zero-width"],
+)
+def test_a_card_number_pasted_into_a_cell_is_refused_however_it_is_parted(
+    reference, supervisor, card
+):
+    header = TAX_HEADER.split(",")
+    values = TAX_ROW.format(tax="100.00").split(",")
+    values[header.index("owner_name")] = f"Lee Park card {card}"
+    errors = _rejected("tax", _tax_file(",".join(values)), supervisor)
+    assert errors == [{"line": 2, "column": "owner_name", "problem": CARD_PROBLEM}]
+    assert "1111" not in json.dumps(ImportBatch.objects.get().errors)
+
+
 def test_a_problem_quoting_a_card_number_is_masked_in_the_report(reference, supervisor):
     # A card number where a whole number belongs: refused as a card number, never quoted.
     errors = _rejected(
