@@ -80,17 +80,31 @@ class PenaltyRuleForm(forms.ModelForm):
             elif not _is_a_date(month, day):
                 self.add_error("day", f"Month {month} has no day {day}.")
         if self.instance.pk is not None and "effective_to" in self.changed_data:
-            ends = cleaned.get("effective_to")
-            stored = PenaltyRule.objects.get(pk=self.instance.pk)
-            leaving = bills_under_rule(stored)
-            if ends is not None and leaving.filter(due_date__gt=ends).exists():
-                last = leaving.order_by("-due_date").values_list("due_date", flat=True).first()
-                self.add_error(
-                    "effective_to",
-                    f"Bills on file falling due as late as {last:%B %-d, %Y} follow this rule; "
-                    "it cannot end before then.",
-                )
+            self._check_end(cleaned.get("effective_to"))
         return cleaned
+
+    def _check_end(self, ends: date | None) -> None:
+        """The end of a rule bills follow moves only earlier, and not before their due dates
+        (the database's penalty_rule_fixed trigger refuses the rest; this says why)."""
+        stored = PenaltyRule.objects.get(pk=self.instance.pk)
+        following = bills_under_rule(stored)
+        if not following.exists():
+            return
+        if stored.effective_to is not None and (ends is None or ends > stored.effective_to):
+            self.add_error(
+                "effective_to",
+                f"Bills on file follow this rule, which ends on {stored.effective_to:%B %-d, %Y}; "
+                "its end cannot move later or be cleared, or bills falling due after that day "
+                "would pay both this rule and the one that follows it. To bring these terms back, "
+                "add a new rule effective from the day the change takes effect.",
+            )
+        elif ends is not None and following.filter(due_date__gt=ends).exists():
+            last = following.order_by("-due_date").values_list("due_date", flat=True).first()
+            self.add_error(
+                "effective_to",
+                f"Bills on file falling due as late as {last:%B %-d, %Y} follow this rule; "
+                "it cannot end before then.",
+            )
 
 
 def _is_a_date(month: int, day: int) -> bool:

@@ -364,6 +364,30 @@ class BillLine(models.Model):
         return f"{self.description} {self.amount}"
 
 
+def _rule_versions_do_not_overlap(
+    name: str, kind: str, same: list[str], message: str
+) -> ExclusionConstraint:
+    """No two penalty rules of `kind`, of one bill type and alike in the fields `same`, in
+    effect on one day."""
+    return ExclusionConstraint(
+        name=name,
+        expressions=[
+            ("bill_type", RangeOperators.EQUAL),
+            *[(field, RangeOperators.EQUAL) for field in same],
+            (
+                DateRange(
+                    "effective_from",
+                    "effective_to",
+                    RangeBoundary(inclusive_lower=True, inclusive_upper=True),
+                ),
+                RangeOperators.OVERLAPS,
+            ),
+        ],
+        condition=models.Q(kind=kind),
+        violation_error_message=message,
+    )
+
+
 class PenaltyRule(models.Model):
     """One rule of the penalty and interest schedule for a bill type, effective from a date.
 
@@ -471,6 +495,31 @@ class PenaltyRule(models.Model):
                     "Another interest rule of this bill type is in effect on some of these "
                     "dates: end it the day before this one takes effect."
                 ),
+            ),
+            # Two versions of one penalty in effect on the same day would both be charged. A
+            # penalty is the same one when its bill type and kind are, and for the kinds a
+            # schedule may hold several of (parking's $10 after 20 days and $20 after 60), its
+            # delinquency date or its number of days as well.
+            _rule_versions_do_not_overlap(
+                "after_due_penalties_do_not_overlap",
+                "percent_after_due",
+                [],
+                "Another penalty after the due date of this bill type is in effect on some of "
+                "these dates: end it the day before this one takes effect.",
+            ),
+            _rule_versions_do_not_overlap(
+                "delinquency_date_penalties_do_not_overlap",
+                "percent_on_date",
+                ["month", "day"],
+                "Another penalty on this delinquency date for this bill type is in effect on "
+                "some of these dates: end it the day before this one takes effect.",
+            ),
+            _rule_versions_do_not_overlap(
+                "late_fees_do_not_overlap",
+                "fixed_after_days",
+                ["days"],
+                "Another late fee after this number of days for this bill type is in effect on "
+                "some of these dates: end it the day before this one takes effect.",
             ),
         ]
 

@@ -28,7 +28,8 @@ from django.utils import timezone
 from billing.bulk import copy_new
 from billing.business_days import SEEDED_YEARS, legal_holidays
 from billing.errors import AlreadyImported, BillingError, ImportRejected, NothingToWaive
-from billing.importing import COLUMNS, SOURCES, BillRow, parse
+from billing.import_conflicts import conflicts_with_file
+from billing.importing import SOURCES, BillRow, parse
 from billing.models import (
     RECEIVABLE_ACCOUNT_CODES,
     Bill,
@@ -837,7 +838,7 @@ def _import_checked(
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(hashtext('billing.bill_import'))")
             _refuse_if_imported(source, digest)
-            existing, conflicts = _compare_with_file(parsed.rows, source=source)
+            existing, conflicts = conflicts_with_file(parsed.rows, source=source)
             if conflicts:
                 raise _Refused(conflicts)
             rows = [r for r in parsed.rows if r.number not in existing]
@@ -912,58 +913,6 @@ def _reject(batch: ImportBatch, report: "_ImportProgress", errors: list[dict], *
         finished_at=timezone.now(),
     )
     batch.refresh_from_db()
-
-
-def _bill_on_file(bill_type: str, principal: Decimal | None, violation: str, plate: str) -> str:
-    kind = BillType(bill_type).label.lower()
-    if bill_type == BillType.PARKING:
-        return f"a {kind} for violation {violation} on plate {plate}"
-    return f"a {kind} of {format_money(principal or ZERO)}"
-
-
-def _compare_with_file(rows: list[BillRow], *, source: str) -> tuple[set[str], list[dict]]:
-    """The bill numbers of the file already on file, and the conflicts among them: a number on
-    file as another kind of bill, for another amount, or (a ticket) for another violation or
-    plate. A bill on file just as the file says is skipped (re-importing is safe); a conflict
-    rejects the file, listing the line, the bill, what is on file and what the file says."""
-    on_file = {
-        number: (bill_type, principal, violation or "", f"{plate} {state}" if plate else "")
-        for number, bill_type, principal, violation, plate, state in Bill.objects.filter(
-            number__in=[r.number for r in rows]
-        ).values_list(
-            "number",
-            "bill_type",
-            "principal",
-            "violation__code",
-            "vehicle__plate",
-            "vehicle__state",
-        )
-    }
-    conflicts = []
-    for row in rows:
-        if row.number not in on_file:
-            continue
-        bill_type, principal, violation, plate = on_file[row.number]
-        ours = _bill_on_file(bill_type, principal, violation, plate)
-        theirs = _bill_on_file(
-            row.bill_type,
-            sum((amount for _, amount, _ in row.charges), ZERO),
-            row.violation_code,
-            " ".join(row.vehicle or ()),
-        )
-        if ours != theirs:
-            conflicts.append(
-                {
-                    "line": row.line,
-                    "column": COLUMNS[source][0],
-                    "problem": f"conflict: bill {row.number} is on file as {ours}; "
-                    f"the file says {theirs}",
-                    "bill": row.number,
-                    "on_file": ours,
-                    "in_file": theirs,
-                }
-            )
-    return set(on_file), conflicts
 
 
 def _refusal(exc: DatabaseError, rows: list[BillRow]) -> dict:

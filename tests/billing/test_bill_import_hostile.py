@@ -118,21 +118,21 @@ def test_a_bill_on_file_with_other_amounts_is_a_conflict_and_nothing_is_imported
     assert errors == [
         {
             "line": 2,
-            "column": "bill_number",
-            "problem": "conflict: bill T2027-90001-1 is on file as a property tax of $1,706.44; "
-            "the file says a property tax of $1,706.45",
+            "column": "city_tax",
+            "problem": "conflict: bill T2027-90001-1 is on file with city tax $1,706.44; "
+            "the file says city tax $1,706.45",
             "bill": "T2027-90001-1",
-            "on_file": "a property tax of $1,706.44",
-            "in_file": "a property tax of $1,706.45",
+            "on_file": "city tax $1,706.44",
+            "in_file": "city tax $1,706.45",
         },
         {
             "line": 2,
-            "column": "bill_number",
-            "problem": "conflict: bill T2027-90001-2 is on file as a property tax of $1,706.44; "
-            "the file says a property tax of $1,706.45",
+            "column": "city_tax",
+            "problem": "conflict: bill T2027-90001-2 is on file with city tax $1,706.44; "
+            "the file says city tax $1,706.45",
             "bill": "T2027-90001-2",
-            "on_file": "a property tax of $1,706.44",
-            "in_file": "a property tax of $1,706.45",
+            "on_file": "city tax $1,706.44",
+            "in_file": "city tax $1,706.45",
         },
     ]
     assert JournalEntry.objects.count() == entries
@@ -162,13 +162,98 @@ def test_a_ticket_on_file_for_another_violation_is_a_conflict(reference, supervi
         PARKING.replace(",KXT4412,NY,101,2026-10-02", ",KXT4412,NY,104,2026-10-02").encode(),
         supervisor,
     )
-    assert [(e["bill"], e["on_file"], e["in_file"]) for e in errors] == [
+    assert [(e["bill"], e["column"], e["on_file"], e["in_file"]) for e in errors] == [
+        ("P2690001", "violation_code", "violation 101", "violation 104")
+    ]
+
+
+def test_a_bill_on_file_whose_charges_or_owner_differ_is_a_conflict_even_at_the_same_total(
+    reference, supervisor
+):
+    # given the sample tax file: T2027-90002 is Fall Creek Apartments LLC, PO Box 44, 14851, with
+    # city tax 8,120.00 (4,060.00 an installment), relevied water 212.40 (106.20) and sewer 96.15
+    # (48.08 + 48.07)
+    _import("tax", (SAMPLES / "tax.csv").read_bytes(), supervisor)
+    # when a file says the same total, 8,332.40 + 96.15, split otherwise and owed by someone else
+    changed = _tax_file(
+        "T2027-90002,71.-2-15,216 N Aurora St,Someone Else,1 Main St,Ithaca,NY,14850,2027,"
+        "8000.00,332.40,96.15"
+    )
+    errors = _rejected("tax", changed, supervisor)
+    # then each installment is a conflict naming every difference: 4,000.00 and 166.20 a half
+    on_file = (
+        "owner Fall Creek Apartments LLC, mailing address PO Box 44, ZIP code 14851, "
+        "city tax $4,060.00 and relevied water $106.20"
+    )
+    in_file = (
+        "owner Someone Else, mailing address 1 Main St, ZIP code 14850, "
+        "city tax $4,000.00 and relevied water $166.20"
+    )
+    assert errors == [
+        {
+            "line": 2,
+            "column": "owner_name, owner_address, owner_zip, city_tax, relevied_water",
+            "problem": f"conflict: bill {number} is on file with {on_file}; "
+            f"the file says {in_file}",
+            "bill": number,
+            "on_file": on_file,
+            "in_file": in_file,
+        }
+        for number in ("T2027-90002-1", "T2027-90002-2")
+    ]
+    assert Bill.objects.get(number="T2027-90002-1").customer.name == "Fall Creek Apartments LLC"
+
+
+def test_a_water_bill_on_file_with_other_readings_or_dates_is_a_conflict(reference, supervisor):
+    # given the sample water file: W202611-02-90001, a 5/8" meter, read 4410 then 4432 (22 units,
+    # 10 above the 12 allowed): water 116.76 + 10 x 9.73 = 214.06, sewer 72.36 + 10 x 6.03 =
+    # 132.66; billed November 5, due November 20
+    _import("water", (SAMPLES / "water.csv").read_bytes(), supervisor)
+    # when a file says it was billed November 6 and read 4440 (30 units, 18 above)
+    changed = (
+        (SAMPLES / "water.csv").read_text().replace("2026-11-05,4410,4432", "2026-11-06,4410,4440")
+    )
+    errors = _rejected("water", changed.encode(), supervisor)
+    # then water is 116.76 + 18 x 9.73 = 291.90 and sewer 72.36 + 18 x 6.03 = 180.90; the due
+    # date, the 20th of the billing month, is the same
+    assert [(e["line"], e["bill"], e["column"], e["on_file"], e["in_file"]) for e in errors] == [
         (
-            "P2690001",
-            "a parking ticket for violation 101 on plate KXT4412 NY",
-            "a parking ticket for violation 104 on plate KXT4412 NY",
+            2,
+            "W202611-02-90001",
+            "bill_date, current_reading",
+            "issue date 2026-11-05, current reading 4432, water $214.06 and sewer $132.66",
+            "issue date 2026-11-06, current reading 4440, water $291.90 and sewer $180.90",
         )
     ]
+
+
+def test_a_ticket_on_file_with_another_owner_or_location_is_a_conflict(reference, supervisor):
+    _import("parking", PARKING.encode(), supervisor)
+    changed = PARKING.replace(
+        "300 block College Ave,Morgan Ellis,41 Oak St",
+        "400 block College Ave,Morgan Ellis,41 Elm St",
+    )
+    errors = _rejected("parking", changed.encode(), supervisor)
+    assert [(e["line"], e["bill"], e["column"], e["on_file"], e["in_file"]) for e in errors] == [
+        (
+            4,
+            "P2690003",
+            "owner_address, location",
+            "mailing address 41 Oak St and location 300 block College Ave",
+            "mailing address 41 Elm St and location 400 block College Ave",
+        )
+    ]
+
+
+def test_a_reimport_differing_only_in_the_case_of_an_owner_is_a_quiet_skip(reference, supervisor):
+    # Owners are matched by name and mailing address whatever their case, as the import finds them.
+    _import("tax", (SAMPLES / "tax.csv").read_bytes(), supervisor)
+    lines = (SAMPLES / "tax.csv").read_text().splitlines()
+    again = [lines[0], lines[2].replace("Fall Creek Apartments LLC", "FALL CREEK APARTMENTS LLC")]
+    again.append(TAX_ROW.format(tax="100.00"))  # and a new bill: 50.00 an installment
+    batch = _import("tax", ("\n".join(again) + "\n").encode(), supervisor)
+    assert (batch.status, batch.bills_created, batch.amount_total) == ("done", 2, Decimal("100.00"))
+    assert Bill.objects.count() == 8
 
 
 def test_an_identical_reimport_is_still_a_quiet_skip(reference, supervisor):
@@ -215,6 +300,30 @@ def test_a_card_number_in_any_cell_is_refused_and_not_written_down(reference, su
     assert errors == [{"line": 2, "column": column, "problem": CARD_PROBLEM}]
     stored = json.dumps(ImportBatch.objects.get().errors)
     assert "4111" not in stored and "1111" not in stored
+
+
+@pytest.mark.parametrize(
+    "card",
+    [
+        "4111\u00a01111\u00a01111\u00a01111",
+        "4111\u202f1111\u202f1111\u202f1111",
+        "4111  1111  1111  1111",
+        "4111 - 1111 - 1111 - 1111",
+        "4111\t1111\t1111\t1111",
+        "4111\u20141111\u20141111\u20141111",
+        "4111\ufeff1111\u200b1111\u20601111",
+    ],
+    ids=["no-break", "narrow-no-break", "double", "spaced-hyphen", "tab", "em-dash", "zero-width"],
+)
+def test_a_card_number_pasted_into_a_cell_is_refused_however_it_is_parted(
+    reference, supervisor, card
+):
+    header = TAX_HEADER.split(",")
+    values = TAX_ROW.format(tax="100.00").split(",")
+    values[header.index("owner_name")] = f"Lee Park card {card}"
+    errors = _rejected("tax", _tax_file(",".join(values)), supervisor)
+    assert errors == [{"line": 2, "column": "owner_name", "problem": CARD_PROBLEM}]
+    assert "1111" not in json.dumps(ImportBatch.objects.get().errors)
 
 
 def test_a_problem_quoting_a_card_number_is_masked_in_the_report(reference, supervisor):

@@ -236,3 +236,47 @@ def test_a_card_number_in_the_memo_never_reaches_the_bill_or_the_journal(
         )
     assert not Bill.objects.exists()
     assert not JournalEntry.objects.filter(memo__contains="1111").exists()
+
+
+@pytest.mark.parametrize(
+    "card",
+    [
+        "4111\u00a01111\u00a01111\u00a01111",  # pasted from a web page
+        "4111  1111  1111  1111",  # from a PDF
+        "4111 - 1111 - 1111 - 1111",  # from a note
+        "4111\t1111\t1111\t1111",  # from a spreadsheet
+        "4111\u20131111\u20131111\u20131111",  # from a word processor
+        "4111\u200b1111\u200b1111\u200b1111",  # with zero-width spaces
+    ],
+    ids=["no-break", "double", "spaced-hyphen", "tab", "en-dash", "zero-width"],
+)
+def test_a_pasted_card_number_never_reaches_the_bill_or_the_journal(
+    client, reference, dana, clerk, card
+):
+    client.force_login(clerk)
+    response = client.post(
+        reverse("billing:invoice_new", args=[dana.pk]),
+        {
+            "token": str(uuid.uuid4()),
+            "memo": f"Paid by card {card} exp 12/27",
+            "due_date": (timezone.localdate() + timedelta(days=5)).isoformat(),
+            "line-TOTAL_FORMS": "1",
+            "line-INITIAL_FORMS": "0",
+            "line-0-description": "Copies",
+            "line-0-revenue_account": str(Account.objects.get(code="4390").pk),
+            "line-0-quantity": "2",
+            "line-0-unit_price": "0.25",
+        },
+    )
+    assert response.status_code == 200
+    assert "This looks like a full card number." in response.text
+    with pytest.raises(BillingError, match="This looks like a full card number"):
+        invoice_create(
+            customer=dana,
+            charges=_charges(),
+            memo=f"Paid by card {card} exp 12/27",
+            due_date=timezone.localdate() + timedelta(days=30),
+            by=clerk,
+        )
+    assert not Bill.objects.exists()
+    assert not JournalEntry.objects.exists()

@@ -1,7 +1,8 @@
 """Penalty rules as versions: penalties assessed are named by rule (a back-dated rule never
 charges an event twice), a rule a bill falls under keeps its terms (a database trigger), a
-change is a new version (billing.services.penalty_rule_revise), interest rules never overlap,
-and the admin refuses what the rest of the app cannot use, with a message."""
+change is a new version (billing.services.penalty_rule_revise), the end of a rule bills follow
+never moves later, two versions of one penalty never overlap, and the admin refuses what the
+rest of the app cannot use, with a message."""
 
 from datetime import date
 from decimal import Decimal
@@ -9,8 +10,10 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
+from django.forms.models import model_to_dict
 from django.urls import reverse
 
+from billing.admin import PenaltyRuleForm
 from billing.errors import BillingError
 from billing.models import BillType, ChargeType, PenaltyAssessment, PenaltyRule
 from billing.selectors import amount_due
@@ -258,3 +261,157 @@ def test_the_admin_says_why_a_rule_in_use_cannot_be_edited(client, admin_user, r
     assert response.status_code == 302
     interest.refresh_from_db()
     assert interest.effective_to == date(2026, 12, 31)
+
+
+def _water_bill(customer, by, *, number, due):
+    return bill_issue(
+        number=number,
+        bill_type=BillType.WATER_SEWER,
+        source="test",
+        customer=customer,
+        description="Water & sewer",
+        issue_date=date(2026, 1, 5),
+        due_date=due,
+        charges=[Charge(ChargeType.objects.get(code="water"), Decimal("100.00"))],
+        by=by,
+    )
+
+
+def _water_penalty_raised_to_12_percent_from_june(customer, by):
+    """The demo's 10% water penalty, followed by a bill due March 16; 12% from June 1, followed
+    by a bill due July 15. Returns the old version and the two bills."""
+    old = _rule(BillType.WATER_SEWER, "percent_after_due")
+    march = _water_bill(customer, by, number="W-MARCH", due=date(2026, 3, 16))
+    penalty_rule_revise(
+        rule=old,
+        effective_from=date(2026, 6, 1),
+        terms=RuleTerms(kind="percent_after_due", percent=Decimal("12.000")),
+    )
+    july = _water_bill(customer, by, number="W-JULY", due=date(2026, 7, 15))
+    old.refresh_from_db()
+    return old, march, july
+
+
+@pytest.mark.parametrize("ends", ["", "2026-12-31"], ids=["cleared", "pushed-out"])
+def test_the_admin_refuses_to_extend_the_end_of_a_rule_bills_follow(
+    client, admin_user, reference, dana, ends
+):
+    # given the 10% water penalty, which the March bill follows, ended May 31 by a 12% version
+    old, march, july = _water_penalty_raised_to_12_percent_from_june(dana, admin_user)
+    assert old.effective_to == date(2026, 5, 31)
+    # when an Admin clears or pushes out its end
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:billing_penaltyrule_change", args=[old.pk]),
+        {"effective_to": ends, "description": "", "_save": "Save"},
+    )
+    # then it is refused, saying why, and the July bill still pays 12% of 100.00 only, not 22%
+    assert response.status_code == 200
+    assert "its end cannot move later or be cleared" in response.text
+    old.refresh_from_db()
+    assert old.effective_to == date(2026, 5, 31)
+    assert amount_due(july, date(2026, 8, 3)).new_penalty == Decimal("12.00")
+    assert amount_due(march, date(2026, 4, 1)).new_penalty == Decimal("10.00")
+
+
+def test_the_rule_form_refuses_to_clear_the_end_of_a_rule_bills_follow(reference, dana, supervisor):
+    # The form as the admin's code sees it, every field sent back as it is but the end.
+    old, _, _ = _water_penalty_raised_to_12_percent_from_june(dana, supervisor)
+    data = {k: v for k, v in model_to_dict(old).items() if v is not None} | {"effective_to": ""}
+    form = PenaltyRuleForm(data, instance=old)
+    assert not form.is_valid()
+    assert "its end cannot move later or be cleared" in form.errors["effective_to"][0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_database_refuses_to_extend_the_end_of_a_rule_bills_follow(reference, dana, supervisor):
+    # given the 10% water penalty followed by a bill due March 16, ended May 31 (nothing follows)
+    rule = _rule(BillType.WATER_SEWER, "percent_after_due")
+    _water_bill(dana, supervisor, number="W-MARCH", due=date(2026, 3, 16))
+    PenaltyRule.objects.filter(pk=rule.pk).update(effective_to=date(2026, 5, 31))
+    # then its end cannot move later nor be cleared, but it may still move earlier
+    for later in (date(2026, 6, 1), None):
+        with pytest.raises(DatabaseError, match="its end cannot move later"), transaction.atomic():
+            PenaltyRule.objects.filter(pk=rule.pk).update(effective_to=later)
+    PenaltyRule.objects.filter(pk=rule.pk).update(effective_to=date(2026, 3, 16))
+    rule.refresh_from_db()
+    assert rule.effective_to == date(2026, 3, 16)
+
+
+@pytest.mark.parametrize(
+    ("bill_type", "terms", "constraint", "message"),
+    [
+        (
+            BillType.WATER_SEWER,
+            {"kind": "percent_after_due", "percent": Decimal("12")},
+            "after_due_penalties_do_not_overlap",
+            "Another penalty after the due date of this bill type",
+        ),
+        (
+            BillType.PROPERTY_TAX,
+            {"kind": "percent_on_date", "percent": Decimal("20"), "month": 10, "day": 1},
+            "delinquency_date_penalties_do_not_overlap",
+            "Another penalty on this delinquency date",
+        ),
+        (
+            BillType.PARKING,
+            {"kind": "fixed_after_days", "amount": Decimal("15.00"), "days": 20},
+            "late_fees_do_not_overlap",
+            "Another late fee after this number of days",
+        ),
+    ],
+)
+def test_two_versions_of_a_penalty_never_overlap(reference, bill_type, terms, constraint, message):
+    # the demo's water 10%, tax 15% on October 1 and parking $10 after 20 days run from 2000
+    second = PenaltyRule(bill_type=bill_type, effective_from=date(2026, 7, 1), **terms)
+    with pytest.raises(ValidationError, match=message):
+        second.full_clean()
+    with pytest.raises(IntegrityError, match=constraint), transaction.atomic():
+        second.save()
+
+
+def test_penalties_of_one_kind_on_other_dates_or_days_are_no_overlap(reference):
+    # parking's second late fee (after 60 days) is the demo's own; a tax penalty on February 1
+    # beside October 1's, and a third late fee after 90 days, are further penalties, not versions
+    PenaltyRule.objects.create(
+        bill_type=BillType.PROPERTY_TAX,
+        kind="percent_on_date",
+        percent=Decimal("5"),
+        month=2,
+        day=1,
+        effective_from=date(2026, 7, 1),
+    )
+    PenaltyRule.objects.create(
+        bill_type=BillType.PARKING,
+        kind="fixed_after_days",
+        amount=Decimal("30.00"),
+        days=90,
+        effective_from=date(2026, 7, 1),
+    )
+    assert PenaltyRule.objects.filter(bill_type=BillType.PARKING).count() == 3
+
+
+def test_a_rule_no_bill_follows_cannot_be_extended_over_its_next_version(
+    client, admin_user, reference
+):
+    # given the water penalty raised to 12% from June 1, and no water bill on file
+    old = _rule(BillType.WATER_SEWER, "percent_after_due")
+    penalty_rule_revise(
+        rule=old,
+        effective_from=date(2026, 6, 1),
+        terms=RuleTerms(kind="percent_after_due", percent=Decimal("12.000")),
+    )
+    old.refresh_from_db()
+    client.force_login(admin_user)
+    form = _rule_form(
+        bill_type=BillType.WATER_SEWER,
+        kind="percent_after_due",
+        percent="10.000",
+        effective_from="2000-01-01",
+        effective_to="",
+    )
+    response = client.post(reverse("admin:billing_penaltyrule_change", args=[old.pk]), form)
+    assert response.status_code == 200
+    assert "Another penalty after the due date of this bill type" in response.text
+    old.refresh_from_db()
+    assert old.effective_to == date(2026, 5, 31)
