@@ -34,6 +34,11 @@ DEMO_LOGINS = (
     DemoLogin("supervisor", "supervisor-demo-2026", Role.SUPERVISOR, "Sam Supervisor"),
     DemoLogin("admin", "admin-demo-2026", Role.ADMIN, "Alex Admin"),
 )
+# A second Supervisor, so the demo can show dual control (issue 8 §10): a void, refund or
+# override is approved by a Supervisor who is not the one asking.
+SECOND_SUPERVISOR = DemoLogin(
+    "supervisor2", "supervisor2-demo-2026", Role.SUPERVISOR, "Pat Supervisor"
+)
 
 CHANGE_FUND = Decimal("2000.00")
 OPENING_BANK_BALANCE = Decimal("1284516.42")
@@ -43,7 +48,7 @@ def demo_users_seed() -> dict[str, User]:
     """One user per role, with the passwords printed by `make run`."""
     users = {}
     with transaction.atomic():
-        for login in DEMO_LOGINS:
+        for login in (*DEMO_LOGINS, SECOND_SUPERVISOR):
             first, last = login.full_name.split(" ", 1)
             user, _ = User.objects.get_or_create(username=login.username)
             user.first_name, user.last_name = first, last
@@ -51,7 +56,7 @@ def demo_users_seed() -> dict[str, User]:
             user.set_password(login.password)
             user.save()
             user.groups.set([Group.objects.get(name=login.role)])
-            users[login.role] = user
+            users.setdefault(login.role, user)  # the first of a role is the role's demo user
     return users
 
 
@@ -104,4 +109,4 @@ def seed_demo(*, large: bool = False, progress=print) -> list[DemoLogin]:
     city_seed(by=users[Role.SUPERVISOR], today=timezone.localdate())
     if large:
         large_city_seed(by=users[Role.SUPERVISOR], today=timezone.localdate(), progress=progress)
-    return list(DEMO_LOGINS)
+    return [*DEMO_LOGINS, SECOND_SUPERVISOR]
