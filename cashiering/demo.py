@@ -46,7 +46,7 @@ OPENING_BANK_BALANCE = Decimal("1284516.42")
 
 def demo_users_seed() -> dict[str, User]:
     """One user per role, with the passwords printed by `make run`."""
-    users = {}
+    users: dict[str, User] = {}
     with transaction.atomic():
         for login in (*DEMO_LOGINS, SECOND_SUPERVISOR):
             first, last = login.full_name.split(" ", 1)
