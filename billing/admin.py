@@ -118,18 +118,7 @@ def _is_a_date(month: int, day: int) -> bool:
 @admin.register(PenaltyRule)
 class PenaltyRuleAdmin(GuardedAdminMixin, admin.ModelAdmin):
     form = PenaltyRuleForm
-    list_display = [
-        "bill_type",
-        "kind",
-        "percent",
-        "amount",
-        "days",
-        "month",
-        "day",
-        "extend_to_business_day",
-        "effective_from",
-        "effective_to",
-    ]
+    list_display = [*RULE_TERMS, "effective_to"]
     list_filter = ["bill_type", "kind"]
 
     def _bills_under(self, obj: PenaltyRule | None) -> int:

@@ -203,6 +203,9 @@ def adjust_view(request: HttpRequest, number: str) -> HttpResponse:
         except DomainError as exc:
             form.add_error(None, str(exc))
             plan = None
+        except DatabaseError:
+            form.add_error(None, books_refused("adjustment"))
+            plan = None
     return render(
         request,
         "billing/adjust.html",

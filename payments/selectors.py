@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet, Sum
 
@@ -13,6 +14,7 @@ from payments.models import (
     ApprovalRequest,
     DenominationCount,
     Drawer,
+    Office,
     Payment,
     PaymentItem,
     PaymentReversal,
@@ -158,6 +160,18 @@ def open_drawers_in_period(period: AccountingPeriod) -> list[str]:
         f"{drawer.opened_on:%B %-d}) is still open with postings in the period; close it first."
         for drawer in drawers
     ]
+
+
+def credit_refund_office(drawer: Drawer | None) -> Office:
+    """The office whose dual-control setting governs a credit refund: the paying drawer's
+    office, read afresh (its cached copy may be older), else this office (OFFICE_CODE); an
+    unsaved office that allows no self-approval when neither is on file."""
+    office = (
+        Office.objects.filter(pk=drawer.office_id).first()
+        if drawer is not None
+        else Office.objects.filter(code=settings.OFFICE_CODE).first()
+    )
+    return office or Office(allow_self_approval=False)
 
 
 def drawer_of(user: User) -> Drawer | None:

@@ -12,7 +12,6 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F, Sum
@@ -73,7 +72,7 @@ from payments.models import (
     check_writer_key,
 )
 from payments.permits import permit_period_end
-from payments.selectors import drawer_cash_expected, stock_available
+from payments.selectors import credit_refund_office, drawer_cash_expected, stock_available
 
 
 class PaymentSource:
@@ -1871,14 +1870,9 @@ def credit_refund(
     TokenReused."""
     if not by.has_perm("payments.refund_credit"):
         raise ApprovalRequired("Only a Supervisor refunds a customer's credit on account.")
-    # The office's own setting as it stands now (the drawer's cached office may be older).
-    office = (
-        Office.objects.filter(pk=drawer.office_id).first()
-        if drawer is not None and method == CreditRefund.Method.CASH
-        else Office.objects.filter(code=settings.OFFICE_CODE).first()
-    )
+    cash_drawer = drawer if method == CreditRefund.Method.CASH else None
     approver = _approval_checked(
-        by, approved_by, "credit refund", office or Office(allow_self_approval=False)
+        by, approved_by, "credit refund", credit_refund_office(cash_drawer)
     )
     if method not in CreditRefund.Method.values:
         raise PaymentError("Choose how the credit is paid back: cash, or a city check.")
@@ -1888,7 +1882,7 @@ def credit_refund(
     refuse_card_numbers(payee)
     if method == CreditRefund.Method.CASH and drawer is None:
         raise NoOpenDrawer("Choose the open drawer the cash comes out of.")
-    with transaction.atomic():
+    with database_refusal_explained("credit refund"), transaction.atomic():
         paying = None
         if method == CreditRefund.Method.CASH:
             assert drawer is not None

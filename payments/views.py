@@ -62,6 +62,7 @@ from payments.models import (
 )
 from payments.selectors import (
     approvals_pending,
+    credit_refund_office,
     drawer_of,
     drawer_summary,
     payment_for_receipt,
@@ -909,12 +910,8 @@ def credit_refund_view(request: HttpRequest, pk: int) -> HttpResponse:
         elif not data["confirmed"]:
             confirming = True
         else:
-            office = (
-                data["drawer"].office
-                if data["drawer"] is not None
-                else Office.objects.filter(code=settings.OFFICE_CODE).first()
-            )
-            approver, refused = _approver(request, form, office or Office())
+            paid_from = data["drawer"] if data["method"] == CreditRefund.Method.CASH else None
+            approver, refused = _approver(request, form, credit_refund_office(paid_from))
             if approver is None:
                 form.add_error(
                     None,

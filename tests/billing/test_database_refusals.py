@@ -81,3 +81,36 @@ def test_a_refused_invoice_is_a_form_message(client, reference, dana, clerk):
     assert response.status_code == 200
     assert "The books refused this invoice, so nothing was saved." in response.text
     assert not Bill.objects.filter(customer=dana).exists()
+
+
+def test_a_refused_adjustment_is_a_form_message(client, reference, dana, clerk, supervisor):
+    # Given a $20.00 parking ticket, and PostgreSQL refusing every journal entry
+    from billing.models import BillAdjustment
+
+    today = timezone.localdate()
+    ticket = bill_issue(
+        number="P2688889",
+        bill_type=BillType.PARKING,
+        source="t",
+        customer=dana,
+        description="Parking ticket",
+        issue_date=today,
+        due_date=today + timedelta(days=30),
+        charges=[Charge(ChargeType.objects.get(code="parking_fine"), Decimal("20.00"))],
+        by=clerk,
+    )
+    refuse_journal_entries()
+    client.force_login(supervisor)
+
+    # When a Supervisor confirms its cancellation
+    response = client.post(
+        reverse("billing:adjust", args=[ticket.number]),
+        {"token": uuid.uuid4(), "kind": "cancel", "reason": "appeal_won",
+         "note": "Appeal won", "confirmed": "on"},
+    )  # fmt: skip
+
+    # Then the page says the books refused it, and nothing is saved
+    assert response.status_code == 200
+    assert "The books refused this adjustment, so nothing was saved." in response.text
+    assert not BillAdjustment.objects.exists()
+    assert Bill.objects.get(pk=ticket.pk).balance == Decimal("20.00")

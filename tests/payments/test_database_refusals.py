@@ -162,3 +162,38 @@ def test_pages_show_a_refused_money_action_as_a_message(client, paid, clerk, sup
         page = client.post(url, data, follow=True)
         assert page.status_code == 200, url
         assert "The books refused this" in page.content.decode(), url
+
+
+@pytest.mark.django_db
+def test_a_refused_credit_refund_is_a_message(drawer, clerk, dana, supervisor):
+    # Given $20.00 kept on Dana's account by an overpayment in cash
+    from billing.selectors import customer_credit
+    from cashiering.roles import Role
+    from payments.models import CreditRefund
+    from payments.services import credit_refund
+    from tests.payments.conftest import new_user
+
+    bill = issue(dana, supervisor, amount="80.00")
+    payment_record(
+        drawer=drawer,
+        items=[BillItem(bill.pk, D("100.00"))],
+        tenders=[cash("100.00")],
+        token=uuid.uuid4(),
+        by=clerk,
+        accept_overpayment=True,
+    )
+    refuse_inserts_into("ledger_journalentry")
+
+    # When PostgreSQL refuses the credit refund's entry, Then it is a message, nothing saved
+    with pytest.raises(PaymentError, match=REFUSED.format(action="credit refund")):
+        credit_refund(
+            customer=dana,
+            amount=D("20.00"),
+            method="city_check",
+            reason="Asked for it back",
+            by=supervisor,
+            approved_by=new_user("sup2", Role.SUPERVISOR),
+            token=uuid.uuid4(),
+        )
+    assert customer_credit(dana) == D("20.00")
+    assert not CreditRefund.objects.exists()
