@@ -60,7 +60,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
-	$(VENV)/bin/mypy cashiering ledger billing payments
+	$(VENV)/bin/mypy cashiering ledger billing payments reconciliation
 
 test: install-test lint
 	$(PY) -m pytest

@@ -90,6 +90,12 @@ def counter_build(bill_count: int):
         for n in range(CLERKS + 1)
     )
     Group.objects.get(name=Role.CLERK).user_set.add(*clerks)
+    from reconciliation.services import change_fund_adjust
+
+    admin = User.objects.create(username="bench-admin", password=hashed)
+    admin.groups.add(Group.objects.get(name=Role.ADMIN))
+    admin = User.objects.get(pk=admin.pk)
+    change_fund_adjust(office=office, amount=Decimal("100000.00"), by=admin, received_by=clerks[0])
     drawers = [
         drawer_open(
             clerk=clerk,

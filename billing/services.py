@@ -87,6 +87,10 @@ class Charge:
     quantity: Decimal | None = None
     unit_price: Decimal | None = None
     revenue_account: Account | None = None  # None: the charge type's
+    # A custody account credited instead of revenue (a returned check billed back: the office
+    # whose safe or deposit held the check).
+    office_id: int | None = None
+    drawer_id: int | None = None  # or the drawer that held the check
 
     @property
     def account(self) -> Account:
@@ -149,15 +153,20 @@ Issued = tuple[int, int, Decimal, Sequence[Charge]]
 def issuance_lines(bills: Sequence[Issued]) -> list[Line]:
     """Debit each bill's receivable, credit revenue per charge type (summed over the bills)."""
     lines: list[Line] = []
-    revenue: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    revenue: dict[tuple[int, int | None, int | None], Decimal] = defaultdict(lambda: ZERO)
     accounts: dict[int, Account] = Account.objects.in_bulk({account for _, account, _, _ in bills})
     for bill_id, account_id, principal, charges in bills:
         lines.append(Line(account=accounts[account_id], amount=principal, bill_id=bill_id))
         for charge in charges:
             account = charge.account
             accounts[account.pk] = account
-            revenue[account.pk] += charge.amount
-    lines += [Line(account=accounts[pk], amount=-total) for pk, total in sorted(revenue.items())]
+            revenue[account.pk, charge.office_id, charge.drawer_id] += charge.amount
+    lines += [
+        Line(account=accounts[pk], amount=-total, office_id=office_id, drawer_id=drawer_id)
+        for (pk, office_id, drawer_id), total in sorted(
+            revenue.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0, kv[0][2] or 0)
+        )
+    ]
     return lines
 
 

@@ -17,6 +17,7 @@ from billing.demo_large import large_city_seed
 from cashiering.roles import Role
 from ledger.models import Account, AccountingPeriod, Book, JournalEntry, PeriodState, Source
 from ledger.services import Line, chart_of_accounts_seed, period_close, post
+from payments.models import Office
 from payments.services import counter_setup_seed
 
 
@@ -73,8 +74,9 @@ def demo_periods_seed(*, year: int, by: User) -> None:
                 period_close(period=period, by=by)
 
 
-def demo_opening_balances_post(*, year: int, by: User) -> JournalEntry | None:
-    """The office's change fund and bank balance as of January 1, posted once."""
+def demo_opening_balances_post(*, year: int, by: User, office: Office) -> JournalEntry | None:
+    """The office's change fund (in its safe: the line names the office) and the bank balance
+    as of January 1, posted once."""
     if JournalEntry.objects.filter(source=Source.OPENING_BALANCE, book=Book.LIVE).exists():
         return None
     accounts = {a.code: a for a in Account.objects.filter(code__in=["1030", "1100", "3000"])}
@@ -84,7 +86,12 @@ def demo_opening_balances_post(*, year: int, by: User) -> JournalEntry | None:
         source=Source.OPENING_BALANCE,
         by=by,
         lines=[
-            Line(account=accounts["1030"], amount=CHANGE_FUND, memo="Change fund in the safe"),
+            Line(
+                account=accounts["1030"],
+                amount=CHANGE_FUND,
+                memo="Change fund in the safe",
+                office_id=office.pk,
+            ),
             Line(account=accounts["1100"], amount=OPENING_BANK_BALANCE, memo="Bank balance"),
             Line(account=accounts["3000"], amount=-(CHANGE_FUND + OPENING_BANK_BALANCE)),
         ],
@@ -97,15 +104,15 @@ def seed_demo(*, large: bool = False, progress=print) -> list[DemoLogin]:
     users = demo_users_seed()
     year = timezone.localdate().year
     demo_periods_seed(year=year, by=users[Role.ADMIN])
-    demo_opening_balances_post(year=year, by=users[Role.SUPERVISOR])
     reference_data_seed()
-    counter_setup_seed(
+    office = counter_setup_seed(
         office_code=settings.OFFICE_CODE,
         office_name=settings.OFFICE_NAME,
         address=settings.OFFICE_ADDRESS,
         phone=settings.OFFICE_PHONE,
         windows=4,
     )
+    demo_opening_balances_post(year=year, by=users[Role.SUPERVISOR], office=office)
     city_seed(by=users[Role.SUPERVISOR], today=timezone.localdate())
     if large:
         large_city_seed(by=users[Role.SUPERVISOR], today=timezone.localdate(), progress=progress)

@@ -44,6 +44,15 @@ _SUPERVISOR: list[str] = [
     "ledger.view_accountingperiod",
     "ledger.view_journalentry",
     "ledger.view_journalline",
+    "reconciliation.close_any_drawer",
+    "reconciliation.sign_off_variance",
+    "reconciliation.reopen_drawer",
+    "reconciliation.view_custody",
+    "reconciliation.count_safe",
+    "reconciliation.prepare_deposit",
+    "reconciliation.verify_deposit",
+    "reconciliation.import_statement",
+    "reconciliation.match_statement",
 ]
 _ADMIN: list[str] = [
     *_SUPERVISOR,
@@ -79,6 +88,7 @@ _ADMIN: list[str] = [
     "auth.add_user",
     "auth.change_user",
     "auth.view_group",
+    "reconciliation.manage_change_fund",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "ledger",
     "billing",
     "payments",
+    "reconciliation",
 ]
 
 MIDDLEWARE = [

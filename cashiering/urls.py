@@ -25,5 +25,6 @@ urlpatterns = [
     path("ledger/", include("ledger.urls")),
     path("billing/", include("billing.urls")),
     path("counter/", include("payments.urls")),
+    path("reconciliation/", include("reconciliation.urls")),
     path("admin/", admin.site.urls),
 ]

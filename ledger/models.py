@@ -168,6 +168,10 @@ class JournalLine(models.Model):
     # these lines summed per customer; billing's migration 0050 adds the foreign key and the
     # trigger that keeps every credit from going below zero.
     customer_id = models.BigIntegerField(null=True, blank=True)
+    # Custody accounts (1030 change fund, 1035 cash in safe, 1036 checks in safe, 1040 deposits
+    # in transit): which office's safe or deposits the line moves. Payments' migration 0030 adds
+    # the foreign key and the trigger that keeps each office's custody from going below zero.
+    office_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -182,6 +186,11 @@ class JournalLine(models.Model):
                 fields=["customer_id"],
                 condition=models.Q(customer_id__isnull=False),
                 name="ledger_line_customer",
+            ),
+            models.Index(
+                fields=["office_id", "account"],
+                condition=models.Q(office_id__isnull=False),
+                name="ledger_line_office",
             ),
         ]
         constraints = [

@@ -43,6 +43,7 @@ class Line:
     bill_id: int | None = None
     drawer_id: int | None = None
     customer_id: int | None = None  # customer credit lines: whose credit
+    office_id: int | None = None  # custody lines (change fund, safe, in transit): whose office
 
 
 def _check_lines(lines: Sequence[Line]) -> None:
@@ -88,6 +89,7 @@ _LINE_COLUMNS = (
     "bill_id",
     "drawer_id",
     "customer_id",
+    "office_id",
 )
 # Built from the model's own names, never from input; the values go as parameters.
 _LINE_INSERT = f"INSERT INTO {JournalLine._meta.db_table} ({', '.join(_LINE_COLUMNS)}) VALUES "  # noqa: S608
@@ -114,6 +116,7 @@ def _insert_lines(entry_id: int, lines: Sequence[Line]) -> None:
             line.bill_id,
             line.drawer_id,
             line.customer_id,
+            line.office_id,
         ]
     with connection.cursor() as cursor:
         cursor.execute(_LINE_INSERT + ", ".join([_LINE_PLACEHOLDERS] * len(lines)), params)
@@ -132,6 +135,7 @@ def _copy_lines(entry_id: int, lines: Sequence[Line]) -> None:
                 "" if line.bill_id is None else line.bill_id,
                 "" if line.drawer_id is None else line.drawer_id,
                 "" if line.customer_id is None else line.customer_id,
+                "" if line.office_id is None else line.office_id,
             ]
         )
     buffer.seek(0)
@@ -201,6 +205,7 @@ def entry_reverse(
                 bill_id=line.bill_id,
                 drawer_id=line.drawer_id,
                 customer_id=line.customer_id,
+                office_id=line.office_id,
             )
             for line in original.lines.select_related("account").order_by("id")
         ]
@@ -262,6 +267,8 @@ STANDARD_CHART: tuple[tuple[str, str, str, str], ...] = (
     ("1010", "Checks in drawer", AccountType.ASSET, "General"),
     ("1020", "Card clearing", AccountType.ASSET, "General"),
     ("1030", "Change fund (cash in safe)", AccountType.ASSET, "General"),
+    ("1035", "Cash in safe (collections)", AccountType.ASSET, "General"),
+    ("1036", "Checks in safe", AccountType.ASSET, "General"),
     ("1040", "Deposits in transit", AccountType.ASSET, "General"),
     ("1100", "Bank - operating account", AccountType.ASSET, "General"),
     ("1200", "Accounts receivable - property tax", AccountType.ASSET, "General"),

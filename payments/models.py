@@ -57,9 +57,26 @@ class Office(models.Model):
         help_text="Business days after a check is taken before what it paid may be refunded "
         "in cash or by city check (until then the bank may still return it).",
     )
+    blind_close = models.BooleanField(
+        default=True,
+        help_text="Clerks count their drawer at closing without seeing what it should hold "
+        "(their drawer page hides it too); expected and counted show after they submit.",
+    )
+    over_short_tolerance = money_field(
+        default=Decimal("5.00"),
+        help_text="A drawer or safe count off by more than this needs a Supervisor's sign-off "
+        "(another person than the one who counted), with a reason.",
+    )
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(over_short_tolerance__gte=0),
+                name="office_tolerance_not_negative",
+                violation_error_message="The over/short tolerance is $0.00 or more.",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -158,6 +175,9 @@ class Drawer(models.Model):
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
+        # Counted at closing, off by more than the tolerance: takes no payment and waits for a
+        # Supervisor's sign-off (reconciliation.services.drawer_close_sign_off).
+        CLOSING = "closing", "Counted, awaiting sign-off"
         CLOSED = "closed", "Closed"
 
     clerk = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -83,6 +83,10 @@ PAYMENT_CHECKS: list[tuple[str, str]] = [
                  FROM payments_paymentreversal r
                 WHERE r.kind = 'refund' AND r.drawer_id IS NOT NULL
                UNION ALL
+               -- a returned check taken back out of the drawer that still held it
+               SELECT r.drawer_id, 0.00, -r.amount, 0.00 FROM payments_paymentreversal r
+                WHERE r.kind = 'returned_check' AND r.drawer_id IS NOT NULL
+               UNION ALL
                SELECT drawer_id, -amount, 0.00, 0.00 FROM payments_cashmovement
                UNION ALL
                -- a customer's credit on account refunded in cash out of a drawer
@@ -97,7 +101,12 @@ PAYMENT_CHECKS: list[tuple[str, str]] = [
                       coalesce(sum(l.amount) FILTER (WHERE a.code = '1010'), 0.00) AS checks,
                       coalesce(sum(l.amount) FILTER (WHERE a.code = '1020'), 0.00) AS card
                  FROM ledger_journalline l JOIN ledger_account a ON a.id = l.account_id
-                WHERE l.drawer_id IS NOT NULL GROUP BY l.drawer_id
+                 JOIN ledger_journalentry e ON e.id = l.entry_id
+                -- a drawer close hands everything over (to the safe, over/short) and a reopen
+                -- hands it back: reconciliation proves those entries against its counts
+                WHERE l.drawer_id IS NOT NULL
+                  AND e.source NOT IN ('drawer_close', 'drawer_reopen')
+                GROUP BY l.drawer_id
            )
            SELECT 'drawer ' || e.drawer_id || ' should hold cash ' || e.cash || ', checks '
                   || e.checks || ', card ' || e.card || ' but its ledger lines hold cash '
@@ -126,6 +135,36 @@ PAYMENT_CHECKS: list[tuple[str, str]] = [
                    OR NOT t.returned)""",
     ),
 ]
+PAYMENT_CHECKS += [
+    (
+        "an office's change fund, safe or deposits in transit holds less than nothing",
+        """SELECT 'office ' || o.code || ' holds ' || sum(l.amount) || ' on account ' || a.code
+             FROM ledger_journalline l
+             JOIN ledger_account a ON a.id = l.account_id
+             JOIN payments_office o ON o.id = l.office_id
+            WHERE l.office_id IS NOT NULL
+            GROUP BY o.code, a.code HAVING sum(l.amount) < 0""",
+    ),
+    (
+        "a live line on a custody account names no office",
+        """SELECT 'line ' || l.id || ' on account ' || a.code FROM ledger_journalline l
+             JOIN ledger_account a ON a.id = l.account_id
+             JOIN ledger_journalentry e ON e.id = l.entry_id
+            WHERE a.code IN ('1030', '1035', '1036', '1040') AND e.book = 'live'
+              AND l.office_id IS NULL""",
+    ),
+    (
+        "a closed drawer still holds cash, checks or card on its ledger lines",
+        """SELECT 'drawer ' || d.id || ' is closed but holds ' || sum(l.amount) || ' on '
+                  || a.code
+             FROM payments_drawer d
+             JOIN ledger_journalline l ON l.drawer_id = d.id
+             JOIN ledger_account a ON a.id = l.account_id
+            WHERE d.status = 'closed' AND a.code IN ('1000', '1010', '1020')
+            GROUP BY d.id, a.code HAVING sum(l.amount) <> 0""",
+    ),
+]
+
 # The triggers that keep the counter's money history frozen (payments 0002, 0003, 0010 and 0021).
 PAYMENT_TRIGGERS: list[tuple[str, str]] = [
     ("payments_payment", "payment_frozen"),
@@ -138,6 +177,9 @@ PAYMENT_TRIGGERS: list[tuple[str, str]] = [
     ("payments_paymentreversal", "payment_reversal_frozen"),
     ("payments_checkwriterflag", "check_writer_flag_append_only"),
     ("payments_creditrefund", "credit_refund_frozen"),
+    ("ledger_journalline", "journal_line_drawer_open"),
+    ("ledger_journalline", "journal_line_custody_named"),
+    ("ledger_journalline", "journal_line_custody_not_negative"),
 ]
 
 
@@ -189,6 +231,26 @@ def drawer_cash_expected(drawer: Drawer) -> Decimal:
         total=Sum("amount")
     )["total"]
     return total or ZERO
+
+
+# Custody accounts whose lines name an office (ledger.JournalLine.office_id): the change fund,
+# the safe's cash and checks, deposits in transit. None of them may go below zero (payments
+# migration 0030).
+CUSTODY_ACCOUNTS = ("1030", "1035", "1036", "1040")
+
+
+def custody_held(office: Office, code: str) -> Decimal:
+    """What the office holds on a custody account (`code` one of CUSTODY_ACCOUNTS), live book:
+    the sum of the lines that name the office."""
+    total = JournalLine.objects.filter(office_id=office.pk, account__code=code).aggregate(
+        total=Sum("amount")
+    )["total"]
+    return total or ZERO
+
+
+def change_fund_held(office: Office) -> Decimal:
+    """Cash in the office's change fund (1030) now: what floats can come out of."""
+    return custody_held(office, "1030")
 
 
 def stock_available(drawer: Drawer, fee_type: FeeType) -> int:

@@ -41,6 +41,7 @@ from ledger.errors import AlreadyReversed
 from ledger.models import Account, Book, JournalLine
 from ledger.money import MAX_AMOUNT, ZERO, format_money, is_whole_cents
 from ledger.services import Line, entry_reverse, post
+from payments.custody import CheckLocation, check_location
 from payments.errors import (
     ApprovalRequired,
     BillChanged,
@@ -72,7 +73,12 @@ from payments.models import (
     check_writer_key,
 )
 from payments.permits import permit_period_end
-from payments.selectors import credit_refund_office, drawer_cash_expected, stock_available
+from payments.selectors import (
+    change_fund_held,
+    credit_refund_office,
+    drawer_cash_expected,
+    stock_available,
+)
 
 
 class PaymentSource:
@@ -91,6 +97,9 @@ CASH_IN_DRAWER = "1000"
 CHECKS_IN_DRAWER = "1010"
 CARD_CLEARING = "1020"
 CHANGE_FUND = "1030"
+CASH_IN_SAFE = "1035"
+CHECKS_IN_SAFE = "1036"
+DEPOSITS_IN_TRANSIT = "1040"
 BANK = "1100"
 CUSTOMER_CREDITS = "2100"
 REFUNDS_PAYABLE = "2110"
@@ -192,6 +201,8 @@ def drawer_open(
             if busy.exists():
                 raise DrawerError(f"{workstation} already has an open drawer.")
             today = timezone.localdate()
+            if opening_float and not training:
+                _change_fund_covers(workstation.office, opening_float)
             drawer = Drawer.objects.create(
                 clerk=clerk,
                 workstation=workstation,
@@ -232,7 +243,12 @@ def drawer_open(
                     book=drawer.book,
                     lines=[
                         Line(accounts[CASH_IN_DRAWER], opening_float, "Float", None, drawer.pk),
-                        Line(accounts[CHANGE_FUND], -opening_float, "Float to drawer"),
+                        Line(
+                            accounts[CHANGE_FUND],
+                            -opening_float,
+                            "Float to drawer",
+                            office_id=None if training else drawer.office_id,
+                        ),
                     ],
                 )
                 Drawer.objects.filter(pk=drawer.pk).update(opening_entry=entry)
@@ -251,6 +267,20 @@ def drawer_open(
         ) from None
     except DatabaseError as exc:
         raise database_refusal("drawer opening", exc) from exc
+
+
+def _change_fund_covers(office: Office, opening_float: Decimal) -> None:
+    """A live drawer's float comes out of the office's change fund, which never goes below zero
+    (PostgreSQL refuses it too: payments migration 0030). Locks the office row, as the trigger
+    does, so two drawers opening at once are judged one after the other."""
+    Office.objects.select_for_update(no_key=True).filter(pk=office.pk).first()
+    held = change_fund_held(office)
+    if opening_float > held:
+        raise DrawerError(
+            f"The change fund holds {format_money(held)}: a float of "
+            f"{format_money(opening_float)} cannot come out of it. Count a smaller float, or ask "
+            "a Supervisor to add to the change fund."
+        )
 
 
 def _open_drawer_locked(drawer: Drawer) -> Drawer:
@@ -310,7 +340,7 @@ def cash_movement_record(
                 f"The drawer should hold {format_money(available)} in cash; "
                 f"{format_money(amount)} cannot come out of it."
             )
-        accounts = _accounts(CASH_IN_DRAWER, CHANGE_FUND)
+        accounts = _accounts(CASH_IN_DRAWER, CASH_IN_SAFE)
         what = CashMovement.Kind(kind).label
         entry = post(
             entry_date=timezone.localdate(),
@@ -321,7 +351,12 @@ def cash_movement_record(
             by=by,
             book=locked.book,
             lines=[
-                Line(accounts[CHANGE_FUND], amount, what),
+                Line(
+                    accounts[CASH_IN_SAFE],
+                    amount,
+                    what,
+                    office_id=None if locked.training else locked.office_id,
+                ),
                 Line(accounts[CASH_IN_DRAWER], -amount, what, None, locked.pk),
             ],
         )
@@ -1029,13 +1064,24 @@ _DATABASE_RULES = {
 }
 
 
+# SQLSTATEs of our own triggers (payments 0030, reconciliation's day close).
+_DATABASE_STATES = {
+    "DR001": "the drawer is closed and takes no posting; a Supervisor may reopen it",
+    "CU001": "the change fund, the safe or the deposits in transit would hold less than nothing",
+    "DC001": "the office's day is closed and signed off; post on the next business day",
+}
+
+
 def database_refusal(action: str, exc: DatabaseError) -> PaymentError:
     """The message for a refusal by PostgreSQL during a money action (a check constraint, a
     trigger, a deadlock, a unique key raced in from another window): what a clerk can act on,
     never the database's own text (it names tables and may quote values)."""
     diag = getattr(exc.__cause__, "diag", None)
     constraint = getattr(diag, "constraint_name", None) or ""
-    rule = _DATABASE_RULES.get(constraint, "it breaks one of the books' rules")
+    pgcode = getattr(exc.__cause__, "pgcode", None) or ""
+    rule = _DATABASE_STATES.get(pgcode) or _DATABASE_RULES.get(
+        constraint, "it breaks one of the books' rules"
+    )
     return PaymentError(
         f"The books refused this {action}, so nothing was saved: {rule}. Reload the page and "
         "look at the receipt and its bills again; ask a Supervisor if it happens again."
@@ -1653,6 +1699,8 @@ def returned_check_record(
                 "the bank cannot return it."
             )
         chosen = _check_chosen(locked, check)
+        # Taken back from wherever the check is now: the safe, a bag in transit, the bank.
+        where = check_location(chosen)
         amount = chosen.amount
         taken = _taken_back(locked)
         reopen = min(amount, locked.total - taken)
@@ -1669,7 +1717,13 @@ def returned_check_record(
             in_entry = reopen - credit_spent
             if in_entry:
                 lines.append(
-                    Line(_accounts(BANK)[BANK], -in_entry, f"Returned check {chosen.check_number}")
+                    Line(
+                        where.account,
+                        -in_entry,
+                        f"Returned check {chosen.check_number} (from {where.where})"[:255],
+                        drawer_id=where.drawer_id,
+                        office_id=where.office_id,
+                    )
                 )
                 # Not `reverses=` (see payment_refund): the bank is credited, not the checks in
                 # drawer.
@@ -1685,7 +1739,9 @@ def returned_check_record(
         writer = chosen.check_payer.strip() or locked.payer_name.strip() or "Check writer"
         customer = locked.customer or Customer.objects.create(name=writer)
         Customer.objects.filter(pk=customer.pk).update(checks_refused=True)
-        fee_bill = _returned_check_bill(locked, chosen, customer, fees, billed, credit_spent, by)
+        fee_bill = _returned_check_bill(
+            locked, chosen, customer, fees, billed, credit_spent, by, where
+        )
         Tender.objects.filter(pk=chosen.pk).update(returned=True)
         if locked.status == Payment.Status.POSTED:
             Payment.objects.filter(pk=locked.pk).update(status=Payment.Status.RETURNED)
@@ -1701,6 +1757,8 @@ def returned_check_record(
             approved_by=by,
             entry=entry,
             fee_bill=fee_bill,
+            # the drawer the check was taken back from, while it was still in one
+            drawer_id=where.drawer_id,
         )
         CheckWriterFlag.objects.create(
             name=writer[:200],
@@ -1746,11 +1804,12 @@ def _returned_check_bill(
     billed: Decimal,
     credit_spent: Decimal,
     by: User,
+    where: CheckLocation,
 ) -> Bill | None:
     """One invoice for what the returned check leaves owed outside the reopened bills: the
     returned-check fee, goods it paid for, what it paid that had been refunded since
     (`billed`), and the overpayment credit it left that has been applied or refunded since
-    (`credit_spent`); the last two are Dr receivable, Cr bank (the bank took that money back)."""
+    (`credit_spent`); the last two are Dr receivable, Cr wherever the check is (`where`)."""
     fee_type = FeeType.objects.filter(
         category=FeeType.Category.RETURNED_CHECK, is_active=True
     ).first()
@@ -1778,7 +1837,9 @@ def _returned_check_bill(
                 billed,
                 f"Returned check {check.check_number}: paid on receipt "
                 f"{payment.receipt_number} and refunded since",
-                revenue_account=_accounts(BANK)[BANK],
+                revenue_account=where.account,
+                office_id=where.office_id,
+                drawer_id=where.drawer_id,
             )
         )
     if credit_spent:
@@ -1788,7 +1849,9 @@ def _returned_check_bill(
                 credit_spent,
                 f"Returned check {check.check_number}: kept as credit on account on receipt "
                 f"{payment.receipt_number} and applied or refunded since",
-                revenue_account=_accounts(BANK)[BANK],
+                revenue_account=where.account,
+                office_id=where.office_id,
+                drawer_id=where.drawer_id,
             )
         )
     if not charges:

@@ -53,3 +53,19 @@ def post_two_line_entry(
         lines=[Line(account=debit, amount=value), Line(account=credit, amount=-value)],
         **options,
     )
+
+
+def fund_change_fund(office, amount: str = "20000.00"):
+    """Put cash drawn from the bank into `office`'s change fund, through the service, so that
+    drawers can open with a float (issue 9: the change fund never goes below zero)."""
+    from django.contrib.auth.models import Group
+
+    from cashiering.roles import Role
+    from reconciliation.services import change_fund_adjust
+
+    admin = UserFactory(username="change-fund-admin")
+    admin.groups.add(Group.objects.get(name=Role.ADMIN))
+    witness = UserFactory(username="change-fund-witness")
+    witness.groups.add(Group.objects.get(name=Role.SUPERVISOR))
+    admin = User.objects.get(pk=admin.pk)  # fresh permission cache
+    return change_fund_adjust(office=office, amount=Decimal(amount), by=admin, received_by=witness)

@@ -18,6 +18,7 @@ from billing.models import BillType, FeeType, ImportBatch
 from cashiering.roles import Role
 from ledger.models import Account
 from payments.services import counter_setup_seed
+from tests.factories import fund_change_fund
 from tests.payments.conftest import issue, open_drawer
 
 CARD = "4111 1111 1111 1111"
@@ -73,6 +74,7 @@ def _counts() -> tuple[int, ...]:
 def world(reference, users, dana, supervisor):
     """A bill, a parking ticket, a customer and an open drawer for every role."""
     office = counter_setup_seed(office_code="CH", office_name="Chamberlain's Office", windows=4)
+    fund_change_fund(office)
     for number, role in enumerate((Role.TRAINEE, Role.CLERK, Role.SUPERVISOR, Role.ADMIN), 1):
         open_drawer(users[role], office, number=number)
     return {

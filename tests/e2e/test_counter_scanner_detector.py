@@ -15,6 +15,7 @@ from cashiering.demo import demo_users_seed
 from ledger.services import chart_of_accounts_seed
 from payments.models import Payment
 from payments.services import counter_setup_seed
+from tests.factories import fund_change_fund
 from tests.payments.conftest import issue, open_drawer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -30,6 +31,7 @@ def counter(dana):
     reference_data_seed()
     users = demo_users_seed()
     office = counter_setup_seed(office_code="CH", office_name="City Chamberlain's Office")
+    fund_change_fund(office)
     open_drawer(users["Clerk"], office)
     return users
 

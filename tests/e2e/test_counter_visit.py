@@ -15,6 +15,7 @@ from billing.models import BillType
 from cashiering.demo import demo_users_seed
 from ledger.services import chart_of_accounts_seed
 from payments.services import counter_setup_seed
+from tests.factories import fund_change_fund
 from tests.payments.conftest import issue
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -24,7 +25,9 @@ def test_a_clerk_serves_a_whole_visit_and_prints_the_receipt(page, dana):
     chart_of_accounts_seed()
     reference_data_seed()
     users = demo_users_seed()
-    counter_setup_seed(office_code="CH", office_name="City Chamberlain's Office", windows=2)
+    fund_change_fund(
+        counter_setup_seed(office_code="CH", office_name="City Chamberlain's Office", windows=2)
+    )
     supervisor = users["Supervisor"]
     tax = issue(dana, supervisor, amount="1406.18", due=date(2027, 1, 31), installment=1)
     water = issue(

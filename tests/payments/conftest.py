@@ -14,12 +14,14 @@ from billing.services import Charge, bill_issue
 from cashiering.roles import Role
 from payments.models import Workstation
 from payments.services import TenderIn, counter_setup_seed, drawer_open
-from tests.factories import UserFactory
+from tests.factories import UserFactory, fund_change_fund
 
 
 @pytest.fixture
 def office(reference):
-    return counter_setup_seed(office_code="CH", office_name="Chamberlain's Office", windows=4)
+    office = counter_setup_seed(office_code="CH", office_name="Chamberlain's Office", windows=4)
+    fund_change_fund(office)
+    return office
 
 
 def window(office, number: int) -> Workstation:

@@ -29,7 +29,7 @@ from payments.services import (
     payment_refund,
     payment_void,
 )
-from tests.factories import UserFactory
+from tests.factories import UserFactory, fund_change_fund
 from tests.payments.conftest import cash, issue, new_user, open_drawer, window
 
 D = Decimal
@@ -109,6 +109,7 @@ def test_a_double_submit_posts_one_payment_and_both_get_its_receipt(
 def test_ten_windows_paying_the_same_bill_in_full_post_it_once(reference, dana, supervisor):
     # given ten clerks, each with a drawer open at their own window, and one bill of $300
     office = counter_setup_seed(office_code="CH", office_name="Chamberlain's Office", windows=10)
+    fund_change_fund(office)
     clerks_group = Group.objects.get(name=Role.CLERK)
     drawers = []
     for number in range(1, 11):

@@ -54,6 +54,7 @@ from payments.services import (
     payment_void,
     returned_check_record,
 )
+from tests.factories import fund_change_fund
 from tests.payments.conftest import card, cash, check, issue, new_user, window
 
 D = Decimal
@@ -171,6 +172,7 @@ class Counter(RuleBasedStateMachine):
         self.office = counter_setup_seed(
             office_code=self.code, office_name=f"State machine office {number}", windows=WINDOWS
         )
+        fund_change_fund(self.office, "1000000.00")
         self.cleared = False  # set by the first step, `clearing`
         self.seq = itertools.count(1)
         self.postings: dict[int, list[Posting]] = {}

@@ -33,7 +33,7 @@ from payments.models import (
     PaymentReversal,
     Tender,
 )
-from payments.selectors import drawer_cash_expected, payments_to_review
+from payments.selectors import custody_held, drawer_cash_expected, payments_to_review
 from payments.services import (
     BillItem,
     FeeItem,
@@ -664,11 +664,13 @@ def test_a_cash_drop_takes_cash_out_of_the_drawer(drawer, clerk, dana, superviso
     # when the clerk drops $300 to the safe
     movement = cash_movement_record(drawer=drawer, kind="drop", amount=D("300.00"), by=clerk)
 
-    # then the drawer should hold $300 less, and the change fund has it
+    # then the drawer should hold $300 less, and the safe has it (issue 9: collections cash
+    # in the safe, 1035, named by office; the change fund is only the floats' source)
     assert drawer_cash_expected(drawer) == FLOAT + D("150.00") - D("300.00")
     assert lines_of(movement.entry) == sorted(
-        [("1000", D("-300.00"), None, drawer.pk), ("1030", D("300.00"), None, None)]
+        [("1000", D("-300.00"), None, drawer.pk), ("1035", D("300.00"), None, None)]
     )
+    assert custody_held(drawer.office, "1035") == D("300.00")
 
     # and more than the drawer holds cannot come out of it
     with pytest.raises(DrawerError, match=r"hold \$60.00 in cash; \$60.01 cannot come out"):

@@ -1,0 +1,31 @@
+"""Reconciliation's tables, one module per concern; re-exported here for `reconciliation.models`.
+
+Every table that records money is append-only except for its state columns (migration 0001's
+SQL); a correction is a new row and a new journal entry."""
+
+from reconciliation.models.closing import (
+    CloseCheck,
+    CloseDenomination,
+    CloseStock,
+    DrawerClose,
+    DrawerReopen,
+)
+from reconciliation.models.custody import CustodyTransfer, SafeCount, SafeCountDenomination
+from reconciliation.models.deposits import Deposit, DepositCheck, DepositDenomination
+from reconciliation.models.statements import BankStatement, StatementLine
+
+__all__ = [
+    "BankStatement",
+    "CloseCheck",
+    "CloseDenomination",
+    "CloseStock",
+    "CustodyTransfer",
+    "Deposit",
+    "DepositCheck",
+    "DepositDenomination",
+    "DrawerClose",
+    "DrawerReopen",
+    "SafeCount",
+    "SafeCountDenomination",
+    "StatementLine",
+]

@@ -1,0 +1,1 @@
+"""Reconciliation's pages, one module per concern; each module keeps its own `urlpatterns`."""

@@ -1,0 +1,5 @@
+"""Views of reconciliation: reports (filled in by issue 9)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
