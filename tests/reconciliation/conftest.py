@@ -1,6 +1,7 @@
 """Shared fixtures of reconciliation's tests: an office with a funded change fund, clerks with
 drawers, two Supervisors (dual control) and helpers that pay bills through the services."""
 
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -27,13 +28,11 @@ def supervisor2(db):
     return new_user("supervisor-two", Role.SUPERVISOR)
 
 
-def pay(drawer, clerk, bill, *tenders, amount: str | None = None, token=None):
-    """Pay `bill` (in full unless `amount`) at `drawer` with `tenders` (default: exact cash)."""
-    import uuid
-
+def pay(till, clerk, bill, *tenders, amount: str | None = None, token=None):
+    """Pay `bill` (in full unless `amount`) at drawer `till` with `tenders` (default: cash)."""
     due = bill.balance if amount is None else Decimal(amount)
     return payment_record(
-        drawer=drawer,
+        drawer=till,
         items=[BillItem(bill_id=bill.pk, amount=due)],
         tenders=list(tenders) or [cash(str(due))],
         token=token or uuid.uuid4(),
