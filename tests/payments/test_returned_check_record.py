@@ -62,7 +62,8 @@ def test_one_of_two_checks_bounces_only_it_is_returned(drawer, clerk, dana, supe
     assert Bill.objects.get(pk=first.pk).balance == D("50.00")
     assert lines_of(reversal.entry) == sorted(
         [
-            ("1100", D("-250.00"), None, None),
+            # issue 9: taken back from wherever the check is, here still its drawer
+            ("1010", D("-250.00"), None, drawer.pk),
             ("1200", D("200.00"), second.pk, None),
             ("1200", D("50.00"), first.pk, None),
         ]
@@ -139,7 +140,8 @@ def test_a_check_returned_after_its_payment_was_refunded_is_billed(
             entry__memo__startswith=f"Bill {fee_bill.number} issued"
         ).select_related("account")
     )
-    assert issued == [("1100", D("-100.00")), ("1230", D("120.00")), ("4330", D("-20.00"))]
+    # (the check is still in its open drawer: taken back from there, issue 9)
+    assert issued == [("1010", D("-100.00")), ("1230", D("120.00")), ("4330", D("-20.00"))]
     assert Bill.objects.get(pk=bill.pk).balance == D("100.00")  # reopened by the refund only
     assert Customer.objects.get(pk=dana.pk).checks_refused
     assert Payment.objects.get(pk=payment.pk).status == Payment.Status.REFUNDED
@@ -323,8 +325,9 @@ def test_a_check_whose_overpayment_credit_was_spent_is_still_recorded_and_the_cr
     assert customer_credit(dana) == D("0.00")
     assert (reversal.taken_back, reversal.billed) == (D("100.00"), D("20.00"))
     assert reversal.fee_bill.balance == D("40.00")
-    bank = JournalLine.objects.filter(account__code="1100")
-    assert sorted(line.amount for line in bank) == [D("-80.00"), D("-20.00")]
+    # (taken back from the drawer that still holds the check, issue 9)
+    taken = JournalLine.objects.filter(account__code="1010", amount__lt=0)
+    assert sorted(line.amount for line in taken) == [D("-80.00"), D("-20.00")]
     books_are_clean()
 
 
