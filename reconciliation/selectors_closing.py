@@ -209,6 +209,8 @@ CLOSING_CHECKS: list[tuple[str, str]] = [
                OR (d.status <> 'closed'
                    AND count(c.id) FILTER (WHERE c.status = 'closed') <> 0)
                OR (d.status = 'closing'
-                   AND count(c.id) FILTER (WHERE c.status = 'counted') <> 1)""",
+                   AND count(c.id) FILTER (WHERE c.status = 'counted') <> 1)
+               OR (d.status <> 'closing'
+                   AND count(c.id) FILTER (WHERE c.status = 'counted') <> 0)""",
     ),
 ]

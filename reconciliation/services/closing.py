@@ -344,7 +344,7 @@ def _close_post(close: DrawerClose, drawer: Drawer, office: Office, *, receiver:
     drawer locked."""
     lines = _close_lines(close, drawer)
     memo = (
-        f"Drawer {drawer.pk} closed at {drawer.workstation_id and drawer.workstation}: "
+        f"Drawer {drawer.pk} closed at {drawer.workstation}: "
         f"over/short {format_money(close.over_short)}"
     )
     entry: JournalEntry | None = None

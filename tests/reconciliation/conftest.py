@@ -27,7 +27,7 @@ def supervisor2(db):
     return new_user("supervisor-two", Role.SUPERVISOR)
 
 
-def pay(drawer, clerk, bill, *tenders, amount: str | None = None, token=None):
+def pay(drawer, clerk, bill, *tenders, amount: str | None = None, token=None):  # noqa: F811
     """Pay `bill` (in full unless `amount`) at `drawer` with `tenders` (default: exact cash)."""
     import uuid
 

@@ -271,3 +271,22 @@ def test_a_bad_count_is_refused_with_a_message(drawer, clerk, kwargs, message):
     with pytest.raises(CloseError, match=message):
         close(drawer, clerk, **kwargs)
     assert not DrawerClose.objects.exists()
+
+
+def test_a_training_drawer_closes_in_the_training_book_with_no_custody(
+    trainee, supervisor, office, dana
+):
+    from ledger.models import Book
+    from tests.reconciliation.conftest import open_drawer
+
+    training = open_drawer(trainee, office, number=2, training=True)
+    pay(training, trainee, issue(dana, trainee, amount="30.00"))
+    held = custody_held(office, "1035")
+
+    done = close(training, trainee, counts={"$20 bills": 12}, received_by=supervisor)
+
+    assert done.status == DrawerClose.Status.CLOSED
+    assert done.entry.book == Book.TRAINING
+    assert not CustodyTransfer.objects.filter(entry=done.entry).exists()
+    assert custody_held(office, "1035") == held
+    verify_clean()
