@@ -7,7 +7,7 @@ from decimal import Decimal
 from django import forms
 
 from cashiering.forms import OneTimeTokenForm
-from ledger.formfields import MoneyField
+from ledger.formfields import DecimalTextField, MoneyField
 from payments.forms import SENSITIVE, NoCardNumbersForm
 from payments.models import DENOMINATIONS
 from reconciliation.services.closing import ExtraCheck
@@ -15,14 +15,24 @@ from reconciliation.services.closing import ExtraCheck
 EXTRA_CHECK_ROWS = 3
 
 
-def _count_field(label: str) -> forms.IntegerField:
-    return forms.IntegerField(
+class CountField(DecimalTextField):
+    """How many notes, coins or tags: a whole number from 0 to 100,000 in ASCII digits, read by
+    the books' strict parser (no "1E5", no other scripts' digits)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(places=0, min_value=Decimal(0), max_value=Decimal(100_000), **kwargs)
+
+    def to_python(self, value):
+        number = super().to_python(value)
+        return None if number is None else int(number)
+
+
+def _count_field(label: str) -> CountField:
+    return CountField(
         label=label,
-        min_value=0,
-        max_value=100_000,
         initial=0,
         required=False,
-        widget=forms.NumberInput(attrs={"min": 0, "class": "form-control-sm"}),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "form-control-sm"}),
     )
 
 

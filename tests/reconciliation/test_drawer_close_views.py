@@ -101,8 +101,11 @@ def test_the_same_count_sent_twice_counts_once(client, clerk, drawer):
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        ({"count_2": "ten"}, "Enter a whole number"),
-        ({"count_2": "-1"}, "greater than or equal to 0"),
+        ({"count_2": "ten"}, "is not a number"),
+        ({"count_2": "-1"}, "is not a number"),
+        ({"count_2": "1E5"}, "is not a number"),
+        ({"count_2": "\u0661\u0662"}, "is not a number"),
+        ({"count_2": "2.5"}, ""),
         ({"card_batch_total": "12,50"}, ""),
         ({"extra_0_number": "77"}, "number and its amount"),
         ({"extra_0_amount": "4.00"}, "number and its amount"),
