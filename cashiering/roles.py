@@ -168,6 +168,18 @@ CAPABILITIES: tuple[Capability, ...] = (
         permission="payments.approve_payment",
     ),
     Capability(
+        "Close my drawer",
+        "End your shift: count the drawer blind, tick the checks, enter the card batch total.",
+        "reconciliation:drawer_close",
+        permission="payments.take_payment",
+    ),
+    Capability(
+        "Drawer closes",
+        "Counts awaiting sign-off, drawers left open (close with a witness), reopen a drawer.",
+        "reconciliation:sign_off_queue",
+        permission="reconciliation.sign_off_variance",
+    ),
+    Capability(
         "Department directory",
         "Who handles what in the City, where and when: refer a customer in seconds.",
         "billing:directory",

@@ -207,6 +207,10 @@ def drawer_view(request: HttpRequest) -> HttpResponse:
         "payments/drawer.html",
         {
             "summary": drawer_summary(drawer),
+            # Blind close (issue 9): the clerk does not see what the drawer should hold before
+            # counting it at closing; a Supervisor does.
+            "show_expected": not drawer.office.blind_close
+            or user.has_perm("reconciliation.sign_off_variance"),
             "form": form,
             "movements": drawer.movements.select_related("recorded_by"),
             "payments": payments_recent(drawer),

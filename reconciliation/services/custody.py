@@ -161,6 +161,13 @@ def check_location(tender: Tender) -> CheckLocation:
             office_id=deposit.office_id,
         )
     drawer = Drawer.objects.get(pk=tender.payment.drawer_id)
+    if drawer.status == Drawer.Status.CLOSING:
+        # Its count waits for a Supervisor's sign-off, which posts what was counted: the
+        # drawer's books must not change under it (reconciliation.services.closing).
+        raise NotReversible(
+            f"Check {tender.check_number} is in drawer {drawer.pk}, whose count waits for a "
+            "Supervisor's sign-off: sign it off first (the check is then in the safe)."
+        )
     if drawer.status == Drawer.Status.CLOSED:
         return CheckLocation(
             accounts(CHECKS_IN_SAFE)[CHECKS_IN_SAFE], "the safe", office_id=drawer.office_id
