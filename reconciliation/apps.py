@@ -9,9 +9,12 @@ class ReconciliationConfig(AppConfig):
         from ledger.selectors import register_check, register_trigger
         from payments.custody import register_check_locator
         from reconciliation.selectors import RECONCILIATION_CHECKS, RECONCILIATION_TRIGGERS
+        from reconciliation.selectors_custody import CUSTODY_CHECKS
         from reconciliation.services.custody import check_location
 
         for rule, sql in RECONCILIATION_CHECKS:
+            register_check(rule, sql)
+        for rule, sql in CUSTODY_CHECKS:
             register_check(rule, sql)
         for table, name in RECONCILIATION_TRIGGERS:
             register_trigger(table, name)

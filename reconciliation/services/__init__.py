@@ -7,10 +7,23 @@ from reconciliation.services.custody import (
     check_location,
     custody_transfer_post,
 )
+from reconciliation.services.deposits import (
+    CheckPick,
+    deposit_cancel,
+    deposit_prepare,
+    deposit_verify,
+)
+from reconciliation.services.safe import cash_drop_record, safe_count_record
 
 __all__ = [
+    "CheckPick",
     "ReconciliationSource",
+    "cash_drop_record",
     "change_fund_adjust",
     "check_location",
     "custody_transfer_post",
+    "deposit_cancel",
+    "deposit_prepare",
+    "deposit_verify",
+    "safe_count_record",
 ]

@@ -17,7 +17,14 @@ from payments.errors import NotReversible
 from payments.models import Drawer, Office, Tender
 from payments.services import database_refusal_explained
 from reconciliation.errors import CustodyError
-from reconciliation.models import CustodyTransfer, Deposit, DepositCheck, StatementLine
+from reconciliation.models import (
+    CloseCheck,
+    CustodyTransfer,
+    Deposit,
+    DepositCheck,
+    DrawerClose,
+    StatementLine,
+)
 
 CASH_IN_DRAWER = "1000"
 CHECKS_IN_DRAWER = "1010"
@@ -138,8 +145,10 @@ def change_fund_adjust(
 def check_location(tender: Tender) -> CheckLocation:
     """Where a check tender is now, for a returned check (payments.custody): in a bag at the
     bank (the bag's bank account), in a bag in transit (1040), in the safe (1036, once its
-    drawer closed), else still in its drawer (1010 naming the drawer). Raises NotReversible
-    while the check is in a bag not yet verified (finish or cancel the deposit first)."""
+    drawer closed), 5000 Cash over/short when it was MISSING at its drawer's standing close
+    (that close already posted it short), else still in its drawer (1010 naming the drawer).
+    Raises NotReversible while the check is in a bag not yet verified (finish or cancel the
+    deposit first)."""
     in_bag = (
         DepositCheck.objects.select_related("deposit", "deposit__bank_account")
         .filter(tender=tender, released=False)
@@ -162,6 +171,15 @@ def check_location(tender: Tender) -> CheckLocation:
         )
     drawer = Drawer.objects.get(pk=tender.payment.drawer_id)
     if drawer.status == Drawer.Status.CLOSED:
+        missing = CloseCheck.objects.filter(
+            tender=tender, state=CloseCheck.State.MISSING, close__status=DrawerClose.Status.CLOSED
+        ).exists()
+        if missing:
+            # Never reached the safe: its drawer's close posted it short to over/short, so the
+            # bank's return takes that shortage back rather than the safe's checks.
+            return CheckLocation(
+                accounts(OVER_SHORT)[OVER_SHORT], "over/short (missing at its drawer's close)"
+            )
         return CheckLocation(
             accounts(CHECKS_IN_SAFE)[CHECKS_IN_SAFE], "the safe", office_id=drawer.office_id
         )
