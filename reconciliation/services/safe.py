@@ -70,8 +70,18 @@ def _people_checked(counted_by: User, witness: User, office: Office) -> None:
         raise CustodyError("The safe is counted by two different people.")
 
 
+def _differs_by(cash_diff: Decimal, fund_diff: Decimal) -> str:
+    parts = [
+        f"{what} {'over' if diff > 0 else 'short'} by {format_money(abs(diff))}"
+        for what, diff in (("collections cash", cash_diff), ("change fund", fund_diff))
+        if diff
+    ]
+    return " and ".join(parts)
+
+
 def _sign_off_checked(
-    difference: Decimal,
+    cash_diff: Decimal,
+    fund_diff: Decimal,
     office: Office,
     counted_by: User,
     witness: User,
@@ -79,14 +89,16 @@ def _sign_off_checked(
     reason: str,
 ) -> tuple[User | None, str]:
     """Beyond the office's tolerance a Supervisor other than the two counters signs off, with
-    a reason; within it, no sign-off is needed (one given is kept)."""
+    a reason; within it, no sign-off is needed (one given is kept). The tolerance is judged
+    on the two differences together, each counted in full: $100 short in the cash and $100
+    over in the change fund nets to nothing on over/short, yet someone explains it."""
     reason = reason.strip()
-    if abs(difference) <= office.over_short_tolerance and signed_off_by is None:
+    gross = abs(cash_diff) + abs(fund_diff)
+    if gross <= office.over_short_tolerance and signed_off_by is None:
         return None, reason
     if signed_off_by is None:
         raise SignOffRequired(
-            f"The safe is {'over' if difference > 0 else 'short'} by "
-            f"{format_money(abs(difference))}, beyond the office's tolerance of "
+            f"The safe's {_differs_by(cash_diff, fund_diff)}, beyond the office's tolerance of "
             f"{format_money(office.over_short_tolerance)}: a Supervisor other than the two "
             "counters signs off, with a reason."
         )
@@ -152,9 +164,9 @@ def safe_count_record(
                 )
             cash = counts_total(cash_counts)
             fund = counts_total(fund_counts)
-            difference = (cash - cash_expected) + (fund - fund_expected)
+            cash_diff, fund_diff = cash - cash_expected, fund - fund_expected
             signer, reason = _sign_off_checked(
-                difference, office, counted_by, witness, signed_off_by, reason
+                cash_diff, fund_diff, office, counted_by, witness, signed_off_by, reason
             )
             count = SafeCount.objects.create(
                 office=office,
@@ -173,8 +185,8 @@ def safe_count_record(
             )
             _denominations_store(count, cash_counts, "")
             _denominations_store(count, fund_counts, "Change fund: ")
-            if difference:
-                count.entry = _difference_post(count, cash - cash_expected, fund - fund_expected)
+            if cash_diff or fund_diff:
+                count.entry = _difference_post(count, cash_diff, fund_diff)
                 count.save(update_fields=["entry"])
             return count
     except IntegrityError:
