@@ -286,6 +286,8 @@ def custody_now(office: Office, day: date) -> Custody:
     deposits = list(
         deposits_of(office).filter(status=Deposit.Status.VERIFIED).order_by("prepared_at")
     )
+    for deposit in deposits:
+        deposit.in_transit = in_transit_amount(deposit)  # type: ignore[attr-defined]
     return Custody(
         office=office,
         day=day,

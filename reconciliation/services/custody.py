@@ -1,6 +1,7 @@
 """Custody of cash and checks: the change fund, hand-overs between drawer, safe, bag and bank
 (each a ledger entry naming the office, with two people), and where a check is now."""
 
+import uuid
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -84,6 +85,7 @@ def custody_transfer_post(
     drawer: Drawer | None = None,
     deposit: Deposit | None = None,
     note: str = "",
+    token: uuid.UUID | None = None,
 ) -> CustodyTransfer:
     """Post one hand-over (`lines`, balanced, custody lines naming `office`) and record it with
     the two people. Call inside the caller's transaction. Raises CustodyError when one person
@@ -108,22 +110,36 @@ def custody_transfer_post(
         note=note[:200],
         entry=entry,
         business_date=day,
+        token=token,
     )
 
 
 def change_fund_adjust(
-    *, office: Office, amount: Decimal, by: User, received_by: User, memo: str = ""
+    *,
+    office: Office,
+    amount: Decimal,
+    by: User,
+    received_by: User,
+    memo: str = "",
+    token: uuid.UUID | None = None,
 ) -> CustodyTransfer:
     """Add `amount` (dollars, Decimal) of cash drawn from the operating bank account to the
     office's change fund (Dr 1030 / Cr 1100), or return it to the bank when negative. The
     change fund is where drawers' floats come from; it never goes below zero (CU001).
 
     Raises CustodyError (not an Admin, zero or fractional amount, one person), PaymentError
-    (the database refused: the change fund would go below zero)."""
+    (the database refused: the change fund would go below zero). A repeat with the same
+    `token` returns the first adjustment."""
     if not by.has_perm("reconciliation.manage_change_fund"):
         raise CustodyError("Only an Admin sets up the change fund.")
     if not isinstance(amount, Decimal) or not amount or not is_whole_cents(amount):
         raise CustodyError("Give the amount in dollars and cents, not $0.00.")
+    if token is not None:
+        earlier = CustodyTransfer.objects.filter(token=token).first()
+        if earlier is not None:
+            if (earlier.office_id, earlier.cash) != (office.pk, amount):
+                raise CustodyError("This form was already used; reload the page, start again.")
+            return earlier
     codes = accounts(CHANGE_FUND, BANK)
     what = "added to" if amount > 0 else "returned from"
     text = memo.strip() or f"Change fund {what} the bank"
@@ -139,6 +155,7 @@ def change_fund_adjust(
             source=ReconciliationSource.CHANGE_FUND,
             handover=Handover(handed_by=by, received_by=received_by),
             cash=amount,
+            token=token,
         )
 
 
