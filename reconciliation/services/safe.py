@@ -235,6 +235,27 @@ def _difference_post(count: SafeCount, cash_diff: Decimal, fund_diff: Decimal):
     )
 
 
+def movement_custody_record(movement: CashMovement, handed_by: User, received_by: User) -> None:
+    """Record a cash drop or pickup (payments.services.cash_movement_record, which calls this
+    through payments.custody.movement_recorded, registered in reconciliation.apps) as a
+    hand-over into the safe: a CustodyTransfer (DROP) on the movement's own entry, from the
+    clerk (`handed_by`) to the receiving Supervisor. Live drawers only."""
+    drawer = movement.drawer
+    CustodyTransfer.objects.get_or_create(
+        entry=movement.entry,
+        defaults={
+            "office_id": drawer.office_id,
+            "kind": CustodyTransfer.Kind.DROP,
+            "cash": movement.amount,
+            "handed_by": handed_by,
+            "received_by": received_by,
+            "drawer": drawer,
+            "note": f"{movement.get_kind_display()} {movement.pk}",
+            "business_date": movement.entry.entry_date,
+        },
+    )
+
+
 def cash_drop_record(
     *,
     drawer: Drawer,
@@ -245,43 +266,21 @@ def cash_drop_record(
     token: uuid.UUID | None = None,
 ) -> CashMovement:
     """A clerk's cash drop into the safe, received by a Supervisor (confirmed by password at the
-    counter): payments.services.cash_movement_record posts Dr 1035 / Cr 1000, and the same
-    entry is recorded as a CustodyTransfer (DROP) from the clerk to `received_by`. A repeat on
-    the same `token` returns the first drop. Raises CustodyError (one person, not a
-    Supervisor) and the payments errors of cash_movement_record."""
-    if received_by is None or not received_by.is_active:
+    counter): payments.services.cash_movement_record with `received_by` required; it posts
+    Dr 1035 / Cr 1000 and the same entry is recorded as a CustodyTransfer (DROP) from the clerk
+    to `received_by`. Raises CustodyError (no receiver) and cash_movement_record's errors
+    (ApprovalRequired when the receiver is no Supervisor or is the clerk)."""
+    if received_by is None:
         raise CustodyError("A Supervisor receives the cash into the safe.")
-    if not received_by.has_perm(COUNT):
-        raise CustodyError("A Supervisor receives the cash into the safe.")
-    if received_by.pk == by.pk and not drawer.office.allow_self_approval:
-        raise CustodyError(
-            "Cash changes hands between two people: a Supervisor other than you receives it."
-        )
-    with transaction.atomic():
-        movement = cash_movement_record(
-            drawer=drawer,
-            kind=CashMovement.Kind.DROP,
-            amount=amount,
-            by=by,
-            note=note,
-            token=token,
-        )
-        if drawer.training:
-            return movement
-        CustodyTransfer.objects.get_or_create(
-            entry=movement.entry,
-            defaults={
-                "office_id": drawer.office_id,
-                "kind": CustodyTransfer.Kind.DROP,
-                "cash": movement.amount,
-                "handed_by": by,
-                "received_by": received_by,
-                "drawer": drawer,
-                "note": f"Cash drop {movement.pk}",
-                "business_date": movement.entry.entry_date,
-            },
-        )
-        return movement
+    return cash_movement_record(
+        drawer=drawer,
+        kind=CashMovement.Kind.DROP,
+        amount=amount,
+        by=by,
+        note=note,
+        token=token,
+        received_by=received_by,
+    )
 
 
 def drops_received(office: Office, day: date | None = None):
