@@ -33,7 +33,7 @@ from reconciliation.services.custody import (
 PREPARE = "reconciliation.prepare_deposit"
 VERIFY = "reconciliation.verify_deposit"
 MAX_QUANTITY = 100_000
-_VALUE = dict((label, value) for value, label in DENOMINATIONS)
+DENOMINATION_VALUE = dict((label, value) for value, label in DENOMINATIONS)
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ def counts_checked(counts: Mapping[str, int]) -> dict[str, int]:
     not a whole number from 0 to 100,000."""
     kept: dict[str, int] = {}
     for label, quantity in counts.items():
-        if label not in _VALUE:
+        if label not in DENOMINATION_VALUE:
             raise DepositError(f"{label!r} is not a note or coin the office counts.")
         if not isinstance(quantity, int) or isinstance(quantity, bool):
             raise DepositError(f"{label}: give a whole number.")
@@ -63,7 +63,7 @@ def counts_checked(counts: Mapping[str, int]) -> dict[str, int]:
 
 def counts_total(counts: Mapping[str, int]) -> Decimal:
     """Dollars counted: each label's value times how many."""
-    return sum((_VALUE[label] * quantity for label, quantity in counts.items()), ZERO)
+    return sum((DENOMINATION_VALUE[label] * quantity for label, quantity in counts.items()), ZERO)
 
 
 def _bank_account_checked(bank_account: Account) -> Account:
@@ -164,7 +164,10 @@ def deposit_prepare(
             )
             DepositDenomination.objects.bulk_create(
                 DepositDenomination(
-                    deposit=deposit, label=label, denomination=_VALUE[label], quantity=quantity
+                    deposit=deposit,
+                    label=label,
+                    denomination=DENOMINATION_VALUE[label],
+                    quantity=quantity,
                 )
                 for label, quantity in kept.items()
             )

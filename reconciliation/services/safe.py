@@ -28,7 +28,7 @@ from reconciliation.services.custody import (
     accounts,
 )
 from reconciliation.services.deposits import (
-    _VALUE,
+    DENOMINATION_VALUE,
     CheckPick,
     counts_checked,
     counts_total,
@@ -204,7 +204,7 @@ def _denominations_store(count: SafeCount, counts: dict[str, int], prefix: str) 
         SafeCountDenomination(
             count=count,
             label=f"{prefix}{label}"[:30],
-            denomination=_VALUE[label],
+            denomination=DENOMINATION_VALUE[label],
             quantity=quantity,
         )
         for label, quantity in counts.items()
