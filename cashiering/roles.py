@@ -192,6 +192,18 @@ CAPABILITIES: tuple[Capability, ...] = (
         permission="billing.import_bills",
     ),
     Capability(
+        "Custody",
+        "Where every dollar and check is now: drawers, the safe, bags in transit, the bank.",
+        "reconciliation:custody",
+        permission="reconciliation.view_custody",
+    ),
+    Capability(
+        "Safe and deposits",
+        "Count the safe with a second person; prepare a deposit, or verify another's.",
+        "reconciliation:deposits",
+        permission="reconciliation.prepare_deposit",
+    ),
+    Capability(
         "Trial balance",
         "Every account's balance in the live or training book, as of any day.",
         "ledger:trial_balance",

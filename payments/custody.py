@@ -38,3 +38,20 @@ def check_location(tender: object) -> CheckLocation:
     if _locator:
         return _locator[0](tender)
     return CheckLocation(Account.objects.get(code="1100"), "the bank")
+
+
+# (movement, handed_by, received_by) -> None: reconciliation records each cash drop and pickup
+# as a hand-over into the safe (its CustodyTransfer), in the movement's transaction.
+MovementRecorder = Callable[[Any, Any, Any], None]
+_movement_recorder: list[MovementRecorder] = []
+
+
+def register_movement_recorder(recorder: MovementRecorder) -> None:
+    """Reconciliation's recorder of hand-overs; payments depends on nothing above it."""
+    _movement_recorder[:] = [recorder]
+
+
+def movement_recorded(movement: object, handed_by: object, received_by: object) -> None:
+    """Tell the registered recorder (if any) that cash went from a drawer into the safe."""
+    for recorder in _movement_recorder:
+        recorder(movement, handed_by, received_by)

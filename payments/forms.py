@@ -109,11 +109,6 @@ class DrawerOpenForm(OneTimeTokenForm, NoCardNumbersForm):
         }
 
 
-class CashMovementForm(OneTimeTokenForm, NoCardNumbersForm):
-    amount = money_field("Cash to the safe")
-    note = forms.CharField(label="Note", max_length=200, required=False)
-
-
 class CounterSearchForm(forms.Form):
     q = forms.CharField(
         label="Search or scan",
@@ -237,6 +232,15 @@ class SupervisorFields(NoCardNumbersForm):
         required=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "off", **SENSITIVE}),
     )
+
+
+class CashMovementForm(OneTimeTokenForm, SupervisorFields):
+    """A drop or a pickup. A drop carries the sign-in of the Supervisor who receives the cash
+    into the safe (two people); a pickup's Supervisor is the one signed in, so its page leaves
+    those fields out."""
+
+    amount = money_field("Cash to the safe")
+    note = forms.CharField(label="Note", max_length=200, required=False)
 
 
 class PostForm(OneTimeTokenForm, SupervisorFields):

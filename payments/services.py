@@ -41,7 +41,7 @@ from ledger.errors import AlreadyReversed
 from ledger.models import Account, Book, JournalLine
 from ledger.money import MAX_AMOUNT, ZERO, format_money, is_whole_cents
 from ledger.services import Line, entry_reverse, post
-from payments.custody import CheckLocation, check_location
+from payments.custody import CheckLocation, check_location, movement_recorded
 from payments.errors import (
     ApprovalRequired,
     BillChanged,
@@ -302,13 +302,18 @@ def cash_movement_record(
     by: User,
     note: str = "",
     token: uuid.UUID | None = None,
+    received_by: User | None = None,
 ) -> CashMovement:
     """A clerk's cash drop to the safe, or a Supervisor's pickup, out of an open drawer.
 
     A pickup is recorded with the Supervisor who takes the cash and the drawer's clerk as the
     witness (issue 8 §10): two people, so a Supervisor does not pick up from their own drawer
-    unless the office allows self-approval. Raises ApprovalRequired, DrawerError, NoOpenDrawer,
-    TokenReused, PaymentError."""
+    unless the office allows self-approval. A drop names the Supervisor who receives the cash
+    into the safe (`received_by`, confirmed by password at the counter; kept as the movement's
+    witness; another person unless the office allows self-approval); the drawer page requires
+    one, services and imports may leave it out. Both are reported to reconciliation as a
+    hand-over into the safe (payments.custody.movement_recorded). Raises ApprovalRequired,
+    DrawerError, NoOpenDrawer, TokenReused, PaymentError."""
     amount = _money(amount, "The amount")
     refuse_card_numbers(note)
     if kind not in CashMovement.Kind.values:
@@ -317,6 +322,8 @@ def cash_movement_record(
         raise ApprovalRequired("Only a Supervisor picks up cash from a drawer.")
     if kind == CashMovement.Kind.DROP and by.pk != drawer.clerk_id:
         raise DrawerError("Only the drawer's clerk drops its cash to the safe.")
+    if kind == CashMovement.Kind.DROP and received_by is not None:
+        _approval_checked(by, received_by, "cash drop into the safe", drawer.office)
     with database_refusal_explained("cash movement"), transaction.atomic():
         locked = _open_drawer_locked(drawer)
         if (
@@ -360,16 +367,22 @@ def cash_movement_record(
                 Line(accounts[CASH_IN_DRAWER], -amount, what, None, locked.pk),
             ],
         )
-        return CashMovement.objects.create(
+        movement = CashMovement.objects.create(
             drawer=locked,
             kind=kind,
             amount=amount,
             note=note.strip()[:200],
             recorded_by=by,
-            witnessed_by=locked.clerk if kind == CashMovement.Kind.PICKUP else None,
+            witnessed_by=locked.clerk if kind == CashMovement.Kind.PICKUP else received_by,
             entry=entry,
             token=token,
         )
+        if not locked.training:
+            if kind == CashMovement.Kind.PICKUP:
+                movement_recorded(movement, locked.clerk, by)
+            elif received_by is not None:
+                movement_recorded(movement, by, received_by)
+        return movement
 
 
 # Payments

@@ -32,7 +32,7 @@ from payments.cart import (
     cart_view,
     credit_tender_refusal,
 )
-from payments.errors import BillChanged, PolicyRefused
+from payments.errors import ApprovalRequired, BillChanged, PolicyRefused
 from payments.forms import (
     BillAddForm,
     CashMovementForm,
@@ -186,7 +186,14 @@ def drawer_view(request: HttpRequest) -> HttpResponse:
         return redirect("payments:drawer_open")
     form = CashMovementForm(request.POST or None, initial={"token": uuid.uuid4()})
     if request.method == "POST" and form.is_valid():
+        # Two people: a Supervisor receives the cash into the safe, signing in here.
+        receiver, refused = _approver(request, form, drawer.office)
         try:
+            if receiver is None:
+                raise ApprovalRequired(
+                    refused
+                    or "A Supervisor receives the cash into the safe: their name and password."
+                )
             movement = cash_movement_record(
                 drawer=drawer,
                 kind=CashMovement.Kind.DROP,
@@ -194,6 +201,7 @@ def drawer_view(request: HttpRequest) -> HttpResponse:
                 note=form.cleaned_data["note"],
                 by=user,
                 token=form.cleaned_data["token"],
+                received_by=receiver,
             )
         except DomainError as exc:
             form.add_error(None, str(exc))

@@ -45,6 +45,13 @@ class CustodyTransfer(models.Model):
     entry = models.OneToOneField("ledger.JournalEntry", on_delete=models.PROTECT, related_name="+")
     business_date = models.DateField()
     created_at = models.DateTimeField(db_default=Now())
+    token = models.UUIDField(
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        help_text="The one-time token of the form that asked for it (a repeat returns it).",
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -13,14 +13,27 @@ from reconciliation.services.custody import (
     check_location,
     custody_transfer_post,
 )
+from reconciliation.services.deposits import (
+    CheckPick,
+    deposit_cancel,
+    deposit_prepare,
+    deposit_verify,
+)
+from reconciliation.services.safe import cash_drop_record, safe_count_record
 
 __all__ = [
+    "CheckPick",
     "ExtraCheck",
     "ReconciliationSource",
+    "cash_drop_record",
     "change_fund_adjust",
     "check_location",
     "custody_transfer_post",
+    "deposit_cancel",
+    "deposit_prepare",
+    "deposit_verify",
     "drawer_close_count",
     "drawer_close_sign_off",
     "drawer_reopen",
+    "safe_count_record",
 ]

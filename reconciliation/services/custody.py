@@ -1,6 +1,7 @@
 """Custody of cash and checks: the change fund, hand-overs between drawer, safe, bag and bank
 (each a ledger entry naming the office, with two people), and where a check is now."""
 
+import uuid
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -17,7 +18,14 @@ from payments.errors import NotReversible
 from payments.models import Drawer, Office, Tender
 from payments.services import database_refusal_explained
 from reconciliation.errors import CustodyError
-from reconciliation.models import CustodyTransfer, Deposit, DepositCheck, StatementLine
+from reconciliation.models import (
+    CloseCheck,
+    CustodyTransfer,
+    Deposit,
+    DepositCheck,
+    DrawerClose,
+    StatementLine,
+)
 
 CASH_IN_DRAWER = "1000"
 CHECKS_IN_DRAWER = "1010"
@@ -77,6 +85,7 @@ def custody_transfer_post(
     drawer: Drawer | None = None,
     deposit: Deposit | None = None,
     note: str = "",
+    token: uuid.UUID | None = None,
 ) -> CustodyTransfer:
     """Post one hand-over (`lines`, balanced, custody lines naming `office`) and record it with
     the two people. Call inside the caller's transaction. Raises CustodyError when one person
@@ -101,22 +110,36 @@ def custody_transfer_post(
         note=note[:200],
         entry=entry,
         business_date=day,
+        token=token,
     )
 
 
 def change_fund_adjust(
-    *, office: Office, amount: Decimal, by: User, received_by: User, memo: str = ""
+    *,
+    office: Office,
+    amount: Decimal,
+    by: User,
+    received_by: User,
+    memo: str = "",
+    token: uuid.UUID | None = None,
 ) -> CustodyTransfer:
     """Add `amount` (dollars, Decimal) of cash drawn from the operating bank account to the
     office's change fund (Dr 1030 / Cr 1100), or return it to the bank when negative. The
     change fund is where drawers' floats come from; it never goes below zero (CU001).
 
     Raises CustodyError (not an Admin, zero or fractional amount, one person), PaymentError
-    (the database refused: the change fund would go below zero)."""
+    (the database refused: the change fund would go below zero). A repeat with the same
+    `token` returns the first adjustment."""
     if not by.has_perm("reconciliation.manage_change_fund"):
         raise CustodyError("Only an Admin sets up the change fund.")
     if not isinstance(amount, Decimal) or not amount or not is_whole_cents(amount):
         raise CustodyError("Give the amount in dollars and cents, not $0.00.")
+    if token is not None:
+        earlier = CustodyTransfer.objects.filter(token=token).first()
+        if earlier is not None:
+            if (earlier.office_id, earlier.cash) != (office.pk, amount):
+                raise CustodyError("This form was already used; reload the page, start again.")
+            return earlier
     codes = accounts(CHANGE_FUND, BANK)
     what = "added to" if amount > 0 else "returned from"
     text = memo.strip() or f"Change fund {what} the bank"
@@ -132,14 +155,17 @@ def change_fund_adjust(
             source=ReconciliationSource.CHANGE_FUND,
             handover=Handover(handed_by=by, received_by=received_by),
             cash=amount,
+            token=token,
         )
 
 
 def check_location(tender: Tender) -> CheckLocation:
     """Where a check tender is now, for a returned check (payments.custody): in a bag at the
     bank (the bag's bank account), in a bag in transit (1040), in the safe (1036, once its
-    drawer closed), else still in its drawer (1010 naming the drawer). Raises NotReversible
-    while the check is in a bag not yet verified (finish or cancel the deposit first)."""
+    drawer closed), 5000 Cash over/short when it was MISSING at its drawer's standing close
+    (that close already posted it short), else still in its drawer (1010 naming the drawer).
+    Raises NotReversible while the check is in a bag not yet verified (finish or cancel the
+    deposit first)."""
     in_bag = (
         DepositCheck.objects.select_related("deposit", "deposit__bank_account")
         .filter(tender=tender, released=False)
@@ -169,6 +195,15 @@ def check_location(tender: Tender) -> CheckLocation:
             "Supervisor's sign-off: sign it off first (the check is then in the safe)."
         )
     if drawer.status == Drawer.Status.CLOSED:
+        missing = CloseCheck.objects.filter(
+            tender=tender, state=CloseCheck.State.MISSING, close__status=DrawerClose.Status.CLOSED
+        ).exists()
+        if missing:
+            # Never reached the safe: its drawer's close posted it short to over/short, so the
+            # bank's return takes that shortage back rather than the safe's checks.
+            return CheckLocation(
+                accounts(OVER_SHORT)[OVER_SHORT], "over/short (missing at its drawer's close)"
+            )
         return CheckLocation(
             accounts(CHECKS_IN_SAFE)[CHECKS_IN_SAFE], "the safe", office_id=drawer.office_id
         )

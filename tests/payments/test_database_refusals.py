@@ -147,7 +147,17 @@ def test_pages_show_a_refused_money_action_as_a_message(client, paid, clerk, sup
     refuse_inserts_into("ledger_journalentry")
     number = paid.receipt_number
     posts = [
-        (clerk, reverse("payments:drawer"), {"amount": "5.00", "note": "", "token": uuid.uuid4()}),
+        (
+            clerk,
+            reverse("payments:drawer"),
+            {
+                "amount": "5.00",
+                "note": "",
+                "token": uuid.uuid4(),
+                "supervisor_username": "supervisor",
+                "supervisor_password": "supervisor-demo-2026",
+            },
+        ),
         (
             supervisor,
             reverse("payments:pickup", args=[drawer.pk]),

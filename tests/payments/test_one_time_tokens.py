@@ -22,6 +22,8 @@ BAD_TOKENS = [
     pytest.param("<b>token</b>", id="altered"),
     pytest.param("7d0c1a36-5b8e-4c3f-9e0a-2f6b1d4c8e9", id="cut-short"),
 ]
+# The Supervisor receiving a cash drop into the safe (issue 9: two people).
+RECEIVER = {"supervisor_username": "supervisor", "supervisor_password": "supervisor-demo-2026"}
 TOKEN_INPUT = re.compile(r'<input type="hidden" name="token" value="([^"]*)"')
 
 
@@ -90,7 +92,7 @@ def test_a_drawer_open_form_sent_twice_opens_one_drawer(clerk_client, clerk, off
 @pytest.mark.parametrize("bad", BAD_TOKENS)
 def test_a_cash_drop_with_a_bad_token_says_so_and_offers_a_fresh_form(clerk_client, drawer, bad):
     url = reverse("payments:drawer")
-    response = clerk_client.post(url, with_token({"amount": "40.00"}, bad))
+    response = clerk_client.post(url, with_token({"amount": "40.00", **RECEIVER}, bad))
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -98,13 +100,13 @@ def test_a_cash_drop_with_a_bad_token_says_so_and_offers_a_fresh_form(clerk_clie
     assert not CashMovement.objects.exists()
     (fresh,) = page_tokens(html)
     assert fresh != bad
-    done = clerk_client.post(url, {"amount": "40.00", "token": fresh}, follow=True)
+    done = clerk_client.post(url, {"amount": "40.00", "token": fresh, **RECEIVER}, follow=True)
     assert "Cash drop of $40.00 recorded" in done.content.decode()
     assert drawer.movements.get().amount == D("40.00")
 
 
 def test_a_cash_drop_sent_twice_is_recorded_once_and_shown_again(clerk_client, drawer):
-    data = {"amount": "40.00", "token": str(uuid.uuid4())}
+    data = {"amount": "40.00", "token": str(uuid.uuid4()), **RECEIVER}
     clerk_client.post(reverse("payments:drawer"), data)
     again = clerk_client.post(reverse("payments:drawer"), data, follow=True)
     assert "Cash drop of $40.00 recorded" in again.content.decode()

@@ -416,8 +416,9 @@ def test_a_returned_check_reopens_the_bill_and_bills_the_fee(drawer, clerk, dana
     # when the bank returns the check
     reversal = returned_check_record(payment=payment, reason="NSF", by=supervisor)
 
-    # then the bill owes the check's amount again, the bank is credited with it, the customer
-    # owes the returned-check fee and no more checks are taken from them
+    # then the bill owes the check's amount again, its drawer's checks are credited (the check
+    # never left it), the customer owes the returned-check fee and no more checks are taken from
+    # them
     assert Bill.objects.get(pk=bill.pk).balance == D("400.00")
     assert lines_of(reversal.entry) == sorted(
         [("1010", D("-400.00"), None, drawer.pk), ("1200", D("400.00"), bill.pk, None)]

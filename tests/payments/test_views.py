@@ -398,7 +398,14 @@ def test_every_counter_page_shows_for_its_role(client, clerk, trainee, office, d
     client.force_login(clerk)
     payment = _paid(client, drawer, dana, supervisor)
     drop = client.post(
-        reverse("payments:drawer"), {"token": str(uuid.uuid4()), "amount": "20.00"}, follow=True
+        reverse("payments:drawer"),
+        {
+            "token": str(uuid.uuid4()),
+            "amount": "20.00",
+            "supervisor_username": "supervisor",
+            "supervisor_password": "supervisor-demo-2026",
+        },
+        follow=True,
     )
     assert "Cash drop of $20.00 recorded" in drop.content.decode()
     movement = drawer.movements.get()
