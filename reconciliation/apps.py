@@ -7,12 +7,15 @@ class ReconciliationConfig(AppConfig):
 
     def ready(self) -> None:
         from ledger.selectors import register_check, register_trigger
+        from ledger.services import register_period_close_check
         from payments.custody import register_check_locator
         from reconciliation.selectors import RECONCILIATION_CHECKS, RECONCILIATION_TRIGGERS
+        from reconciliation.selectors_month import EXPORT_TRIGGERS, month_close_refusals
         from reconciliation.services.custody import check_location
 
         for rule, sql in RECONCILIATION_CHECKS:
             register_check(rule, sql)
-        for table, name in RECONCILIATION_TRIGGERS:
+        for table, name in RECONCILIATION_TRIGGERS + EXPORT_TRIGGERS:
             register_trigger(table, name)
+        register_period_close_check(month_close_refusals)
         register_check_locator(check_location)

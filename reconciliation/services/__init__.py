@@ -7,10 +7,22 @@ from reconciliation.services.custody import (
     check_location,
     custody_transfer_post,
 )
+from reconciliation.services.exports import (
+    posting_export_acknowledge,
+    posting_export_create,
+    referral_file_create,
+    vendor_payments_import,
+)
+from reconciliation.services.month import month_close
 
 __all__ = [
     "ReconciliationSource",
     "change_fund_adjust",
     "check_location",
     "custody_transfer_post",
+    "month_close",
+    "posting_export_acknowledge",
+    "posting_export_create",
+    "referral_file_create",
+    "vendor_payments_import",
 ]
