@@ -4,3 +4,4 @@ DROP TRIGGER IF EXISTS referralfile_frozen ON reconciliation_referralfile;
 DROP TRIGGER IF EXISTS vendorreferral_frozen ON reconciliation_vendorreferral;
 DROP TRIGGER IF EXISTS vendorpaymentfile_frozen ON reconciliation_vendorpaymentfile;
 DROP TRIGGER IF EXISTS vendorpayment_frozen ON reconciliation_vendorpayment;
+DROP FUNCTION IF EXISTS reconciliation_file_frozen();

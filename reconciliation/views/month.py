@@ -24,6 +24,7 @@ from reconciliation.forms_month import (
     ReferralForm,
     VendorPaymentsForm,
 )
+from reconciliation.errors import ReconciliationError
 from reconciliation.models import PostingExport, ReferralFile
 from reconciliation.selectors_month import (
     gl_journal,
@@ -45,6 +46,8 @@ CLOSE = "reconciliation.close_month"
 VIEW = "reconciliation.view_month_end"
 POSTINGS = "reconciliation.export_postings"
 REFER = "reconciliation.refer_tickets"
+# What a service refuses with a message for the page (reconciliation's errors are their own).
+REFUSED = (DomainError, ReconciliationError)
 
 
 class _Echo:
@@ -87,8 +90,8 @@ def month_close_view(request: HttpRequest) -> HttpResponse:
         period = form.cleaned_data["period"]
         try:
             month_close(period=period, by=request.user)  # type: ignore[arg-type]
-        except DomainError as exc:
-            form.add_error(None, exc.message)
+        except REFUSED as exc:
+            form.add_error(None, str(exc))
         else:
             messages.success(
                 request, f"Period {period.name} is closed: nothing more can be posted on its dates."
@@ -186,8 +189,8 @@ def postings_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             export = posting_export_create(system=form.cleaned_data["system"], by=request.user)  # type: ignore[arg-type]
-        except DomainError as exc:
-            form.add_error(None, exc.message)
+        except REFUSED as exc:
+            form.add_error(None, str(exc))
         else:
             messages.success(
                 request, f"{export.file_name}: {export.row_count} events. Download it below."
@@ -211,8 +214,8 @@ def posting_acknowledge_view(request: HttpRequest, pk: int) -> HttpResponse:
     export = get_object_or_404(PostingExport, pk=pk)
     try:
         posting_export_acknowledge(export=export, by=request.user)  # type: ignore[arg-type]
-    except DomainError as exc:
-        messages.error(request, exc.message)
+    except REFUSED as exc:
+        messages.error(request, str(exc))
     else:
         messages.success(request, f"{export.file_name} is acknowledged.")
     return redirect("reconciliation:postings")
@@ -231,8 +234,8 @@ def referrals_view(request: HttpRequest) -> HttpResponse:
                 days_past_due=form.cleaned_data["days_past_due"],
                 by=request.user,  # type: ignore[arg-type]
             )
-        except DomainError as exc:
-            form.add_error(None, exc.message)
+        except REFUSED as exc:
+            form.add_error(None, str(exc))
         else:
             messages.success(
                 request, f"{made.file_name}: {made.row_count} tickets referred. Download it below."
@@ -265,8 +268,8 @@ def vendor_payments_view(request: HttpRequest) -> HttpResponse:
                 content=upload.read(),
                 by=request.user,  # type: ignore[arg-type]
             )
-        except DomainError as exc:
-            form.add_error("file", exc.message)
+        except REFUSED as exc:
+            form.add_error("file", str(exc))
         else:
             if result.file is not None:
                 messages.success(
