@@ -24,9 +24,7 @@ def rows_of(export: PostingExport) -> list[dict]:
     return list(csv.DictReader(io.StringIO(export.content)))
 
 
-def test_each_payment_goes_once_and_a_void_goes_in_the_next_file(
-    drawer, clerk, supervisor, dana
-):
+def test_each_payment_goes_once_and_a_void_goes_in_the_next_file(drawer, clerk, supervisor, dana):
     tax = issue(dana, supervisor, amount="300.00")
     water = issue(dana, supervisor, bill_type=BillType.WATER_SEWER, amount="40.00")
     payment = pay(drawer, clerk, tax, amount="120.00")

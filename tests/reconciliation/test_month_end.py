@@ -13,13 +13,13 @@ from billing.models import BillType
 from ledger.models import AccountingPeriod
 from ledger.selectors import ledger_violations
 from reconciliation.selectors_month import month_end_report
+from tests.payments.conftest import issue
 from tests.reconciliation._month_stubs import (
     bank_entry,
     match_to_entry,
     statement_with_lines,
     verified_deposit,
 )
-from tests.payments.conftest import issue
 from tests.reconciliation.conftest import pay
 
 D = Decimal
@@ -54,7 +54,6 @@ def books(office, drawer, clerk, supervisor, supervisor2, dana, chart):
     return today
 
 
-
 def test_book_and_bank_agree_through_the_reconciling_items(this_month, books):
     report = month_end_report(this_month)
 
@@ -72,7 +71,10 @@ def test_book_and_bank_agree_through_the_reconciling_items(this_month, books):
 
     receivables = {r.account.code: r for r in report.receivables}
     assert receivables["1200"].ledger_balance == D("600.00")
-    assert (receivables["1200"].open_bills, receivables["1200"].open_bills_total) == (1, D("600.00"))
+    assert (receivables["1200"].open_bills, receivables["1200"].open_bills_total) == (
+        1,
+        D("600.00"),
+    )
     assert receivables["1210"].open_bills_total == D("80.00")
     assert all(r.difference == 0 for r in report.receivables)
     assert report.agrees
