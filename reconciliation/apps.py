@@ -10,10 +10,14 @@ class ReconciliationConfig(AppConfig):
         from ledger.services import register_period_close_check
         from payments.custody import register_check_locator
         from reconciliation.selectors import RECONCILIATION_CHECKS, RECONCILIATION_TRIGGERS
-        from reconciliation.selectors_month import EXPORT_TRIGGERS, month_close_refusals
+        from reconciliation.selectors_month import (
+            EXPORT_CHECKS,
+            EXPORT_TRIGGERS,
+            month_close_refusals,
+        )
         from reconciliation.services.custody import check_location
 
-        for rule, sql in RECONCILIATION_CHECKS:
+        for rule, sql in RECONCILIATION_CHECKS + EXPORT_CHECKS:
             register_check(rule, sql)
         for table, name in RECONCILIATION_TRIGGERS + EXPORT_TRIGGERS:
             register_trigger(table, name)

@@ -23,6 +23,30 @@ RECEIVABLE_CODES = ("1200", "1210", "1220", "1230")
 DUE_FROM_OTHER_FUNDS = ("1900", "Due from other funds")
 DUE_TO_OTHER_FUNDS = ("2900", "Due to other funds")
 
+# Rules that `manage.py ledger_verify` re-checks (ledger.selectors.register_check).
+EXPORT_CHECKS: list[tuple[str, str]] = [
+    (
+        "a collection vendor's payments file debits Bank by its total and credits each ticket "
+        "by what its rows paid",
+        """SELECT 'vendor payments file ' || f.id
+             FROM reconciliation_vendorpaymentfile f
+            WHERE f.entry_id IS NOT NULL AND (
+                  f.total IS DISTINCT FROM (
+                      SELECT sum(l.amount) FROM ledger_journalline l
+                        JOIN ledger_account a ON a.id = l.account_id
+                       WHERE l.entry_id = f.entry_id AND a.code = '1100')
+               OR f.total IS DISTINCT FROM (
+                      SELECT sum(p.amount) FROM reconciliation_vendorpayment p
+                       WHERE p.file_id = f.id))""",
+    ),
+    (
+        "a posting file lists as many events as it says",
+        """SELECT 'posting file ' || x.id FROM reconciliation_postingexport x
+            WHERE x.row_count <> (SELECT count(*) FROM reconciliation_postingexportitem i
+                                   WHERE i.export_id = x.id)""",
+    ),
+]
+
 # Triggers that keep the files sent and taken back frozen (migration 0050's SQL).
 EXPORT_TRIGGERS: list[tuple[str, str]] = [
     (f"reconciliation_{table}", f"{table}_frozen")

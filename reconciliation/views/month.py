@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cashiering.pdf import pdf_response, render_pdf
 from ledger.errors import DomainError
 from ledger.models import AccountingPeriod, PeriodState
+from reconciliation.errors import ReconciliationError
 from reconciliation.forms_month import (
     DateRangeForm,
     MonthCloseForm,
@@ -24,7 +25,6 @@ from reconciliation.forms_month import (
     ReferralForm,
     VendorPaymentsForm,
 )
-from reconciliation.errors import ReconciliationError
 from reconciliation.models import PostingExport, ReferralFile
 from reconciliation.selectors_month import (
     gl_journal,
