@@ -140,3 +140,23 @@ def test_a_clerk_may_not_see_month_close_or_the_exports(client, clerk, db):
         "vendor_payments",
     ):
         assert client.get(reverse(f"reconciliation:{name}")).status_code == 403, name
+
+
+def test_a_drawer_counted_but_not_closed_holds_the_period_open(drawer, clerk, supervisor, dana):
+    from django.utils import timezone
+
+    from payments.models import Drawer
+    from tests.payments.conftest import issue
+    from tests.reconciliation.conftest import pay
+
+    today = timezone.localdate()
+    current = AccountingPeriod.objects.create(name="current", start_date=today, end_date=today)
+    pay(drawer, clerk, issue(dana, supervisor, amount="10.00"))
+    # STUB: the drawer close service (another module) sets this state once a count waits for
+    # a Supervisor's sign-off.
+    Drawer.objects.filter(pk=drawer.pk).update(status=Drawer.Status.CLOSING)
+
+    (reason,) = month_close_refusals(current)
+
+    assert f"Drawer {drawer.pk}" in reason
+    assert "not signed off" in reason
