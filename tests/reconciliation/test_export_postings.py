@@ -137,3 +137,41 @@ def test_a_clerk_may_not_download(client, clerk, drawer, supervisor, dana):
     client.force_login(clerk)
     response = client.get(reverse("reconciliation:posting_download", args=[export.pk]))
     assert response.status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_supervisors_at_once_make_one_file(reference, office, clerk, supervisor, supervisor2):
+    import threading
+
+    from django.db import connection
+
+    from billing.models import Customer
+    from tests.payments.conftest import open_drawer
+
+    customer = Customer.objects.create(name="Concurrent Payer")
+    drawer = open_drawer(clerk, office)
+    for _ in range(3):
+        pay(drawer, clerk, issue(customer, supervisor, amount="10.00"))
+    results: list = []
+    barrier = threading.Barrier(2)
+
+    def export(by):
+        try:
+            barrier.wait()
+            results.append(posting_export_create(system="tax", by=by))
+        except ExportError as exc:
+            results.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=export, args=(u,)) for u in (supervisor, supervisor2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    files = [r for r in results if isinstance(r, PostingExport)]
+    refused = [r for r in results if isinstance(r, ExportError)]
+    assert len(files) == 1 and len(refused) == 1
+    assert "Nothing new" in str(refused[0])
+    assert PostingExportItem.objects.count() == 3 == files[0].row_count
