@@ -175,3 +175,31 @@ def test_two_supervisors_at_once_make_one_file(reference, office, clerk, supervi
     assert len(files) == 1 and len(refused) == 1
     assert "Nothing new" in str(refused[0])
     assert PostingExportItem.objects.count() == 3 == files[0].row_count
+
+
+def test_a_refund_and_a_returned_check_are_events_on_their_bills(drawer, clerk, supervisor, dana):
+    from payments.services import payment_refund, returned_check_record
+    from tests.payments.conftest import check
+
+    refunded_bill = issue(dana, supervisor, amount="100.00")
+    refunded = pay(drawer, clerk, refunded_bill)
+    returned_bill = issue(dana, supervisor, amount="60.00")
+    by_check = pay(drawer, clerk, returned_bill, check("60.00", number="501"))
+    posting_export_create(system="tax", by=supervisor)
+
+    payment_refund(
+        payment=refunded,
+        reason="Paid twice",
+        by=clerk,
+        approved_by=supervisor,
+        drawer=drawer,
+        amount=D("25.00"),
+    )
+    returned_check_record(payment=by_check, reason="NSF", by=supervisor)
+    export = posting_export_create(system="tax", by=supervisor)
+
+    events = {(r["bill_number"], r["event"], r["amount"]) for r in rows_of(export)}
+    assert events == {
+        (refunded_bill.number, "refund", "25.00"),
+        (returned_bill.number, "returned_check", "60.00"),
+    }
