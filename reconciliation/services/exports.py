@@ -406,6 +406,8 @@ def _vendor_rows(content: bytes) -> list[VendorRow]:
         raise ExportError(
             "The file is not UTF-8 text; export it from the vendor's site as CSV."
         ) from exc
+    if "\x00" in text:
+        raise ExportError("The file holds NUL characters: it is not a CSV text file.")
     reader = csv.reader(io.StringIO(text))
     try:
         header = [h.strip().lower().replace(" ", "_") for h in next(reader)]
@@ -470,6 +472,7 @@ def vendor_payments_import(*, file_name: str, content: bytes, by: User) -> Vendo
 
     Raises ExportError for a file that is not a readable vendor file or when `by` may not."""
     _allowed(by, "refer_tickets", "import the collection vendor's payments")
+    file_name = file_name.replace("\x00", "")
     rows = _vendor_rows(content)
     with transaction.atomic():
         _lock("vendor_payments")
