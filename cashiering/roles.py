@@ -53,6 +53,10 @@ _SUPERVISOR: list[str] = [
     "reconciliation.verify_deposit",
     "reconciliation.import_statement",
     "reconciliation.match_statement",
+    "reconciliation.close_month",
+    "reconciliation.view_month_end",
+    "reconciliation.export_postings",
+    "reconciliation.refer_tickets",
 ]
 _ADMIN: list[str] = [
     *_SUPERVISOR,
@@ -208,6 +212,18 @@ CAPABILITIES: tuple[Capability, ...] = (
         "Every account's balance in the live or training book, as of any day.",
         "ledger:trial_balance",
         permission="ledger.view_trial_balance",
+    ),
+    Capability(
+        "Month close",
+        "Close an accounting period; the month-end reconciliation of the banks and receivables.",
+        "reconciliation:month_close",
+        permission="reconciliation.close_month",
+    ),
+    Capability(
+        "Exports",
+        "General-ledger journal, revenue distribution, posting files, parking referrals.",
+        "reconciliation:exports",
+        permission="reconciliation.view_month_end",
     ),
     Capability(
         "Administration",

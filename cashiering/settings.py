@@ -143,6 +143,8 @@ X_FRAME_OPTIONS = "DENY"
 OFFICE_NAME = os.environ.get("OFFICE_NAME", "City Chamberlain's Office")
 # Printed in receipt numbers (CH-2026-000123); receipts are numbered per office and year.
 OFFICE_CODE = os.environ.get("OFFICE_CODE", "CH")
+# Parking tickets this many days past due go to the collection vendor (reconciliation exports).
+PARKING_REFERRAL_DAYS = int(os.environ.get("PARKING_REFERRAL_DAYS", "60"))
 OFFICE_ADDRESS = os.environ.get("OFFICE_ADDRESS", "City Hall, 108 E Green St, Ithaca, NY 14850")
 OFFICE_PHONE = os.environ.get("OFFICE_PHONE", "607-274-6580")
 

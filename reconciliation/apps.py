@@ -7,18 +7,23 @@ class ReconciliationConfig(AppConfig):
 
     def ready(self) -> None:
         from ledger.selectors import register_check, register_trigger
+        from ledger.services import register_period_close_check
         from payments.custody import register_check_locator, register_movement_recorder
         from reconciliation.selectors import RECONCILIATION_CHECKS, RECONCILIATION_TRIGGERS
         from reconciliation.selectors_closing import CLOSING_CHECKS
         from reconciliation.selectors_custody import CUSTODY_CHECKS
+        from reconciliation.selectors_month import (
+            EXPORT_CHECKS,
+            EXPORT_TRIGGERS,
+            month_close_refusals,
+        )
         from reconciliation.services.custody import check_location
         from reconciliation.services.safe import movement_custody_record
 
-        for rule, sql in RECONCILIATION_CHECKS:
+        for rule, sql in [*RECONCILIATION_CHECKS, *CLOSING_CHECKS, *CUSTODY_CHECKS, *EXPORT_CHECKS]:
             register_check(rule, sql)
-        for rule, sql in [*CLOSING_CHECKS, *CUSTODY_CHECKS]:
-            register_check(rule, sql)
-        for table, name in RECONCILIATION_TRIGGERS:
+        for table, name in [*RECONCILIATION_TRIGGERS, *EXPORT_TRIGGERS]:
             register_trigger(table, name)
+        register_period_close_check(month_close_refusals)
         register_check_locator(check_location)
         register_movement_recorder(movement_custody_record)

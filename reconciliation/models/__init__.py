@@ -12,6 +12,16 @@ from reconciliation.models.closing import (
 )
 from reconciliation.models.custody import CustodyTransfer, SafeCount, SafeCountDenomination
 from reconciliation.models.deposits import Deposit, DepositCheck, DepositDenomination
+from reconciliation.models.exports import (
+    PostingEvent,
+    PostingExport,
+    PostingExportItem,
+    PostingSystem,
+    ReferralFile,
+    VendorPayment,
+    VendorPaymentFile,
+    VendorReferral,
+)
 from reconciliation.models.statements import BankStatement, StatementLine
 
 __all__ = [
@@ -25,7 +35,15 @@ __all__ = [
     "DepositDenomination",
     "DrawerClose",
     "DrawerReopen",
+    "PostingEvent",
+    "PostingExport",
+    "PostingExportItem",
+    "PostingSystem",
+    "ReferralFile",
     "SafeCount",
     "SafeCountDenomination",
     "StatementLine",
+    "VendorPayment",
+    "VendorPaymentFile",
+    "VendorReferral",
 ]

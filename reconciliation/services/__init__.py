@@ -19,6 +19,13 @@ from reconciliation.services.deposits import (
     deposit_prepare,
     deposit_verify,
 )
+from reconciliation.services.exports import (
+    posting_export_acknowledge,
+    posting_export_create,
+    referral_file_create,
+    vendor_payments_import,
+)
+from reconciliation.services.month import month_close
 from reconciliation.services.safe import cash_drop_record, safe_count_record
 
 __all__ = [
@@ -35,5 +42,10 @@ __all__ = [
     "drawer_close_count",
     "drawer_close_sign_off",
     "drawer_reopen",
+    "month_close",
+    "posting_export_acknowledge",
+    "posting_export_create",
+    "referral_file_create",
     "safe_count_record",
+    "vendor_payments_import",
 ]
