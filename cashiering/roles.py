@@ -53,6 +53,8 @@ _SUPERVISOR: list[str] = [
     "reconciliation.verify_deposit",
     "reconciliation.import_statement",
     "reconciliation.match_statement",
+    "reconciliation.view_daily_report",
+    "reconciliation.sign_off_day",
 ]
 _ADMIN: list[str] = [
     *_SUPERVISOR,
@@ -89,6 +91,7 @@ _ADMIN: list[str] = [
     "auth.change_user",
     "auth.view_group",
     "reconciliation.manage_change_fund",
+    "reconciliation.reopen_day",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -184,6 +187,13 @@ CAPABILITIES: tuple[Capability, ...] = (
         "Every account's balance in the live or training book, as of any day.",
         "ledger:trial_balance",
         permission="ledger.view_trial_balance",
+    ),
+    Capability(
+        "Daily balancing and day close",
+        "The day's totals by clerk, tender, fund and account, the receipt gap check, over/short; "
+        "sign off the day.",
+        "reconciliation:daily",
+        permission="reconciliation.view_daily_report",
     ),
     Capability(
         "Administration",

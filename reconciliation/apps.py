@@ -16,3 +16,9 @@ class ReconciliationConfig(AppConfig):
         for table, name in RECONCILIATION_TRIGGERS:
             register_trigger(table, name)
         register_check_locator(check_location)
+        from reconciliation.selectors_daily import DAY_CLOSE_CHECKS, DAY_CLOSE_TRIGGERS
+
+        for rule, sql in DAY_CLOSE_CHECKS:
+            register_check(rule, sql)
+        for table, name in DAY_CLOSE_TRIGGERS:
+            register_trigger(table, name)

@@ -7,10 +7,13 @@ from reconciliation.services.custody import (
     check_location,
     custody_transfer_post,
 )
+from reconciliation.services.days import day_reopen, day_sign_off
 
 __all__ = [
     "ReconciliationSource",
     "change_fund_adjust",
     "check_location",
     "custody_transfer_post",
+    "day_reopen",
+    "day_sign_off",
 ]
