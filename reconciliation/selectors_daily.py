@@ -245,19 +245,27 @@ def _report(office: Office, day: date, training: bool) -> DailyBalancing:
         "tenders": list(TENDER_CODES),
         "tz": settings.TIME_ZONE,
     }
+    # The drawers that could post on the day: open on it, or opened by then and closed since.
+    params["drawers"] = list(
+        Drawer.objects.filter(office=office, training=training, opened_on__lte=day)
+        .filter(Q(closed_at__isnull=True) | Q(closed_at__date__gte=day))
+        .values_list("pk", flat=True)
+    )
+    day_payments = _payments_of_day(params)
     by_drawer, by_account = _ledger_collections(params)
-    report.drawers = _drawer_rows(office, day, training, params, by_drawer)
+    report.drawers = _drawer_rows(office, day, training, day_payments.per_drawer, by_drawer)
     drawer_totals = _sum_tenders(by_drawer.values())
     report.tenders = drawer_totals
     ledger_totals = TenderTotals.of(
         {TENDER_OF_CODE[code]: row[3] for code, row in by_account.items() if code in TENDER_CODES}
     )
-    records, credit = _payment_records(params)
+    records, credit = _payment_records(params, day_payments.change)
     report.credit_on_account = credit
     report.agreement = Agreement(drawers=drawer_totals, ledger=ledger_totals, payments=records)
     report.by_account, report.by_fund = _accounts_and_funds(by_account)
-    report.by_bill_type, report.by_fee_type, report.by_hour = _item_breakdowns(params)
-    report.receipt_ranges = _receipt_ranges(params)
+    report.by_bill_type, report.by_fee_type = _item_breakdowns(params)
+    report.by_hour = day_payments.per_hour
+    report.receipt_ranges = _receipt_ranges(params, day_payments.per_year)
     report.exceptions = _exceptions(office, day, training)
     report.closes = list(
         DrawerClose.objects.filter(
@@ -278,7 +286,10 @@ def _report(office: Office, day: date, training: bool) -> DailyBalancing:
             .select_related("prepared_by", "verified_by", "bank_account")
             .order_by("bag_number")
         )
-    _trainees(report, office, day, training)
+    report.trainee_count = day_payments.trainee_count
+    report.trainee_unreviewed = day_payments.trainee_unreviewed
+    if day_payments.trainee_count:
+        report.trainee_rows = _trainee_rows(office, day, training)
     return report
 
 
@@ -288,10 +299,57 @@ def _fetch(sql: str, params: dict) -> list[tuple]:
         return cursor.fetchall()
 
 
-_OFFICE_DRAWERS = (
-    "SELECT d.id FROM payments_drawer d "
-    "WHERE d.office_id = %(office)s AND d.training = %(training)s"
-)
+@dataclass(frozen=True)
+class _DayPayments:
+    """The day's receipts in one pass: per drawer (count, taken, voided), per hour, per receipt
+    year (first, last, count), the change given, and the trainees' counts."""
+
+    per_drawer: dict[int, tuple[int, Decimal, int]]
+    per_hour: list[AmountRow]
+    per_year: list[tuple[int, int, int, int]]
+    change: Decimal
+    trainee_count: int
+    trainee_unreviewed: int
+
+
+def _payments_of_day(params: dict) -> _DayPayments:
+    """One hash aggregate over the day's receipts by (drawer, hour, year), a few hundred rows
+    at most, rolled up here: grouping sets made PostgreSQL sort the day instead."""
+    rows = _fetch(
+        """SELECT p.drawer_id, extract(hour FROM p.posted_at AT TIME ZONE %(tz)s)::int,
+                  p.receipt_year, count(*), sum(p.total),
+                  count(*) FILTER (WHERE p.status = 'voided'),
+                  min(p.receipt_sequence), max(p.receipt_sequence), sum(p.change),
+                  count(*) FILTER (WHERE p.needs_review OR p.reviewed_by_id IS NOT NULL),
+                  count(*) FILTER (WHERE p.needs_review)
+             FROM payments_payment p
+            WHERE p.office_id = %(office)s AND p.training = %(training)s
+              AND p.posted_on = %(day)s
+            GROUP BY 1, 2, 3""",
+        params,
+    )
+    per_drawer: dict[int, tuple[int, Decimal, int]] = {}
+    hours: dict[int, tuple[int, Decimal]] = {}
+    years: dict[int, tuple[int, int, int]] = {}
+    change, trainees, unreviewed = ZERO, 0, 0
+    for drawer_id, hour, year, n, taken, voided, first, last, chg, tr, un in rows:
+        d_n, d_taken, d_voided = per_drawer.get(drawer_id, (0, ZERO, 0))
+        per_drawer[drawer_id] = (d_n + n, d_taken + taken, d_voided + voided)
+        h_n, h_taken = hours.get(hour, (0, ZERO))
+        hours[hour] = (h_n + n, h_taken + taken)
+        y_first, y_last, y_n = years.get(year, (first, last, 0))
+        years[year] = (min(y_first, first), max(y_last, last), y_n + n)
+        change += chg
+        trainees += tr
+        unreviewed += un
+    return _DayPayments(
+        per_drawer=per_drawer,
+        per_hour=[AmountRow(f"{h:02d}:00", n, t) for h, (n, t) in sorted(hours.items())],
+        per_year=[(y, f, last, n) for y, (f, last, n) in sorted(years.items())],
+        change=change,
+        trainee_count=trainees,
+        trainee_unreviewed=unreviewed,
+    )
 
 
 def _ledger_collections(
@@ -301,17 +359,17 @@ def _ledger_collections(
     a line naming one of the office's drawers), one pass: each drawer's tender lines, and every
     account's net. Returns ({drawer id: totals}, {code: (code, name, fund, net amount)})."""
     rows = _fetch(
-        f"""WITH day_entries AS (
+        """WITH day_entries AS (
                 SELECT e.id FROM ledger_journalentry e
                  WHERE e.entry_date = %(day)s AND e.book = %(book)s
                    AND e.source <> ALL(%(custody)s)
-                   AND EXISTS (SELECT 1 FROM ledger_journalline x
-                                WHERE x.entry_id = e.id AND x.drawer_id IN ({_OFFICE_DRAWERS})))
-            SELECT l.drawer_id, a.code, a.name, a.fund, sum(l.amount)
-              FROM day_entries de
-              JOIN ledger_journalline l ON l.entry_id = de.id
-              JOIN ledger_account a ON a.id = l.account_id
-             GROUP BY l.drawer_id, a.code, a.name, a.fund""",  # noqa: S608 - our own SQL
+                   AND e.id IN (SELECT x.entry_id FROM ledger_journalline x
+                                 WHERE x.drawer_id = ANY(%(drawers)s::bigint[])))
+            SELECT s.drawer_id, a.code, a.name, a.fund, s.amount
+              FROM (SELECT l.drawer_id, l.account_id, sum(l.amount) AS amount
+                      FROM day_entries de JOIN ledger_journalline l ON l.entry_id = de.id
+                     GROUP BY l.drawer_id, l.account_id) s
+              JOIN ledger_account a ON a.id = s.account_id""",
         params,
     )
     per_drawer: dict[int, dict[str, Decimal]] = defaultdict(dict)
@@ -332,21 +390,13 @@ def _sum_tenders(totals) -> TenderTotals:
 
 
 def _drawer_rows(
-    office: Office, day: date, training: bool, params: dict, collected: dict[int, TenderTotals]
+    office: Office,
+    day: date,
+    training: bool,
+    counts: dict[int, tuple[int, Decimal, int]],
+    collected: dict[int, TenderTotals],
 ) -> list[DrawerRow]:
-    """Every drawer that worked on the day (open on it, or with collections on it)."""
-    counts = {
-        drawer_id: (n, taken, voided)
-        for drawer_id, n, taken, voided in _fetch(
-            """SELECT p.drawer_id, count(*), sum(p.total),
-                      count(*) FILTER (WHERE p.status = 'voided')
-                 FROM payments_payment p
-                WHERE p.office_id = %(office)s AND p.training = %(training)s
-                  AND p.posted_on = %(day)s
-                GROUP BY p.drawer_id""",
-            params,
-        )
-    }
+    """Every drawer that worked on the day (open on it, or with receipts or collections)."""
     drawers = (
         Drawer.objects.filter(office=office, training=training)
         .filter(
@@ -372,23 +422,21 @@ def _drawer_rows(
     ]
 
 
-def _payment_records(params: dict) -> tuple[TenderTotals, Decimal]:
+def _payment_records(params: dict, change: Decimal) -> tuple[TenderTotals, Decimal]:
     """What the payments tables say the drawers collected on the day, by tender: the tenders of
     the day's receipts (cash net of change), less the voids, cash and card refunds, returned
     checks still in a drawer and cash credit refunds of the day. Also the credit on account
     spent as a tender. Read from payments' own rows, not the ledger, so the two can be
     compared."""
     rows = _fetch(
-        f"""WITH taken AS (
+        """WITH taken AS (
                 SELECT t.kind, sum(t.amount) AS amount FROM payments_tender t
                   JOIN payments_payment p ON p.id = t.payment_id
                  WHERE p.office_id = %(office)s AND p.training = %(training)s
                    AND p.posted_on = %(day)s
                  GROUP BY t.kind
                 UNION ALL
-                SELECT 'cash', -sum(p.change) FROM payments_payment p
-                 WHERE p.office_id = %(office)s AND p.training = %(training)s
-                   AND p.posted_on = %(day)s
+                SELECT 'cash', -%(change)s::numeric
             ), day_reversals AS (
                 SELECT r.* FROM payments_paymentreversal r
                   JOIN payments_payment p ON p.id = r.payment_id
@@ -418,12 +466,12 @@ def _payment_records(params: dict) -> tuple[TenderTotals, Decimal]:
                 SELECT 'cash', -sum(c.amount) FROM payments_creditrefund c
                   JOIN ledger_journalentry e ON e.id = c.entry_id
                  WHERE c.method = 'cash' AND e.entry_date = %(day)s AND e.book = %(book)s
-                   AND c.drawer_id IN ({_OFFICE_DRAWERS})
+                   AND c.drawer_id = ANY(%(drawers)s::bigint[])
             )
             SELECT kind, coalesce(sum(amount), 0) FROM (
                 SELECT * FROM taken UNION ALL SELECT * FROM given_back) s
-             GROUP BY kind""",  # noqa: S608 - our own SQL
-        params,
+             GROUP BY kind""",
+        {**params, "change": change},
     )
     amounts = dict(rows)
     return TenderTotals.of(amounts), amounts.get(TenderKind.CREDIT, ZERO)
@@ -454,17 +502,18 @@ def _accounts_and_funds(
     return accounts, fund_rows
 
 
-def _item_breakdowns(params: dict) -> tuple[list[AmountRow], list[AmountRow], list[AmountRow]]:
-    """The day's receipts as taken: items by bill type and by fee type, receipts by hour."""
+def _item_breakdowns(params: dict) -> tuple[list[AmountRow], list[AmountRow]]:
+    """The day's receipts as taken: items by bill type and by fee type."""
     items = _fetch(
-        """SELECT b.bill_type, f.name, count(*), sum(i.amount)
-             FROM payments_paymentitem i
-             JOIN payments_payment p ON p.id = i.payment_id
-             LEFT JOIN billing_bill b ON b.id = i.bill_id
-             LEFT JOIN billing_feetype f ON f.id = i.fee_type_id
-            WHERE p.office_id = %(office)s AND p.training = %(training)s
-              AND p.posted_on = %(day)s
-            GROUP BY b.bill_type, f.name""",
+        """SELECT s.bill_type, f.name, s.n, s.amount
+             FROM (SELECT b.bill_type, i.fee_type_id, count(*) AS n, sum(i.amount) AS amount
+                     FROM payments_paymentitem i
+                     JOIN payments_payment p ON p.id = i.payment_id
+                     LEFT JOIN billing_bill b ON b.id = i.bill_id
+                    WHERE p.office_id = %(office)s AND p.training = %(training)s
+                      AND p.posted_on = %(day)s
+                    GROUP BY b.bill_type, i.fee_type_id) s
+             LEFT JOIN billing_feetype f ON f.id = s.fee_type_id""",
         params,
     )
     labels = dict(BillType.choices)
@@ -476,49 +525,46 @@ def _item_breakdowns(params: dict) -> tuple[list[AmountRow], list[AmountRow], li
         (AmountRow(fee, n, amount) for bt, fee, n, amount in items if not bt),
         key=lambda r: r.label,
     )
-    hours = _fetch(
-        """SELECT extract(hour FROM p.posted_at AT TIME ZONE %(tz)s)::int, count(*),
-                  sum(p.total)
-             FROM payments_payment p
-            WHERE p.office_id = %(office)s AND p.training = %(training)s
-              AND p.posted_on = %(day)s
-            GROUP BY 1 ORDER BY 1""",
-        params,
-    )
-    hour_rows = [AmountRow(f"{hour:02d}:00", n, amount) for hour, n, amount in hours]
-    return bill_rows, fee_rows, hour_rows
+    return bill_rows, fee_rows
 
 
-def _receipt_ranges(params: dict) -> list[ReceiptRange]:
-    """Per receipt year: the day's first and last number, and every number from the one after
-    the last number before the day up to the day's last that is on no receipt."""
-    ranges = _fetch(
-        """WITH day AS (
-               SELECT p.receipt_year AS year, min(p.receipt_sequence) AS first,
-                      max(p.receipt_sequence) AS last, count(*) AS n
-                 FROM payments_payment p
-                WHERE p.office_id = %(office)s AND p.training = %(training)s
-                  AND p.posted_on = %(day)s
-                GROUP BY p.receipt_year)
-           SELECT d.year, d.first, d.last, d.n,
-                  coalesce((SELECT max(q.receipt_sequence) FROM payments_payment q
-                             WHERE q.office_id = %(office)s AND q.training = %(training)s
-                               AND q.receipt_year = d.year AND q.posted_on < %(day)s), 0) + 1
-             FROM day d ORDER BY d.year""",
-        params,
-    )
+def _receipt_ranges(params: dict, per_year: list[tuple[int, int, int, int]]) -> list[ReceiptRange]:
+    """Per receipt year (`per_year`: year, the day's first and last number, how many): every
+    number from the one after the last number before the day up to the day's last that is on
+    no receipt. Counted first through the series' unique index; listed only when some are
+    missing."""
     result = []
-    for year, first, last, count, expected in ranges:
-        start = min(first, expected)
-        missing = _fetch(
-            """SELECT s, count(*) OVER () FROM generate_series(%(start)s, %(last)s) s
-                WHERE NOT EXISTS (
-                      SELECT 1 FROM payments_payment q
-                       WHERE q.office_id = %(office)s AND q.training = %(training)s
-                         AND q.receipt_year = %(year)s AND q.receipt_sequence = s)
-                ORDER BY s LIMIT %(limit)s""",
-            {**params, "start": start, "last": last, "year": year, "limit": MISSING_LISTED},
+    for year, first, last, count in per_year:
+        year_params = {**params, "year": year, "last": last}
+        [(expected, present)] = _fetch(
+            """SELECT b.expected,
+                      (SELECT count(*) FROM payments_payment q
+                        WHERE q.office_id = %(office)s AND q.training = %(training)s
+                          AND q.receipt_year = %(year)s
+                          AND q.receipt_sequence BETWEEN b.expected AND %(last)s)
+                 FROM (SELECT coalesce(max(q.receipt_sequence), 0) + 1 AS expected
+                         FROM payments_payment q
+                        WHERE q.office_id = %(office)s AND q.training = %(training)s
+                          AND q.receipt_year = %(year)s AND q.posted_on < %(day)s) b""",
+            year_params,
         )
+        # Every number from `expected` to `last` is on a receipt exactly when all are present.
+        start = min(first, expected)
+        missing_count = last - start + 1 - present
+        missing: list[int] = []
+        if missing_count:
+            missing = [
+                number
+                for (number,) in _fetch(
+                    """SELECT s FROM generate_series(%(start)s, %(last)s) s
+                        WHERE NOT EXISTS (
+                              SELECT 1 FROM payments_payment q
+                               WHERE q.office_id = %(office)s AND q.training = %(training)s
+                                 AND q.receipt_year = %(year)s AND q.receipt_sequence = s)
+                        ORDER BY s LIMIT %(limit)s""",
+                    {**year_params, "start": start, "limit": MISSING_LISTED},
+                )
+            ]
         result.append(
             ReceiptRange(
                 year=year,
@@ -526,8 +572,8 @@ def _receipt_ranges(params: dict) -> list[ReceiptRange]:
                 last=last,
                 first_expected=expected,
                 count=count,
-                missing=[number for number, _ in missing],
-                missing_count=missing[0][1] if missing else 0,
+                missing=missing,
+                missing_count=missing_count,
             )
         )
     return result
@@ -595,24 +641,23 @@ def _exceptions(office: Office, day: date, training: bool) -> list[ExceptionRow]
 TRAINEE_LISTED = 200
 
 
-def _trainees(report: DailyBalancing, office: Office, day: date, training: bool) -> None:
-    """Payments taken by trainees (to review, or reviewed) on the day: counts, first rows."""
-    # A review clears needs_review and names the reviewer: a trainee's payment is either.
-    payments = Payment.objects.filter(office=office, training=training, posted_on=day).filter(
-        Q(needs_review=True) | Q(reviewed_by__isnull=False)
+def _trainee_rows(office: Office, day: date, training: bool) -> list[TraineeRow]:
+    """The first payments taken by trainees on the day (to review, or reviewed: a review
+    clears needs_review and names the reviewer)."""
+    payments = (
+        Payment.objects.filter(office=office, training=training, posted_on=day)
+        .filter(Q(needs_review=True) | Q(reviewed_by__isnull=False))
+        .select_related("posted_by", "reviewed_by")
+        .order_by("receipt_sequence")[:TRAINEE_LISTED]
     )
-    report.trainee_count = payments.count()
-    report.trainee_unreviewed = payments.filter(needs_review=True).count()
-    report.trainee_rows = [
+    return [
         TraineeRow(
             receipt=p.receipt_number,
             clerk=_person(p.posted_by),
             amount=p.total,
             reviewed_by=_person(p.reviewed_by),
         )
-        for p in payments.select_related("posted_by", "reviewed_by").order_by("receipt_sequence")[
-            :TRAINEE_LISTED
-        ]
+        for p in payments
     ]
 
 

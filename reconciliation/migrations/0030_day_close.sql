@@ -98,3 +98,9 @@ $$;
 
 CREATE TRIGGER daysignoff_frozen BEFORE UPDATE OR DELETE ON reconciliation_daysignoff
     FOR EACH ROW EXECUTE FUNCTION reconciliation_daysignoff_frozen();
+
+-- The daily balancing report reads an office's receipts of one day (reconciliation
+-- selectors_daily); payments has no index for that, and this app's migration adds none to
+-- payments' models, so it is plain SQL here.
+CREATE INDEX IF NOT EXISTS reconciliation_payment_office_day
+    ON payments_payment (office_id, posted_on, training);

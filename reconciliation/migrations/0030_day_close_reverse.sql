@@ -1,3 +1,4 @@
+DROP INDEX IF EXISTS reconciliation_payment_office_day;
 DROP TRIGGER IF EXISTS daysignoff_frozen ON reconciliation_daysignoff;
 DROP TRIGGER IF EXISTS journal_line_day_open ON ledger_journalline;
 DROP FUNCTION IF EXISTS reconciliation_daysignoff_frozen();
