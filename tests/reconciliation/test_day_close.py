@@ -307,3 +307,64 @@ def test_an_admin_reopens_from_the_page(client, office, closed_day, supervisor, 
 
     assert "is reopened" in response.content.decode()
     assert DaySignoff.objects.get().reopened_by == admin_user
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sign_off_waits_for_a_posting_in_flight_and_seals_it(
+    office, drawer, clerk, supervisor, supervisor2, admin_user
+):
+    import threading
+
+    from django.db import connections
+
+    drawer_close_stub(drawer, by=clerk)
+    safe_count_stub(office, by=supervisor, witness=supervisor2)
+    chart = {a.code: a for a in Account.objects.all()}
+    posted, release = threading.Event(), threading.Event()
+    result: dict = {}
+
+    def posting():
+        try:
+            with transaction.atomic():
+                post(
+                    entry_date=timezone.localdate(),
+                    memo="Change fund topped up",
+                    source="change_fund",
+                    by=admin_user,
+                    lines=[
+                        Line(chart["1030"], D("10.00"), office_id=office.pk),
+                        Line(chart["1100"], D("-10.00")),
+                    ],
+                )
+                posted.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    def signing():
+        try:
+            result["signoff"] = sign_off(office, supervisor)
+        finally:
+            connections.close_all()
+
+    poster = threading.Thread(target=posting)
+    poster.start()
+    assert posted.wait(10)
+    signer = threading.Thread(target=signing)
+    signer.start()
+    signer.join(1.5)
+    waited = signer.is_alive()
+    release.set()
+    poster.join(10)
+    signer.join(30)
+
+    assert waited, "the sign-off should wait for the posting holding the office"
+    signoff = result["signoff"]
+    lines_of_day = connection.cursor()
+    lines_of_day.execute(
+        "SELECT count(*) FROM ledger_journalline l JOIN ledger_journalentry e ON e.id = l.entry_id "
+        "WHERE e.entry_date = %s AND (l.office_id = %s OR l.drawer_id = %s)",
+        [timezone.localdate(), office.pk, drawer.pk],
+    )
+    assert signoff.line_count == lines_of_day.fetchone()[0]
+    assert ledger_violations() == []
