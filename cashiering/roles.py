@@ -57,6 +57,8 @@ _SUPERVISOR: list[str] = [
     "reconciliation.view_month_end",
     "reconciliation.export_postings",
     "reconciliation.refer_tickets",
+    "reconciliation.view_daily_report",
+    "reconciliation.sign_off_day",
 ]
 _ADMIN: list[str] = [
     *_SUPERVISOR,
@@ -93,6 +95,7 @@ _ADMIN: list[str] = [
     "auth.change_user",
     "auth.view_group",
     "reconciliation.manage_change_fund",
+    "reconciliation.reopen_day",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -212,6 +215,13 @@ CAPABILITIES: tuple[Capability, ...] = (
         "Every account's balance in the live or training book, as of any day.",
         "ledger:trial_balance",
         permission="ledger.view_trial_balance",
+    ),
+    Capability(
+        "Daily balancing and day close",
+        "The day's totals by clerk, tender, fund and account, the receipt gap check, over/short; "
+        "sign off the day.",
+        "reconciliation:daily",
+        permission="reconciliation.view_daily_report",
     ),
     Capability(
         "Month close",

@@ -56,3 +56,11 @@ class InvalidDate(LedgerError):
     """A date outside the range the books can compute with (see ledger.date_limits)."""
 
     code = "invalid_date"
+
+
+class DayClosed(LedgerError):
+    """PostgreSQL refused a line dated an office-day that a Supervisor signed off (SQLSTATE
+    DC001, reconciliation's day close). Reconciliation may not be imported here, so the ledger
+    names the refusal itself."""
+
+    code = "day_closed"

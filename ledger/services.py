@@ -14,6 +14,7 @@ from django.utils import timezone
 from ledger.errors import (
     AlreadyReversed,
     AppendOnly,
+    DayClosed,
     InvalidLine,
     LedgerError,
     PeriodClosed,
@@ -78,6 +79,11 @@ def _translate(exc: DatabaseError) -> LedgerError | None:
         return AppendOnly(detail)
     if code == "LG003":
         return PeriodClosed(f"Nothing can be posted into a closed period ({detail}).")
+    if code == "DC001":
+        return DayClosed(
+            f"That business day is closed and signed off ({detail}). Post on the next business "
+            "day, or ask an Admin to reopen the day."
+        )
     return None
 
 

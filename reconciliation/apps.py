@@ -27,3 +27,9 @@ class ReconciliationConfig(AppConfig):
         register_period_close_check(month_close_refusals)
         register_check_locator(check_location)
         register_movement_recorder(movement_custody_record)
+        from reconciliation.selectors_daily import DAY_CLOSE_CHECKS, DAY_CLOSE_TRIGGERS
+
+        for rule, sql in DAY_CLOSE_CHECKS:
+            register_check(rule, sql)
+        for table, name in DAY_CLOSE_TRIGGERS:
+            register_trigger(table, name)

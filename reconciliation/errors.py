@@ -44,3 +44,10 @@ class DayClosed(ReconciliationError):
 
 class ExportError(ReconciliationError):
     code = "export"
+
+
+class DayNotClosable(ReconciliationError):
+    """A day cannot be signed off yet (a drawer still open, the safe not counted), or the person
+    may not sign off or reopen it."""
+
+    code = "day_not_closable"

@@ -11,6 +11,7 @@ from reconciliation.models.closing import (
     DrawerReopen,
 )
 from reconciliation.models.custody import CustodyTransfer, SafeCount, SafeCountDenomination
+from reconciliation.models.days import DaySignoff
 from reconciliation.models.deposits import Deposit, DepositCheck, DepositDenomination
 from reconciliation.models.exports import (
     PostingEvent,
@@ -30,6 +31,7 @@ __all__ = [
     "CloseDenomination",
     "CloseStock",
     "CustodyTransfer",
+    "DaySignoff",
     "Deposit",
     "DepositCheck",
     "DepositDenomination",

@@ -13,6 +13,7 @@ from reconciliation.services.custody import (
     check_location,
     custody_transfer_post,
 )
+from reconciliation.services.days import day_reopen, day_sign_off
 from reconciliation.services.deposits import (
     CheckPick,
     deposit_cancel,
@@ -36,6 +37,8 @@ __all__ = [
     "change_fund_adjust",
     "check_location",
     "custody_transfer_post",
+    "day_reopen",
+    "day_sign_off",
     "deposit_cancel",
     "deposit_prepare",
     "deposit_verify",

@@ -1,0 +1,74 @@
+"""The day close: a Supervisor's sign-off of an office's business day, with the signed daily
+balancing report (PDF, SHA-256) and the chained seal over the day's journal lines."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Now
+
+from payments.models import Office
+
+
+class DaySignoff(models.Model):
+    """One version of an office-day's sign-off. While `reopened_at` is empty it stands, and
+    PostgreSQL refuses every live posting dated that office-day (SQLSTATE DC001, migration
+    0030's SQL). An Admin's reopen fills the reopened_* columns (the only ones that change);
+    the next sign-off is version n+1.
+
+    `seal` = sha256(previous seal of the office (or '') + the canonical text of every live
+    journal line of the office-day + `sha256`), computed by the SQL function
+    reconciliation_day_seal, so that `ledger_verify` recomputes it the same way."""
+
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+")
+    business_date = models.DateField()
+    version = models.PositiveSmallIntegerField()
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_at = models.DateTimeField(db_default=Now())
+    pdf = models.BinaryField(help_text="The signed daily balancing report.")
+    sha256 = models.CharField(max_length=64, help_text="SHA-256 of the PDF, hex.")
+    seal = models.CharField(max_length=64)
+    previous_seal = models.CharField(
+        max_length=64, blank=True, help_text="The office's seal before this one ('' for none)."
+    )
+    line_count = models.PositiveIntegerField(help_text="Journal lines the seal covers.")
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reopened_at = models.DateTimeField(null=True, blank=True)
+    reopen_reason = models.TextField(blank=True)
+    token = models.UUIDField(unique=True, editable=False)
+
+    class Meta:
+        ordering = ["office", "-business_date", "-version"]
+        permissions = [
+            ("view_daily_report", "Can see the daily balancing report"),
+            ("sign_off_day", "Can sign off (close) an office's business day"),
+            ("reopen_day", "Can reopen a signed-off day, with a reason"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["office", "business_date", "version"], name="day_signoff_version_once"
+            ),
+            models.UniqueConstraint(
+                fields=["office", "business_date"],
+                condition=models.Q(reopened_at__isnull=True),
+                name="one_standing_day_signoff",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reopened_at__isnull=True, reopened_by__isnull=True)
+                | (
+                    models.Q(reopened_at__isnull=False, reopened_by__isnull=False)
+                    & ~models.Q(reopen_reason="")
+                ),
+                name="day_reopen_has_who_and_why",
+            ),
+        ]
+        indexes = [models.Index(fields=["business_date"], name="day_signoff_date")]
+
+    def __str__(self) -> str:
+        return f"{self.office} {self.business_date} v{self.version}"
+
+    @property
+    def standing(self) -> bool:
+        return self.reopened_at is None
