@@ -53,6 +53,7 @@ _SUPERVISOR: list[str] = [
     "reconciliation.verify_deposit",
     "reconciliation.import_statement",
     "reconciliation.match_statement",
+    "reconciliation.manage_csv_mapping",
 ]
 _ADMIN: list[str] = [
     *_SUPERVISOR,

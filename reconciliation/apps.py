@@ -16,3 +16,9 @@ class ReconciliationConfig(AppConfig):
         for table, name in RECONCILIATION_TRIGGERS:
             register_trigger(table, name)
         register_check_locator(check_location)
+        from reconciliation.selectors_statements import STATEMENT_CHECKS, STATEMENT_TRIGGERS
+
+        for rule, sql in STATEMENT_CHECKS:
+            register_check(rule, sql)
+        for table, name in STATEMENT_TRIGGERS:
+            register_trigger(table, name)

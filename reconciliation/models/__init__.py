@@ -12,13 +12,22 @@ from reconciliation.models.closing import (
 )
 from reconciliation.models.custody import CustodyTransfer, SafeCount, SafeCountDenomination
 from reconciliation.models.deposits import Deposit, DepositCheck, DepositDenomination
+from reconciliation.models.statement_matching import (
+    CardSettlement,
+    CardSettlementClose,
+    CsvMapping,
+    StatementImport,
+)
 from reconciliation.models.statements import BankStatement, StatementLine
 
 __all__ = [
     "BankStatement",
+    "CardSettlement",
+    "CardSettlementClose",
     "CloseCheck",
     "CloseDenomination",
     "CloseStock",
+    "CsvMapping",
     "CustodyTransfer",
     "Deposit",
     "DepositCheck",
@@ -27,5 +36,6 @@ __all__ = [
     "DrawerReopen",
     "SafeCount",
     "SafeCountDenomination",
+    "StatementImport",
     "StatementLine",
 ]
