@@ -107,17 +107,16 @@ def _balances(statement: ParsedStatement, summaries) -> None:
 
 def _lines(day, details) -> list[ParsedLine]:
     lines = []
+    credit_codes: dict[str, bool] = {}  # a 100,000-line file has a handful of codes
     for detail in details:
         if not detail.amount:
             continue  # an information record (no money moved): not a statement line
         code = detail.type_code.code
-        if detail.type_code.transaction == TypeCodeTransaction.credit:
-            credit = True
-        elif detail.type_code.transaction == TypeCodeTransaction.debit:
-            credit = False
-        else:
-            credit = int(code) <= LAST_CREDIT_CODE if code.isdigit() else True
-        amount = Decimal(detail.amount) * CENT
+        credit = credit_codes.get(code)
+        if credit is None:
+            credit = credit_codes[code] = _is_credit(detail.type_code)
+        amount = Decimal(detail.amount).scaleb(-2)
+        text = detail.text or ""
         lines.append(
             ParsedLine(
                 posted_on=day,
@@ -125,7 +124,16 @@ def _lines(day, details) -> list[ParsedLine]:
                 type_code=code,
                 bank_reference=(detail.bank_reference or "")[:80],
                 customer_reference=(detail.customer_reference or "")[:80],
-                description=" ".join((detail.text or "").split())[:300],
+                description=(" ".join(text.split()) if "  " in text else text.strip())[:300],
             )
         )
     return lines
+
+
+def _is_credit(type_code) -> bool:
+    if type_code.transaction == TypeCodeTransaction.credit:
+        return True
+    if type_code.transaction == TypeCodeTransaction.debit:
+        return False
+    code = type_code.code
+    return int(code) <= LAST_CREDIT_CODE if code.isdigit() else True
