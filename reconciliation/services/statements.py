@@ -597,7 +597,9 @@ def statement_line_match_card_day(*, line: StatementLine, target: date, by: User
         locked = _line_locked(line)
         if locked.amount <= 0:
             raise StatementError("A card settlement is money in: this line is money out.")
-        closes = list(card_batches_unsettled(day).select_for_update())
+        # Locked, then the unique batch-per-settlement index has the last word under
+        # concurrency (a second settlement of a batch fails to insert).
+        closes = list(card_batches_unsettled(day).select_for_update(of=("self",)))
         gross = sum((c.card_batch_total for c in closes), ZERO)
         if not closes:
             raise StatementError(f"No closed drawer of {day} has a card batch left to settle.")
