@@ -3,8 +3,8 @@ close), so statement matching can be tested on its own. Replaced at merge by
 reconciliation.services' deposit_prepare/deposit_verify and drawer_close.
 
 - `deposit_verified_stub`: funds 1035 for the office (Dr 1035 / Cr 3000 fund balance), then
-  posts the deposit Dr 1040 office / Cr 1035 office (checks: drawer to 1036 first, then Cr 1036) and writes
-  a VERIFIED Deposit with its DepositChecks.
+  posts the deposit Dr 1040 office / Cr 1035 office (checks: drawer to 1036 first, then
+  Cr 1036) and writes a VERIFIED Deposit with its DepositChecks.
 - `card_close_stub`: a CLOSED DrawerClose whose entry moves the drawer's card clearing off the
   drawer (Dr 1020 no drawer / Cr 1020 drawer), as reconciliation's ledger_verify rule expects."""
 

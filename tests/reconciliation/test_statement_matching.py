@@ -127,9 +127,7 @@ def test_a_card_batch_settles_once(bank, office, drawer, clerk, supervisor, dana
 
     assert (result.card_settlements, result.left) == (1, 1)
     second = StatementLine.objects.get(status=StatementLine.Status.UNMATCHED)
-    with pytest.raises(
-        StatementError, match="no closed drawer of .* has a card batch left|No closed drawer"
-    ):
+    with pytest.raises(StatementError, match="No closed drawer of"):
         statement_line_match_card_day(line=second, target=timezone.localdate(), by=supervisor)
 
 
