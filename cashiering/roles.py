@@ -181,6 +181,12 @@ CAPABILITIES: tuple[Capability, ...] = (
         permission="billing.import_bills",
     ),
     Capability(
+        "Bank statements",
+        "Import the banks' statements (BAI2, OFX, CSV) and match or explain what is left.",
+        "reconciliation:statements",
+        permission="reconciliation.import_statement",
+    ),
+    Capability(
         "Trial balance",
         "Every account's balance in the live or training book, as of any day.",
         "ledger:trial_balance",

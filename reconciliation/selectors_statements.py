@@ -2,6 +2,7 @@
 line can be matched to, and the rules `ledger_verify` re-checks for statements."""
 
 from datetime import date
+from typing import Any
 
 from django.db.models import F, QuerySet, Sum
 from django.utils import timezone
@@ -91,13 +92,15 @@ def deposits_unmatched(bank_account_id: int) -> QuerySet[Deposit]:
     )
 
 
-def card_days_unsettled() -> list[dict]:
+def card_days_unsettled() -> list[dict[str, Any]]:
     """Business days with closed drawers' card batches not yet settled: day and gross."""
-    return list(
-        DrawerClose.objects.filter(
+    days: list[dict[str, Any]] = [
+        dict(day)
+        for day in DrawerClose.objects.filter(
             status=DrawerClose.Status.CLOSED, card_batch_total__gt=0, card_settlement__isnull=True
         )
         .values("business_date")
         .annotate(gross=Sum("card_batch_total"))
         .order_by("business_date")
-    )
+    ]
+    return days

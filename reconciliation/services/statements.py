@@ -157,6 +157,8 @@ def statement_import(
             imported_by=by,
         )
     except IntegrityError:
+        if token is None:
+            raise
         return StatementImport.objects.get(token=token)
     report = _ImportProgress(job, progress)
     try:
@@ -175,7 +177,8 @@ def statement_import(
         statement=statement,
         lines_added=added,
         lines_skipped=skipped,
-        rows_done=job.rows_total,
+        rows_total=added + skipped,
+        rows_done=added + skipped,
         stage="done",
         message=f"{added:,} lines added, {skipped:,} already on file.",
     )
@@ -666,7 +669,7 @@ def statement_line_match_returned_check(
             )
         except PaymentError as exc:
             raise StatementError(str(exc)) from exc
-        if reversal.entry is None or _bank_amount(reversal.entry_id, locked) != locked.amount:
+        if reversal.entry_id is None or _bank_amount(reversal.entry_id, locked) != locked.amount:
             # What the check paid is no longer on its receipt (refunded since): billed to the
             # writer, not taken back from the bank in one entry. A person explains the line.
             raise StatementError(
