@@ -603,6 +603,11 @@ def statement_line_match_card_day(*, line: StatementLine, target: date, by: User
         # Locked, then the unique batch-per-settlement index has the last word under
         # concurrency (a second settlement of a batch fails to insert).
         closes = list(card_batches_unsettled(day).select_for_update(of=("self",)))
+        # Settled by someone while this waited for the locks: a fresh look says so.
+        if CardSettlementClose.objects.filter(drawer_close__in=closes).exists():
+            raise StatementError(
+                f"The card batches of {day} were settled a moment ago by someone else."
+            )
         gross = sum((c.card_batch_total for c in closes), ZERO)
         if not closes:
             raise StatementError(f"No closed drawer of {day} has a card batch left to settle.")
