@@ -37,7 +37,12 @@ def parse(data: bytes) -> ParsedStatement:
         parsed = bai2_parser.parse_from_string(text, check_integrity=True)
     except IntegrityException as exc:
         raise StatementError(_integrity_message(str(exc))) from None
-    except NotSupportedYetException:
+    except NotSupportedYetException as exc:
+        if "Type code" in str(exc):
+            raise StatementError(
+                f"The file uses a BAI2 type code the parser does not know ({exc}); ask the "
+                "bank which transaction it is. Nothing was imported."
+            ) from None
         raise StatementError(
             "Only BAI version 2 files are read; this file is another version."
         ) from None

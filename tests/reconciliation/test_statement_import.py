@@ -218,6 +218,14 @@ def test_odd_files_are_refused_with_a_message(bank, supervisor, data, message):
     assert StatementLine.objects.count() == 0
 
 
+def test_an_unknown_type_code_is_named(bank, supervisor):
+    data = sample("svb_us_example.bai2").replace(b"16,142,490196", b"16,777,490196")
+
+    with pytest.raises(StatementError, match="type code the parser does not know"):
+        run(bank, supervisor, data)
+    assert StatementLine.objects.count() == 0
+
+
 def test_only_a_supervisor_imports(bank, clerk):
     with pytest.raises(StatementError, match="Only a Supervisor"):
         run(bank, clerk, sample("svb_us_example.bai2"))
