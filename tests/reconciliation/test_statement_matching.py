@@ -228,3 +228,29 @@ def test_a_clerk_cannot_match(bank, supervisor, clerk):
 
     with pytest.raises(StatementError, match="Only a Supervisor"):
         statement_auto_match(bank_account=bank, by=clerk)
+
+
+def test_an_ofx_nsf_debit_returns_the_check_it_names(
+    bank, office, drawer, clerk, supervisor, supervisor2, dana
+):
+    from datetime import date
+    from pathlib import Path
+
+    payment = pay(drawer, clerk, issue(dana, supervisor, amount="75.00"), check("75.00", "1234"))
+    tender = Tender.objects.get(payment=payment)
+    deposit_verified_stub(
+        office=office,
+        preparer=supervisor,
+        verifier=supervisor2,
+        checks=[tender],
+        day=date(2026, 11, 1),
+    )
+    data = (Path(__file__).parent / "samples" / "bank_small.qfx").read_bytes()
+    job = statement_import(bank_account=bank, file_name="bank.qfx", data=data, by=supervisor)
+
+    result = statement_auto_match(statement=job.statement, by=supervisor)
+
+    assert (result.deposits, result.returned_checks, result.left) == (1, 1, 0)
+    tender.refresh_from_db()
+    assert tender.returned
+    assert ledger_violations() == []
