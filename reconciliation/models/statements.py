@@ -60,7 +60,10 @@ class StatementLine(models.Model):
         EXPLAINED = "explained", "Explained"
 
     statement = models.ForeignKey(BankStatement, on_delete=models.PROTECT, related_name="lines")
-    bank_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    # Indexed by the (bank_account, fingerprint) and (bank_account, status, posted_on) indexes.
+    bank_account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     posted_on = models.DateField()
     amount = money_field()
     type_code = models.CharField(max_length=10, blank=True)
