@@ -59,6 +59,7 @@ _SUPERVISOR: list[str] = [
     "reconciliation.refer_tickets",
     "reconciliation.view_daily_report",
     "reconciliation.sign_off_day",
+    "reconciliation.manage_csv_mapping",
 ]
 _ADMIN: list[str] = [
     *_SUPERVISOR,
@@ -209,6 +210,12 @@ CAPABILITIES: tuple[Capability, ...] = (
         "Count the safe with a second person; prepare a deposit, or verify another's.",
         "reconciliation:deposits",
         permission="reconciliation.prepare_deposit",
+    ),
+    Capability(
+        "Bank statements",
+        "Import the banks' statements (BAI2, OFX, CSV) and match or explain what is left.",
+        "reconciliation:statements",
+        permission="reconciliation.import_statement",
     ),
     Capability(
         "Trial balance",

@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
         ("billing", "0022_penalty_rule_versions_do_not_overlap"),
         ("ledger", "0030_line_office"),
         ("payments", "0025_drawer_close_settings"),
-        ("reconciliation", "0030_day_signoff"),
+        ("reconciliation", "0041_statement_line_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -23,13 +23,22 @@ from reconciliation.models.exports import (
     VendorPaymentFile,
     VendorReferral,
 )
+from reconciliation.models.statement_matching import (
+    CardSettlement,
+    CardSettlementClose,
+    CsvMapping,
+    StatementImport,
+)
 from reconciliation.models.statements import BankStatement, StatementLine
 
 __all__ = [
     "BankStatement",
+    "CardSettlement",
+    "CardSettlementClose",
     "CloseCheck",
     "CloseDenomination",
     "CloseStock",
+    "CsvMapping",
     "CustodyTransfer",
     "DaySignoff",
     "Deposit",
@@ -44,6 +53,7 @@ __all__ = [
     "ReferralFile",
     "SafeCount",
     "SafeCountDenomination",
+    "StatementImport",
     "StatementLine",
     "VendorPayment",
     "VendorPaymentFile",

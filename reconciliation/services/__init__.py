@@ -28,6 +28,15 @@ from reconciliation.services.exports import (
 )
 from reconciliation.services.month import month_close
 from reconciliation.services.safe import cash_drop_record, safe_count_record
+from reconciliation.services.statements import (
+    csv_mapping_save,
+    statement_auto_match,
+    statement_import,
+    statement_line_explain,
+    statement_line_match_card_day,
+    statement_line_match_deposit,
+    statement_line_match_returned_check,
+)
 
 __all__ = [
     "CheckPick",
@@ -36,6 +45,7 @@ __all__ = [
     "cash_drop_record",
     "change_fund_adjust",
     "check_location",
+    "csv_mapping_save",
     "custody_transfer_post",
     "day_reopen",
     "day_sign_off",
@@ -50,5 +60,11 @@ __all__ = [
     "posting_export_create",
     "referral_file_create",
     "safe_count_record",
+    "statement_auto_match",
+    "statement_import",
+    "statement_line_explain",
+    "statement_line_match_card_day",
+    "statement_line_match_deposit",
+    "statement_line_match_returned_check",
     "vendor_payments_import",
 ]

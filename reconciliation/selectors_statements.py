@@ -1,0 +1,106 @@
+"""Read queries of bank statements: the matching page's unmatched lines with their age, what a
+line can be matched to, and the rules `ledger_verify` re-checks for statements."""
+
+from datetime import date
+from typing import Any
+
+from django.db.models import F, QuerySet, Sum
+from django.utils import timezone
+
+from reconciliation.models import Deposit, DrawerClose, StatementLine
+
+# Rules `manage.py ledger_verify` re-checks (registered in apps.py).
+STATEMENT_CHECKS: list[tuple[str, str]] = [
+    (
+        "a matched statement line names its entry",
+        """SELECT 'statement line ' || s.id FROM reconciliation_statementline s
+            WHERE s.status = 'matched' AND s.entry_id IS NULL""",
+    ),
+    (
+        "a statement line's match or explanation moved the bank account by the line's amount",
+        """SELECT 'statement line ' || s.id || ': ' || s.amount || ' vs ' || coalesce(m.moved, 0)
+             FROM reconciliation_statementline s
+             JOIN ledger_journalentry e ON e.id = s.entry_id
+             LEFT JOIN LATERAL (
+                  SELECT sum(l.amount) AS moved FROM ledger_journalline l
+                   WHERE l.entry_id = s.entry_id AND l.account_id = s.bank_account_id) m ON true
+            WHERE e.source IN ('statement_match', 'card_settlement')
+              AND m.moved IS DISTINCT FROM s.amount""",
+    ),
+    (
+        "a statement line matched to a deposit equals the verified deposit's total",
+        """SELECT 'statement line ' || s.id || ' deposit ' || d.id
+             FROM reconciliation_statementline s
+             JOIN reconciliation_deposit d ON d.id = s.deposit_id
+            WHERE d.status <> 'verified' OR d.cash_total + d.checks_total <> s.amount
+               OR d.bank_account_id <> s.bank_account_id""",
+    ),
+    (
+        "a card settlement took its batches' totals, once each, off card clearing",
+        """SELECT 'card settlement ' || c.id
+             FROM reconciliation_cardsettlement c
+             JOIN LATERAL (
+                  SELECT coalesce(sum(x.amount), 0) AS batches,
+                         bool_and(x.amount = dc.card_batch_total) AS same
+                    FROM reconciliation_cardsettlementclose x
+                    JOIN reconciliation_drawerclose dc ON dc.id = x.drawer_close_id
+                   WHERE x.settlement_id = c.id) b ON true
+             JOIN LATERAL (
+                  SELECT -coalesce(sum(l.amount), 0) AS cleared
+                    FROM ledger_journalline l JOIN ledger_account a ON a.id = l.account_id
+                   WHERE l.entry_id = c.entry_id AND a.code = '1020') k ON true
+            WHERE b.batches <> c.gross OR NOT coalesce(b.same, false) OR k.cleared <> c.gross""",
+    ),
+    (
+        "a drawer's card batch settles once",
+        """SELECT 'drawer close ' || drawer_close_id FROM reconciliation_cardsettlementclose
+            GROUP BY drawer_close_id HAVING count(*) > 1""",
+    ),
+]
+
+STATEMENT_TRIGGERS: list[tuple[str, str]] = [
+    ("reconciliation_cardsettlement", "cardsettlement_frozen"),
+    ("reconciliation_cardsettlementclose", "cardsettlementclose_frozen"),
+    ("reconciliation_statementline", "statementline_settled"),
+]
+
+
+def unmatched_lines(*, bank_account_id: int | None = None) -> QuerySet[StatementLine]:
+    """Lines neither matched nor explained, oldest first, each with `age_days` since posted."""
+    lines = StatementLine.objects.filter(status=StatementLine.Status.UNMATCHED).select_related(
+        "bank_account", "statement"
+    )
+    if bank_account_id:
+        lines = lines.filter(bank_account_id=bank_account_id)
+    return lines.order_by("posted_on", "id")
+
+
+def line_age_days(line: StatementLine, today: date | None = None) -> int:
+    return ((today or timezone.localdate()) - line.posted_on).days
+
+
+def deposits_unmatched(bank_account_id: int) -> QuerySet[Deposit]:
+    """Verified deposits of the bank account not yet seen at the bank."""
+    return (
+        Deposit.objects.filter(
+            status=Deposit.Status.VERIFIED,
+            bank_account_id=bank_account_id,
+            statement_lines__isnull=True,
+        )
+        .annotate(amount=F("cash_total") + F("checks_total"))
+        .order_by("business_date", "id")
+    )
+
+
+def card_days_unsettled() -> list[dict[str, Any]]:
+    """Business days with closed drawers' card batches not yet settled: day and gross."""
+    days: list[dict[str, Any]] = [
+        dict(day)
+        for day in DrawerClose.objects.filter(
+            status=DrawerClose.Status.CLOSED, card_batch_total__gt=0, card_settlement__isnull=True
+        )
+        .values("business_date")
+        .annotate(gross=Sum("card_batch_total"))
+        .order_by("business_date")
+    ]
+    return days
