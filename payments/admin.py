@@ -17,7 +17,15 @@ class WorkstationInline(GuardedAdminMixin, admin.TabularInline):
 @admin.register(Office)
 class OfficeAdmin(GuardedAdminMixin, admin.ModelAdmin):
     form = OfficeAdminForm
-    list_display = ["name", "code", "phone", "allow_self_approval", "check_clearing_days"]
+    list_display = [
+        "name",
+        "code",
+        "phone",
+        "allow_self_approval",
+        "check_clearing_days",
+        "blind_close",
+        "over_short_tolerance",
+    ]
     inlines = [WorkstationInline]
 
 

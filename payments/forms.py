@@ -2,6 +2,7 @@
 
 import re
 from datetime import date
+from decimal import Decimal
 from typing import cast
 
 from django import forms
@@ -345,9 +346,24 @@ class OfficeAdminForm(NoCardNumbersMixin, forms.ModelForm):
     (the series follows the office, not the code), but a code whose receipt numbers another
     office has already printed would print those numbers again."""
 
+    over_short_tolerance = MoneyField(
+        min_value=Decimal("0.00"),
+        label="Over/short tolerance",
+        help_text=Office._meta.get_field("over_short_tolerance").help_text,
+    )
+
     class Meta:
         model = Office
-        fields = ["code", "name", "address", "phone", "allow_self_approval", "check_clearing_days"]
+        fields = [
+            "code",
+            "name",
+            "address",
+            "phone",
+            "allow_self_approval",
+            "check_clearing_days",
+            "blind_close",
+            "over_short_tolerance",
+        ]
 
     def clean_code(self) -> str:
         code = self.cleaned_data["code"].strip()

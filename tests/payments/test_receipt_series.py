@@ -34,6 +34,8 @@ def _rename(office: Office, code: str) -> Office:
             "address": "",
             "phone": "",
             "check_clearing_days": 10,
+            "blind_close": "on",
+            "over_short_tolerance": "5.00",
         },
         instance=office,
     )
