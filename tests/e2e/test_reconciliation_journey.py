@@ -97,7 +97,7 @@ def test_the_end_of_a_day_from_blind_close_to_the_signed_report(page, browser, l
     sam_context, sam = another_person(browser, live_server, "supervisor", "supervisor-demo-2026")
     sam.get_by_role("link", name="Drawer closes").click()
     expect(sam.get_by_role("heading", name="Drawers awaiting sign-off")).to_be_visible()
-    sam.get_by_role("link", name=re.compile("Review and sign off")).click()
+    sam.get_by_role("link", name=f"Review and sign off drawer {drawer.pk}").click()
     reason = sam.get_by_label(re.compile("^Reason"))
     reason.fill("Short change given to a customer; the clerk was told.")
     sam.get_by_role("button", name="Sign off").click()
@@ -134,7 +134,7 @@ def test_the_end_of_a_day_from_blind_close_to_the_signed_report(page, browser, l
     # Another Supervisor verifies it at their own screen with their own count.
     pat_context, pat = another_person(browser, live_server, "supervisor2", "supervisor2-demo-2026")
     pat.get_by_role("link", name="Safe and deposits").click()
-    pat.get_by_role("link", name="B-77").click()
+    pat.get_by_role("link", name="B-77", exact=True).click()
     expect(pat.get_by_role("heading", name=re.compile("Deposit bag B-77"))).to_be_visible()
     pat.get_by_role("group", name="Cash I counted in the bag").get_by_label("$20 bills").fill("4")
     tick(pat.get_by_role("group", name="Checks I hold from this bag").get_by_label("4417"))
@@ -147,6 +147,14 @@ def test_the_end_of_a_day_from_blind_close_to_the_signed_report(page, browser, l
         "supervisor2",
     )
     pat_context.close()
+
+    # The bag's deposit slip, from the list of deposits.
+    sam.get_by_role("link", name="Home").click()
+    sam.get_by_role("link", name="Safe and deposits").click()
+    slip = sam.get_by_role("link", name="PDF slip of bag B-77").get_attribute("href")
+    response = sam.request.get(slip)
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.body().startswith(b"%PDF-")
 
     # The first Supervisor signs off the day and downloads the signed report.
     sam.get_by_role("link", name="Home").click()
