@@ -498,8 +498,8 @@ def drawer_reopen(*, drawer: Drawer, by: User, reason: str, token: uuid.UUID) ->
     The same `token` twice returns the first reopening.
 
     Raises CloseError (not allowed, no reason, not closed, its checks already went to a
-    deposit, the clerk has another drawer open), PaymentError (the database refused: the safe
-    no longer holds the money, or the day is closed)."""
+    deposit or came back returned, the clerk has another drawer open), PaymentError (the
+    database refused: the safe no longer holds the money, or the day is closed)."""
     reason = (reason or "").strip()
     if not by.is_active or not by.has_perm(REOPEN):
         raise CloseError("Only a Supervisor reopens a closed drawer.")
@@ -546,7 +546,8 @@ def drawer_reopen(*, drawer: Drawer, by: User, reason: str, token: uuid.UUID) ->
 
 
 def _still_in_safe(close: DrawerClose) -> None:
-    """The checks the close put in the safe are still there (none went into a deposit bag).
+    """The checks the close put in the safe are still there (none went into a deposit bag, none
+    was returned by the bank).
     Cash is judged by PostgreSQL (CU001: the safe would hold less than nothing)."""
     deposited = (
         DepositCheck.objects.filter(
@@ -562,6 +563,21 @@ def _still_in_safe(close: DrawerClose) -> None:
             f"Check {deposited.check_number} from this drawer went into deposit bag "
             f"{deposited.deposit.bag_number}: the safe no longer holds what the close put in "
             "it, so the drawer cannot be reopened."
+        )
+    returned = (
+        CloseCheck.objects.filter(
+            close=close, state=CloseCheck.State.PRESENT, tender__returned=True
+        )
+        .order_by("id")
+        .first()
+    )
+    if returned is not None:
+        # Its returned-check entry took it out of the safe; the reversal would put it back
+        # into the drawer's books, where no receipt lets the clerk tick it again.
+        raise CloseError(
+            f"Check {returned.check_number} from this drawer was returned by the bank since the "
+            "close: the safe no longer holds what the close put in it, so the drawer cannot be "
+            "reopened."
         )
 
 

@@ -1,0 +1,61 @@
+"""Review of issue 9's drawer close (reviewer RA): faults replayed from POS and accounting bug
+reports, each pinned by a test that failed before its fix."""
+
+import uuid
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+
+from payments.selectors import custody_held
+from payments.services import returned_check_record
+from reconciliation.errors import CloseError
+from reconciliation.models import DrawerClose
+from reconciliation.services import drawer_close_count, drawer_reopen
+from tests.reconciliation.conftest import check, issue, new_user, open_drawer, pay
+
+D = Decimal
+
+
+def close_with(drawer, clerk, supervisor, ticked) -> DrawerClose:
+    return drawer_close_count(
+        drawer=drawer,
+        counts={"$20 bills": 10, "Quarters": 40},
+        checks=ticked,
+        card_batch_total=D("0.00"),
+        stock={},
+        by=clerk,
+        received_by=supervisor,
+        token=uuid.uuid4(),
+    )
+
+
+def other_checks_in_the_safe(office, supervisor, dana) -> None:
+    """Another clerk's drawer closes with a $200 check: the office's safe holds more checks
+    than one drawer's, so PostgreSQL's floor (CU001) alone does not catch a wrong credit."""
+    other = new_user("clerk-other")
+    till = open_drawer(other, office, number=2)
+    paid = pay(till, other, issue(dana, other, amount="200.00"), check("200.00", "9001"))
+    close_with(till, other, supervisor, [paid.tenders.get().pk])
+
+
+def test_a_drawer_whose_check_was_returned_from_the_safe_is_not_reopened(
+    drawer, clerk, supervisor, office, dana
+):
+    """Reopening reverses the close: it would put back into the drawer (1010) a check the bank
+    already returned and the safe no longer holds, leaving the drawer a phantom check that no
+    receipt lets the clerk tick at the next close."""
+    other_checks_in_the_safe(office, supervisor, dana)
+    first = pay(drawer, clerk, issue(dana, clerk, amount="80.00"), check("80.00", "3001"))
+    second = pay(drawer, clerk, issue(dana, clerk, amount="50.00"), check("50.00", "3002"))
+    tenders = [first.tenders.get(), second.tenders.get()]
+    close = close_with(drawer, clerk, supervisor, [t.pk for t in tenders])
+    assert close.status == DrawerClose.Status.CLOSED
+    returned_check_record(payment=first, check=tenders[0], reason="NSF", by=supervisor)
+    assert custody_held(office, "1036") == D("250.00")
+
+    with pytest.raises(CloseError, match="3001"):
+        drawer_reopen(drawer=drawer, by=supervisor, reason="Recount", token=uuid.uuid4())
+
+    assert custody_held(office, "1036") == D("250.00")
+    call_command("ledger_verify")
