@@ -17,7 +17,14 @@ from payments.errors import NotReversible
 from payments.models import Drawer, Office, Tender
 from payments.services import database_refusal_explained
 from reconciliation.errors import CustodyError
-from reconciliation.models import CustodyTransfer, Deposit, DepositCheck, StatementLine
+from reconciliation.models import (
+    CloseCheck,
+    CustodyTransfer,
+    Deposit,
+    DepositCheck,
+    DrawerClose,
+    StatementLine,
+)
 
 CASH_IN_DRAWER = "1000"
 CHECKS_IN_DRAWER = "1010"
@@ -139,7 +146,8 @@ def check_location(tender: Tender) -> CheckLocation:
     """Where a check tender is now, for a returned check (payments.custody): in a bag at the
     bank (the bag's bank account), in a bag in transit (1040), in the safe (1036, once its
     drawer closed), else still in its drawer (1010 naming the drawer). Raises NotReversible
-    while the check is in a bag not yet verified (finish or cancel the deposit first)."""
+    while the check is in a bag not yet verified (finish or cancel the deposit first), while its
+    drawer's count waits for sign-off, and for a check missing at its drawer's close."""
     in_bag = (
         DepositCheck.objects.select_related("deposit", "deposit__bank_account")
         .filter(tender=tender, released=False)
@@ -169,6 +177,18 @@ def check_location(tender: Tender) -> CheckLocation:
             "Supervisor's sign-off: sign it off first (the check is then in the safe)."
         )
     if drawer.status == Drawer.Status.CLOSED:
+        missing = CloseCheck.objects.filter(
+            tender=tender,
+            close__status=DrawerClose.Status.CLOSED,
+            state=CloseCheck.State.MISSING,
+        ).exists()
+        if missing:
+            # Its amount went to over/short at the close; the safe never held it.
+            raise NotReversible(
+                f"Check {tender.check_number} was missing when drawer {drawer.pk} was closed: it "
+                "never reached the safe or a deposit, so the bank cannot have returned it. "
+                "Ask an Admin to look into it."
+            )
         return CheckLocation(
             accounts(CHECKS_IN_SAFE)[CHECKS_IN_SAFE], "the safe", office_id=drawer.office_id
         )

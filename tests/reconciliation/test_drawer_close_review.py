@@ -7,11 +7,12 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
+from payments.errors import NotReversible
 from payments.selectors import custody_held
 from payments.services import returned_check_record
 from reconciliation.errors import CloseError
 from reconciliation.models import DrawerClose
-from reconciliation.services import drawer_close_count, drawer_reopen
+from reconciliation.services import drawer_close_count, drawer_close_sign_off, drawer_reopen
 from tests.reconciliation.conftest import check, issue, new_user, open_drawer, pay
 
 D = Decimal
@@ -56,6 +57,35 @@ def test_a_drawer_whose_check_was_returned_from_the_safe_is_not_reopened(
 
     with pytest.raises(CloseError, match="3001"):
         drawer_reopen(drawer=drawer, by=supervisor, reason="Recount", token=uuid.uuid4())
+
+    assert custody_held(office, "1036") == D("250.00")
+    call_command("ledger_verify")
+
+
+def test_a_check_missing_at_the_close_is_not_taken_back_from_the_safe(
+    drawer, clerk, supervisor, office, dana
+):
+    """A check the clerk could not find at the close never reached the safe (its amount went to
+    over/short): a returned check must not credit the safe (1036) for it, draining other
+    drawers' checks on the books."""
+    other_checks_in_the_safe(office, supervisor, dana)
+    lost = pay(drawer, clerk, issue(dana, clerk, amount="80.00"), check("80.00", "3001"))
+    kept = pay(drawer, clerk, issue(dana, clerk, amount="50.00"), check("50.00", "3002"))
+    close = drawer_close_count(
+        drawer=drawer,
+        counts={"$20 bills": 10, "Quarters": 40},
+        checks=[kept.tenders.get().pk],
+        card_batch_total=D("0.00"),
+        stock={},
+        by=clerk,
+        token=uuid.uuid4(),
+    )
+    assert close.over_short == D("-80.00")
+    drawer_close_sign_off(close=close, by=supervisor, reason="Check 3001 lost")
+    assert custody_held(office, "1036") == D("250.00")
+
+    with pytest.raises(NotReversible, match="missing"):
+        returned_check_record(payment=lost, check=lost.tenders.get(), reason="NSF", by=supervisor)
 
     assert custody_held(office, "1036") == D("250.00")
     call_command("ledger_verify")
