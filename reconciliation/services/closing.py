@@ -491,11 +491,20 @@ def _unchanged_since_count(close: DrawerClose, drawer: Drawer) -> None:
 # Reopening
 
 
-def drawer_reopen(*, drawer: Drawer, by: User, reason: str, token: uuid.UUID) -> DrawerReopen:
+def drawer_reopen(
+    *,
+    drawer: Drawer,
+    by: User,
+    reason: str,
+    token: uuid.UUID,
+    close: DrawerClose | None = None,
+) -> DrawerReopen:
     """A Supervisor with reopen_drawer reopens a closed drawer, with a reason: the exact reverse
     of the close entry hands its money back from the safe and the change fund to the drawer
     (source drawer_reopen), the drawer is open again and the close is history (`reopened`).
-    The same `token` twice returns the first reopening.
+    The same `token` twice returns the first reopening. `close`, when given, is the close the
+    Supervisor chose (a page's row): refused unless it is still the drawer's standing close, so
+    a stale form does not reopen a later close of the same drawer.
 
     Raises CloseError (not allowed, no reason, not closed, its checks already went to a
     deposit or came back returned, the clerk has another drawer open), PaymentError (the
@@ -515,9 +524,15 @@ def drawer_reopen(*, drawer: Drawer, by: User, reason: str, token: uuid.UUID) ->
                 return earlier
             if locked.status != Drawer.Status.CLOSED:
                 raise CloseError(f"Drawer {locked.pk} is not closed.")
-            close = DrawerClose.objects.select_for_update().get(
+            standing = DrawerClose.objects.select_for_update().get(
                 drawer=locked, status=DrawerClose.Status.CLOSED
             )
+            if close is not None and close.pk != standing.pk:
+                raise CloseError(
+                    f"That close of drawer {locked.pk} was already reopened; the drawer was "
+                    "closed again since. Reload the page to reopen its latest close."
+                )
+            close = standing
             _still_in_safe(close)
             # Open first: PostgreSQL refuses lines naming a closed drawer (DR001).
             Drawer.objects.filter(pk=locked.pk).update(status=Drawer.Status.OPEN, closed_at=None)

@@ -272,3 +272,28 @@ def test_every_closing_form_with_a_token_is_covered():
     assert with_tokens == {"DrawerCloseForm", "SignOffForm", "ReopenForm"}
     for name in with_tokens:
         assert issubclass(getattr(forms, name), OneTimeTokenForm), name
+
+
+def test_a_stale_reopen_form_does_not_reopen_the_drawers_next_close(
+    client, clerk, supervisor, drawer
+):
+    """Review (two tabs): a reopen form of a close already reopened, sent after the drawer was
+    closed again, must not reopen the new close, which nobody asked to reopen."""
+    received = {"receiver_username": "supervisor", "receiver_password": SUPERVISOR_PASSWORD}
+    client.force_login(clerk)
+    client.post(reverse("reconciliation:drawer_close"), count_data(**received))
+    first = DrawerClose.objects.get(status=DrawerClose.Status.CLOSED)
+    client.force_login(supervisor)
+    url = reverse("reconciliation:close_reopen", args=[first.pk])
+    client.post(url, {"token": str(uuid.uuid4()), "reason": "Miscounted"})
+    client.force_login(clerk)
+    client.post(reverse("reconciliation:drawer_close"), count_data(**received))
+    second = DrawerClose.objects.get(status=DrawerClose.Status.CLOSED)
+
+    client.force_login(supervisor)
+    stale = client.post(url, {"token": str(uuid.uuid4()), "reason": "Miscounted"}, follow=True)
+
+    assert "already reopened" in stale.content.decode()
+    assert DrawerClose.objects.get(pk=second.pk).status == DrawerClose.Status.CLOSED
+    assert Drawer.objects.get(pk=drawer.pk).status == Drawer.Status.CLOSED
+    assert DrawerReopen.objects.count() == 1
