@@ -297,3 +297,25 @@ def test_a_stale_reopen_form_does_not_reopen_the_drawers_next_close(
     assert DrawerClose.objects.get(pk=second.pk).status == DrawerClose.Status.CLOSED
     assert Drawer.objects.get(pk=drawer.pk).status == Drawer.Status.CLOSED
     assert DrawerReopen.objects.count() == 1
+
+
+def test_the_count_page_takes_the_keyboard_to_what_to_fix(client, clerk, supervisor, drawer):
+    """Review (keyboard alone): after a refused submit the focus goes to the first field in
+    error, which says it is invalid and names its message; a refusal of the whole count puts
+    the focus on its message."""
+    client.force_login(clerk)
+    html = client.post(
+        reverse("reconciliation:drawer_close"), count_data(count_2="ten", count_5="x")
+    ).content.decode()
+    field = html[html.index('name="count_2"') - 300 : html.index('name="count_2"') + 300]
+    assert 'aria-invalid="true"' in field and 'aria-describedby="id_count_2-error"' in field
+    assert "autofocus" in field
+    assert 'id="id_count_2-error"' in html
+    assert html.count("autofocus") == 1
+
+    refused = client.post(
+        reverse("reconciliation:drawer_close"),
+        count_data(receiver_username=clerk.username, receiver_password="x"),
+    ).content.decode()
+    alert = refused[refused.index('class="alert alert-danger"') :][:200]
+    assert "autofocus" in alert and refused.count("autofocus") == 1
