@@ -97,7 +97,7 @@ class DrawerCloseForm(OneTimeTokenForm, NoCardNumbersForm):
         for field in self.fields.values():
             widget = field.widget
             css = "form-check-input" if isinstance(widget, forms.CheckboxInput) else "form-control"
-            if css not in widget.attrs.get("class", ""):
+            if css not in widget.attrs.get("class", "").split():
                 widget.attrs["class"] = f"{css} {widget.attrs.get('class', '')}".strip()
 
     def clean(self):

@@ -319,3 +319,13 @@ def test_the_count_page_takes_the_keyboard_to_what_to_fix(client, clerk, supervi
     ).content.decode()
     alert = refused[refused.index('class="alert alert-danger"') :][:200]
     assert "autofocus" in alert and refused.count("autofocus") == 1
+
+
+def test_count_inputs_are_styled_like_every_other_input(client, clerk, drawer):
+    """Review: "form-control-sm" contains "form-control", so the count and stock inputs were
+    left without Bootstrap's form-control class (unstyled, no visible focus ring)."""
+    client.force_login(clerk)
+    html = client.get(reverse("reconciliation:drawer_close")).content.decode()
+    start = html.index('name="count_2"')
+    tag = html[html.rindex("<input", 0, start) : html.index(">", start)]
+    assert "form-control " in tag or 'form-control"' in tag
