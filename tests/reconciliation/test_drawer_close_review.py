@@ -6,13 +6,21 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.template.loader import render_to_string
+from weasyprint import HTML
 
 from payments.errors import NotReversible
 from payments.selectors import custody_held
 from payments.services import returned_check_record
 from reconciliation.errors import CloseError
 from reconciliation.models import DrawerClose
-from reconciliation.services import drawer_close_count, drawer_close_sign_off, drawer_reopen
+from reconciliation.selectors_closing import close_report
+from reconciliation.services import (
+    ExtraCheck,
+    drawer_close_count,
+    drawer_close_sign_off,
+    drawer_reopen,
+)
 from tests.reconciliation.conftest import check, issue, new_user, open_drawer, pay
 
 D = Decimal
@@ -89,3 +97,21 @@ def test_a_check_missing_at_the_close_is_not_taken_back_from_the_safe(
 
     assert custody_held(office, "1036") == D("250.00")
     call_command("ledger_verify")
+
+
+def _right_edge(box) -> float:
+    edge = (box.position_x or 0) + (box.width or 0) if hasattr(box, "width") else 0
+    return max([edge, *(_right_edge(c) for c in getattr(box, "children", None) or [])])
+
+
+def test_a_long_payer_name_stays_on_the_close_report_pdf(drawer, clerk, supervisor):
+    """Review: a 200-character payer typed without spaces widened the checks table past the
+    page, cutting off the amount column of the printed close report."""
+    close = close_with(
+        drawer, clerk, supervisor, [ExtraCheck("12345678901", "W" * 200, D("1234.56"))]
+    )
+    html = render_to_string("pdf/drawer_close.html", {"report": close_report(close)})
+
+    page = HTML(string=html).render().pages[0]
+
+    assert _right_edge(page._page_box) <= page.width
