@@ -632,6 +632,7 @@ def _reopen_post(close: DrawerClose, drawer: Drawer, by: User, reason: str) -> J
         checks=close.counted_checks,
         drawer=drawer,
         note=f"Reopen of drawer {drawer.pk}",
+        reverses=close.entry,
     )
     return transfer.entry
 

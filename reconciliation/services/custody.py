@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from ledger.models import Account
+from ledger.models import Account, JournalEntry
 from ledger.money import ZERO, format_money, is_whole_cents
 from ledger.services import Line, post
 from payments.custody import CheckLocation
@@ -84,9 +84,11 @@ def custody_transfer_post(
     drawer: Drawer | None = None,
     deposit: Deposit | None = None,
     note: str = "",
+    reverses: JournalEntry | None = None,
 ) -> CustodyTransfer:
     """Post one hand-over (`lines`, balanced, custody lines naming `office`) and record it with
-    the two people. Call inside the caller's transaction. Raises CustodyError when one person
+    the two people; `reverses` links the entry to the one it reverses (a reopening's to the
+    close's). Call inside the caller's transaction. Raises CustodyError when one person
     would both hand over and receive (unless the office allows self-approval), and the ledger's
     errors when PostgreSQL refuses (a custody account going below zero: CU001)."""
     if handover.handed_by.pk == handover.received_by.pk and not office.allow_self_approval:
@@ -95,7 +97,14 @@ def custody_transfer_post(
             "not the one who hands them over."
         )
     day = business_date or timezone.localdate()
-    entry = post(entry_date=day, memo=memo, source=source, by=handover.handed_by, lines=lines)
+    entry = post(
+        entry_date=day,
+        memo=memo,
+        source=source,
+        by=handover.handed_by,
+        lines=lines,
+        reverses=reverses,
+    )
     return CustodyTransfer.objects.create(
         office=office,
         kind=kind,
