@@ -215,10 +215,9 @@ def drawer_view(request: HttpRequest) -> HttpResponse:
         "payments/drawer.html",
         {
             "summary": drawer_summary(drawer),
-            # Blind close (issue 9): the clerk does not see what the drawer should hold before
-            # counting it at closing; a Supervisor does.
-            "show_expected": not drawer.office.blind_close
-            or user.has_perm("reconciliation.sign_off_variance"),
+            # Blind close (issue 9): whoever works the drawer (a Supervisor at a window too)
+            # does not see what it should hold before counting it at closing.
+            "show_expected": not drawer.office.blind_close,
             "form": form,
             "movements": drawer.movements.select_related("recorded_by"),
             "payments": payments_recent(drawer),
@@ -843,7 +842,7 @@ def returned_check_view(request: HttpRequest, number: str) -> HttpResponse:
 @permission_required(APPROVE, raise_exception=True)
 def approvals_view(request: HttpRequest) -> HttpResponse:
     open_drawers = Drawer.objects.filter(status=Drawer.Status.OPEN).select_related(
-        "clerk", "workstation"
+        "clerk", "workstation", "office"
     )
     return render(
         request,

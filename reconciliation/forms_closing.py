@@ -87,6 +87,7 @@ class DrawerCloseForm(OneTimeTokenForm, NoCardNumbersForm):
         self.stock_types = list(stock_types)
         for fee_type in self.stock_types:
             self.fields[f"stock_{fee_type.pk}"] = _count_field(fee_type.name)
+        self.first_error_field: str | None = None
         self.witness = witness
         if witness:
             self.fields.update(_person_fields("witness", "Witness"))
@@ -96,7 +97,7 @@ class DrawerCloseForm(OneTimeTokenForm, NoCardNumbersForm):
         for field in self.fields.values():
             widget = field.widget
             css = "form-check-input" if isinstance(widget, forms.CheckboxInput) else "form-control"
-            if css not in widget.attrs.get("class", ""):
+            if css not in widget.attrs.get("class", "").split():
                 widget.attrs["class"] = f"{css} {widget.attrs.get('class', '')}".strip()
 
     def clean(self):
@@ -117,6 +118,21 @@ class DrawerCloseForm(OneTimeTokenForm, NoCardNumbersForm):
         elif bool(username) != bool(password):
             self.add_error(f"{person}_username", "Give the Supervisor's name and password.")
         return cleaned
+
+    def full_clean(self):
+        """After validation, point a keyboard or screen reader user at what to fix: each field in
+        error says so (aria-invalid) and names its message; the first one takes the focus."""
+        super().full_clean()
+        self.first_error_field = None
+        for name, field in self.fields.items():
+            if name not in self.errors or field.widget.is_hidden:
+                continue
+            attrs = field.widget.attrs
+            attrs["aria-invalid"] = "true"
+            attrs["aria-describedby"] = f"{self[name].auto_id}-error"
+            if self.first_error_field is None:
+                self.first_error_field = name
+                attrs["autofocus"] = True
 
     def denomination_fields(self):
         return [self[f"count_{i}"] for i in range(len(DENOMINATIONS))]

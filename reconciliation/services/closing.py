@@ -491,15 +491,24 @@ def _unchanged_since_count(close: DrawerClose, drawer: Drawer) -> None:
 # Reopening
 
 
-def drawer_reopen(*, drawer: Drawer, by: User, reason: str, token: uuid.UUID) -> DrawerReopen:
+def drawer_reopen(
+    *,
+    drawer: Drawer,
+    by: User,
+    reason: str,
+    token: uuid.UUID,
+    close: DrawerClose | None = None,
+) -> DrawerReopen:
     """A Supervisor with reopen_drawer reopens a closed drawer, with a reason: the exact reverse
     of the close entry hands its money back from the safe and the change fund to the drawer
     (source drawer_reopen), the drawer is open again and the close is history (`reopened`).
-    The same `token` twice returns the first reopening.
+    The same `token` twice returns the first reopening. `close`, when given, is the close the
+    Supervisor chose (a page's row): refused unless it is still the drawer's standing close, so
+    a stale form does not reopen a later close of the same drawer.
 
     Raises CloseError (not allowed, no reason, not closed, its checks already went to a
-    deposit, the clerk has another drawer open), PaymentError (the database refused: the safe
-    no longer holds the money, or the day is closed)."""
+    deposit or came back returned, the clerk has another drawer open), PaymentError (the
+    database refused: the safe no longer holds the money, or the day is closed)."""
     reason = (reason or "").strip()
     if not by.is_active or not by.has_perm(REOPEN):
         raise CloseError("Only a Supervisor reopens a closed drawer.")
@@ -515,9 +524,15 @@ def drawer_reopen(*, drawer: Drawer, by: User, reason: str, token: uuid.UUID) ->
                 return earlier
             if locked.status != Drawer.Status.CLOSED:
                 raise CloseError(f"Drawer {locked.pk} is not closed.")
-            close = DrawerClose.objects.select_for_update().get(
+            standing = DrawerClose.objects.select_for_update().get(
                 drawer=locked, status=DrawerClose.Status.CLOSED
             )
+            if close is not None and close.pk != standing.pk:
+                raise CloseError(
+                    f"That close of drawer {locked.pk} was already reopened; the drawer was "
+                    "closed again since. Reload the page to reopen its latest close."
+                )
+            close = standing
             _still_in_safe(close)
             # Open first: PostgreSQL refuses lines naming a closed drawer (DR001).
             Drawer.objects.filter(pk=locked.pk).update(status=Drawer.Status.OPEN, closed_at=None)
@@ -546,7 +561,8 @@ def drawer_reopen(*, drawer: Drawer, by: User, reason: str, token: uuid.UUID) ->
 
 
 def _still_in_safe(close: DrawerClose) -> None:
-    """The checks the close put in the safe are still there (none went into a deposit bag).
+    """The checks the close put in the safe are still there (none went into a deposit bag, none
+    was returned by the bank).
     Cash is judged by PostgreSQL (CU001: the safe would hold less than nothing)."""
     deposited = (
         DepositCheck.objects.filter(
@@ -562,6 +578,21 @@ def _still_in_safe(close: DrawerClose) -> None:
             f"Check {deposited.check_number} from this drawer went into deposit bag "
             f"{deposited.deposit.bag_number}: the safe no longer holds what the close put in "
             "it, so the drawer cannot be reopened."
+        )
+    returned = (
+        CloseCheck.objects.filter(
+            close=close, state=CloseCheck.State.PRESENT, tender__returned=True
+        )
+        .order_by("id")
+        .first()
+    )
+    if returned is not None:
+        # Its returned-check entry took it out of the safe; the reversal would put it back
+        # into the drawer's books, where no receipt lets the clerk tick it again.
+        raise CloseError(
+            f"Check {returned.check_number} from this drawer was returned by the bank since the "
+            "close: the safe no longer holds what the close put in it, so the drawer cannot be "
+            "reopened."
         )
 
 
@@ -601,6 +632,7 @@ def _reopen_post(close: DrawerClose, drawer: Drawer, by: User, reason: str) -> J
         checks=close.counted_checks,
         drawer=drawer,
         note=f"Reopen of drawer {drawer.pk}",
+        reverses=close.entry,
     )
     return transfer.entry
 

@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from ledger.models import Account
+from ledger.models import Account, JournalEntry
 from ledger.money import ZERO, format_money, is_whole_cents
 from ledger.services import Line, post
 from payments.custody import CheckLocation
@@ -86,9 +86,11 @@ def custody_transfer_post(
     deposit: Deposit | None = None,
     note: str = "",
     token: uuid.UUID | None = None,
+    reverses: JournalEntry | None = None,
 ) -> CustodyTransfer:
     """Post one hand-over (`lines`, balanced, custody lines naming `office`) and record it with
-    the two people. Call inside the caller's transaction. Raises CustodyError when one person
+    the two people; `reverses` links the entry to the one it reverses (a reopening's to the
+    close's). Call inside the caller's transaction. Raises CustodyError when one person
     would both hand over and receive (unless the office allows self-approval), and the ledger's
     errors when PostgreSQL refuses (a custody account going below zero: CU001)."""
     if handover.handed_by.pk == handover.received_by.pk and not office.allow_self_approval:
@@ -97,7 +99,14 @@ def custody_transfer_post(
             "not the one who hands them over."
         )
     day = business_date or timezone.localdate()
-    entry = post(entry_date=day, memo=memo, source=source, by=handover.handed_by, lines=lines)
+    entry = post(
+        entry_date=day,
+        memo=memo,
+        source=source,
+        by=handover.handed_by,
+        lines=lines,
+        reverses=reverses,
+    )
     return CustodyTransfer.objects.create(
         office=office,
         kind=kind,
@@ -162,10 +171,9 @@ def change_fund_adjust(
 def check_location(tender: Tender) -> CheckLocation:
     """Where a check tender is now, for a returned check (payments.custody): in a bag at the
     bank (the bag's bank account), in a bag in transit (1040), in the safe (1036, once its
-    drawer closed), 5000 Cash over/short when it was MISSING at its drawer's standing close
-    (that close already posted it short), else still in its drawer (1010 naming the drawer).
-    Raises NotReversible while the check is in a bag not yet verified (finish or cancel the
-    deposit first)."""
+    drawer closed), else still in its drawer (1010 naming the drawer). Raises NotReversible
+    while the check is in a bag not yet verified (finish or cancel the deposit first), while its
+    drawer's count waits for sign-off, and for a check missing at its drawer's close."""
     in_bag = (
         DepositCheck.objects.select_related("deposit", "deposit__bank_account")
         .filter(tender=tender, released=False)
@@ -196,13 +204,16 @@ def check_location(tender: Tender) -> CheckLocation:
         )
     if drawer.status == Drawer.Status.CLOSED:
         missing = CloseCheck.objects.filter(
-            tender=tender, state=CloseCheck.State.MISSING, close__status=DrawerClose.Status.CLOSED
+            tender=tender,
+            close__status=DrawerClose.Status.CLOSED,
+            state=CloseCheck.State.MISSING,
         ).exists()
         if missing:
-            # Never reached the safe: its drawer's close posted it short to over/short, so the
-            # bank's return takes that shortage back rather than the safe's checks.
-            return CheckLocation(
-                accounts(OVER_SHORT)[OVER_SHORT], "over/short (missing at its drawer's close)"
+            # Its amount went to over/short at the close; the safe never held it.
+            raise NotReversible(
+                f"Check {tender.check_number} was missing when drawer {drawer.pk} was closed: it "
+                "never reached the safe or a deposit, so the bank cannot have returned it. "
+                "Ask an Admin to look into it."
             )
         return CheckLocation(
             accounts(CHECKS_IN_SAFE)[CHECKS_IN_SAFE], "the safe", office_id=drawer.office_id

@@ -255,6 +255,7 @@ def reopen_view(request: HttpRequest, pk: int) -> HttpResponse:
                 by=_user(request),
                 reason=form.cleaned_data["reason"],
                 token=form.cleaned_data["token"],
+                close=close,
             )
         except REFUSED as exc:
             messages.error(request, str(exc))

@@ -54,6 +54,7 @@ def test_reopen_reverses_the_close_and_the_drawer_closes_again(
     assert DrawerClose.objects.get(pk=first.pk).status == DrawerClose.Status.REOPENED
     assert reopen.reason == "Clerk found a receipt"
     assert reopen.entry.source == ReconciliationSource.DRAWER_REOPEN
+    assert reopen.entry.reverses_id == first.entry_id  # review: linked like a void
     original = sorted((li.account_id, li.amount) for li in first.entry.lines.all())
     reversed_ = sorted((li.account_id, -li.amount) for li in reopen.entry.lines.all())
     assert original == reversed_

@@ -54,10 +54,29 @@ def test_my_drawer_hides_what_it_should_hold_from_the_clerk_under_blind_close(
     assert "Cash it should hold now" in html and "277.89" in html
 
 
-def test_a_supervisor_sees_what_their_own_drawer_should_hold(client, supervisor, office):
+def test_a_supervisor_counts_their_own_drawer_blind_too(client, supervisor, office):
+    """Review: a Supervisor working a window is that drawer's clerk; seeing what it should hold
+    before counting it would make their close not blind (issue 9: "My drawer" included)."""
     open_drawer(supervisor, office, number=3)
     client.force_login(supervisor)
+    html = client.get(reverse("payments:drawer")).content.decode()
+    assert "Cash it should hold now" not in html and "Blind close" in html
+
+    office.blind_close = False
+    office.save()
     assert "Cash it should hold now" in client.get(reverse("payments:drawer")).content.decode()
+
+
+def test_the_approvals_page_hides_only_the_supervisors_own_drawer(
+    client, supervisor, office, paid_drawer
+):
+    """The Supervisors' open-drawers table shows what other clerks' drawers hold (pickups need
+    it) but not the Supervisor's own drawer under blind close."""
+    open_drawer(supervisor, office, number=3)
+    client.force_login(supervisor)
+    html = client.get(reverse("payments:approvals")).content.decode()
+    assert "277.89" in html
+    assert "Your drawer: counted blind at closing" in html
 
 
 def test_the_clerk_counts_and_a_supervisor_receives_then_the_result_shows(
@@ -253,3 +272,60 @@ def test_every_closing_form_with_a_token_is_covered():
     assert with_tokens == {"DrawerCloseForm", "SignOffForm", "ReopenForm"}
     for name in with_tokens:
         assert issubclass(getattr(forms, name), OneTimeTokenForm), name
+
+
+def test_a_stale_reopen_form_does_not_reopen_the_drawers_next_close(
+    client, clerk, supervisor, drawer
+):
+    """Review (two tabs): a reopen form of a close already reopened, sent after the drawer was
+    closed again, must not reopen the new close, which nobody asked to reopen."""
+    received = {"receiver_username": "supervisor", "receiver_password": SUPERVISOR_PASSWORD}
+    client.force_login(clerk)
+    client.post(reverse("reconciliation:drawer_close"), count_data(**received))
+    first = DrawerClose.objects.get(status=DrawerClose.Status.CLOSED)
+    client.force_login(supervisor)
+    url = reverse("reconciliation:close_reopen", args=[first.pk])
+    client.post(url, {"token": str(uuid.uuid4()), "reason": "Miscounted"})
+    client.force_login(clerk)
+    client.post(reverse("reconciliation:drawer_close"), count_data(**received))
+    second = DrawerClose.objects.get(status=DrawerClose.Status.CLOSED)
+
+    client.force_login(supervisor)
+    stale = client.post(url, {"token": str(uuid.uuid4()), "reason": "Miscounted"}, follow=True)
+
+    assert "already reopened" in stale.content.decode()
+    assert DrawerClose.objects.get(pk=second.pk).status == DrawerClose.Status.CLOSED
+    assert Drawer.objects.get(pk=drawer.pk).status == Drawer.Status.CLOSED
+    assert DrawerReopen.objects.count() == 1
+
+
+def test_the_count_page_takes_the_keyboard_to_what_to_fix(client, clerk, supervisor, drawer):
+    """Review (keyboard alone): after a refused submit the focus goes to the first field in
+    error, which says it is invalid and names its message; a refusal of the whole count puts
+    the focus on its message."""
+    client.force_login(clerk)
+    html = client.post(
+        reverse("reconciliation:drawer_close"), count_data(count_2="ten", count_5="x")
+    ).content.decode()
+    field = html[html.index('name="count_2"') - 300 : html.index('name="count_2"') + 300]
+    assert 'aria-invalid="true"' in field and 'aria-describedby="id_count_2-error"' in field
+    assert "autofocus" in field
+    assert 'id="id_count_2-error"' in html
+    assert html.count("autofocus") == 1
+
+    refused = client.post(
+        reverse("reconciliation:drawer_close"),
+        count_data(receiver_username=clerk.username, receiver_password="x"),
+    ).content.decode()
+    alert = refused[refused.index('class="alert alert-danger"') :][:200]
+    assert "autofocus" in alert and refused.count("autofocus") == 1
+
+
+def test_count_inputs_are_styled_like_every_other_input(client, clerk, drawer):
+    """Review: "form-control-sm" contains "form-control", so the count and stock inputs were
+    left without Bootstrap's form-control class (unstyled, no visible focus ring)."""
+    client.force_login(clerk)
+    html = client.get(reverse("reconciliation:drawer_close")).content.decode()
+    start = html.index('name="count_2"')
+    tag = html[html.rindex("<input", 0, start) : html.index(">", start)]
+    assert "form-control " in tag or 'form-control"' in tag
