@@ -329,18 +329,32 @@ _LINE_IN_BOOKS = "(s.entry_id IS NOT NULL AND me.entry_date <= %s)"
 
 def _transit(cursor, row: BankReconciliation, end: date) -> None:
     """Verified deposits to this account, posted by `end`, that no statement line dated by
-    `end` had matched by then."""
+    `end` had matched by then, each at what it held in transit at `end`: its total less what
+    returned checks of the bag took back out of 1040 by then."""
     cursor.execute(
-        f"""SELECT d.id, d.bag_number, d.business_date, d.cash_total + d.checks_total,
-                   count(*) OVER (), sum(d.cash_total + d.checks_total) OVER ()
-              FROM reconciliation_deposit d JOIN ledger_journalentry de ON de.id = d.entry_id
-             WHERE d.bank_account_id = %s AND d.status = 'verified' AND de.entry_date <= %s
-               AND NOT EXISTS (
-                   SELECT 1 FROM reconciliation_statementline s
-                     LEFT JOIN ledger_journalentry me ON me.id = s.entry_id
-                    WHERE s.deposit_id = d.id AND s.posted_on <= %s AND {_LINE_IN_BOOKS})
-             ORDER BY d.business_date, d.id LIMIT %s""",  # noqa: S608 (a constant, no input)
-        [row.account.pk, end, end, end, ITEMS_SHOWN],
+        f"""WITH transit AS (
+              SELECT d.id, d.bag_number, d.business_date,
+                     d.cash_total + d.checks_total - coalesce((
+                       SELECT -sum(l.amount) FROM reconciliation_depositcheck dc
+                         JOIN payments_paymentreversal r
+                           ON r.tender_id = dc.tender_id AND r.kind = 'returned_check'
+                         JOIN ledger_journalline l
+                           ON l.entry_id = r.entry_id
+                           OR l.entry_id IN (SELECT b.entry_id FROM ledger_journalline b
+                                              WHERE b.bill_id = r.fee_bill_id)
+                         JOIN ledger_account a ON a.id = l.account_id AND a.code = '1040'
+                         JOIN ledger_journalentry le ON le.id = l.entry_id
+                        WHERE dc.deposit_id = d.id AND NOT dc.released
+                          AND le.entry_date <= %s), 0) AS held
+                FROM reconciliation_deposit d JOIN ledger_journalentry de ON de.id = d.entry_id
+               WHERE d.bank_account_id = %s AND d.status = 'verified' AND de.entry_date <= %s
+                 AND NOT EXISTS (
+                     SELECT 1 FROM reconciliation_statementline s
+                       LEFT JOIN ledger_journalentry me ON me.id = s.entry_id
+                      WHERE s.deposit_id = d.id AND s.posted_on <= %s AND {_LINE_IN_BOOKS}))
+           SELECT id, bag_number, business_date, held, count(*) OVER (), sum(held) OVER ()
+             FROM transit ORDER BY business_date, id LIMIT %s""",  # noqa: S608 (a constant)
+        [end, row.account.pk, end, end, end, ITEMS_SHOWN],
     )
     rows = cursor.fetchall()
     row.deposits_in_transit = [TransitItem(r[0], r[1], r[2], r[3]) for r in rows]

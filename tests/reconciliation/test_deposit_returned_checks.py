@@ -203,3 +203,23 @@ def test_the_matching_page_offers_the_bag_at_what_it_still_holds(
     (offered,) = deposits_unmatched(deposit.bank_account_id)
 
     assert (offered, offered.amount) == (deposit, D("70.00"))
+
+
+def test_the_month_end_report_shows_such_a_bag_at_what_it_still_holds(
+    paid, office, drawer, supervisor, supervisor2
+):
+    from ledger.models import AccountingPeriod
+    from reconciliation.selectors_month import month_end_report
+
+    drawer_closed(drawer, receiver=supervisor)
+    verified(office, supervisor, supervisor2)
+    returned_check_record(payment=paid, reason="NSF", by=supervisor)
+    today = timezone.localdate()
+    period = AccountingPeriod.objects.create(
+        name="now", start_date=today.replace(day=1), end_date=today
+    )
+
+    bank = next(b for b in month_end_report(period).banks if b.account.code == "1100")
+
+    assert [t.amount for t in bank.deposits_in_transit] == [D("70.00")]
+    assert bank.transit_total == custody_held(office, "1040") == D("70.00")
