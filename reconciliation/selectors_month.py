@@ -8,13 +8,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.apps import apps
 from django.db import connection, transaction
 
 from ledger.models import Account, AccountingPeriod, AccountType, Book
 from ledger.money import ZERO
 from payments.models import Drawer
-from reconciliation.models import StatementLine
+from reconciliation.models import DaySignoff, StatementLine
 
 # The receivable accounts the month-end report holds against the open bills.
 RECEIVABLE_CODES = ("1200", "1210", "1220", "1230")
@@ -68,8 +67,8 @@ def month_close_refusals(period: AccountingPeriod) -> list[str]:
     """Why `period` may not close yet, in words a Supervisor can act on: statement lines dated
     in it still unmatched (matched or explained is fine), drawers with postings in it that
     were counted but not yet closed (open drawers are payments' own check,
-    payments.selectors.open_drawers_in_period), and business days with postings not signed off
-    (when the day sign-off model is installed). Registered with
+    payments.selectors.open_drawers_in_period), and office-days with postings without a standing
+    day sign-off. Registered with
     ledger.services.register_period_close_check; runs with the period row locked."""
     reasons: list[str] = []
     unmatched = (
@@ -114,34 +113,45 @@ def month_close_refusals(period: AccountingPeriod) -> list[str]:
 
 
 def _days_not_signed_off(period: AccountingPeriod) -> list[str]:
-    """Business days with live postings in `period` and no standing day sign-off. The day
-    sign-off model belongs to the daily report (another module); until it is installed this
-    check has nothing to ask. TODO(merge): confirm DaySignoff's field names (office_id,
-    business_date, a reopened flag) against the daily report's model."""
-    try:
-        signoff = apps.get_model("reconciliation", "DaySignoff")  # type: ignore[misc]
-    except LookupError:
-        return []
-    fields = {f.name for f in signoff._meta.get_fields()}
-    if not {"business_date"} <= fields:
-        return []
-    signed = set(
-        signoff.objects.filter(
-            business_date__gte=period.start_date, business_date__lte=period.end_date
-        ).values_list("business_date", flat=True)
-    )
+    """Office-days of `period` with live journal lines of the office (lines naming the office,
+    or a drawer of it: what a day's seal covers, reconciliation_day_lines_text) and no
+    standing DaySignoff (one not reopened). Lines naming no office (a wire booked to the
+    bank) belong to no office-day and need no sign-off."""
     with connection.cursor() as cursor:
         cursor.execute(
-            """SELECT DISTINCT entry_date FROM ledger_journalentry
-                WHERE book = 'live' AND entry_date BETWEEN %s AND %s ORDER BY 1""",
+            """WITH office_days AS (
+                   SELECT DISTINCT e.entry_date AS day, coalesce(l.office_id, d.office_id) AS office
+                     FROM ledger_journalline l
+                     JOIN ledger_journalentry e ON e.id = l.entry_id
+                     LEFT JOIN payments_drawer d ON d.id = l.drawer_id
+                    WHERE e.book = 'live' AND e.entry_date BETWEEN %s AND %s
+                      AND (l.office_id IS NOT NULL OR l.drawer_id IS NOT NULL))
+               SELECT od.office, o.code, od.day FROM office_days od
+                 JOIN payments_office o ON o.id = od.office
+                ORDER BY o.code, od.day""",
             [period.start_date, period.end_date],
         )
-        days = [row[0] for row in cursor.fetchall()]
-    missing = [day for day in days if day not in signed]
-    if not missing:
-        return []
-    shown = ", ".join(f"{day:%b %-d}" for day in missing[:10])
-    return [f"Business days with postings are not signed off: {shown}."]
+        posted = cursor.fetchall()
+    standing = set(
+        DaySignoff.objects.filter(
+            business_date__gte=period.start_date,
+            business_date__lte=period.end_date,
+            reopened_at__isnull=True,
+        ).values_list("office_id", "business_date")
+    )
+    by_office: dict[str, list[date]] = {}
+    for office_id, code, day in posted:
+        if (office_id, day) not in standing:
+            by_office.setdefault(code, []).append(day)
+    reasons = []
+    for code, days in by_office.items():
+        shown = ", ".join(f"{day:%b %-d}" for day in days[:10])
+        more = f" and {len(days) - 10} more" if len(days) > 10 else ""
+        reasons.append(
+            f"Office {code}: business days with postings are not signed off: {shown}{more}. "
+            "Sign off each day (Daily report) first."
+        )
+    return reasons
 
 
 # Month-end report
@@ -319,18 +329,32 @@ _LINE_IN_BOOKS = "(s.entry_id IS NOT NULL AND me.entry_date <= %s)"
 
 def _transit(cursor, row: BankReconciliation, end: date) -> None:
     """Verified deposits to this account, posted by `end`, that no statement line dated by
-    `end` had matched by then."""
+    `end` had matched by then, each at what it held in transit at `end`: its total less what
+    returned checks of the bag took back out of 1040 by then."""
     cursor.execute(
-        f"""SELECT d.id, d.bag_number, d.business_date, d.cash_total + d.checks_total,
-                   count(*) OVER (), sum(d.cash_total + d.checks_total) OVER ()
-              FROM reconciliation_deposit d JOIN ledger_journalentry de ON de.id = d.entry_id
-             WHERE d.bank_account_id = %s AND d.status = 'verified' AND de.entry_date <= %s
-               AND NOT EXISTS (
-                   SELECT 1 FROM reconciliation_statementline s
-                     LEFT JOIN ledger_journalentry me ON me.id = s.entry_id
-                    WHERE s.deposit_id = d.id AND s.posted_on <= %s AND {_LINE_IN_BOOKS})
-             ORDER BY d.business_date, d.id LIMIT %s""",  # noqa: S608 (a constant, no input)
-        [row.account.pk, end, end, end, ITEMS_SHOWN],
+        f"""WITH transit AS (
+              SELECT d.id, d.bag_number, d.business_date,
+                     d.cash_total + d.checks_total - coalesce((
+                       SELECT -sum(l.amount) FROM reconciliation_depositcheck dc
+                         JOIN payments_paymentreversal r
+                           ON r.tender_id = dc.tender_id AND r.kind = 'returned_check'
+                         JOIN ledger_journalline l
+                           ON l.entry_id = r.entry_id
+                           OR l.entry_id IN (SELECT b.entry_id FROM ledger_journalline b
+                                              WHERE b.bill_id = r.fee_bill_id)
+                         JOIN ledger_account a ON a.id = l.account_id AND a.code = '1040'
+                         JOIN ledger_journalentry le ON le.id = l.entry_id
+                        WHERE dc.deposit_id = d.id AND NOT dc.released
+                          AND le.entry_date <= %s), 0) AS held
+                FROM reconciliation_deposit d JOIN ledger_journalentry de ON de.id = d.entry_id
+               WHERE d.bank_account_id = %s AND d.status = 'verified' AND de.entry_date <= %s
+                 AND NOT EXISTS (
+                     SELECT 1 FROM reconciliation_statementline s
+                       LEFT JOIN ledger_journalentry me ON me.id = s.entry_id
+                      WHERE s.deposit_id = d.id AND s.posted_on <= %s AND {_LINE_IN_BOOKS}))
+           SELECT id, bag_number, business_date, held, count(*) OVER (), sum(held) OVER ()
+             FROM transit ORDER BY business_date, id LIMIT %s""",  # noqa: S608 (a constant)
+        [end, row.account.pk, end, end, end, ITEMS_SHOWN],
     )
     rows = cursor.fetchall()
     row.deposits_in_transit = [TransitItem(r[0], r[1], r[2], r[3]) for r in rows]

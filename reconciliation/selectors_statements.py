@@ -4,10 +4,12 @@ line can be matched to, and the rules `ledger_verify` re-checks for statements."
 from datetime import date
 from typing import Any
 
-from django.db.models import F, QuerySet, Sum
+from django.db.models import DecimalField, F, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from reconciliation.models import Deposit, DrawerClose, StatementLine
+from ledger.money import ZERO
+from reconciliation.models import Deposit, DepositCheck, DrawerClose, StatementLine
 
 # Rules `manage.py ledger_verify` re-checks (registered in apps.py).
 STATEMENT_CHECKS: list[tuple[str, str]] = [
@@ -28,12 +30,25 @@ STATEMENT_CHECKS: list[tuple[str, str]] = [
               AND m.moved IS DISTINCT FROM s.amount""",
     ),
     (
-        "a statement line matched to a deposit equals the verified deposit's total",
+        "a statement line matched to a deposit equals what the verified bag held in transit "
+        "(its total less its checks returned out of 1040 before the match)",
         """SELECT 'statement line ' || s.id || ' deposit ' || d.id
              FROM reconciliation_statementline s
              JOIN reconciliation_deposit d ON d.id = s.deposit_id
-            WHERE d.status <> 'verified' OR d.cash_total + d.checks_total <> s.amount
-               OR d.bank_account_id <> s.bank_account_id""",
+            WHERE d.status <> 'verified' OR d.bank_account_id <> s.bank_account_id
+               OR d.cash_total + d.checks_total - coalesce((
+                    SELECT sum(dc.amount) FROM reconciliation_depositcheck dc
+                      JOIN payments_paymentreversal r
+                        ON r.tender_id = dc.tender_id AND r.kind = 'returned_check'
+                     WHERE dc.deposit_id = d.id AND NOT dc.released
+                       AND EXISTS (
+                           SELECT 1 FROM ledger_journalline l
+                             JOIN ledger_account a ON a.id = l.account_id
+                            WHERE a.code = '1040' AND l.amount < 0
+                              AND (l.entry_id = r.entry_id
+                                   OR l.entry_id IN (SELECT b.entry_id FROM ledger_journalline b
+                                                      WHERE b.bill_id = r.fee_bill_id)))
+                  ), 0) <> s.amount""",
     ),
     (
         "a card settlement took its batches' totals, once each, off card clearing",
@@ -80,14 +95,27 @@ def line_age_days(line: StatementLine, today: date | None = None) -> int:
 
 
 def deposits_unmatched(bank_account_id: int) -> QuerySet[Deposit]:
-    """Verified deposits of the bank account not yet seen at the bank."""
+    """Verified deposits of the bank account not yet seen at the bank, each with `amount`: what
+    the bag still holds in transit (its total less its checks returned since), which is what
+    the bank credits for it."""
+    returned = (
+        DepositCheck.objects.filter(deposit=OuterRef("pk"), released=False, tender__returned=True)
+        .values("deposit")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    money = DecimalField(max_digits=14, decimal_places=2)
     return (
         Deposit.objects.filter(
             status=Deposit.Status.VERIFIED,
             bank_account_id=bank_account_id,
             statement_lines__isnull=True,
         )
-        .annotate(amount=F("cash_total") + F("checks_total"))
+        .annotate(
+            amount=F("cash_total")
+            + F("checks_total")
+            - Coalesce(Subquery(returned, output_field=money), Value(ZERO), output_field=money)
+        )
         .order_by("business_date", "id")
     )
 

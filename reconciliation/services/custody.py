@@ -180,7 +180,14 @@ def check_location(tender: Tender) -> CheckLocation:
         .first()
     )
     if in_bag is not None:
-        deposit = in_bag.deposit
+        # Locked: a statement match of the bag (which locks it too) and this return are judged
+        # one after the other, so the match credits 1040 with what the bag still holds, or
+        # this return finds the bag at the bank.
+        deposit = (
+            Deposit.objects.select_for_update(of=("self",))
+            .select_related("bank_account")
+            .get(pk=in_bag.deposit_id)
+        )
         if deposit.status == Deposit.Status.PREPARED:
             raise NotReversible(
                 f"Check {tender.check_number} is in deposit bag {deposit.bag_number}, which is "

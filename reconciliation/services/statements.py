@@ -15,7 +15,8 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import QuerySet, Sum
+from django.db.models import DecimalField, F, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ledger.cards import contains_card_number, mask_card_numbers
@@ -392,7 +393,8 @@ def statement_auto_match(
     """Match what can be matched without a person's judgement, among the unmatched lines of
     `statement` (or of every statement of `bank_account`):
 
-    - a credit equal to a VERIFIED deposit's total, of the same bank account, posted within
+    - a credit equal to what a VERIFIED deposit still holds in transit (its total less checks
+      returned in transit), of the same bank account, posted within
       DEPOSIT_WINDOW_DAYS after the deposit's business date (earliest deposit first);
     - a credit that is a day's card batches net of the processor's fees (at most
       CARD_FEES_AT_MOST of the gross), posted within CARD_WINDOW_DAYS after that day;
@@ -446,20 +448,51 @@ def _quietly(match: Callable[..., object], line: StatementLine, what: object, by
 
 
 def _deposits_waiting(account_ids: set[int]) -> list[Deposit]:
+    """Verified deposits not yet at the bank, each with `net`: what it still holds in transit
+    (deposit_net_in_transit), read in one query."""
+    returned = (
+        DepositCheck.objects.filter(deposit=OuterRef("pk"), released=False, tender__returned=True)
+        .values("deposit")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    money = DecimalField(max_digits=14, decimal_places=2)
     return list(
         Deposit.objects.filter(
             status=Deposit.Status.VERIFIED,
             bank_account_id__in=account_ids,
             statement_lines__isnull=True,
-        ).order_by("business_date", "id")
+        )
+        .annotate(
+            net=F("cash_total")
+            + F("checks_total")
+            - Coalesce(Subquery(returned, output_field=money), Value(ZERO), output_field=money)
+        )
+        .order_by("business_date", "id")
     )
+
+
+def deposit_returned_in_transit(deposit: Deposit) -> Decimal:
+    """Dollars of `deposit`'s checks the bank returned before a statement line matched the
+    bag: each was taken back out of 1040 Deposits in transit (check_location), so the bag
+    holds that much less there, and the bank credits that much less."""
+    total = DepositCheck.objects.filter(
+        deposit=deposit, released=False, tender__returned=True
+    ).aggregate(t=Sum("amount"))["t"]
+    return total or ZERO
+
+
+def deposit_net_in_transit(deposit: Deposit) -> Decimal:
+    """What verified `deposit`, not yet at the bank, still holds on 1040: its total less its
+    checks returned in transit. The bank's line for the bag is this amount."""
+    return deposit.total - deposit_returned_in_transit(deposit)
 
 
 def _deposit_for(line: StatementLine, deposits: list[Deposit]) -> Deposit | None:
     for deposit in deposits:
         if (
             deposit.bank_account_id == line.bank_account_id
-            and deposit.total == line.amount
+            and deposit.net == line.amount  # type: ignore[attr-defined]
             and deposit.business_date
             <= line.posted_on
             <= deposit.business_date + timedelta(days=DEPOSIT_WINDOW_DAYS)
@@ -543,7 +576,9 @@ def statement_line_match_deposit(
     *, line: StatementLine, target: Deposit, by: User
 ) -> StatementLine:
     """The bank received deposit `target`: Dr the bank account / Cr 1040 Deposits in transit
-    (the deposit's office), dated today; the line MATCHED to the deposit. The bank is the
+    (the deposit's office) for what the bag still holds (its total less its checks returned
+    in transit: deposit_net_in_transit), which must be the line's amount; dated today; the
+    line MATCHED to the deposit. The bank is the
     receiver of the bag, so no two-person hand-over row is written: the statement line is the
     bank's own receipt.
 
@@ -561,9 +596,19 @@ def statement_line_match_deposit(
             )
         if deposit.bank_account_id != locked.bank_account_id:
             raise StatementError(f"Deposit bag {deposit.bag_number} went to another bank account.")
-        if deposit.total != locked.amount:
+        # Checks of the bag the bank returned while it was in transit were taken back out of
+        # 1040 already: the bag holds (and the bank credits) only the rest.
+        returned = deposit_returned_in_transit(deposit)
+        net = deposit.total - returned
+        if net != locked.amount:
+            less = (
+                f" ({format_money(deposit.total)} less {format_money(returned)} of checks "
+                "returned in transit)"
+                if returned
+                else ""
+            )
             raise StatementError(
-                f"Deposit bag {deposit.bag_number} holds {format_money(deposit.total)}, the "
+                f"Deposit bag {deposit.bag_number} holds {format_money(net)}{less}, the "
                 f"bank line says {format_money(locked.amount)}: explain the difference instead."
             )
         if StatementLine.objects.filter(deposit=deposit).exists():
@@ -762,6 +807,8 @@ __all__ = [
     "bank_accounts",
     "card_batches_unsettled",
     "csv_mapping_save",
+    "deposit_net_in_transit",
+    "deposit_returned_in_transit",
     "statement_auto_match",
     "statement_import",
     "statement_line_explain",

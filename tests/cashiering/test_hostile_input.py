@@ -2,7 +2,7 @@
 with a server error (the test client re-raises one), and a refused value saves nothing."""
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.apps import apps
@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from billing.models import BillType, FeeType, ImportBatch
 from cashiering.roles import Role
-from ledger.models import Account
+from ledger.models import Account, AccountingPeriod
 from payments.services import counter_setup_seed
 from tests.factories import fund_change_fund
 from tests.payments.conftest import issue, open_drawer
@@ -54,6 +54,13 @@ WATCHED = [
     "payments.cashmovement",
     "payments.approvalrequest",
     "payments.office",
+    "reconciliation.drawerclose",
+    "reconciliation.custodytransfer",
+    "reconciliation.safecount",
+    "reconciliation.deposit",
+    "reconciliation.statementline",
+    "reconciliation.daysignoff",
+    "reconciliation.postingexport",
     "auth.user",
     "auth.group",
 ]
@@ -83,13 +90,19 @@ def world(reference, users, dana, supervisor):
         "customer": dana,
         "revenue": Account.objects.get(code="4390"),
         "fee": FeeType.objects.filter(is_active=True, quantity_applies=True).first(),
+        "office": office,
+        "period": AccountingPeriod.objects.create(
+            name="2026-01", start_date=date(2026, 1, 1), end_date=date(2026, 1, 31)
+        ),
     }
 
 
 def _forms(world) -> list[tuple[str, str, dict]]:
     """(method, url, valid data) of every form the app's own pages take."""
     bill, ticket, customer = world["bill"], world["ticket"], world["customer"]
+    office = world["office"]
     soon = (timezone.localdate() + timedelta(days=5)).isoformat()
+    today = timezone.localdate().isoformat()
     return [
         ("get", reverse("billing:search"), {"q": "Dana", "as_of": soon}),
         ("get", reverse("billing:bill", args=[bill.number]), {"as_of": soon}),
@@ -140,6 +153,19 @@ def _forms(world) -> list[tuple[str, str, dict]]:
             reverse("payments:cart_post"),
             {"token": str(uuid.uuid4()), "payer_name": "Dana", "supervisor_username": ""},
         ),
+        # Reconciliation's pages (issue 9)
+        ("get", reverse("reconciliation:daily"), {"office": office.pk, "day": today}),
+        ("get", reverse("reconciliation:custody"), {"office": office.pk, "day": today}),
+        ("get", reverse("reconciliation:month_end"), {"period": world["period"].pk}),
+        ("get", reverse("reconciliation:gl_export"), {"date_from": "2026-01-01", "date_to": today}),
+        ("get", reverse("reconciliation:revenue"), {"date_from": "2026-01-01", "date_to": today}),
+        (
+            "post",
+            reverse("reconciliation:day_reopen"),
+            {"office": office.pk, "day": today, "reason": "Late check found"},
+        ),
+        ("post", reverse("reconciliation:postings"), {"system": "tax"}),
+        ("post", reverse("reconciliation:referrals"), {"days_past_due": "90"}),
     ]
 
 

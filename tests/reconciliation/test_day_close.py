@@ -22,8 +22,8 @@ from ledger.services import Line, post
 from reconciliation.errors import DayClosed, DayNotClosable
 from reconciliation.models import DaySignoff
 from reconciliation.services import day_reopen, day_sign_off
-from tests.reconciliation._closing_stub import drawer_close_stub, safe_count_stub
 from tests.reconciliation.conftest import cash, check, issue, open_drawer, pay
+from tests.reconciliation.flows import drawer_closed, safe_counted
 
 D = Decimal
 SEAL_RULE = "a signed-off day no longer matches its seal"
@@ -34,10 +34,9 @@ def closed_day(office, drawer, clerk, supervisor, supervisor2, dana):
     """A day of payments whose drawer is closed (a dollar short) and whose safe is counted."""
     pay(drawer, clerk, issue(dana, supervisor, amount="100.00"), cash("100.00"))
     pay(drawer, clerk, issue(dana, supervisor, amount="50.00"), check("50.00", number="77"))
-    drawer_close_stub(
-        drawer, by=clerk, counted_cash=D("309.00")
-    )  # float 210 + 100 taken: a dollar short
-    safe_count_stub(office, by=supervisor, witness=supervisor2)
+    # float 210 + 100 taken: a dollar short
+    drawer_closed(drawer, receiver=supervisor, counted_cash=D("309.00"))
+    safe_counted(office, by=supervisor, witness=supervisor2)
     return drawer
 
 
@@ -46,7 +45,7 @@ def sign_off(office, by, token=None):
 
 
 def test_a_day_with_an_open_drawer_cannot_close(office, drawer, supervisor, supervisor2):
-    safe_count_stub(office, by=supervisor, witness=supervisor2)
+    safe_counted(office, by=supervisor, witness=supervisor2)
 
     with pytest.raises(DayNotClosable, match=rf"Drawer {drawer.pk} .* is open: close it first"):
         sign_off(office, supervisor)
@@ -55,7 +54,7 @@ def test_a_day_with_an_open_drawer_cannot_close(office, drawer, supervisor, supe
 
 
 def test_a_day_whose_safe_was_not_counted_cannot_close(office, drawer, clerk, supervisor):
-    drawer_close_stub(drawer, by=clerk)
+    drawer_closed(drawer, receiver=supervisor)
 
     with pytest.raises(DayNotClosable, match="The safe was not counted"):
         sign_off(office, supervisor)
@@ -178,7 +177,7 @@ def test_an_admin_reopens_the_day_and_the_next_sign_off_is_version_two(
 
     day_reopen(office=office, day=first.business_date, by=admin_user, reason="Late check found")
     late = open_drawer(clerk, office, number=2)  # the day takes postings again
-    drawer_close_stub(late, by=clerk)
+    drawer_closed(late, receiver=supervisor)
     second = sign_off(office, supervisor2)
 
     first.refresh_from_db()
@@ -317,8 +316,8 @@ def test_a_sign_off_waits_for_a_posting_in_flight_and_seals_it(
 
     from django.db import connections
 
-    drawer_close_stub(drawer, by=clerk)
-    safe_count_stub(office, by=supervisor, witness=supervisor2)
+    drawer_closed(drawer, receiver=supervisor)
+    safe_counted(office, by=supervisor, witness=supervisor2)
     chart = {a.code: a for a in Account.objects.all()}
     posted, release = threading.Event(), threading.Event()
     result: dict = {}

@@ -17,7 +17,7 @@ from reconciliation.services import CheckPick, deposit_prepare
 from tests.payments.conftest import check, issue, new_user
 from tests.payments.test_concurrency import race
 from tests.reconciliation.conftest import pay
-from tests.reconciliation.custody_helpers import drawer_closed
+from tests.reconciliation.flows import drawer_closed
 
 
 @pytest.mark.django_db(transaction=True)

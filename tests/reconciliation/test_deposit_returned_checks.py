@@ -7,6 +7,7 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from billing.models import Customer
 from ledger.models import Account, JournalLine
@@ -15,11 +16,20 @@ from payments.errors import NotReversible
 from payments.models import Tender
 from payments.selectors import custody_held
 from payments.services import returned_check_record
+from reconciliation.errors import StatementError
+from reconciliation.models import StatementLine
 from reconciliation.selectors_custody import checks_in_safe, custody_now
-from reconciliation.services import CheckPick, deposit_prepare, deposit_verify
+from reconciliation.selectors_statements import deposits_unmatched
+from reconciliation.services import (
+    CheckPick,
+    deposit_prepare,
+    deposit_verify,
+    statement_auto_match,
+    statement_line_match_deposit,
+)
 from tests.payments.conftest import cash, check, issue
 from tests.reconciliation.conftest import pay
-from tests.reconciliation.custody_helpers import deposit_at_bank, drawer_closed
+from tests.reconciliation.flows import deposit_at_bank, drawer_closed, statement_imported
 
 D = Decimal
 
@@ -128,3 +138,91 @@ def test_not_while_its_bag_waits_for_verification(paid, office, drawer, supervis
     with pytest.raises(NotReversible, match="deposit bag B-9, which is not verified yet"):
         returned_check_record(payment=paid, reason="NSF", by=supervisor)
     assert not Tender.objects.filter(returned=True).exists()
+
+
+# A check returned while its bag is in transit was taken back out of 1040: the bank credits
+# the bag less that check, and matching credits 1040 with what the bag still holds.
+
+
+def test_a_bag_whose_check_came_back_in_transit_auto_matches_its_net_credit(
+    paid, office, drawer, supervisor, supervisor2
+):
+    drawer_closed(drawer, receiver=supervisor)
+    deposit = verified(office, supervisor, supervisor2)  # $50 cash, checks $80 and $20
+    returned_check_record(payment=paid, reason="NSF", by=supervisor)
+    assert custody_held(office, "1040") == D("70.00")
+    (line,) = statement_imported(
+        by=supervisor, lines=[(timezone.localdate(), "70.00", "DEPOSIT BAG B-9")]
+    )
+
+    result = statement_auto_match(statement=line.statement, by=supervisor)
+
+    assert (result.deposits, result.left) == (1, 0)
+    line.refresh_from_db()
+    assert (line.status, line.deposit) == (StatementLine.Status.MATCHED, deposit)
+    assert custody_held(office, "1040") == 0
+    assert JournalLine.objects.filter(entry=line.entry, account__code="1100").get().amount == D(
+        "70.00"
+    )
+    assert ledger_violations() == []
+
+
+def test_the_manual_match_of_such_a_bag_takes_the_net_and_names_the_return(
+    paid, office, drawer, supervisor, supervisor2
+):
+    drawer_closed(drawer, receiver=supervisor)
+    deposit = verified(office, supervisor, supervisor2)
+    returned_check_record(payment=paid, reason="NSF", by=supervisor)
+    full, net = statement_imported(
+        by=supervisor,
+        lines=[(timezone.localdate(), "150.00", "DEPOSIT"), (timezone.localdate(), "70.00", "DEP")],
+    )
+
+    with pytest.raises(
+        StatementError,
+        match=r"holds \$70\.00 \(\$150\.00 less \$80\.00 of checks returned in transit\)",
+    ):
+        statement_line_match_deposit(line=full, target=deposit, by=supervisor)
+    assert custody_held(office, "1040") == D("70.00")
+
+    statement_line_match_deposit(line=net, target=deposit, by=supervisor)
+
+    assert custody_held(office, "1040") == 0
+    assert [d.amount for d in deposits_unmatched(deposit.bank_account_id)] == []
+    # A check of the bag returned after the match comes out of the bank, and the books agree.
+    other = Tender.objects.get(check_number="3002")
+    returned_check_record(payment=other.payment, reason="NSF", by=supervisor)
+    assert custody_held(office, "1040") == 0
+    assert ledger_violations() == []
+
+
+def test_the_matching_page_offers_the_bag_at_what_it_still_holds(
+    paid, office, drawer, supervisor, supervisor2
+):
+    drawer_closed(drawer, receiver=supervisor)
+    deposit = verified(office, supervisor, supervisor2)
+    returned_check_record(payment=paid, reason="NSF", by=supervisor)
+
+    (offered,) = deposits_unmatched(deposit.bank_account_id)
+
+    assert (offered, offered.amount) == (deposit, D("70.00"))
+
+
+def test_the_month_end_report_shows_such_a_bag_at_what_it_still_holds(
+    paid, office, drawer, supervisor, supervisor2
+):
+    from ledger.models import AccountingPeriod
+    from reconciliation.selectors_month import month_end_report
+
+    drawer_closed(drawer, receiver=supervisor)
+    verified(office, supervisor, supervisor2)
+    returned_check_record(payment=paid, reason="NSF", by=supervisor)
+    today = timezone.localdate()
+    period = AccountingPeriod.objects.create(
+        name="now", start_date=today.replace(day=1), end_date=today
+    )
+
+    bank = next(b for b in month_end_report(period).banks if b.account.code == "1100")
+
+    assert [t.amount for t in bank.deposits_in_transit] == [D("70.00")]
+    assert bank.transit_total == custody_held(office, "1040") == D("70.00")

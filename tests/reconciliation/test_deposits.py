@@ -16,7 +16,7 @@ from reconciliation.selectors_custody import checks_in_safe, safe_cash_available
 from reconciliation.services import CheckPick, deposit_cancel, deposit_prepare, deposit_verify
 from tests.payments.conftest import cash, check, issue
 from tests.reconciliation.conftest import pay
-from tests.reconciliation.custody_helpers import drawer_closed
+from tests.reconciliation.flows import drawer_closed
 
 D = Decimal
 

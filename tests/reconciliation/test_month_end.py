@@ -13,14 +13,10 @@ from billing.models import BillType
 from ledger.models import AccountingPeriod
 from ledger.selectors import ledger_violations
 from reconciliation.selectors_month import month_end_report
+from reconciliation.services import statement_line_match_deposit
 from tests.payments.conftest import issue
-from tests.reconciliation._month_stubs import (
-    bank_entry,
-    match_to_entry,
-    statement_with_lines,
-    verified_deposit,
-)
 from tests.reconciliation.conftest import pay
+from tests.reconciliation.flows import bank_entry, deposit_verified, statement_imported
 
 D = Decimal
 
@@ -35,18 +31,20 @@ def this_month(db):
 
 @pytest.fixture
 def books(office, drawer, clerk, supervisor, supervisor2, dana, chart):
-    """Bank: 500 on the statement and in the books (matched), 200 in the books only, 300 on the
-    statement only, a 150 deposit in transit. Bills: a tax bill of 1000 paid 400, a water bill
-    of 80."""
+    """Bank: a 500 deposit on the statement and in the books (matched), 200 in the books only,
+    300 on the statement only, a 150 deposit in transit. Bills: a tax bill of 1000 paid 400, a
+    water bill of 80."""
     today = timezone.localdate()
-    matched = bank_entry(by=supervisor, amount="500.00", day=today)
+    at_bank = deposit_verified(
+        office=office, preparer=supervisor, verifier=supervisor2, cash="500.00", bag="B-0"
+    )
     bank_entry(by=supervisor, amount="200.00", day=today, memo="Wire from the county")
-    first, _ = statement_with_lines(
+    first, _ = statement_imported(
         by=supervisor, lines=[(today, "500.00"), (today, "300.00")], closing_balance="800.00"
     )
-    match_to_entry(first, matched, supervisor)
-    verified_deposit(
-        office=office, by=supervisor, verifier=supervisor2, amount="150.00", day=today, bag="B-1"
+    statement_line_match_deposit(line=first, target=at_bank, by=supervisor)
+    deposit_verified(
+        office=office, preparer=supervisor, verifier=supervisor2, cash="150.00", bag="B-1"
     )
     tax = issue(dana, supervisor, amount="1000.00")
     issue(dana, supervisor, bill_type=BillType.WATER_SEWER, amount="80.00")
@@ -97,7 +95,7 @@ def test_the_report_as_of_an_earlier_day_leaves_out_what_came_after(books, db):
 def test_a_difference_shows(this_month, books, supervisor):
     # A statement line of the month not matched, but "matched" to nothing in the books: the
     # bank balance says 50 more than its lines, so the adjusted balances part by 50.
-    statement_with_lines(
+    statement_imported(
         by=supervisor, lines=[(books, "5.00")], closing_balance="855.00", period=(books, books)
     )
     bank = next(b for b in month_end_report(this_month).banks if b.account.code == "1100")

@@ -18,7 +18,7 @@ from reconciliation.selectors_custody import checks_in_safe
 from reconciliation.services import CheckPick, safe_count_record
 from tests.payments.conftest import cash, check, issue, new_user
 from tests.reconciliation.conftest import pay
-from tests.reconciliation.custody_helpers import drawer_closed
+from tests.reconciliation.flows import drawer_closed
 
 D = Decimal
 

@@ -13,7 +13,7 @@ from reconciliation.selectors_custody import checks_in_safe
 from tests.cashiering.test_hostile_input import HOSTILE, REFUSED_EVERYWHERE
 from tests.payments.conftest import cash, check, issue
 from tests.reconciliation.conftest import pay
-from tests.reconciliation.custody_helpers import drawer_closed
+from tests.reconciliation.flows import drawer_closed
 
 
 def _counts():

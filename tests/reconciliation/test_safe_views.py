@@ -18,7 +18,7 @@ from reconciliation.selectors_custody import checks_in_safe, custody_now
 from reconciliation.services import CheckPick, deposit_prepare, deposit_verify
 from tests.payments.conftest import card, cash, check, issue, open_drawer
 from tests.reconciliation.conftest import pay
-from tests.reconciliation.custody_helpers import deposit_at_bank, drawer_closed
+from tests.reconciliation.flows import deposit_at_bank, drawer_closed
 
 D = Decimal
 SUPERVISOR_PASSWORD = "supervisor-demo-2026"

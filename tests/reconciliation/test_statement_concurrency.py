@@ -17,8 +17,8 @@ from reconciliation.services import (
     statement_import,
     statement_line_match_card_day,
 )
-from tests.reconciliation._deposit_stub import card_close_stub
 from tests.reconciliation.conftest import card, issue, pay
+from tests.reconciliation.flows import drawer_closed
 
 SAMPLES = Path(__file__).parent / "samples"
 
@@ -68,7 +68,7 @@ def test_a_days_card_batches_settle_once_at_once(
 ):
     bank = Account.objects.get(code="1100")
     pay(drawer, clerk, issue(dana, supervisor, amount="100.00"), card("100.00"))
-    card_close_stub(drawer=drawer, clerk=clerk, card_total="100.00")
+    drawer_closed(drawer, receiver=supervisor, card_total="100.00")
     csv_mapping_save(
         bank_account=bank,
         by=supervisor,

@@ -22,8 +22,8 @@ from reconciliation.services import (
     statement_line_match_card_day,
     statement_line_match_deposit,
 )
-from tests.reconciliation._deposit_stub import card_close_stub, deposit_verified_stub
 from tests.reconciliation.conftest import card, check, issue, pay
+from tests.reconciliation.flows import deposit_verified, drawer_closed, statement_ofx
 
 D = Decimal
 
@@ -63,7 +63,7 @@ def import_rows(bank, by, *rows: tuple[int, str, str]):
 
 
 def test_a_deposit_is_matched_to_its_bank_credit(bank, office, supervisor, supervisor2):
-    deposit = deposit_verified_stub(
+    deposit = deposit_verified(
         office=office, preparer=supervisor, verifier=supervisor2, cash="1250.00"
     )
     statement = import_rows(bank, supervisor, (1, "1250.00", "DEPOSIT"), (1, "-15.00", "FEE"))
@@ -85,7 +85,7 @@ def test_a_deposit_is_matched_to_its_bank_credit(bank, office, supervisor, super
 def test_a_deposit_outside_the_window_or_of_another_amount_is_left(
     bank, office, supervisor, supervisor2
 ):
-    deposit_verified_stub(office=office, preparer=supervisor, verifier=supervisor2, cash="80.00")
+    deposit_verified(office=office, preparer=supervisor, verifier=supervisor2, cash="80.00")
     statement = import_rows(bank, supervisor, (9, "80.00", "LATE"), (1, "80.01", "OTHER"))
 
     result = statement_auto_match(statement=statement, by=supervisor)
@@ -98,7 +98,7 @@ def test_a_card_settlement_posts_net_to_bank_and_fees_to_bank_fees(
 ):
     pay(drawer, clerk, issue(dana, supervisor, amount="300.00"), card("300.00"))
     pay(drawer, clerk, issue(dana, supervisor, amount="200.00"), card("200.00"))
-    close = card_close_stub(drawer=drawer, clerk=clerk, card_total="500.00")
+    close = drawer_closed(drawer, receiver=supervisor, card_total="500.00")
     bank_before = balance("1100")
     statement = import_rows(bank, supervisor, (1, "488.50", "MERCHANT SETTLEMENT"))
 
@@ -120,7 +120,7 @@ def test_a_card_settlement_posts_net_to_bank_and_fees_to_bank_fees(
 
 def test_a_card_batch_settles_once(bank, office, drawer, clerk, supervisor, dana):
     pay(drawer, clerk, issue(dana, supervisor, amount="100.00"), card("100.00"))
-    card_close_stub(drawer=drawer, clerk=clerk, card_total="100.00")
+    drawer_closed(drawer, receiver=supervisor, card_total="100.00")
     import_rows(bank, supervisor, (1, "98.00", "SETTLEMENT"), (2, "98.00", "SETTLEMENT"))
 
     result = statement_auto_match(bank_account=bank, by=supervisor)
@@ -137,7 +137,7 @@ def test_a_returned_check_opens_the_returned_check_flow(
     bill = issue(dana, supervisor, amount="75.00")
     payment = pay(drawer, clerk, bill, check("75.00", "1234"))
     tender = Tender.objects.get(payment=payment)
-    deposit_verified_stub(office=office, preparer=supervisor, verifier=supervisor2, checks=[tender])
+    deposit_verified(office=office, preparer=supervisor, verifier=supervisor2, checks=[tender])
     bank_before = balance("1100")
     statement = import_rows(
         bank, supervisor, (1, "75.00", "DEPOSIT"), (3, "-75.00", "RETURNED ITEM NSF CHECK 1234")
@@ -162,7 +162,7 @@ def test_a_return_naming_another_check_number_is_left(
 ):
     payment = pay(drawer, clerk, issue(dana, supervisor, amount="75.00"), check("75.00", "1234"))
     tender = Tender.objects.get(payment=payment)
-    deposit_verified_stub(office=office, preparer=supervisor, verifier=supervisor2, checks=[tender])
+    deposit_verified(office=office, preparer=supervisor, verifier=supervisor2, checks=[tender])
     statement = import_rows(
         bank, supervisor, (1, "75.00", "DEPOSIT"), (3, "-75.00", "RETURN CHECK 9999")
     )
@@ -175,7 +175,7 @@ def test_a_return_naming_another_check_number_is_left(
 
 
 def test_a_manual_match_refuses_a_different_amount(bank, office, supervisor, supervisor2):
-    deposit = deposit_verified_stub(
+    deposit = deposit_verified(
         office=office, preparer=supervisor, verifier=supervisor2, cash="100.00"
     )
     import_rows(bank, supervisor, (1, "99.00", "DEPOSIT"))
@@ -233,19 +233,16 @@ def test_a_clerk_cannot_match(bank, supervisor, clerk):
 def test_an_ofx_nsf_debit_returns_the_check_it_names(
     bank, office, drawer, clerk, supervisor, supervisor2, dana
 ):
-    from datetime import date
-    from pathlib import Path
-
     payment = pay(drawer, clerk, issue(dana, supervisor, amount="75.00"), check("75.00", "1234"))
     tender = Tender.objects.get(payment=payment)
-    deposit_verified_stub(
-        office=office,
-        preparer=supervisor,
-        verifier=supervisor2,
-        checks=[tender],
-        day=date(2026, 11, 1),
+    deposit_verified(office=office, preparer=supervisor, verifier=supervisor2, checks=[tender])
+    today = timezone.localdate()
+    data = statement_ofx(
+        [
+            (today, "75.00", "DEPOSIT"),
+            (today + timedelta(days=2), "-75.00", "RETURNED ITEM NSF CHECK 1234"),
+        ]
     )
-    data = (Path(__file__).parent / "samples" / "bank_small.qfx").read_bytes()
     job = statement_import(bank_account=bank, file_name="bank.qfx", data=data, by=supervisor)
 
     result = statement_auto_match(statement=job.statement, by=supervisor)

@@ -17,7 +17,7 @@ from ledger.models import Account
 from ledger.selectors import ledger_violations
 from reconciliation.models import CsvMapping, StatementImport, StatementLine
 from reconciliation.services import csv_mapping_save, statement_import
-from tests.reconciliation._deposit_stub import deposit_verified_stub
+from tests.reconciliation.flows import deposit_verified
 
 SAMPLES = Path(__file__).parent / "samples"
 D = Decimal
@@ -164,12 +164,8 @@ def test_a_line_is_explained_on_its_page_with_a_fee_posting(sup_client, bank, su
 def test_a_line_is_matched_to_a_deposit_on_its_page(
     sup_client, bank, office, supervisor, supervisor2
 ):
-    deposit = deposit_verified_stub(
-        office=office,
-        preparer=supervisor,
-        verifier=supervisor2,
-        cash="99.00",
-        day=timezone.localdate() - timedelta(days=20),
+    deposit = deposit_verified(
+        office=office, preparer=supervisor, verifier=supervisor2, cash="99.00"
     )
     csv_lines(bank, supervisor, (0, "99.00", "DEPOSIT"))
     line = StatementLine.objects.get()
