@@ -8,6 +8,7 @@ from django.conf import settings
 from ledger.cards import NoCardNumbersMixin
 from ledger.formfields import DateField
 from ledger.models import AccountingPeriod, PeriodState
+from reconciliation.forms_closing import CountField
 from reconciliation.models import PostingSystem
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -55,12 +56,17 @@ class PostingExportForm(NoCardNumbersMixin, forms.Form):
 
 
 class ReferralForm(NoCardNumbersMixin, forms.Form):
-    days_past_due = forms.IntegerField(
+    # Read by the books' strict parser (ASCII digits only: not "1E5" or other scripts' digits).
+    days_past_due = CountField(
         label="Days past due",
-        min_value=1,
-        max_value=3650,
         help_text="Tickets this many days past their due date, not yet referred, not on appeal.",
     )
+
+    def clean_days_past_due(self) -> int:
+        days = self.cleaned_data["days_past_due"]
+        if days is None or not 1 <= days <= 3650:
+            raise forms.ValidationError("Give a whole number of days from 1 to 3,650.")
+        return days
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -63,3 +63,20 @@ def test_a_hostile_vendor_file_is_a_message(client, supervisor, content, db):
     response = client.post(reverse("reconciliation:vendor_payments"), {"file": upload})
     assert response.status_code == 200
     assert not VendorPayment.objects.exists()
+
+
+@pytest.mark.parametrize("typed", ["١٢٣", "1E2", "0", "3651", "-5", "12.5", ""])
+def test_the_referral_days_take_plain_whole_numbers_only(typed):
+    from reconciliation.forms_month import ReferralForm
+
+    form = ReferralForm(data={"days_past_due": typed})
+    assert not form.is_valid()
+    assert form.errors["days_past_due"]
+
+
+def test_the_referral_days_take_a_plain_number():
+    from reconciliation.forms_month import ReferralForm
+
+    form = ReferralForm(data={"days_past_due": "60"})
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["days_past_due"] == 60
