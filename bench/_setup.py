@@ -50,13 +50,15 @@ def run_command(*args: str) -> None:
 
 @contextmanager
 def scratch_database():
-    """Set Django up on a fresh, migrated `<name>_bench` database; drop it afterwards."""
+    """Set Django up on a fresh, migrated `<name>_bench` database; drop it afterwards. Several
+    benchmarks of one process (bench/reconciliation.py) each get a fresh one in turn."""
     import django
     import psycopg2
     from django.conf import settings
 
     database = settings.DATABASES["default"]
-    scratch = f"{database['NAME']}_bench"
+    original = database["NAME"]
+    scratch = f"{original}_bench"
     params = {
         "dbname": "postgres",
         "user": database.get("USER") or None,
@@ -84,4 +86,5 @@ def scratch_database():
         yield
     finally:
         connections.close_all()
+        database["NAME"] = original  # the next benchmark of the process makes its own
         admin(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')

@@ -1,8 +1,12 @@
-"""The daily balancing report over a busy day.
+"""Reconciliation's benchmarks (issue 9): the daily balancing report over a busy day, then
+month end (bench/_month_end.py) and the bank statement import (bench/_statements.py), each in a
+fresh scratch database of its own.
 
 Prints bench:
 - daily_report_ms: reconciliation.selectors_daily.daily_balancing for one office and a day of
   50,000 counter transactions (goal under 500 ms), the median of ROUNDS runs after one warm-up.
+- month_end_ms: the month-end report over 1,000,000 ledger lines (goal under 5,000 ms).
+- statement_import_rows_per_s: a 100,000-detail BAI2 file imported (goal at least 20,000).
 
 The day is written in bulk, not through payment_record (50,000 visits through the service would
 take minutes and measure the counter, which bench/payments.py does): the same rows the service
@@ -21,6 +25,8 @@ from datetime import datetime, timedelta
 from datetime import time as clock
 from decimal import Decimal
 
+import _month_end
+import _statements
 from _setup import report, scratch_database
 
 TRANSACTIONS = 50_000
@@ -196,7 +202,7 @@ def day_build():
     return office
 
 
-def main() -> None:
+def daily_report_run() -> None:
     with scratch_database():
         from django.db import connection
         from django.utils import timezone
@@ -217,6 +223,12 @@ def main() -> None:
             daily_balancing(office=office, day=today)
             samples.append((time.perf_counter() - started) * 1000)
         report("daily_report_ms", statistics.median(samples), "ms")
+
+
+def main() -> None:
+    daily_report_run()
+    _month_end.run()
+    _statements.run()
 
 
 if __name__ == "__main__":

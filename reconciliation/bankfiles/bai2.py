@@ -5,9 +5,11 @@ totals and record counts must add up, else the file is refused naming which tota
 import re
 from decimal import Decimal
 
-from bai2 import bai2 as bai2_parser
-from bai2.constants import TypeCodeTransaction
+from bai2.constants import FundsType, TypeCodeTransaction
 from bai2.exceptions import IntegrityException, NotSupportedYetException, ParsingException
+from bai2.helpers import IteratorHelper
+from bai2.parsers import AccountParser, Bai2FileParser, GroupParser, TransactionDetailParser
+from bai2.utils import parse_type_code
 
 from ledger.money import format_money
 from reconciliation.bankfiles import ParsedLine, ParsedStatement, text_of
@@ -34,7 +36,9 @@ def parse(data: bytes) -> ParsedStatement:
     control total or record count that does not add up, several accounts in one file."""
     text = text_of(data, "BAI2")
     try:
-        parsed = bai2_parser.parse_from_string(text, check_integrity=True)
+        # What bai2.parse_from_string does, with the faster detail parser below.
+        records = IteratorHelper(filter(None, (line.strip() for line in text.splitlines())))
+        parsed = _FileParser(records, check_integrity=True).parse()
     except IntegrityException as exc:
         raise StatementError(_integrity_message(str(exc))) from None
     except NotSupportedYetException as exc:
@@ -58,6 +62,53 @@ def parse(data: bytes) -> ParsedStatement:
             f"This is not a readable BAI2 file ({exc or 'cut short'}); nothing was imported."
         ) from None
     return _statement(parsed)
+
+
+# Funds types whose detail record carries no availability fields (all but S, V and D).
+_PLAIN_FUNDS = {
+    funds.value: funds
+    for funds in (
+        FundsType.unknown_availability,
+        FundsType.immediate_availability,
+        FundsType.one_day_availability,
+        FundsType.two_day_availability,
+    )
+}
+
+
+class _DetailParser(TransactionDetailParser):
+    """The package's transaction detail (16) parser, reading the common record (no
+    availability fields) in one step to the very same fields: its generic field-by-field
+    reading was half the time of a 100,000-line import. Any other record goes the package's
+    way."""
+
+    def _parse_fields(self, record):
+        fields = record.fields
+        funds = _PLAIN_FUNDS.get(fields[2]) if len(fields) >= 5 else None
+        if funds is None:
+            return super()._parse_fields(record)
+        code, amount = fields[0], fields[1]
+        return {
+            "type_code": parse_type_code(code) if code else None,
+            "amount": int(amount) if amount else None,
+            "funds_type": funds,
+            "availability": None,
+            "bank_reference": fields[3] or None,
+            "customer_reference": fields[4] or None,
+            "text": ",".join(fields[5:]) or None,
+        }
+
+
+class _AccountParser(AccountParser):
+    child_parser_class = _DetailParser
+
+
+class _GroupParser(GroupParser):
+    child_parser_class = _AccountParser
+
+
+class _FileParser(Bai2FileParser):
+    child_parser_class = _GroupParser
 
 
 def _integrity_message(raw: str) -> str:
@@ -116,6 +167,12 @@ def _lines(day, details) -> list[ParsedLine]:
     for detail in details:
         if not detail.amount:
             continue  # an information record (no money moved): not a statement line
+        if detail.type_code is None:
+            raise StatementError(
+                f"A transaction record (16) of {day} for "
+                f"{format_money(Decimal(detail.amount) * CENT)} has no type code, so it cannot "
+                "say whether money came in or went out; nothing was imported."
+            )
         code = detail.type_code.code
         credit = credit_codes.get(code)
         if credit is None:

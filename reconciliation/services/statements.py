@@ -296,19 +296,63 @@ def _known_fingerprints(bank_account: Account, parsed: ParsedStatement) -> set[s
     )
 
 
-_NO_DIGITS = str.maketrans("", "", "0123456789")
+_DIGITS = b"0123456789"
 
 
 def _masked(text: str) -> str:
     # A card number needs 13 digits; most lines have far fewer, and masking is the slow part.
-    return mask_card_numbers(text) if len(text) - len(text.translate(_NO_DIGITS)) >= 13 else text
+    # (Counted on the UTF-8 bytes, where no other character has a digit's byte: several times
+    # faster than str.translate.)
+    raw = text.encode()
+    return mask_card_numbers(text) if len(raw) - len(raw.translate(None, _DIGITS)) >= 13 else text
+
+
+class _LinesCsv:
+    """The new lines as one CSV stream for COPY, made COPY_BATCH rows at a time as PostgreSQL
+    reads it, reporting progress as it goes (one COPY: no round trip per batch)."""
+
+    def __init__(
+        self,
+        statement: BankStatement,
+        new: list[tuple[ParsedLine, str]],
+        report: _ImportProgress,
+    ) -> None:
+        self.statement_id, self.account_id = statement.pk, statement.bank_account_id
+        self.new, self.report, self.done = new, report, 0
+
+    def read(self, size: int = -1) -> str:
+        if self.done >= len(self.new):
+            return ""
+        buffer = io.StringIO()
+        unmatched = StatementLine.Status.UNMATCHED
+        statement_id, account_id = self.statement_id, self.account_id
+        csv.writer(buffer).writerows(
+            (
+                statement_id,
+                account_id,
+                line.posted_on.isoformat(),
+                str(line.amount),
+                line.type_code,
+                # The bank's own ids (FITIDs run to 25 digits) are kept as sent; free text
+                # never keeps what looks like a card number.
+                line.bank_reference,
+                line.customer_reference,
+                _masked(line.description),
+                fingerprint,
+                unmatched,
+                "",
+            )
+            for line, fingerprint in self.new[self.done : self.done + COPY_BATCH]
+        )
+        self.done += COPY_BATCH
+        self.report("saving", min(self.done, len(self.new)))
+        return buffer.getvalue()
 
 
 def _copy_lines(
     statement: BankStatement, new: list[tuple[ParsedLine, str]], report: _ImportProgress
 ) -> None:
-    """Write the lines with COPY (100,000 lines in about a second), in batches so the page
-    can show how far it has got."""
+    """Write the lines with one COPY, the page shown how far it has got as it goes."""
     columns = (
         "statement_id, bank_account_id, posted_on, amount, type_code, bank_reference, "
         "customer_reference, description, fingerprint, status, explanation"
@@ -318,32 +362,10 @@ def _copy_lines(
         f"COPY reconciliation_statementline ({columns}) FROM STDIN "
         f"WITH (FORMAT csv, FORCE_NOT_NULL ({texts}))"
     )
-    unmatched = StatementLine.Status.UNMATCHED
+    if not new:
+        return
     with connection.cursor() as cursor:
-        for start in range(0, len(new), COPY_BATCH):
-            buffer = io.StringIO()
-            writer = csv.writer(buffer)
-            for line, fingerprint in new[start : start + COPY_BATCH]:
-                writer.writerow(
-                    (
-                        statement.pk,
-                        statement.bank_account_id,
-                        line.posted_on.isoformat(),
-                        str(line.amount),
-                        line.type_code,
-                        # The bank's own ids (FITIDs run to 25 digits) are kept as sent;
-                        # free text never keeps what looks like a card number.
-                        line.bank_reference,
-                        line.customer_reference,
-                        _masked(line.description),
-                        fingerprint,
-                        unmatched,
-                        "",
-                    )
-                )
-            buffer.seek(0)
-            cursor.cursor.copy_expert(sql, buffer)
-            report("saving", start + COPY_BATCH)
+        cursor.cursor.copy_expert(sql, _LinesCsv(statement, new, report))
 
 
 # Matching

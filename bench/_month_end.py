@@ -1,4 +1,4 @@
-"""Month-end reconciliation over a million ledger lines.
+"""Month-end reconciliation over a million ledger lines, run by bench/reconciliation.py.
 
 Prints bench: month_end_ms (goal under 5,000 ms): reconciliation.selectors_month's
 month_end_report for a month holding 1,000,000 live ledger lines: 250,000 bills issued (a
@@ -131,7 +131,7 @@ def build(user, today):
     return start, count
 
 
-def main() -> None:
+def run() -> None:
     with scratch_database():
         from django.contrib.auth.models import User
         from django.utils import timezone
@@ -155,4 +155,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run()
