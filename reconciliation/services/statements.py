@@ -446,20 +446,30 @@ def _quietly(match: Callable[..., object], line: StatementLine, what: object, by
 
 
 def _deposits_waiting(account_ids: set[int]) -> list[Deposit]:
-    return list(
+    """Verified bags not yet at the bank, each with `in_transit`: its total less its checks
+    returned while in transit (what statement_line_match_deposit matches)."""
+    waiting = list(
         Deposit.objects.filter(
             status=Deposit.Status.VERIFIED,
             bank_account_id__in=account_ids,
             statement_lines__isnull=True,
         ).order_by("business_date", "id")
     )
+    returned: dict[int, Decimal] = {}
+    for deposit_id, amount in DepositCheck.objects.filter(
+        deposit__in=waiting, released=False, tender__returned=True
+    ).values_list("deposit_id", "amount"):
+        returned[deposit_id] = returned.get(deposit_id, ZERO) + amount
+    for deposit in waiting:
+        deposit.in_transit = deposit.total - returned.get(deposit.pk, ZERO)  # type: ignore[attr-defined]
+    return waiting
 
 
 def _deposit_for(line: StatementLine, deposits: list[Deposit]) -> Deposit | None:
     for deposit in deposits:
         if (
             deposit.bank_account_id == line.bank_account_id
-            and deposit.total == line.amount
+            and deposit.in_transit == line.amount  # type: ignore[attr-defined]
             and deposit.business_date
             <= line.posted_on
             <= deposit.business_date + timedelta(days=DEPOSIT_WINDOW_DAYS)
@@ -561,9 +571,21 @@ def statement_line_match_deposit(
             )
         if deposit.bank_account_id != locked.bank_account_id:
             raise StatementError(f"Deposit bag {deposit.bag_number} went to another bank account.")
-        if deposit.total != locked.amount:
+        returned = list(
+            DepositCheck.objects.filter(deposit=deposit, released=False, tender__returned=True)
+        )
+        # A check returned while its bag was in transit was taken back out of 1040 then: the
+        # bank's credit matches what the bag still holds on 1040, never the bag's full total
+        # (that would take the check out of 1040 twice, from other bags' money).
+        in_transit = deposit.total - sum((c.amount for c in returned), ZERO)
+        if in_transit != locked.amount:
+            gone = "".join(
+                f" (check {c.check_number}, {format_money(c.amount)}, was returned while it "
+                "was in transit)"
+                for c in returned
+            )
             raise StatementError(
-                f"Deposit bag {deposit.bag_number} holds {format_money(deposit.total)}, the "
+                f"Deposit bag {deposit.bag_number} holds {format_money(in_transit)}{gone}, the "
                 f"bank line says {format_money(locked.amount)}: explain the difference instead."
             )
         if StatementLine.objects.filter(deposit=deposit).exists():

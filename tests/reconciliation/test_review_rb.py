@@ -1,0 +1,123 @@
+"""Reviewer RB's attacks on deposits, statements and the day close: each test failed before
+its fix."""
+
+import uuid
+from decimal import Decimal
+
+import pytest
+from django.db.models import Sum
+from django.utils import timezone
+
+from billing.models import Customer
+from ledger.models import Account, JournalLine
+from ledger.selectors import ledger_violations
+from payments.services import returned_check_record
+from reconciliation.errors import StatementError
+from reconciliation.models import BankStatement, StatementLine
+from reconciliation.selectors_custody import checks_in_safe
+from reconciliation.services import (
+    CheckPick,
+    deposit_prepare,
+    deposit_verify,
+    statement_auto_match,
+    statement_line_match_deposit,
+)
+from tests.payments.conftest import check, issue
+from tests.reconciliation.conftest import pay
+from tests.reconciliation.custody_helpers import drawer_closed
+
+D = Decimal
+
+
+def held(code: str, office) -> Decimal:
+    total = JournalLine.objects.filter(account__code=code, office_id=office.pk).aggregate(
+        t=Sum("amount")
+    )["t"]
+    return total or D("0")
+
+
+def bag_of(office, prepared_by, verified_by, number: str, bag: str, counts=None):
+    deposit = deposit_prepare(
+        office=office,
+        bank_account=Account.objects.get(code="1100"),
+        bag_number=bag,
+        counts=counts or {},
+        checks=[
+            CheckPick(tender_id=c.tender_id)
+            for c in checks_in_safe(office)
+            if c.check_number == number
+        ],
+        by=prepared_by,
+        token=uuid.uuid4(),
+    )
+    return deposit_verify(
+        deposit=deposit,
+        by=verified_by,
+        counts=counts or {},
+        checks=[CheckPick(tender_id=c.tender_id) for c in deposit.checks.all()],
+    )
+
+
+def bank_line(by, amount: str, text: str) -> StatementLine:
+    bank = Account.objects.get(code="1100")
+    statement = BankStatement.objects.create(
+        bank_account=bank,
+        format=BankStatement.Format.CSV,
+        file_name="bank.csv",
+        file_sha256=uuid.uuid4().hex * 2,
+        line_count=1,
+        imported_by=by,
+    )
+    return StatementLine.objects.create(
+        statement=statement,
+        bank_account=bank,
+        posted_on=timezone.localdate(),
+        amount=D(amount),
+        description=text,
+        fingerprint=uuid.uuid4().hex,
+    )
+
+
+@pytest.fixture
+def two_bags(office, drawer, clerk, supervisor, supervisor2):
+    """Bag A holds check 3001 ($80.00, returned while A is in transit); bag B holds check 3002
+    ($100.00), also in transit."""
+    dana = Customer.objects.create(name="Dana Whitfield")
+    bad = pay(drawer, clerk, issue(dana, supervisor, amount="80.00"), check("80.00", "3001"))
+    pay(drawer, clerk, issue(dana, supervisor, amount="100.00"), check("100.00", "3002"))
+    drawer_closed(drawer, receiver=supervisor)
+    a = bag_of(office, supervisor, supervisor2, "3001", "A-1")
+    b = bag_of(office, supervisor, supervisor2, "3002", "B-1")
+    returned_check_record(payment=bad, reason="Stop payment", by=supervisor)
+    assert held("1040", office) == D("100.00")
+    return a, b
+
+
+def test_a_bag_whose_check_came_back_in_transit_takes_no_other_bags_money(
+    two_bags, office, supervisor
+):
+    """Bag A's check was taken back out of 1040 when it was returned: the bank crediting the
+    whole bag must not take A's $80.00 a second time out of bag B's money in transit."""
+    a, _b = two_bags
+    line = bank_line(supervisor, "80.00", "DEPOSIT A-1")
+
+    with pytest.raises(StatementError, match="3001"):
+        statement_line_match_deposit(line=line, target=a, by=supervisor)
+    assert statement_auto_match(bank_account=line.bank_account, by=supervisor).deposits == 0
+
+    assert held("1040", office) == D("100.00")
+    assert ledger_violations() == []
+
+
+def test_a_bag_credited_net_of_its_returned_check_matches_what_is_in_transit(
+    two_bags, office, supervisor
+):
+    a, b = two_bags
+    line = bank_line(supervisor, "100.00", "DEPOSIT B-1")
+    statement_line_match_deposit(line=line, target=b, by=supervisor)
+    assert held("1040", office) == D("0.00")
+    with pytest.raises(StatementError, match="returned while it was in transit"):
+        statement_line_match_deposit(
+            line=bank_line(supervisor, "80.00", "DEPOSIT A-1"), target=a, by=supervisor
+        )
+    assert ledger_violations() == []
