@@ -44,7 +44,7 @@ def _statement(stmt) -> ParsedStatement:
     lines = [
         ParsedLine(
             posted_on=timezone.localdate(t.dtposted),
-            amount=Decimal(t.trnamt).quantize(Decimal("0.01")),
+            amount=Decimal(t.trnamt),  # never rounded: amounts_checked refuses a fraction
             type_code=(t.trntype or "")[:10],
             bank_reference=(t.fitid or "")[:80],
             customer_reference=(t.checknum or getattr(t, "refnum", None) or "")[:80],

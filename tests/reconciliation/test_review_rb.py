@@ -3,6 +3,7 @@ its fix."""
 
 import uuid
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.db.models import Sum
@@ -20,6 +21,7 @@ from reconciliation.services import (
     deposit_prepare,
     deposit_verify,
     statement_auto_match,
+    statement_import,
     statement_line_match_deposit,
 )
 from tests.payments.conftest import check, issue
@@ -121,3 +123,38 @@ def test_a_bag_credited_net_of_its_returned_check_matches_what_is_in_transit(
             line=bank_line(supervisor, "80.00", "DEPOSIT A-1"), target=a, by=supervisor
         )
     assert ledger_violations() == []
+
+
+SAMPLES = Path(__file__).parent / "samples"
+HUGE = "99999999999999999"
+HUGE_BAI2 = (
+    "01,1,2,230214,0754,1,,,2/\n02,1,2,1,220201,,USD,2/\n03,123,USD,010,0,,,/\n"
+    f"16,142,{HUGE},,ref,/\n88,X\n49,{HUGE},4/\n98,{HUGE},1,6/\n99,{HUGE},1,8/\n"
+).encode()
+
+
+def ofx_amount(amount: bytes) -> bytes:
+    data = (SAMPLES / "bank_medium.ofx").read_bytes()
+    return data.replace(b"<TRNAMT>-6.60", b"<TRNAMT>" + amount, 1)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        HUGE_BAI2,
+        ofx_amount(b"99999999999999999.00"),
+        ofx_amount(b"1E+40"),
+        ofx_amount(b"-6.605"),
+    ],
+    ids=["bai2-huge", "ofx-huge", "ofx-exponent", "ofx-fraction-of-a-cent"],
+)
+def test_an_amount_no_bank_sends_is_refused_not_rounded_or_a_500(reference, supervisor, data):
+    with pytest.raises(StatementError, match="dollars and cents"):
+        statement_import(
+            bank_account=Account.objects.get(code="1100"),
+            file_name="odd.txt",
+            data=data,
+            by=supervisor,
+        )
+    assert StatementLine.objects.count() == 0
+
