@@ -158,3 +158,12 @@ def test_an_amount_no_bank_sends_is_refused_not_rounded_or_a_500(reference, supe
         )
     assert StatementLine.objects.count() == 0
 
+
+def test_month_and_gl_csv_cells_never_start_a_formula_with_a_minus():
+    """A memo typed as "-2+3+cmd|..." is a formula to a spreadsheet, as "=..." is; a negative
+    amount stays a number."""
+    from reconciliation.views.month import _csv_response
+
+    response = _csv_response([["-2+3+cmd|' /C calc'!A0", "-12.50", "=1+1"]], "gl.csv")
+    text = b"".join(response.streaming_content).decode()
+    assert text == "'-2+3+cmd|' /C calc'!A0,-12.50,'=1+1\r\n"
