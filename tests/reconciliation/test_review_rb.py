@@ -167,3 +167,25 @@ def test_month_and_gl_csv_cells_never_start_a_formula_with_a_minus():
     response = _csv_response([["-2+3+cmd|' /C calc'!A0", "-12.50", "=1+1"]], "gl.csv")
     text = b"".join(response.streaming_content).decode()
     assert text == "'-2+3+cmd|' /C calc'!A0,-12.50,'=1+1\r\n"
+
+
+@pytest.mark.parametrize(
+    ("written", "day"),
+    [
+        (b"20090401", "2009-04-01"),  # a date alone: ofxtools reads it as midnight UTC
+        (b"20090401000000", "2009-04-01"),
+        (b"20090401233000.000[-5:EST]", "2009-04-01"),
+        (b"20090401122017.000[-5:EST]", "2009-04-01"),
+    ],
+)
+def test_an_ofx_posting_date_is_the_day_the_bank_wrote(written, day):
+    """A bank's date-only DTPOSTED was read as midnight UTC, then moved to the office's time
+    zone: the evening before (a deposit's credit then looks older than the deposit, and April
+    1st's lines fall into March)."""
+    from reconciliation.bankfiles import ofx
+
+    data = (SAMPLES / "bank_medium.ofx").read_bytes()
+    data = data.replace(b"<DTPOSTED>20090401122017.000[-5:EST]", b"<DTPOSTED>" + written, 1)
+    parsed = ofx.parse(data)
+    assert parsed.lines[0].posted_on.isoformat() == day
+    assert parsed.period_start.isoformat() == "2009-04-01"
