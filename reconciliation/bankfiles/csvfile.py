@@ -2,6 +2,7 @@
 row refuses the file, naming the row and the column."""
 
 import csv
+import io
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Protocol
@@ -32,7 +33,13 @@ def parse(data: bytes, mapping: Mapping | None) -> ParsedStatement:
             "This is neither BAI2 nor OFX, and the bank account has no CSV column mapping: "
             "a Supervisor sets one up under Bank statements → CSV mappings."
         )
-    rows = list(csv.reader(text.splitlines()))
+    # Read as a file, not line by line: a quoted cell may hold a line break (an address).
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:  # a quote never closed runs past the field size limit
+        raise StatementError(
+            f"The CSV file cannot be read ({exc}); nothing was imported."
+        ) from None
     header = [h.strip().lower() for h in rows[0]] if mapping.has_header and rows else []
     body = rows[1:] if mapping.has_header else rows
     where = _Columns(header, mapping)

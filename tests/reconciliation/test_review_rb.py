@@ -189,3 +189,36 @@ def test_an_ofx_posting_date_is_the_day_the_bank_wrote(written, day):
     parsed = ofx.parse(data)
     assert parsed.lines[0].posted_on.isoformat() == day
     assert parsed.period_start.isoformat() == "2009-04-01"
+
+
+class _Mapping:
+    has_header = True
+    date_column = "Date"
+    date_format = "%m/%d/%Y"
+    amount_column = "Amount"
+    debit_column = credit_column = reference_column = ""
+    description_column = "Description"
+
+
+def test_a_csv_description_quoted_over_two_lines_is_one_row():
+    """A quoted cell holding a line break (banks put the payer's address there) is one row of
+    the file; reading the text line by line cut it in two and refused the file."""
+    from reconciliation.bankfiles import csvfile
+
+    data = (
+        b'Date,Amount,Description\r\n11/02/2026,"1,234.5","DEPOSIT\r\nMAIN ST, BRANCH 4"\r\n'
+        b"11/03/2026,($12.00),FEE\x0cMONTHLY\r\n"
+    )
+    parsed = csvfile.parse(data, _Mapping())
+    assert [(str(line.amount), line.description) for line in parsed.lines] == [
+        ("1234.5", "DEPOSIT MAIN ST, BRANCH 4"),
+        ("-12.00", "FEE MONTHLY"),
+    ]
+
+
+def test_a_csv_quote_never_closed_is_refused_with_a_message():
+    from reconciliation.bankfiles import csvfile
+
+    data = b'Date,Amount,Description\n11/02/2026,5.00,"OPEN\n' + (b"y" * 3000 + b"\n") * 60
+    with pytest.raises(StatementError, match="cannot be read"):
+        csvfile.parse(data, _Mapping())
