@@ -3,6 +3,7 @@ row refuses the file, naming the row and the column."""
 
 import csv
 import io
+import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Protocol
@@ -11,6 +12,7 @@ from reconciliation.bankfiles import ParsedLine, ParsedStatement, text_of
 from reconciliation.errors import StatementError
 
 CENT = Decimal("0.01")
+THOUSANDS = re.compile(r"[-+]?\d{1,3}(,\d{3})+(\.\d*)?")
 
 
 class Mapping(Protocol):
@@ -119,9 +121,14 @@ class _Columns:
             ) from None
 
     def _money(self, number: int, raw: str, what: str) -> Decimal:
-        cleaned = raw.replace("$", "").replace(",", "").strip()
+        cleaned = raw.replace("$", "").strip()
         negative = cleaned.startswith("(") and cleaned.endswith(")")
         cleaned = cleaned.strip("()")
+        if "," in cleaned:
+            # Commas only between groups of three digits: "12,50" is no $1,250.00.
+            if not THOUSANDS.fullmatch(cleaned):
+                raise StatementError(f"Row {number}: the {what} {raw[:30]!r} is not an amount.")
+            cleaned = cleaned.replace(",", "")
         if not cleaned:
             return Decimal("0")
         try:

@@ -222,3 +222,24 @@ def test_a_csv_quote_never_closed_is_refused_with_a_message():
     data = b'Date,Amount,Description\n11/02/2026,5.00,"OPEN\n' + (b"y" * 3000 + b"\n") * 60
     with pytest.raises(StatementError, match="cannot be read"):
         csvfile.parse(data, _Mapping())
+
+
+@pytest.mark.parametrize("amount", ["12,50", "1,2345.00", "1.234,50"])
+def test_a_csv_comma_that_is_no_thousands_separator_is_refused(amount):
+    """A comma decimal, "12,50" (twelve fifty, as some banks write it), read as $1,250.00."""
+    from reconciliation.bankfiles import csvfile
+
+    data = f'Date,Amount,Description\n11/02/2026,"{amount}",DEPOSIT\n'.encode()
+    with pytest.raises(StatementError, match=r"not an amount|not dollars and cents"):
+        csvfile.parse(data, _Mapping())
+
+
+@pytest.mark.parametrize(
+    ("amount", "value"),
+    [("1,234.5", "1234.5"), ("$1,234,567.89", "1234567.89"), ("(1,000)", "-1000"), ("-$5", "-5")],
+)
+def test_a_csv_thousands_separator_still_reads(amount, value):
+    from reconciliation.bankfiles import csvfile
+
+    data = f'Date,Amount,Description\n11/02/2026,"{amount}",DEPOSIT\n'.encode()
+    assert str(csvfile.parse(data, _Mapping()).lines[0].amount) == value
