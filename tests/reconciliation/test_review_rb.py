@@ -243,3 +243,31 @@ def test_a_csv_thousands_separator_still_reads(amount, value):
 
     data = f'Date,Amount,Description\n11/02/2026,"{amount}",DEPOSIT\n'.encode()
     assert str(csvfile.parse(data, _Mapping()).lines[0].amount) == value
+
+
+def _rightmost(box) -> float:
+    right = box.position_x + (box.width or 0)
+    return max([right, *(_rightmost(c) for c in getattr(box, "children", None) or [])])
+
+
+def test_the_month_end_pdf_keeps_a_long_unbroken_memo_on_the_page(db, supervisor):
+    """A bank memo with no spaces ("ACH/CCD/ORIG:...") widened its table past the page's edge,
+    cutting off the amounts."""
+    from django.template.loader import render_to_string
+    from weasyprint import HTML
+
+    from ledger.models import AccountingPeriod
+    from reconciliation.selectors_month import month_end_report
+    from tests.reconciliation._month_stubs import bank_entry
+
+    today = timezone.localdate()
+    period = AccountingPeriod.objects.create(
+        name="this-month", start_date=today.replace(day=1), end_date=today
+    )
+    bank_entry(by=supervisor, amount="200.00", day=today, memo="ACH/CCD/ORIG:" + "7" * 120)
+    html = render_to_string(
+        "pdf/month_end.html",
+        {"report": month_end_report(period), "printed_at": timezone.now()},
+    )
+    page = HTML(string=html).render().pages[0]
+    assert _rightmost(page._page_box) <= page.width
