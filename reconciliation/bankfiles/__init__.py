@@ -12,6 +12,9 @@ from reconciliation.errors import StatementError
 
 # A statement line longer than this is not a statement (a binary file read as text, say).
 MAX_LINE_CHARS = 4000
+CENT = Decimal("0.01")
+# Amounts are NUMERIC(14,2): anything this large or more is no bank's amount.
+TOO_MUCH = Decimal("1e12")
 
 
 class ParsedLine(NamedTuple):
@@ -63,6 +66,23 @@ def text_of(data: bytes, what: str) -> str:
     return text
 
 
+def _dollars(value: Decimal | None, what: str) -> None:
+    if value is None:
+        return
+    if not value.is_finite() or abs(value) >= TOO_MUCH or value != value.quantize(CENT):
+        raise StatementError(f"{what} {value} is not dollars and cents; nothing was imported.")
+
+
+def amounts_checked(statement: ParsedStatement) -> ParsedStatement:
+    """`statement` unchanged when every amount is dollars and cents under $1 trillion (what the
+    books hold); else StatementError naming the first that is not (never rounded)."""
+    _dollars(statement.opening_balance, "The opening balance")
+    _dollars(statement.closing_balance, "The closing balance")
+    for number, line in enumerate(statement.lines, start=1):
+        _dollars(line.amount, f"Transaction {number} ({line.posted_on}): the amount")
+    return statement
+
+
 def format_detect(data: bytes) -> str:
     """'bai2', 'ofx' or 'csv' (anything else that is text: read with the account's mapping)."""
     head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:4096]
@@ -74,4 +94,11 @@ def format_detect(data: bytes) -> str:
     return "csv"
 
 
-__all__ = ["MAX_LINE_CHARS", "ParsedLine", "ParsedStatement", "format_detect", "text_of"]
+__all__ = [
+    "MAX_LINE_CHARS",
+    "ParsedLine",
+    "ParsedStatement",
+    "amounts_checked",
+    "format_detect",
+    "text_of",
+]

@@ -2,6 +2,8 @@
 row refuses the file, naming the row and the column."""
 
 import csv
+import io
+import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Protocol
@@ -10,6 +12,7 @@ from reconciliation.bankfiles import ParsedLine, ParsedStatement, text_of
 from reconciliation.errors import StatementError
 
 CENT = Decimal("0.01")
+THOUSANDS = re.compile(r"[-+]?\d{1,3}(,\d{3})+(\.\d*)?")
 
 
 class Mapping(Protocol):
@@ -32,7 +35,13 @@ def parse(data: bytes, mapping: Mapping | None) -> ParsedStatement:
             "This is neither BAI2 nor OFX, and the bank account has no CSV column mapping: "
             "a Supervisor sets one up under Bank statements → CSV mappings."
         )
-    rows = list(csv.reader(text.splitlines()))
+    # Read as a file, not line by line: a quoted cell may hold a line break (an address).
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:  # a quote never closed runs past the field size limit
+        raise StatementError(
+            f"The CSV file cannot be read ({exc}); nothing was imported."
+        ) from None
     header = [h.strip().lower() for h in rows[0]] if mapping.has_header and rows else []
     body = rows[1:] if mapping.has_header else rows
     where = _Columns(header, mapping)
@@ -112,9 +121,14 @@ class _Columns:
             ) from None
 
     def _money(self, number: int, raw: str, what: str) -> Decimal:
-        cleaned = raw.replace("$", "").replace(",", "").strip()
+        cleaned = raw.replace("$", "").strip()
         negative = cleaned.startswith("(") and cleaned.endswith(")")
         cleaned = cleaned.strip("()")
+        if "," in cleaned:
+            # Commas only between groups of three digits: "12,50" is no $1,250.00.
+            if not THOUSANDS.fullmatch(cleaned):
+                raise StatementError(f"Row {number}: the {what} {raw[:30]!r} is not an amount.")
+            cleaned = cleaned.replace(",", "")
         if not cleaned:
             return Decimal("0")
         try:

@@ -1,8 +1,11 @@
 """OFX and QFX bank statements (OFX 1.x SGML and 2.x XML) through the kept `ofxtools` parser.
-Dates are the office's business dates of the bank's timestamps."""
+A posting date is the calendar day the bank wrote (its timestamp's first eight digits):
+ofxtools reads a date alone as midnight UTC, which the office's time zone would make the
+evening before."""
 
 import io
 import warnings
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.utils import timezone
@@ -34,30 +37,47 @@ def parse(data: bytes) -> ParsedStatement:
         raise StatementError(
             f"The OFX file holds {len(statements)} statements; import one account at a time."
         )
-    return _statement(statements[0])
+    root = tree.getroot()
+    written = {
+        tag: [(e.text or "") for e in (root.iter(tag) if root is not None else ())]
+        for tag in ("DTPOSTED", "DTSTART", "DTEND")
+    }
+    return _statement(statements[0], written)
 
 
-def _statement(stmt) -> ParsedStatement:
+def _day(written: list[str], index: int, parsed: datetime) -> date:
+    """The day the bank wrote as the `index`th of these timestamps, else `parsed`'s local
+    day."""
+    if index < len(written):
+        try:
+            return datetime.strptime(written[index].strip()[:8], "%Y%m%d").date()
+        except ValueError:
+            pass
+    return timezone.localdate(parsed)
+
+
+def _statement(stmt, written: dict[str, list[str]]) -> ParsedStatement:
     tranlist = stmt.banktranlist
     ledger = getattr(stmt, "ledgerbal", None)
     account = getattr(stmt, "account", None)
+    posted = written["DTPOSTED"] if len(written["DTPOSTED"]) == len(tranlist or []) else []
     lines = [
         ParsedLine(
-            posted_on=timezone.localdate(t.dtposted),
-            amount=Decimal(t.trnamt).quantize(Decimal("0.01")),
+            posted_on=_day(posted, index, t.dtposted),
+            amount=Decimal(t.trnamt),  # never rounded: amounts_checked refuses a fraction
             type_code=(t.trntype or "")[:10],
             bank_reference=(t.fitid or "")[:80],
             customer_reference=(t.checknum or getattr(t, "refnum", None) or "")[:80],
             description=" ".join(" ".join(filter(None, [t.name, t.memo])).split())[:300],
         )
-        for t in (tranlist or [])
+        for index, t in enumerate(tranlist or [])
         if t.trnamt
     ]
     return ParsedStatement(
         format="ofx",
         account_number=getattr(account, "acctid", "") or "",
-        period_start=timezone.localdate(tranlist.dtstart) if tranlist else None,
-        period_end=timezone.localdate(tranlist.dtend) if tranlist else None,
+        period_start=_day(written["DTSTART"], 0, tranlist.dtstart) if tranlist else None,
+        period_end=_day(written["DTEND"], 0, tranlist.dtend) if tranlist else None,
         closing_balance=Decimal(ledger.balamt) if ledger is not None else None,
         lines=lines,
     )

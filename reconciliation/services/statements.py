@@ -27,7 +27,13 @@ from ledger.services import Line, post
 from payments.errors import PaymentError
 from payments.models import Tender
 from payments.services import database_refusal_explained, returned_check_record
-from reconciliation.bankfiles import ParsedLine, ParsedStatement, csvfile, format_detect
+from reconciliation.bankfiles import (
+    ParsedLine,
+    ParsedStatement,
+    amounts_checked,
+    csvfile,
+    format_detect,
+)
 from reconciliation.bankfiles import bai2 as bai2_file
 from reconciliation.bankfiles import ofx as ofx_file
 from reconciliation.errors import ReconciliationError, StatementError
@@ -211,11 +217,11 @@ def statement_parse(bank_account: Account, data: bytes) -> ParsedStatement:
     """The file read in its detected format (StatementError when it cannot be)."""
     kind = format_detect(data)
     if kind == "bai2":
-        return bai2_file.parse(data)
+        return amounts_checked(bai2_file.parse(data))
     if kind == "ofx":
-        return ofx_file.parse(data)
+        return amounts_checked(ofx_file.parse(data))
     mapping = CsvMapping.objects.filter(bank_account=bank_account).first()
-    return csvfile.parse(data, mapping)
+    return amounts_checked(csvfile.parse(data, mapping))
 
 
 def _import(

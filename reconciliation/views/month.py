@@ -3,6 +3,7 @@ revenue distribution, payment posting files, parking referrals and the vendor's 
 
 import csv
 from collections.abc import Iterable, Iterator
+from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -56,8 +57,16 @@ class _Echo:
 
 
 def _safe(cell: str) -> str:
-    """A text cell a spreadsheet would take for a formula starts with a quote instead."""
-    return "'" + cell if cell[:1] in ("=", "+", "@", "\t", "\r") else cell
+    """A text cell a spreadsheet would take for a formula starts with a quote instead (a
+    leading minus too, unless the cell is a number: a negative amount stays one)."""
+    if cell[:1] in ("=", "+", "@", "\t", "\r"):
+        return "'" + cell
+    if cell[:1] == "-":
+        try:
+            Decimal(cell)
+        except InvalidOperation:
+            return "'" + cell
+    return cell
 
 
 def _csv_response(rows: Iterable[list[str]], filename: str) -> StreamingHttpResponse:
