@@ -629,9 +629,14 @@ def statement_line_match_deposit(
         returned = deposit_returned_in_transit(deposit)
         net = deposit.total - returned
         if net != locked.amount:
+            numbers = ", ".join(
+                DepositCheck.objects.filter(
+                    deposit=deposit, released=False, tender__returned=True
+                ).values_list("check_number", flat=True)
+            )
             less = (
                 f" ({format_money(deposit.total)} less {format_money(returned)} of checks "
-                "returned in transit)"
+                f"returned in transit: {numbers})"
                 if returned
                 else ""
             )

@@ -180,7 +180,7 @@ def test_the_manual_match_of_such_a_bag_takes_the_net_and_names_the_return(
 
     with pytest.raises(
         StatementError,
-        match=r"holds \$70\.00 \(\$150\.00 less \$80\.00 of checks returned in transit\)",
+        match=r"holds \$70\.00 \(\$150\.00 less \$80\.00 of checks returned in transit: 3001\)",
     ):
         statement_line_match_deposit(line=full, target=deposit, by=supervisor)
     assert custody_held(office, "1040") == D("70.00")

@@ -26,7 +26,7 @@ from reconciliation.services import (
 )
 from tests.payments.conftest import check, issue
 from tests.reconciliation.conftest import pay
-from tests.reconciliation.custody_helpers import drawer_closed
+from tests.reconciliation.flows import drawer_closed
 
 D = Decimal
 
@@ -258,7 +258,7 @@ def test_the_month_end_pdf_keeps_a_long_unbroken_memo_on_the_page(db, supervisor
 
     from ledger.models import AccountingPeriod
     from reconciliation.selectors_month import month_end_report
-    from tests.reconciliation._month_stubs import bank_entry
+    from tests.reconciliation.flows import bank_entry
 
     today = timezone.localdate()
     period = AccountingPeriod.objects.create(
