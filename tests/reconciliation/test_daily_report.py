@@ -281,3 +281,32 @@ def test_the_training_report_page(client, office, clerk, supervisor, dana):
     assert response.status_code == 200
     assert response.context["report"].receipts == 1
     assert "Sign off the day" not in response.content.decode()
+
+
+def _right_edge(box) -> float:
+    edge = (box.position_x or 0) + (box.width or 0) if hasattr(box, "width") else 0
+    return max([edge, *(_right_edge(c) for c in getattr(box, "children", None) or [])])
+
+
+def test_long_names_and_reasons_stay_on_the_report_pdf(office, clerk, supervisor, dana):
+    """Review: a void reason typed without spaces and a long clerk name must wrap, not push the
+    report's amounts off the printed page."""
+    from django.template.loader import render_to_string
+    from weasyprint import HTML
+
+    from reconciliation.charts import report_charts
+    from reconciliation.selectors_daily import daily_balancing
+
+    long_clerk = new_user("c" * 120, Role.CLERK)
+    drawer = open_drawer(long_clerk, office, number=3)
+    voided = pay(drawer, long_clerk, issue(dana, supervisor, amount="30.00"), cash("30.00"))
+    payment_void(payment=voided, reason="W" * 250, by=long_clerk, approved_by=supervisor)
+    report = daily_balancing(office=office, day=timezone.localdate())
+    html = render_to_string(
+        "pdf/daily_balancing.html",
+        {"report": report, "signoff": None, "charts": report_charts(report)},
+    )
+
+    pages = HTML(string=html).render().pages
+
+    assert all(_right_edge(page._page_box) <= page.width for page in pages)
