@@ -98,6 +98,7 @@ def test_a_scanner_works_wherever_the_focus_is(page, dana):
     reference_data_seed()
     users = demo_users_seed()
     office = counter_setup_seed(office_code="CH", office_name="City Chamberlain's Office")
+    fund_change_fund(office)
     from payments.models import Workstation
     from payments.services import drawer_open
 
