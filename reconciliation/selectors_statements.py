@@ -1,6 +1,7 @@
 """Read queries of bank statements: the matching page's unmatched lines with their age, what a
 line can be matched to, and the rules `ledger_verify` re-checks for statements."""
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -94,7 +95,7 @@ def line_age_days(line: StatementLine, today: date | None = None) -> int:
     return ((today or timezone.localdate()) - line.posted_on).days
 
 
-def deposits_unmatched(bank_account_id: int) -> QuerySet[Deposit]:
+def deposits_unmatched(bank_account_id: int | Iterable[int]) -> QuerySet[Deposit]:
     """Verified deposits of the bank account not yet seen at the bank, each with `amount`: what
     the bag still holds in transit (its total less its checks returned since), which is what
     the bank credits for it."""
@@ -108,7 +109,9 @@ def deposits_unmatched(bank_account_id: int) -> QuerySet[Deposit]:
     return (
         Deposit.objects.filter(
             status=Deposit.Status.VERIFIED,
-            bank_account_id=bank_account_id,
+            bank_account_id__in=[bank_account_id]
+            if isinstance(bank_account_id, int)
+            else list(bank_account_id),
             statement_lines__isnull=True,
         )
         .annotate(

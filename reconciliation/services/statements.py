@@ -15,8 +15,7 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import DecimalField, F, OuterRef, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from ledger.cards import contains_card_number, mask_card_numbers
@@ -48,6 +47,7 @@ from reconciliation.models import (
     StatementImport,
     StatementLine,
 )
+from reconciliation.selectors_statements import deposits_unmatched
 from reconciliation.services.custody import (
     BANK_FEES,
     CARD_CLEARING,
@@ -476,28 +476,9 @@ def _quietly(match: Callable[..., object], line: StatementLine, what: object, by
 
 
 def _deposits_waiting(account_ids: set[int]) -> list[Deposit]:
-    """Verified deposits not yet at the bank, each with `net`: what it still holds in transit
-    (deposit_net_in_transit), read in one query."""
-    returned = (
-        DepositCheck.objects.filter(deposit=OuterRef("pk"), released=False, tender__returned=True)
-        .values("deposit")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
-    money = DecimalField(max_digits=14, decimal_places=2)
-    return list(
-        Deposit.objects.filter(
-            status=Deposit.Status.VERIFIED,
-            bank_account_id__in=account_ids,
-            statement_lines__isnull=True,
-        )
-        .annotate(
-            net=F("cash_total")
-            + F("checks_total")
-            - Coalesce(Subquery(returned, output_field=money), Value(ZERO), output_field=money)
-        )
-        .order_by("business_date", "id")
-    )
+    """Verified deposits not yet at the bank, each with `amount`: what it still holds in
+    transit (reconciliation.selectors_statements.deposits_unmatched), read in one query."""
+    return list(deposits_unmatched(account_ids))
 
 
 def deposit_returned_in_transit(deposit: Deposit) -> Decimal:
@@ -520,7 +501,7 @@ def _deposit_for(line: StatementLine, deposits: list[Deposit]) -> Deposit | None
     for deposit in deposits:
         if (
             deposit.bank_account_id == line.bank_account_id
-            and deposit.net == line.amount  # type: ignore[attr-defined]
+            and deposit.amount == line.amount  # type: ignore[attr-defined]
             and deposit.business_date
             <= line.posted_on
             <= deposit.business_date + timedelta(days=DEPOSIT_WINDOW_DAYS)
