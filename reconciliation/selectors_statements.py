@@ -15,6 +15,20 @@ from reconciliation.models import Deposit, DepositCheck, DrawerClose, StatementL
 # Rules `manage.py ledger_verify` re-checks (registered in apps.py).
 STATEMENT_CHECKS: list[tuple[str, str]] = [
     (
+        "a statement line's statement, deposit, entry and matching user exist, and its bank "
+        "account is its statement's (checked per SQL statement by trigger, migration 0060)",
+        """SELECT 'statement line ' || n.id FROM reconciliation_statementline n
+             LEFT JOIN reconciliation_bankstatement s ON s.id = n.statement_id
+             LEFT JOIN reconciliation_deposit d ON d.id = n.deposit_id
+             LEFT JOIN ledger_journalentry e ON e.id = n.entry_id
+             LEFT JOIN auth_user u ON u.id = n.matched_by_id
+            WHERE s.id IS NULL
+               OR s.bank_account_id <> n.bank_account_id
+               OR (d.id IS NULL AND n.deposit_id IS NOT NULL)
+               OR (e.id IS NULL AND n.entry_id IS NOT NULL)
+               OR (u.id IS NULL AND n.matched_by_id IS NOT NULL)""",
+    ),
+    (
         "a matched statement line names its entry",
         """SELECT 'statement line ' || s.id FROM reconciliation_statementline s
             WHERE s.status = 'matched' AND s.entry_id IS NULL""",
@@ -75,6 +89,8 @@ STATEMENT_CHECKS: list[tuple[str, str]] = [
 ]
 
 STATEMENT_TRIGGERS: list[tuple[str, str]] = [
+    ("reconciliation_statementline", "statementline_references_insert"),
+    ("reconciliation_statementline", "statementline_references_update"),
     ("reconciliation_cardsettlement", "cardsettlement_frozen"),
     ("reconciliation_cardsettlementclose", "cardsettlementclose_frozen"),
     ("reconciliation_statementline", "statementline_settled"),

@@ -3,11 +3,14 @@ joined to the record they continue; account (49), group (98) and file (99) trail
 totals and record counts must add up, else the file is refused naming which total."""
 
 import re
+from collections.abc import Iterable, Iterator
+from contextlib import suppress
 from decimal import Decimal
 
-from bai2.constants import FundsType, TypeCodeTransaction
+from bai2.constants import FundsType, RecordCode, TypeCodeTransaction
 from bai2.exceptions import IntegrityException, NotSupportedYetException, ParsingException
-from bai2.helpers import IteratorHelper
+from bai2.helpers import IteratorHelper, _build_record
+from bai2.models import Record, TransactionDetail
 from bai2.parsers import AccountParser, Bai2FileParser, GroupParser, TransactionDetailParser
 from bai2.utils import parse_type_code
 
@@ -16,6 +19,7 @@ from reconciliation.bankfiles import ParsedLine, ParsedStatement, text_of
 from reconciliation.errors import StatementError
 
 CENT = Decimal("0.01")
+_CONTINUATION = RecordCode.continuation.value
 OPENING_LEDGER = "010"
 CLOSING_LEDGER = "015"
 # Type codes 100-399 are credits, 400-699 debits (BAI2 3.4); used when the table lacks a code.
@@ -37,7 +41,7 @@ def parse(data: bytes) -> ParsedStatement:
     text = text_of(data, "BAI2")
     try:
         # What bai2.parse_from_string does, with the faster detail parser below.
-        records = IteratorHelper(filter(None, (line.strip() for line in text.splitlines())))
+        records = _Records(filter(None, (line.strip() for line in text.splitlines())))
         parsed = _FileParser(records, check_integrity=True).parse()
     except IntegrityException as exc:
         raise StatementError(_integrity_message(str(exc))) from None
@@ -76,6 +80,35 @@ _PLAIN_FUNDS = {
 }
 
 
+_RECORD_CODES = {code.value: code for code in RecordCode}
+
+
+def _records(lines: Iterable[str]) -> Iterator[Record]:
+    """bai2.helpers.record_generator's records (each record with its continuation (88) rows,
+    built by the package's own builders), without its per-line enum lookup and generator
+    chain: a third of the package's reading time for a file of 100,000 details."""
+    rows: list | None = None
+    for line in lines:
+        code = line[:2]
+        if code == _CONTINUATION and rows is not None:
+            rows.append((RecordCode.continuation, line[3:]))
+            continue
+        if rows is not None:
+            yield _build_record(rows)
+        rows = [(_RECORD_CODES.get(code) or RecordCode(code), line[3:])]
+    if rows is not None:
+        yield _build_record(rows)
+
+
+class _Records(IteratorHelper):
+    """The package's record iterator over `_records`."""
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self._generator = _records(lines)
+        self.current_record = None
+        self.advance()
+
+
 class _DetailParser(TransactionDetailParser):
     """The package's transaction detail (16) parser, reading the common record (no
     availability fields) in one step to the very same fields: its generic field-by-field
@@ -97,6 +130,17 @@ class _DetailParser(TransactionDetailParser):
             "customer_reference": fields[4] or None,
             "text": ",".join(fields[5:]) or None,
         }
+
+    def parse(self):
+        # The package's parse, building the model without its keyword-argument constructor
+        # (which sets the fields one by one): same class, same attributes.
+        record = self._iter.current_record
+        self._check_record_code(TransactionDetail.code)
+        detail = TransactionDetail.__new__(TransactionDetail)
+        detail.__dict__.update(self._parse_fields(record), rows=record.rows)
+        with suppress(StopIteration):
+            self._iter.advance()
+        return detail
 
 
 class _AccountParser(AccountParser):

@@ -59,10 +59,14 @@ class StatementLine(models.Model):
         MATCHED = "matched", "Matched"
         EXPLAINED = "explained", "Explained"
 
-    statement = models.ForeignKey(BankStatement, on_delete=models.PROTECT, related_name="lines")
+    # References are checked by PostgreSQL once per statement, not per row (migration 0060:
+    # trigger statementline_references); see the same query in ledger_verify.
+    statement = models.ForeignKey(
+        BankStatement, on_delete=models.PROTECT, related_name="lines", db_constraint=False
+    )
     # Indexed by the (bank_account, fingerprint) and (bank_account, status, posted_on) indexes.
     bank_account = models.ForeignKey(
-        Account, on_delete=models.PROTECT, related_name="+", db_index=False
+        Account, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
     )
     posted_on = models.DateField()
     amount = money_field()
@@ -81,6 +85,7 @@ class StatementLine(models.Model):
         on_delete=models.PROTECT,
         related_name="statement_lines",
         db_index=False,
+        db_constraint=False,
     )
     entry = models.ForeignKey(
         "ledger.JournalEntry",
@@ -89,6 +94,7 @@ class StatementLine(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     explanation = models.CharField(max_length=300, blank=True)
     matched_by = models.ForeignKey(
@@ -98,6 +104,7 @@ class StatementLine(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     matched_at = models.DateTimeField(null=True, blank=True)
 

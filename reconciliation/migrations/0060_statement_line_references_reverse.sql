@@ -1,0 +1,3 @@
+DROP TRIGGER IF EXISTS statementline_references_update ON reconciliation_statementline;
+DROP TRIGGER IF EXISTS statementline_references_insert ON reconciliation_statementline;
+DROP FUNCTION IF EXISTS reconciliation_statementline_references();
