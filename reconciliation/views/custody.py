@@ -301,6 +301,13 @@ def _bag_checks(deposit: Deposit) -> list[SafeCheck]:
     ]
 
 
+def slip_may_show(deposit: Deposit, user: User) -> bool:
+    """Whether `user` may see the bag's counted totals (the slip, the list's total): always
+    once verified or cancelled; while it waits for verification only its preparer, so the
+    verifier counts blind (dual control)."""
+    return deposit.status != Deposit.Status.PREPARED or deposit.prepared_by_id == user.pk
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def deposit_view(request: HttpRequest, pk: int) -> HttpResponse:
@@ -343,6 +350,7 @@ def deposit_view(request: HttpRequest, pk: int) -> HttpResponse:
             "deposit": deposit,
             "form": form,
             "may_verify": may_verify,
+            "slip_shows": slip_may_show(deposit, user),
             "cancel_form": DepositCancelForm(),
             "may_cancel": user.has_perm(PREPARE) and deposit.status == Deposit.Status.PREPARED,
         },
@@ -374,11 +382,19 @@ def deposit_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def deposit_slip_view(request: HttpRequest, pk: int) -> HttpResponse:
-    if not _may_see_deposits(_user(request)):
+    user = _user(request)
+    if not _may_see_deposits(user):
         raise PermissionDenied
     deposit = get_object_or_404(
         deposits_of_any().prefetch_related("checks", "denominations"), pk=pk
     )
+    if not slip_may_show(deposit, user):
+        messages.error(
+            request,
+            f"The slip of bag {deposit.bag_number} shows the preparer's count: only the "
+            "preparer prints it before the bag is verified. Count the bag yourself below.",
+        )
+        return redirect("reconciliation:deposit", pk=deposit.pk)
     pdf = render_pdf(
         template_name="pdf/deposit_slip.html",
         context={

@@ -197,3 +197,34 @@ def test_a_clerk_sees_no_deposit_page(client, safe, clerk, supervisor):
 def test_an_unknown_deposit_is_a_404(client, office, supervisor):
     client.force_login(supervisor)
     assert client.get(reverse("reconciliation:deposit", args=[999999])).status_code == 404
+
+
+def test_the_verifier_cannot_print_the_preparers_slip_before_verifying(
+    client, safe, supervisor, supervisor2
+):
+    """Dual control: the slip shows the preparer's count, which the verifier must not see."""
+    deposit = prepared(safe, supervisor)
+    client.force_login(supervisor2)
+    slip = reverse("reconciliation:deposit_slip", args=[deposit.pk])
+
+    response = client.get(slip, follow=True)
+
+    assert response["Content-Type"].startswith("text/html")
+    assert "only the preparer prints it before the bag is verified" in response.text
+    assert slip not in response.text
+    listing = client.get(reverse("reconciliation:deposits"), {"office": deposit.office_id})
+    assert slip not in listing.text
+    assert "after verifying" in listing.text
+
+
+def test_the_slip_prints_for_anyone_once_the_bag_is_cancelled(
+    client, safe, supervisor, supervisor2
+):
+    deposit = prepared(safe, supervisor)
+    client.force_login(supervisor)
+    client.post(reverse("reconciliation:deposit_cancel", args=[deposit.pk]), {"reason": "Torn bag"})
+    client.force_login(supervisor2)
+
+    response = client.get(reverse("reconciliation:deposit_slip", args=[deposit.pk]))
+
+    assert response["Content-Type"] == "application/pdf"
