@@ -18,6 +18,7 @@ from django.utils import timezone
 from billing.models import Bill, BillType
 from billing.selectors import with_amounts_due
 from billing.services import PENALTY_INTEREST_ACCOUNT_CODE, penalty_assessment_record
+from cashiering.spreadsheet import spreadsheet_safe
 from ledger.errors import DomainError
 from ledger.money import ZERO, format_money, parse_money
 from ledger.services import Line, post
@@ -61,7 +62,8 @@ def _csv_text(header: list[str], rows: list[list[str]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
-    writer.writerows(rows)
+    # The vendor and other departments open these files in spreadsheets too.
+    writer.writerows([spreadsheet_safe(cell) for cell in row] for row in rows)
     return buffer.getvalue()
 
 

@@ -3,7 +3,6 @@ revenue distribution, payment posting files, parking referrals and the vendor's 
 
 import csv
 from collections.abc import Iterable, Iterator
-from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -15,6 +14,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cashiering.pdf import pdf_response, render_pdf
+from cashiering.spreadsheet import spreadsheet_safe
 from ledger.errors import DomainError
 from ledger.models import AccountingPeriod, PeriodState
 from reconciliation.errors import ReconciliationError
@@ -56,25 +56,12 @@ class _Echo:
         return value
 
 
-def _safe(cell: str) -> str:
-    """A text cell a spreadsheet would take for a formula starts with a quote instead (a
-    leading minus too, unless the cell is a number: a negative amount stays one)."""
-    if cell[:1] in ("=", "+", "@", "\t", "\r"):
-        return "'" + cell
-    if cell[:1] == "-":
-        try:
-            Decimal(cell)
-        except InvalidOperation:
-            return "'" + cell
-    return cell
-
-
 def _csv_response(rows: Iterable[list[str]], filename: str) -> StreamingHttpResponse:
     writer = csv.writer(_Echo(), lineterminator="\r\n")
 
     def lines() -> Iterator[str]:
         for row in rows:
-            yield writer.writerow([_safe(str(cell)) for cell in row])
+            yield writer.writerow([spreadsheet_safe(str(cell)) for cell in row])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, filename) or "attachment"

@@ -4,7 +4,6 @@ day's sign-off, its reopening and the history of signed versions."""
 import csv
 import uuid
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import cast
 
 from django.contrib import messages
@@ -17,6 +16,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from cashiering.pdf import pdf_response
+from cashiering.spreadsheet import spreadsheet_safe
 from payments.models import Office
 from reconciliation.charts import report_charts
 from reconciliation.errors import ReconciliationError
@@ -125,28 +125,12 @@ def daily_csv(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _safe_cell(value: object) -> str:
-    """A CSV cell a spreadsheet will not run as a formula (=, +, -, @ at the start)."""
-    text = str(value)
-    if (text and text[0] in "=+@\t\r") or (text.startswith("-") and not _is_number(text)):
-        return "'" + text
-    return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        Decimal(text)
-    except InvalidOperation:
-        return False
-    return True
-
-
 def _write_csv(response: HttpResponse, report: DailyBalancing) -> None:
     """One section per block: section, label, then the block's columns (amounts in dollars)."""
     writer = csv.writer(response)
 
     def row(*cells: object) -> None:
-        writer.writerow([_safe_cell(c) for c in cells])
+        writer.writerow([spreadsheet_safe(c) for c in cells])
 
     row("section", "label", "count", "amount", "detail")
     row("report", report.office.name, "", "", f"{report.day.isoformat()} {report.book} book")

@@ -175,3 +175,20 @@ def test_the_pages(client, tickets, supervisor):
     upload = SimpleUploadedFile("v.csv", b"\xff\xfe")
     page = client.post(reverse("reconciliation:vendor_payments"), {"file": upload})
     assert page.status_code == 200 and "not UTF-8" in page.content.decode()
+
+
+def test_a_name_a_spreadsheet_would_run_goes_to_the_vendor_as_text(tickets, supervisor, dana):
+    """CSV injection: the collection vendor opens the referral file in a spreadsheet."""
+    dana.name = '=HYPERLINK("http://evil.example","Pay here")'
+    dana.address_line1 = "@SUM(1+1)"
+    dana.save()
+
+    made = referral_file_create(days_past_due=60, by=supervisor)
+
+    rows = list(csv.DictReader(io.StringIO(made.content)))
+    assert rows, "the tickets were referred"
+    names = {value for row in rows for value in row.values()}
+    assert "'=HYPERLINK(\"http://evil.example\",\"Pay here\")" in names
+    assert not any(value.startswith(("=", "@", "+")) for value in names)
+    # Amounts stay numbers.
+    assert all(Decimal(row["amount_due"]) > 0 for row in rows)
