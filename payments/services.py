@@ -37,6 +37,16 @@ from billing.services import (
     principal_by_revenue_account,
 )
 from ledger.cards import contains_card_number
+from ledger.chart import (
+    BANK,
+    CARD_CLEARING,
+    CASH_IN_DRAWER,
+    CASH_IN_SAFE,
+    CHANGE_FUND,
+    CHECKS_IN_DRAWER,
+    CUSTOMER_CREDITS,
+    REFUNDS_PAYABLE,
+)
 from ledger.errors import AlreadyReversed
 from ledger.models import Account, Book, JournalLine
 from ledger.money import MAX_AMOUNT, ZERO, format_money, is_whole_cents
@@ -93,16 +103,6 @@ class PaymentSource:
     CREDIT_REFUND = "credit_refund"
 
 
-CASH_IN_DRAWER = "1000"
-CHECKS_IN_DRAWER = "1010"
-CARD_CLEARING = "1020"
-CHANGE_FUND = "1030"
-CASH_IN_SAFE = "1035"
-CHECKS_IN_SAFE = "1036"
-DEPOSITS_IN_TRANSIT = "1040"
-BANK = "1100"
-CUSTOMER_CREDITS = "2100"
-REFUNDS_PAYABLE = "2110"
 TENDER_ACCOUNTS = {
     TenderKind.CASH: CASH_IN_DRAWER,
     TenderKind.CHECK: CHECKS_IN_DRAWER,

@@ -8,13 +8,8 @@ from decimal import Decimal
 from django.db.models import DecimalField, Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from ledger.models import JournalLine
-from ledger.money import ZERO
-from payments.models import Drawer, Office
-from payments.selectors import custody_held
-
 # payments' names of the same codes: reconciliation.services imports this module.
-from payments.services import (
+from ledger.chart import (
     CARD_CLEARING,
     CASH_IN_DRAWER,
     CASH_IN_SAFE,
@@ -23,6 +18,10 @@ from payments.services import (
     CHECKS_IN_SAFE,
     DEPOSITS_IN_TRANSIT,
 )
+from ledger.models import JournalLine
+from ledger.money import ZERO
+from payments.models import Drawer, Office
+from payments.selectors import custody_held
 from reconciliation.models import (
     CloseCheck,
     CustodyTransfer,

@@ -26,6 +26,15 @@ from django.db.models import Q
 from django.utils import timezone
 
 from billing.models import FeeType
+from ledger.chart import (
+    CARD_CLEARING,
+    CASH_IN_DRAWER,
+    CASH_IN_SAFE,
+    CHANGE_FUND,
+    CHECKS_IN_DRAWER,
+    CHECKS_IN_SAFE,
+    OVER_SHORT,
+)
 from ledger.models import Book, JournalEntry
 from ledger.money import MAX_AMOUNT, ZERO, format_money, is_whole_cents
 from ledger.services import Line, post
@@ -48,13 +57,6 @@ from reconciliation.selectors_closing import (
     drawer_stock_expected,
 )
 from reconciliation.services.custody import (
-    CARD_CLEARING,
-    CASH_IN_DRAWER,
-    CASH_IN_SAFE,
-    CHANGE_FUND,
-    CHECKS_IN_DRAWER,
-    CHECKS_IN_SAFE,
-    OVER_SHORT,
     Handover,
     ReconciliationSource,
     accounts,

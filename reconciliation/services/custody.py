@@ -10,6 +10,13 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from ledger.chart import (
+    BANK,
+    CHANGE_FUND,
+    CHECKS_IN_DRAWER,
+    CHECKS_IN_SAFE,
+    DEPOSITS_IN_TRANSIT,
+)
 from ledger.models import Account, JournalEntry
 from ledger.money import ZERO, format_money, is_whole_cents
 from ledger.services import Line, post
@@ -26,17 +33,6 @@ from reconciliation.models import (
     DrawerClose,
     StatementLine,
 )
-
-CASH_IN_DRAWER = "1000"
-CHECKS_IN_DRAWER = "1010"
-CARD_CLEARING = "1020"
-CHANGE_FUND = "1030"
-CASH_IN_SAFE = "1035"
-CHECKS_IN_SAFE = "1036"
-DEPOSITS_IN_TRANSIT = "1040"
-BANK = "1100"
-OVER_SHORT = "5000"
-BANK_FEES = "5100"
 
 
 class ReconciliationSource:

@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
+from ledger.chart import CASH_IN_SAFE, CHECKS_IN_SAFE, DEPOSITS_IN_TRANSIT
 from ledger.models import Account, AccountType
 from ledger.money import ZERO, format_money
 from ledger.services import Line
@@ -21,9 +22,6 @@ from reconciliation.errors import DepositError
 from reconciliation.models import CustodyTransfer, Deposit, DepositCheck, DepositDenomination
 from reconciliation.selectors_custody import SafeCheck, checks_in_safe, safe_cash_available
 from reconciliation.services.custody import (
-    CASH_IN_SAFE,
-    CHECKS_IN_SAFE,
-    DEPOSITS_IN_TRANSIT,
     Handover,
     ReconciliationSource,
     accounts,

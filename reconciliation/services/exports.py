@@ -19,6 +19,7 @@ from billing.models import Bill, BillType
 from billing.selectors import with_amounts_due
 from billing.services import PENALTY_INTEREST_ACCOUNT_CODE, penalty_assessment_record
 from cashiering.spreadsheet import spreadsheet_safe
+from ledger.chart import BANK
 from ledger.errors import DomainError
 from ledger.money import ZERO, format_money, parse_money
 from ledger.services import Line, post
@@ -34,7 +35,7 @@ from reconciliation.models import (
     VendorPaymentFile,
     VendorReferral,
 )
-from reconciliation.services.custody import BANK, ReconciliationSource, accounts
+from reconciliation.services.custody import ReconciliationSource, accounts
 
 SYSTEM_BILL_TYPES: dict[str, tuple[str, ...]] = {
     PostingSystem.TAX: (BillType.PROPERTY_TAX,),

@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
+from ledger.chart import CASH_IN_SAFE, CHANGE_FUND, CHECKS_IN_SAFE, OVER_SHORT
 from ledger.money import ZERO, format_money
 from ledger.services import Line, post
 from payments.errors import PaymentError
@@ -19,14 +20,7 @@ from payments.services import cash_movement_record, database_refusal, refuse_car
 from reconciliation.errors import CustodyError, SignOffRequired
 from reconciliation.models import CustodyTransfer, SafeCount, SafeCountDenomination
 from reconciliation.selectors_custody import checks_in_safe
-from reconciliation.services.custody import (
-    CASH_IN_SAFE,
-    CHANGE_FUND,
-    CHECKS_IN_SAFE,
-    OVER_SHORT,
-    ReconciliationSource,
-    accounts,
-)
+from reconciliation.services.custody import ReconciliationSource, accounts
 from reconciliation.services.deposits import (
     DENOMINATION_VALUE,
     CheckPick,

@@ -21,6 +21,7 @@ from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from ledger.cards import contains_card_number, mask_card_numbers
+from ledger.chart import BANK_FEES, CARD_CLEARING, DEPOSITS_IN_TRANSIT
 from ledger.errors import DomainError
 from ledger.models import Account, AccountType
 from ledger.money import ZERO, format_money
@@ -50,13 +51,7 @@ from reconciliation.models import (
     StatementLine,
 )
 from reconciliation.selectors_statements import deposits_unmatched
-from reconciliation.services.custody import (
-    BANK_FEES,
-    CARD_CLEARING,
-    DEPOSITS_IN_TRANSIT,
-    ReconciliationSource,
-    accounts,
-)
+from reconciliation.services.custody import ReconciliationSource, accounts
 
 BANK_ACCOUNT_CODES = r"^11[0-9][0-9]$"
 # A deposit reaches the bank within this many days of its business date.

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from billing.models import Customer
 from cashiering.roles import Role
+from ledger.chart import CASH_IN_SAFE, CHANGE_FUND
 from ledger.models import Account, JournalEntry
 from ledger.services import Line, post
 from payments.models import DENOMINATIONS, Drawer, Office, Tender, Workstation
@@ -36,7 +37,6 @@ from reconciliation.services import (
     statement_import,
     statement_line_match_deposit,
 )
-from reconciliation.services.custody import CASH_IN_SAFE, CHANGE_FUND
 
 D = Decimal
 # Notes and coins a count is made of (largest first); $2 bills, $1 coins, half dollars unused.
