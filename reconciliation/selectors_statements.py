@@ -16,7 +16,8 @@ from reconciliation.models import Deposit, DepositCheck, DrawerClose, StatementL
 STATEMENT_CHECKS: list[tuple[str, str]] = [
     (
         "a statement line's statement, deposit, entry and matching user exist, and its bank "
-        "account is its statement's (checked per SQL statement by trigger, migration 0060)",
+        "account is its statement's (checked per SQL statement by trigger, migration 0060; the "
+        "matching user kept, migration 0061)",
         """SELECT 'statement line ' || n.id FROM reconciliation_statementline n
              LEFT JOIN reconciliation_bankstatement s ON s.id = n.statement_id
              LEFT JOIN reconciliation_deposit d ON d.id = n.deposit_id
@@ -91,6 +92,8 @@ STATEMENT_CHECKS: list[tuple[str, str]] = [
 STATEMENT_TRIGGERS: list[tuple[str, str]] = [
     ("reconciliation_statementline", "statementline_references_insert"),
     ("reconciliation_statementline", "statementline_references_update"),
+    ("auth_user", "statementline_matcher_kept_delete"),
+    ("auth_user", "statementline_matcher_kept_renumber"),
     ("reconciliation_cardsettlement", "cardsettlement_frozen"),
     ("reconciliation_cardsettlementclose", "cardsettlementclose_frozen"),
     ("reconciliation_statementline", "statementline_settled"),
