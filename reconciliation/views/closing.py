@@ -162,10 +162,32 @@ def _close_visible(request: HttpRequest, pk: int) -> DrawerClose:
     closes = DrawerClose.objects.all()
     if not user.has_perm(SIGN_OFF):
         closes = closes.filter(closes_for_user_q(user))
-    close = closes.filter(pk=pk).first()
+    close = closes.select_related("drawer__office").filter(pk=pk).first()
     if close is None:
         raise Http404("No such close.")
     return close
+
+
+def _blind_again(close: DrawerClose, user: User) -> bool:
+    """True while `close` was reopened and its drawer is worked again by `user` under blind
+    close: its expected amounts would tell the clerk what the drawer should hold before the
+    next count, so its result and PDF wait until the drawer is counted again."""
+    drawer = close.drawer
+    return (
+        close.status == DrawerClose.Status.REOPENED
+        and drawer.status == Drawer.Status.OPEN
+        and drawer.clerk_id == user.pk
+        and drawer.office.blind_close
+    )
+
+
+def _blind_again_redirect(request: HttpRequest) -> HttpResponse:
+    messages.info(
+        request,
+        "That count was reopened and your drawer is open again: under blind close its result "
+        "shows again after you count the drawer at closing.",
+    )
+    return redirect("payments:drawer")
 
 
 @require_http_methods(["GET"])
@@ -173,6 +195,8 @@ def close_result_view(request: HttpRequest, pk: int) -> HttpResponse:
     """After submitting: expected against counted, per tender and stock item; the checks."""
     close = _close_visible(request, pk)
     user = _user(request)
+    if _blind_again(close, user):
+        return _blind_again_redirect(request)
     sign_off = None
     if close.status == DrawerClose.Status.COUNTED and user.has_perm(SIGN_OFF):
         sign_off = SignOffForm(initial={"token": uuid.uuid4()})
@@ -186,6 +210,8 @@ def close_result_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET"])
 def close_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
     close = _close_visible(request, pk)
+    if _blind_again(close, _user(request)):
+        return _blind_again_redirect(request)
     pdf = render_pdf(template_name="pdf/drawer_close.html", context={"report": close_report(close)})
     return pdf_response(pdf=pdf, filename=f"drawer-close-{close.drawer_id}-{close.pk}.pdf")
 

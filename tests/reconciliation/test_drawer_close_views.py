@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from payments.models import Drawer
 from reconciliation.models import DrawerClose, DrawerReopen
+from reconciliation.services import drawer_close_count, drawer_reopen
 from tests.reconciliation.conftest import check, fee, issue, new_user, open_drawer, pay
 
 D = Decimal
@@ -329,3 +330,34 @@ def test_count_inputs_are_styled_like_every_other_input(client, clerk, drawer):
     start = html.index('name="count_2"')
     tag = html[html.rindex("<input", 0, start) : html.index(">", start)]
     assert "form-control " in tag or 'form-control"' in tag
+
+
+def test_a_reopened_count_stays_hidden_from_its_clerk_until_the_next_count(
+    client, clerk, supervisor, office, drawer
+):
+    first = drawer_close_count(
+        drawer=drawer,
+        counts={"$20 bills": 10, "Quarters": 40},
+        checks=[],
+        card_batch_total=D("0.00"),
+        stock={},
+        by=clerk,
+        received_by=supervisor,
+        token=uuid.uuid4(),
+    )
+    drawer_reopen(drawer=drawer, by=supervisor, reason="Clerk found a receipt", token=uuid.uuid4())
+    client.force_login(clerk)
+
+    for name in ("reconciliation:close_result", "reconciliation:close_pdf"):
+        response = client.get(reverse(name, args=[first.pk]))
+        assert response.status_code == 302
+        assert response["Location"] == reverse("payments:drawer")
+    assert "shows again after you count" in client.get(reverse("payments:drawer")).content.decode()
+
+    client.force_login(supervisor)
+    assert client.get(reverse("reconciliation:close_result", args=[first.pk])).status_code == 200
+
+    office.blind_close = False
+    office.save(update_fields=["blind_close"])
+    client.force_login(clerk)
+    assert client.get(reverse("reconciliation:close_result", args=[first.pk])).status_code == 200
