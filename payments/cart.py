@@ -9,13 +9,14 @@ from datetime import date
 from decimal import Decimal
 
 from django.contrib.sessions.backends.base import SessionBase
+from django.db.models import Exists, OuterRef, QuerySet
 
-from billing.models import Bill, Customer, FeeType
+from billing.models import Bill, Customer, FeePrice, FeeType
 from billing.penalties import AmountDue
 from billing.selectors import customer_credit, with_amounts_due
 from ledger.errors import DomainError
-from ledger.money import ZERO
-from payments.models import Drawer, Tender
+from ledger.money import ZERO, format_money
+from payments.models import Drawer, Payment, PaymentItem, Tender
 from payments.services import BillItem, FeeItem, TenderIn, fee_item_check
 
 SESSION_KEY = "counter_cart"
@@ -131,6 +132,10 @@ class CartView:
 
     @property
     def change(self) -> Decimal:
+        """Cash to hand back, in dollars; none on an empty cart, where nothing is being paid
+        (a tender there is money on the counter, not change)."""
+        if not self.lines:
+            return ZERO
         return max(self.tendered - self.total, ZERO)
 
     @property
@@ -231,3 +236,153 @@ def credit_tender_refusal(cart: dict, amount: Decimal, *, drawer: Drawer) -> str
             + "; apply no more than that."
         )
     return ""
+
+
+def fee_types_sold(as_of: date) -> QuerySet[FeeType]:
+    """The fee types the counter offers on `as_of`: active, not the returned-check charge (billed
+    by its own action), and with a price in effect that day."""
+    priced = FeePrice.objects.filter(fee_type=OuterRef("pk"), effective_from__lte=as_of)
+    return FeeType.objects.filter(Exists(priced), is_active=True).exclude(
+        category=FeeType.Category.RETURNED_CHECK
+    )
+
+
+# ---- the race: a bill in this cart was paid at another window --------------------------
+
+
+def bills_last_paid(bill_ids: list[int]) -> dict[int, PaymentItem]:
+    """For each bill, the live posted payment item that paid it last, with its receipt, window
+    and clerk (one query): who took the payment when another window was quicker."""
+    items = (
+        PaymentItem.objects.filter(
+            bill_id__in=bill_ids,
+            payment__status=Payment.Status.POSTED,
+            payment__training=False,
+        )
+        .select_related("payment__drawer__workstation", "payment__posted_by")
+        .order_by("bill_id", "-payment__posted_at", "-payment_id")
+        .distinct("bill_id")
+    )
+    return {item.bill_id: item for item in items if item.bill_id is not None}
+
+
+def _person(user) -> str:
+    return user.get_full_name() or user.username
+
+
+def _bills_refreshed(cart: dict, refreshed: dict[int, Decimal]) -> tuple[list[str], Decimal]:
+    """Show each changed bill at what it owes now, dropping the paid ones. Returns a sentence
+    per bill (which receipt, window and clerk took a payment on it) and how much less, in
+    dollars, the cart now asks for."""
+    paid_by = bills_last_paid(sorted(refreshed))
+    numbers = dict(Bill.objects.filter(pk__in=list(refreshed)).values_list("pk", "number"))
+    notes: list[str] = []
+    less = ZERO
+    kept = []
+    for row in cart["items"]:
+        if row["kind"] != "bill" or row["bill_id"] not in refreshed:
+            kept.append(row)
+            continue
+        now = refreshed[row["bill_id"]]
+        was = Decimal(row["amount"])
+        expected = Decimal(row["expected_due"])
+        number = numbers.get(row["bill_id"], "")
+        item = paid_by.get(row["bill_id"])
+        if item is not None and now < expected:
+            payment = item.payment
+            took = (
+                f"Bill {number} was paid at {payment.drawer.workstation.name} a moment ago: "
+                f"receipt {payment.receipt_number} took {format_money(item.amount)} "
+                f"(clerk {_person(payment.posted_by)})."
+            )
+        else:
+            took = f"Bill {number} now owes {format_money(now)}: a penalty or interest fell due."
+        if now <= 0:
+            notes.append(f"{took} It owes nothing now and is out of the cart.")
+            less += was
+            continue
+        if was == expected or was > now:
+            row["amount"] = str(now)  # a full payment stays full; a part never passes the due
+        row["expected_due"] = str(now)
+        if now < expected:
+            notes.append(f"{took} It still owes {format_money(now)}: the cart asks for that now.")
+        else:
+            notes.append(took)
+        less += max(was - Decimal(row["amount"]), ZERO)
+        kept.append(row)
+    cart["items"] = kept
+    if not kept:
+        cart["customer_id"] = None
+    return notes, less
+
+
+def _tender_words(row: dict) -> str:
+    amount = format_money(Decimal(row["amount"]))
+    if row["kind"] == "cash":
+        return f"hand back {amount} cash"
+    if row["kind"] == "check":
+        return f"hand back check #{row.get('check_number', '')} for {amount}"
+    if row["kind"] == "card":
+        return (
+            f"reverse the {amount} card charge ending {row.get('card_last4', '')} at the terminal"
+            f" (authorization {row.get('authorization_code', '')})"
+        )
+    return f"the {amount} of credit on account stays on the customer's account"
+
+
+def _tenders_rebalanced(cart: dict, less: Decimal, due: Decimal) -> list[str]:
+    """After bills left the cart or ask for less: an empty cart gives every tender back; a cart
+    still owing `due` dollars lowers its cash (then credit) tenders by what no longer needs
+    paying, `less` dollars, so what the lost bills took is never shown as change. Checks and
+    cards are for their own amounts and stay. Returns what was done, for the clerk to act on."""
+    tenders = cart["tenders"]
+    if not tenders:
+        return []
+    if not cart["items"]:
+        words = "; ".join(_tender_words(row) for row in tenders)
+        cart["tenders"] = []
+        return [f"Nothing is left to pay, so the tenders are out of the cart: {words}."]
+    excess = min(less, sum((Decimal(row["amount"]) for row in tenders), ZERO) - due)
+    notes: list[str] = []
+    for row in reversed(list(tenders)):
+        if excess <= 0:
+            break
+        if row["kind"] not in ("cash", "credit"):
+            continue
+        amount = Decimal(row["amount"])
+        cut = min(amount, excess)
+        excess -= cut
+        what = "cash" if row["kind"] == "cash" else "credit on account"
+        back = (
+            f"hand back {format_money(cut)}"
+            if row["kind"] == "cash"
+            else f"{format_money(cut)} stays on the customer's account"
+        )
+        if amount > cut:
+            row["amount"] = str(amount - cut)
+            notes.append(
+                f"The {what} tender is lowered from {format_money(amount)} to "
+                f"{format_money(amount - cut)}: {back}."
+            )
+        else:
+            tenders.remove(row)
+            notes.append(f"The {format_money(amount)} {what} tender is out of the cart: {back}.")
+    other = sum((Decimal(r["amount"]) for r in tenders if r["kind"] in ("check", "card")), ZERO)
+    if other > due:
+        notes.append(
+            f"The checks and cards ({format_money(other)}) now come to more than the "
+            f"{format_money(due)} due: hand back the check or reverse the card charge and take "
+            "one for what is due, or keep the difference as credit on account."
+        )
+    return notes
+
+
+def cart_after_bill_changed(
+    cart: dict, refreshed: dict[int, Decimal], *, drawer: Drawer, as_of: date
+) -> list[str]:
+    """After the post refused because bills changed (`refreshed`: bill id to what it owes now,
+    in dollars), most often because another window paid one first: bring the cart up to date and
+    re-balance its tenders. Returns, in order, what happened and what the clerk must do."""
+    notes, less = _bills_refreshed(cart, refreshed)
+    due = cart_view(cart, drawer=drawer, as_of=as_of).total if cart["items"] else ZERO
+    return notes + _tenders_rebalanced(cart, less, due)

@@ -3,7 +3,6 @@
 import functools
 import logging
 import uuid
-from decimal import Decimal
 from typing import cast
 
 from django.conf import settings
@@ -12,6 +11,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.models import User
 from django.core.cache import cache
+from django.forms import ModelChoiceField
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,6 +24,7 @@ from billing.selectors import amount_due, customer_credit, open_bills, search
 from cashiering.pdf import pdf_response, render_pdf
 from ledger.errors import DomainError
 from payments.cart import (
+    cart_after_bill_changed,
     cart_items,
     cart_new,
     cart_of,
@@ -31,6 +32,7 @@ from payments.cart import (
     cart_tenders,
     cart_view,
     credit_tender_refusal,
+    fee_types_sold,
 )
 from payments.errors import ApprovalRequired, BillChanged, PolicyRefused
 from payments.forms import (
@@ -289,12 +291,23 @@ def _with_open_drawer(view):
     return wrapper
 
 
+def _fee_form(data=None) -> FeeForm:
+    """The fee form offers only what has a price today; a fee type posted anyway (an old page)
+    is refused by the price check with a sentence, so the bound form accepts any."""
+    form = FeeForm(data)
+    if data is None:
+        cast(ModelChoiceField, form.fields["fee_type"]).queryset = fee_types_sold(
+            timezone.localdate()
+        )
+    return form
+
+
 def _render_cart(request: HttpRequest, drawer: Drawer, **extra) -> HttpResponse:
     cart = cart_of(request.session)
     context = {
         "drawer": drawer,
         "cart": cart_view(cart, drawer=drawer, as_of=timezone.localdate()),
-        "fee_form": extra.pop("fee_form", None) or FeeForm(),
+        "fee_form": extra.pop("fee_form", None) or _fee_form(),
         "tender_form": extra.pop("tender_form", None) or TenderForm(),
         "post_form": extra.pop("post_form", None)
         or PostForm(initial={"token": cart["token"], "accept_overpayment": cart["overpayment"]}),
@@ -310,6 +323,8 @@ def _back_to_counter(request: HttpRequest, drawer: Drawer, **extra) -> HttpRespo
     for key in ("error", "notice"):
         if extra.get(key):
             (messages.error if key == "error" else messages.info)(request, extra[key])
+    for note in extra.get("race_notes", ()):
+        messages.warning(request, note)
     return redirect("payments:counter")
 
 
@@ -324,7 +339,7 @@ def counter_view(request: HttpRequest, drawer: Drawer) -> HttpResponse:
             "drawer": drawer,
             "search_form": CounterSearchForm(),
             "cart": cart_view(cart, drawer=drawer, as_of=timezone.localdate()),
-            "fee_form": FeeForm(),
+            "fee_form": _fee_form(),
             "tender_form": TenderForm(),
             "post_form": PostForm(
                 initial={"token": cart["token"], "accept_overpayment": cart["overpayment"]}
@@ -359,7 +374,7 @@ def counter_search(request: HttpRequest, drawer: Drawer) -> HttpResponse:
         context.update(
             drawer=drawer,
             cart=cart_view(cart, drawer=drawer, as_of=timezone.localdate()),
-            fee_form=FeeForm(),
+            fee_form=_fee_form(),
             tender_form=TenderForm(),
             post_form=PostForm(
                 initial={"token": cart["token"], "accept_overpayment": cart["overpayment"]}
@@ -441,7 +456,7 @@ def cart_item_update(request: HttpRequest, drawer: Drawer, index: int) -> HttpRe
 @require_POST
 @_with_open_drawer
 def cart_fee_add(request: HttpRequest, drawer: Drawer) -> HttpResponse:
-    form = FeeForm(request.POST)
+    form = _fee_form(request.POST)
     if form.is_valid():
         data = form.cleaned_data
         item = FeeItem(
@@ -598,9 +613,16 @@ def cart_post(request: HttpRequest, drawer: Drawer) -> HttpResponse:
             approved_by=_approval_to_use(user, approver, form),
         )
     except BillChanged as exc:
-        _refresh_cart(cart, exc.refreshed)
+        notes = cart_after_bill_changed(
+            cart, exc.refreshed, drawer=drawer, as_of=timezone.localdate()
+        )
         cart_store(request.session, cart)
-        return _back_to_counter(request, drawer, error=str(exc))
+        return _back_to_counter(
+            request,
+            drawer,
+            error="Nothing was posted: a bill in the cart changed since it was added.",
+            race_notes=notes,
+        )
     except PolicyRefused as exc:
         return _back_to_counter(
             request, drawer, post_form=form, error=str(exc), needs_supervisor=exc.breaches
@@ -619,23 +641,6 @@ def _approval_to_use(user: User, approver: User | None, form) -> User | None:
     if approver.pk == user.pk:
         return approver if form.data.get("override") == "yes" else None
     return approver
-
-
-def _refresh_cart(cart: dict, refreshed: dict[int, Decimal]) -> None:
-    """After a BillChanged refusal: show each bill at what it owes now (or drop it if paid)."""
-    kept = []
-    for row in cart["items"]:
-        if row["kind"] == "bill" and row["bill_id"] in refreshed:
-            now = refreshed[row["bill_id"]]
-            if now <= 0:
-                continue
-            if Decimal(row["amount"]) == Decimal(row["expected_due"]):
-                row["amount"] = str(now)
-            row["expected_due"] = str(now)
-        kept.append(row)
-    cart["items"] = kept
-    if not kept:
-        cart["customer_id"] = None
 
 
 # Receipts

@@ -87,12 +87,72 @@
     last = now;
   }, true);
 
+  // The results: Down from the search box goes into them, Up and Down move between their Add
+  // buttons (Up from the first goes back to the search box), and Enter adds the one in focus
+  // (it is a button). A bill already in the cart shows "In cart" instead of its Add button.
+  function resultButtons() {
+    return Array.from(document.querySelectorAll("#results [data-result-nav]"))
+      .filter((el) => !el.disabled && el.closest("[hidden]") === null);
+  }
+
+  function billsInCart() {
+    const cart = document.getElementById("cart");
+    const ids = cart ? (cart.dataset.cartBills || "").split(/\s+/) : [];
+    return new Set(ids.filter((id) => id !== ""));
+  }
+
+  function markInCart() {
+    const inCart = billsInCart();
+    document.querySelectorAll("#results [data-bill-row]").forEach((row) => {
+      const added = inCart.has(row.dataset.billRow);
+      const badge = row.querySelector("[data-in-cart]");
+      const form = row.querySelector("[data-add]");
+      if (badge) { badge.hidden = !added; }
+      if (form) { form.hidden = added; }
+    });
+    document.querySelectorAll("#results [data-group-bills]").forEach((group) => {
+      const ids = group.dataset.groupBills.split(/\s+/).filter((id) => id !== "");
+      const all = ids.length > 0 && ids.every((id) => inCart.has(id));
+      const badge = group.querySelector("[data-all-in-cart]");
+      const form = group.querySelector("[data-add-all]");
+      if (badge) { badge.hidden = !all; }
+      if (form) { form.hidden = all; }
+    });
+  }
+
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "ArrowDown" && event.key !== "ArrowUp") { return; }
+    if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) { return; }
+    const buttons = resultButtons();
+    if (event.target === search()) {
+      if (event.key === "ArrowDown" && buttons.length) { event.preventDefault(); buttons[0].focus(); }
+      return;
+    }
+    const at = buttons.indexOf(event.target);
+    if (at < 0) { return; }
+    event.preventDefault();
+    if (event.key === "ArrowDown") {
+      buttons[Math.min(at + 1, buttons.length - 1)].focus();
+    } else if (at === 0) {
+      focus(search());
+    } else {
+      buttons[at - 1].focus();
+    }
+  });
+
   document.body.addEventListener("htmx:afterSwap", (event) => {
     showTenderFields();
+    markInCart();
     const id = event.detail.target && event.detail.target.id;
     if (id === "results") {
-      const first = document.querySelector("[data-first-add]");
-      if (first) { first.focus(); }
+      // One customer found: their first bill's Add takes the focus, so Enter adds it. Several
+      // (two residents of one name, say): the focus stays in the search box, and the clerk
+      // picks one with the arrows after reading what tells them apart. A scan that added its
+      // bill leaves the focus in the box for the next scan.
+      const groups = event.detail.target.querySelectorAll("[data-group-bills]");
+      const added = event.detail.target.querySelector("[role=status]");
+      const first = event.detail.target.querySelector("[data-add]:not([hidden]) [data-result-nav]");
+      if (groups.length === 1 && !added && first) { first.focus(); }
     }
     if (id === "cart") {
       const feeForm = document.getElementById("fee-form");
@@ -102,6 +162,8 @@
       if (post && !post.disabled) { post.focus(); } else { focus(document.getElementById("id_amount")); }
     }
   });
+
+  document.body.addEventListener("htmx:oobAfterSwap", markInCart);
 
   showTenderFields();
 })();
