@@ -285,7 +285,7 @@ def _bills_refreshed(cart: dict, refreshed: dict[int, Decimal]) -> tuple[list[st
             continue
         now = refreshed[row["bill_id"]]
         was = Decimal(row["amount"])
-        expected = Decimal(row["expected_due"])
+        expected = Decimal(row.get("expected_due") or row["amount"])
         number = numbers.get(row["bill_id"], "")
         item = paid_by.get(row["bill_id"])
         if item is not None and now < expected:

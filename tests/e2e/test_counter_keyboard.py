@@ -100,6 +100,12 @@ def test_two_residents_of_one_name_are_told_apart_and_chosen_with_the_arrows(pag
     expect(below.get_by_role("button", name=re.compile("^Add"))).to_have_count(0)
     expect(top.get_by_role("button", name=re.compile("^Add bill"))).to_be_visible()
 
+    # When the bill leaves the cart again, its result offers Add again.
+    cart.get_by_role("button", name=re.compile(f"^Remove .*{chosen.number}")).click()
+    expect(cart.get_by_label(f"Amount to pay on {chosen.number}")).to_have_count(0)
+    expect(below.get_by_role("button", name=re.compile("^Add bill"))).to_be_visible()
+    expect(below.get_by_text("In cart", exact=True)).to_be_hidden()
+
     # And Up from the first result goes back to the search box.
     search.focus()
     page.keyboard.press("ArrowDown")

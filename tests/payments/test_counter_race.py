@@ -170,3 +170,24 @@ def test_without_htmx_the_notes_come_back_as_messages(clerk_client, other_window
     text = response.content.decode()
     assert theirs.receipt_number in text and "hand back $40.00 cash" in text
     assert "Change due" not in text
+
+
+def test_a_check_left_larger_than_what_is_now_due_is_pointed_out(
+    clerk_client, other_window, dana, supervisor
+):
+    # Given two bills ($60 and $40) paid with one $100 check.
+    issue(dana, supervisor, amount="60.00")
+    lost = issue(dana, supervisor, amount="40.00")
+    token = counter_token(clerk_client)
+    clerk_client.post(reverse("payments:cart_bill_add"), {"customer": dana.pk}, **HTMX)
+    tender(clerk_client, "check", "100.00", check_number="5120", check_payer="Dana Whitfield")
+    pay_elsewhere(other_window, lost, "40.00")
+
+    text = clerk_client.post(
+        reverse("payments:cart_post"), {"token": token}, **HTMX
+    ).content.decode()
+
+    # Then the check stays (it is for its own amount) and the clerk is told what to do with it.
+    assert "The checks and cards ($100.00) now come to more than the $60.00 due" in text
+    assert clerk_client.session["counter_cart"]["tenders"][0]["amount"] == "100.00"
+    assert Payment.objects.count() == 1
