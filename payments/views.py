@@ -292,13 +292,13 @@ def _with_open_drawer(view):
 
 
 def _fee_form(data=None) -> FeeForm:
-    """The fee form offers only what has a price today; a fee type posted anyway (an old page)
-    is refused by the price check with a sentence, so the bound form accepts any."""
+    """The fee form offers only what has a price today. A fee type posted anyway (a page open
+    since before its price went) is validated against every active fee type first, so that the
+    price check refuses it with a sentence rather than "Select a valid choice"."""
     form = FeeForm(data)
-    if data is None:
-        cast(ModelChoiceField, form.fields["fee_type"]).queryset = fee_types_sold(
-            timezone.localdate()
-        )
+    if data is not None:
+        form.is_valid()  # validated (and cached) before the offered choices narrow
+    cast(ModelChoiceField, form.fields["fee_type"]).queryset = fee_types_sold(timezone.localdate())
     return form
 
 
