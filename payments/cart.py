@@ -1,13 +1,16 @@
 """The visit being rung up, kept in the clerk's session until it is posted.
 
 The cart holds only ids, amounts and the form's one-time token; what each bill owes is read
-again for every page, and `payment_record` decides under its locks."""
+again for every page, and `payment_record` decides under its locks. When it refuses because
+another window paid a bill first, `cart_after_bill_changed` brings the cart up to date and says
+what the clerk must hand back."""
 
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.contrib.auth.models import User
 from django.contrib.sessions.backends.base import SessionBase
 from django.db.models import Exists, OuterRef, QuerySet
 
@@ -266,7 +269,7 @@ def bills_last_paid(bill_ids: list[int]) -> dict[int, PaymentItem]:
     return {item.bill_id: item for item in items if item.bill_id is not None}
 
 
-def _person(user) -> str:
+def _person(user: User) -> str:
     return user.get_full_name() or user.username
 
 
