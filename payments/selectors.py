@@ -7,7 +7,8 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet, Sum
 
-from billing.models import FeeType
+from billing.models import Bill, FeeType
+from billing.selectors import EntryReceipt
 from ledger.models import AccountingPeriod, JournalLine
 from ledger.money import ZERO
 from payments.models import (
@@ -370,3 +371,28 @@ def payment_reversals(payment: Payment) -> list[PaymentReversal]:
         .select_related("approved_by", "fee_bill", "tender")
         .order_by("created_at", "id")
     )
+
+
+def bill_receipts(bill: Bill) -> dict[int, EntryReceipt]:
+    """The receipts behind the counter's entries on `bill`, by journal entry id: each payment's
+    entry, and each void, refund or returned check that took money back from one of its
+    payments. Two queries. Registered with billing.selectors.register_bill_receipts."""
+    named = {
+        entry_id: EntryReceipt("Payment", number)
+        for entry_id, number in Payment.objects.filter(items__bill=bill)
+        .values_list("entry_id", "receipt_number")
+        .distinct()
+    }
+    for entry_id, kind, number in (
+        PaymentReversal.objects.filter(payment__items__bill=bill, entry__isnull=False)
+        .values_list("entry_id", "kind", "payment__receipt_number")
+        .distinct()
+    ):
+        named[entry_id] = EntryReceipt(PaymentReversal.Kind(kind).label, number)
+    return named
+
+
+def has_open_drawer(user: User) -> bool:
+    """Whether `user` works an open drawer now. Registered with
+    billing.selectors.register_open_drawer_check."""
+    return Drawer.objects.filter(clerk=user, status=Drawer.Status.OPEN).exists()
