@@ -672,9 +672,9 @@ def _person(user: User) -> str:
 
 
 def bill_history(bill: Bill) -> list[HistoryRow]:
-    """Everything that changed what `bill` owes, oldest first, with the running balance: one row
-    per line on the bill's receivable account (the lines its stored balance is the sum of, so
-    the last row's balance is `bill.balance`). Six queries whatever the length of the history:
+    """Everything that changed what `bill` owes, in the order it was posted, with the running
+    balance: one row per line on the bill's receivable account (the lines its stored balance is
+    the sum of, so the last row's balance is `bill.balance`). Six queries whatever the length:
     the lines with their entries, the waivers, the adjustments, the penalty rules assessed and
     the receipts (two, by payments' registered namer)."""
     lines = list(
@@ -705,11 +705,10 @@ def bill_history(bill: Bill) -> list[HistoryRow]:
         kind, detail, receipt_number = _history_label(
             line, receipts.get(entry.pk), waivers.get(entry.pk), adjustments.get(entry.pk)
         )
+        if not kind:
+            kind = _other_kind(line, first=entry.pk == first_entry)
         if kind == _ASSESSED and rules.get(entry.pk):
             detail = ", ".join(rules[entry.pk])
-        elif not kind:
-            issued = entry.source in _ISSUE_SOURCES or entry.pk == first_entry
-            kind = "Issued" if issued and line.amount > 0 else "Entry"
         rows.append(
             HistoryRow(
                 day=entry.entry_date,
@@ -752,4 +751,15 @@ def _history_label(
             f"{adjustment.get_reason_display()}: {adjustment.note} (approved by {who})",
             "",
         )
-    return "", entry.memo, ""
+    return "", line.memo or entry.memo, ""
+
+
+def _other_kind(line: JournalLine, *, first: bool) -> str:
+    """What a line of an entry that is no receipt, waiver or adjustment did: the bill's issue
+    (or import, or invoice), penalty and interest assessed, or money taken off it some other way
+    (a collection vendor's payment: reconciliation.services.exports)."""
+    if line.amount > 0 and (first or line.entry.source in _ISSUE_SOURCES):
+        return "Issued"
+    if line.amount > 0 and line.memo.startswith(_ASSESSED):
+        return _ASSESSED
+    return "Charge" if line.amount > 0 else "Payment"

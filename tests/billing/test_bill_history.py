@@ -6,14 +6,14 @@ The history test is transactional, so the commit-time checks (every entry balanc
 bill's balance matches its receivable lines) run on the state it builds through the services."""
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from billing.models import Bill
+from billing.models import Bill, BillType
 from billing.selectors import amount_due, bill_history
 from billing.services import bill_adjust, penalty_waive
 from payments.cart import SESSION_KEY as CART
@@ -23,6 +23,7 @@ from payments.services import (
     payment_void,
     returned_check_record,
 )
+from reconciliation.services.exports import referral_file_create, vendor_payments_import
 from tests.factories import fund_change_fund
 from tests.payments.conftest import check, issue, open_drawer
 from tests.payments.test_reversals import books_are_clean, pay
@@ -236,3 +237,31 @@ def test_a_supervisor_without_a_drawer_is_not_offered(client, supervisor, late_b
     # the clerk's drawer is open, not the Supervisor's
     client.force_login(supervisor)
     assert PAY not in client.get(reverse("billing:bill", args=[late_bill.number])).text
+
+
+def test_a_collection_vendors_payment_is_in_the_history(reference, dana, supervisor):
+    # given a ticket 90 days past due, referred and paid $20.00 through the collection vendor
+    ticket = issue(
+        dana,
+        supervisor,
+        bill_type=BillType.PARKING,
+        amount="50.00",
+        due=timezone.localdate() - timedelta(days=90),
+    )
+    referral_file_create(days_past_due=60, by=supervisor)
+    today = timezone.localdate().isoformat()
+    content = (
+        f"ticket_number,amount,paid_date,vendor_ref\n{ticket.number},20.00,{today},V-1\n"
+    ).encode()
+    vendor_payments_import(file_name="vendor.csv", content=content, by=supervisor)
+
+    # when its history is read
+    rows = bill_history(Bill.objects.get(pk=ticket.pk))
+
+    # then the late fees assessed and the vendor's payment are named, down to the balance
+    kinds = [r.kind for r in rows]
+    assert kinds[0] == "Issued" and kinds[-1] == "Payment"
+    assert "Penalty and interest assessed" in kinds
+    assert "Collection vendor payment" in rows[-1].detail
+    assert rows[-1].amount == D("-20.00")
+    assert rows[-1].balance == Bill.objects.get(pk=ticket.pk).balance
