@@ -711,7 +711,8 @@ def bill_history(bill: Bill) -> list[HistoryRow]:
             detail = ", ".join(rules[entry.pk])
         rows.append(
             HistoryRow(
-                day=entry.entry_date,
+                # The billing system's issue date, not the day the file was loaded.
+                day=bill.issue_date if kind == "Issued" else entry.entry_date,
                 kind=kind,
                 detail=detail,
                 amount=line.amount,

@@ -112,7 +112,8 @@ def test_the_running_balance_ends_at_the_bills_balance(late_bill, drawer, clerk,
     for row in rows:
         running += row.amount
         assert row.balance == running
-        assert row.day == timezone.localdate()
+    assert rows[0].day == date(2026, 1, 1)  # the bill's issue date
+    assert {row.day for row in rows[1:]} == {timezone.localdate()}
     assert rows[-1].balance == bill.balance == D("740.00")
     assert "Bank error, letter on file" in rows[6].detail
     assert "Wrong rate" in rows[-1].detail and "Billing error" in rows[-1].detail
