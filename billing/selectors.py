@@ -1,11 +1,12 @@
 """Read queries of billing: what is owed and why, the one-box lookup, prices and rules."""
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.contrib.auth.models import User
 from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
 from django.db import connection, transaction
 from django.db.models import Count, Q, QuerySet, Sum
@@ -17,6 +18,7 @@ from billing.models import (
     NAME_WORD_SEPARATORS,
     RECEIVABLE_ACCOUNT_CODES,
     Bill,
+    BillAdjustment,
     BillType,
     Customer,
     Department,
@@ -27,6 +29,7 @@ from billing.models import (
     NameWord,
     PenaltyAssessment,
     PenaltyRule,
+    PenaltyWaiver,
     Property,
     Vehicle,
     ViolationCode,
@@ -595,3 +598,169 @@ def search(query: str, *, as_of: date) -> SearchResult:
         )
     result.groups = ordered
     return result
+
+
+# A bill's history (issue 10 §4). Payments sits above billing (ARCHITECTURE.md: apps depend
+# downward only), so it registers how the counter's entries on a bill are named: which receipt
+# a payment entry is, and which receipt a void, refund or returned check took money back from.
+
+
+@dataclass(frozen=True)
+class EntryReceipt:
+    """The counter's record behind one journal entry on a bill: `kind` is what it did
+    ("Payment", "Void", "Refund", "Returned check (NSF)"), `receipt_number` the receipt."""
+
+    kind: str
+    receipt_number: str
+
+
+BillReceipts = Callable[[Bill], dict[int, EntryReceipt]]
+OpenDrawerCheck = Callable[[User], bool]
+_bill_receipts: list[BillReceipts] = []
+_open_drawer_check: list[OpenDrawerCheck] = []
+
+
+def register_bill_receipts(namer: BillReceipts) -> None:
+    """Payments' answer to "which receipt is each entry on this bill" (journal entry id ->
+    EntryReceipt), read in a fixed number of queries whatever the number of receipts."""
+    _bill_receipts[:] = [namer]
+
+
+def register_open_drawer_check(check: OpenDrawerCheck) -> None:
+    """Payments' answer to "does this user have an open drawer" (look up offers to pay a bill
+    at the counter only then)."""
+    _open_drawer_check[:] = [check]
+
+
+def has_open_drawer(user: User) -> bool:
+    """Whether `user` works an open drawer now (False when payments registered no check)."""
+    return bool(_open_drawer_check) and _open_drawer_check[0](user)
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One dated event of a bill's history. `amount` is in dollars, signed as the bill sees it:
+    positive adds to what it owes (issued, penalty and interest assessed, a payment put back
+    by a void, refund or returned check), negative takes off it (a payment, a waiver, an
+    adjustment). `balance` is what the bill owed after it (dollars)."""
+
+    day: date
+    kind: str
+    detail: str
+    amount: Decimal
+    balance: Decimal
+    by: str
+    receipt_number: str = ""
+
+    @property
+    def charged(self) -> Decimal:
+        """What the row added to the bill (dollars, 0 when it took off)."""
+        return max(self.amount, ZERO)
+
+    @property
+    def credited(self) -> Decimal:
+        """What the row took off the bill (dollars, positive; 0 when it added)."""
+        return max(-self.amount, ZERO)
+
+
+_ISSUE_SOURCES = frozenset({"bill_issued", "bill_import", "invoice"})
+_ASSESSED = "Penalty and interest assessed"
+
+
+def _person(user: User) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def bill_history(bill: Bill) -> list[HistoryRow]:
+    """Everything that changed what `bill` owes, in the order it was posted, with the running
+    balance: one row per line on the bill's receivable account (the lines its stored balance is
+    the sum of, so the last row's balance is `bill.balance`). Six queries whatever the length:
+    the lines with their entries, the waivers, the adjustments, the penalty rules assessed and
+    the receipts (two, by payments' registered namer)."""
+    lines = list(
+        JournalLine.objects.filter(bill_id=bill.pk, account_id=bill.receivable_account_id)
+        .select_related("entry", "entry__posted_by")
+        .order_by("entry_id", "id")
+    )
+    waivers: dict[int, PenaltyWaiver] = {
+        w.entry_id: w for w in PenaltyWaiver.objects.filter(bill=bill).select_related("approved_by")
+    }
+    adjustments: dict[int, BillAdjustment] = {
+        a.entry_id: a
+        for a in BillAdjustment.objects.filter(bill=bill).select_related("approved_by")
+    }
+    rules: dict[int, list[str]] = {}
+    for assessment in PenaltyAssessment.objects.filter(
+        bill=bill, entry_id__isnull=False
+    ).select_related("rule"):
+        rules.setdefault(assessment.entry_id or 0, []).append(str(assessment.rule))
+    receipts = _bill_receipts[0](bill) if _bill_receipts else {}
+
+    rows: list[HistoryRow] = []
+    balance = ZERO
+    first_entry = lines[0].entry_id if lines else None
+    for line in lines:
+        entry = line.entry
+        balance += line.amount
+        kind, detail, receipt_number = _history_label(
+            line, receipts.get(entry.pk), waivers.get(entry.pk), adjustments.get(entry.pk)
+        )
+        if not kind:
+            kind = _other_kind(line, first=entry.pk == first_entry)
+        if kind == _ASSESSED and rules.get(entry.pk):
+            detail = ", ".join(rules[entry.pk])
+        rows.append(
+            HistoryRow(
+                # The billing system's issue date, not the day the file was loaded.
+                day=bill.issue_date if kind == "Issued" else entry.entry_date,
+                kind=kind,
+                detail=detail,
+                amount=line.amount,
+                balance=balance,
+                by=_person(entry.posted_by),
+                receipt_number=receipt_number,
+            )
+        )
+    return rows
+
+
+def _history_label(
+    line: JournalLine,
+    receipt: EntryReceipt | None,
+    waiver: PenaltyWaiver | None,
+    adjustment: BillAdjustment | None,
+) -> tuple[str, str, str]:
+    """(kind, detail, receipt number) of one receivable line; kind "" when the entry is none
+    of the counter's or billing's actions on a bill (an issue, an import, an invoice)."""
+    entry = line.entry
+    charged = line.amount > 0
+    if receipt is not None:
+        if receipt.kind == "Payment":
+            return (_ASSESSED if charged else "Payment"), "", receipt.receipt_number
+        return receipt.kind, entry.memo, receipt.receipt_number
+    if waiver is not None:
+        if charged:
+            return _ASSESSED, "", ""
+        who = _person(waiver.approved_by)
+        return "Penalty and interest waived", f"{waiver.reason} (approved by {who})", ""
+    if adjustment is not None:
+        if charged:
+            return _ASSESSED, "", ""
+        who = _person(adjustment.approved_by)
+        return (
+            adjustment.get_kind_display(),
+            f"{adjustment.get_reason_display()}: {adjustment.note} (approved by {who})",
+            "",
+        )
+    return "", line.memo or entry.memo, ""
+
+
+def _other_kind(line: JournalLine, *, first: bool) -> str:
+    """What a line of an entry that is no receipt, waiver or adjustment did: the bill's issue
+    (or import, or invoice), penalty and interest assessed, or money taken off it some other way
+    (a collection vendor's payment: reconciliation.services.exports)."""
+    if line.amount > 0 and (first or line.entry.source in _ISSUE_SOURCES):
+        return "Issued"
+    if line.amount > 0 and line.memo.startswith(_ASSESSED):
+        return _ASSESSED
+    return "Charge" if line.amount > 0 else "Payment"

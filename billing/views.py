@@ -31,10 +31,12 @@ from billing.scanline import configured_scheme, scanline_build, scanline_spaced
 from billing.selectors import (
     adjustment_plan,
     amount_due,
+    bill_history,
     bills_owed_by,
     boot_eligible_vehicle_ids,
     customer_credit,
     customer_credit_lines,
+    has_open_drawer,
     search,
 )
 from billing.services import (
@@ -65,6 +67,13 @@ def _as_of(request: HttpRequest) -> tuple[AsOfForm, date]:
     return form, as_of
 
 
+def _can_pay_at_counter(request: HttpRequest) -> bool:
+    """Whether look up offers "Pay at the counter": the user takes payments and has a drawer
+    open now (issue 10 §4)."""
+    user = cast(User, request.user)
+    return user.has_perm("payments.take_payment") and has_open_drawer(user)
+
+
 @permission_required("billing.view_bill", raise_exception=True)
 def search_view(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
@@ -78,7 +87,11 @@ def search_view(request: HttpRequest) -> HttpResponse:
     template = (
         "billing/_results.html" if request.headers.get("HX-Request") else "billing/search.html"
     )
-    return render(request, template, {"form": form, "result": result})
+    return render(
+        request,
+        template,
+        {"form": form, "result": result, "can_pay": _can_pay_at_counter(request)},
+    )
 
 
 @permission_required("billing.view_bill", raise_exception=True)
@@ -104,8 +117,8 @@ def bill_view(request: HttpRequest, number: str) -> HttpResponse:
             "as_of": as_of,
             "due": amount_due(bill, as_of),
             "lines": bill.lines.select_related("charge_type", "revenue_account"),
-            "waivers": bill.waivers.select_related("approved_by"),
-            "adjustments": bill.adjustments.select_related("approved_by"),
+            "history": bill_history(bill),
+            "can_pay": bill.balance > 0 and _can_pay_at_counter(request),
             "appeals": bill.appeals.select_related("recorded_by"),
             "appeal_form": AppealForm(),
             "boot_eligible": boot,
@@ -135,6 +148,7 @@ def customer_view(request: HttpRequest, pk: int) -> HttpResponse:
             "recent_views": customer.views.select_related("viewed_by")[:10],
             "credit": customer_credit(customer),
             "credit_lines": customer_credit_lines(customer)[:20],
+            "can_pay": _can_pay_at_counter(request),
         },
     )
 

@@ -6,12 +6,22 @@ class PaymentsConfig(AppConfig):
     verbose_name = "Counter payments"
 
     def ready(self) -> None:
+        from billing.selectors import register_bill_receipts, register_open_drawer_check
         from ledger.selectors import register_check, register_trigger
         from ledger.services import register_period_close_check
-        from payments.selectors import PAYMENT_CHECKS, PAYMENT_TRIGGERS, open_drawers_in_period
+        from payments.selectors import (
+            PAYMENT_CHECKS,
+            PAYMENT_TRIGGERS,
+            bill_receipts,
+            has_open_drawer,
+            open_drawers_in_period,
+        )
 
         for rule, sql in PAYMENT_CHECKS:
             register_check(rule, sql)
         for table, name in PAYMENT_TRIGGERS:
             register_trigger(table, name)
         register_period_close_check(open_drawers_in_period)
+        # Billing's bill page names the receipts; its look up offers to pay at the counter.
+        register_bill_receipts(bill_receipts)
+        register_open_drawer_check(has_open_drawer)

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import cast
 
 from django import forms
+from django.contrib.auth.models import User
 from django.db.models import Q
 from django.utils import timezone
 
@@ -382,3 +383,38 @@ class OfficeAdminForm(NoCardNumbersMixin, forms.ModelForm):
                 f"(receipt {printed}); choose a code not used before."
             )
         return code
+
+
+class _ClerkChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.get_full_name() or obj.get_username()
+
+
+class ReceiptFilterForm(forms.Form):
+    """A Supervisor's filters on today's receipts across drawers (issue 10 §6): by clerk, window,
+    tender and status. Every field is optional; a value that is not one of the choices is an
+    error on the form ("Select a valid choice"), never a server error."""
+
+    clerk = _ClerkChoice(queryset=None, required=False, empty_label="Any clerk")
+    window = forms.ModelChoiceField(
+        queryset=Workstation.objects.select_related("office"),
+        required=False,
+        empty_label="Any window",
+    )
+    tender = forms.ChoiceField(choices=[("", "Any tender"), *TenderKind.choices], required=False)
+    status = forms.ChoiceField(
+        choices=[("", "Any status"), *Payment.Status.choices], required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Those who work a drawer now or took a payment today.
+        worked = Drawer.objects.filter(
+            Q(status=Drawer.Status.OPEN) | Q(payments__posted_on=timezone.localdate())
+        ).values("clerk_id")
+        clerk_field = cast(forms.ModelChoiceField, self.fields["clerk"])
+        clerk_field.queryset = User.objects.filter(pk__in=worked).order_by(
+            "first_name", "last_name", "username"
+        )
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("class", "form-select")

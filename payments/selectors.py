@@ -1,13 +1,15 @@
 """Read queries of the counter: drawers, what they should hold, receipts and the queues."""
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet, Sum
 
-from billing.models import FeeType
+from billing.models import Bill, FeeType
+from billing.selectors import EntryReceipt
 from ledger.models import AccountingPeriod, JournalLine
 from ledger.money import ZERO
 from payments.models import (
@@ -19,7 +21,9 @@ from payments.models import (
     PaymentItem,
     PaymentReversal,
     StockCount,
+    Tender,
     TenderKind,
+    Workstation,
 )
 
 # Rules that `manage.py ledger_verify` re-checks (see ledger.selectors.register_check).
@@ -370,3 +374,70 @@ def payment_reversals(payment: Payment) -> list[PaymentReversal]:
         .select_related("approved_by", "fee_bill", "tender")
         .order_by("created_at", "id")
     )
+
+
+def bill_receipts(bill: Bill) -> dict[int, EntryReceipt]:
+    """The receipts behind the counter's entries on `bill`, by journal entry id: each payment's
+    entry, and each void, refund or returned check that took money back from one of its
+    payments. Two queries. Registered with billing.selectors.register_bill_receipts."""
+    named = {
+        entry_id: EntryReceipt("Payment", number)
+        for entry_id, number in Payment.objects.filter(items__bill=bill)
+        .values_list("entry_id", "receipt_number")
+        .distinct()
+    }
+    for entry_id, kind, number in (
+        PaymentReversal.objects.filter(payment__items__bill=bill, entry__isnull=False)
+        .values_list("entry_id", "kind", "payment__receipt_number")
+        .distinct()
+    ):
+        named[entry_id] = EntryReceipt(PaymentReversal.Kind(kind).label, number)
+    return named
+
+
+def has_open_drawer(user: User) -> bool:
+    """Whether `user` works an open drawer now. Registered with
+    billing.selectors.register_open_drawer_check."""
+    return Drawer.objects.filter(clerk=user, status=Drawer.Status.OPEN).exists()
+
+
+def receipts_of_day(
+    day: date,
+    *,
+    clerk: User | None = None,
+    workstation: Workstation | None = None,
+    tender: str = "",
+    status: str = "",
+) -> QuerySet[Payment]:
+    """The receipts posted on `day` across every drawer, newest first, narrowed by the drawer's
+    clerk, its window, a tender kind the receipt took (TenderKind value) and its status
+    (Payment.Status value); each with its drawer, clerk, window and tenders (prefetched, so a
+    list of them costs two queries)."""
+    found = Payment.objects.filter(posted_on=day)
+    if clerk is not None:
+        found = found.filter(drawer__clerk=clerk)
+    if workstation is not None:
+        found = found.filter(drawer__workstation=workstation)
+    if tender:
+        found = found.filter(pk__in=Tender.objects.filter(kind=tender).values("payment_id"))
+    if status:
+        found = found.filter(status=status)
+    return (
+        found.select_related("drawer__clerk", "drawer__workstation", "customer")
+        .prefetch_related("tenders")
+        .order_by("-id")
+    )
+
+
+def drawers_open() -> QuerySet[Drawer]:
+    """Every open drawer (live and training), by window, with its clerk."""
+    return (
+        Drawer.objects.filter(status=Drawer.Status.OPEN)
+        .select_related("clerk", "workstation", "office")
+        .order_by("workstation__name", "pk")
+    )
+
+
+def drawer_payments(drawer: Drawer) -> QuerySet[Payment]:
+    """All of a drawer's receipts, newest first, with their tenders (two queries)."""
+    return drawer.payments.select_related("customer").prefetch_related("tenders").order_by("-id")

@@ -15,6 +15,7 @@ urlpatterns = [
     path("cart/post/", views.cart_post, name="cart_post"),
     path("drawer/", views.drawer_view, name="drawer"),
     path("drawer/open/", views.drawer_open_view, name="drawer_open"),
+    path("drawers/<int:pk>/", views.drawer_detail_view, name="drawer_detail"),
     path("drawers/<int:pk>/pickup/", views.pickup_view, name="pickup"),
     path("movements/<int:pk>.pdf", views.movement_pdf, name="movement_pdf"),
     path("receipts/", views.receipts_view, name="receipts"),

@@ -11,6 +11,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.models import User
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.forms import ModelChoiceField
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -45,6 +46,7 @@ from payments.forms import (
     FeeForm,
     ItemAmountForm,
     PostForm,
+    ReceiptFilterForm,
     ReceiptFindForm,
     RefundForm,
     ReturnedCheckForm,
@@ -66,13 +68,16 @@ from payments.selectors import (
     approvals_pending,
     credit_refund_office,
     drawer_of,
+    drawer_payments,
     drawer_summary,
+    drawers_open,
     payment_for_receipt,
     payment_reversals,
     payment_standing,
     payments_find,
     payments_recent,
     payments_to_review,
+    receipts_of_day,
 )
 from payments.services import (
     FeeItem,
@@ -646,20 +651,80 @@ def _approval_to_use(user: User, approver: User | None, form) -> User | None:
 # Receipts
 
 
+# Today's receipts listed for a Supervisor at most; past that the filters narrow them.
+RECEIPTS_LISTED = 500
+
+
 @permission_required("payments.view_payment", raise_exception=True)
 def receipts_view(request: HttpRequest) -> HttpResponse:
+    """Find a receipt; the user's own drawer's receipts; and for a Supervisor (view_drawer) all
+    of today's receipts across drawers, filtered by clerk, window, tender and status, with the
+    open drawers (issue 10 §6)."""
+    user = _user(request)
     form = ReceiptFindForm(request.GET or None)
     found = None
     if form.is_valid() and form.cleaned_data["q"]:
         found = payments_find(form.cleaned_data["q"])
-    drawer = drawer_of(_user(request))
+    drawer = drawer_of(user)
+    context: dict[str, object] = {
+        "form": form,
+        "found": found,
+        "my_drawer": drawer,
+        "recent": payments_recent(drawer) if drawer else [],
+    }
+    if user.has_perm("payments.view_drawer"):
+        filters = ReceiptFilterForm(request.GET or None)
+        chosen: dict = {}
+        if filters.is_bound and filters.is_valid():
+            chosen = filters.cleaned_data
+        elif filters.is_bound:
+            messages.error(
+                request,
+                "A filter was not one of its choices, so all of today's receipts are shown: "
+                "choose the clerk, window, tender and status from the lists.",
+            )
+        today = list(
+            receipts_of_day(
+                timezone.localdate(),
+                clerk=chosen.get("clerk"),
+                workstation=chosen.get("window"),
+                tender=chosen.get("tender") or "",
+                status=chosen.get("status") or "",
+            )[: RECEIPTS_LISTED + 1]
+        )
+        context.update(
+            filters=filters,
+            today=today[:RECEIPTS_LISTED],
+            more_than_listed=len(today) > RECEIPTS_LISTED,
+            listed_limit=RECEIPTS_LISTED,
+            open_drawers=drawers_open(),
+        )
+    return render(request, "payments/receipts.html", context)
+
+
+@permission_required("payments.view_payment", raise_exception=True)
+def drawer_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """One drawer's page, read-only: what it should hold, its stock, drops and pickups and every
+    receipt. For a Supervisor (view_drawer) and for the drawer's own clerk. Under the office's
+    blind close the drawer's own clerk does not see what it should hold (issue 9), a Supervisor
+    who is not its clerk does."""
+    user = _user(request)
+    drawer = get_object_or_404(
+        Drawer.objects.select_related("clerk", "workstation", "office"), pk=pk
+    )
+    own = drawer.clerk_id == user.pk
+    if not own and not user.has_perm("payments.view_drawer"):
+        raise PermissionDenied("Only a Supervisor sees another clerk's drawer.")
     return render(
         request,
-        "payments/receipts.html",
+        "payments/drawer_detail.html",
         {
-            "form": form,
-            "found": found,
-            "recent": payments_recent(drawer) if drawer else [],
+            "drawer": drawer,
+            "summary": drawer_summary(drawer),
+            "show_expected": not (own and drawer.office.blind_close),
+            "own": own,
+            "movements": drawer.movements.select_related("recorded_by", "witnessed_by"),
+            "payments": drawer_payments(drawer),
         },
     )
 

@@ -53,7 +53,11 @@ def test_a_supervisor_cancels_a_ticket_after_reviewing_it(client, supervisor, ti
     ticket.refresh_from_db()
     assert ticket.balance == 0
     bill_page = client.get(ticket.get_absolute_url())
-    assert "Cancelled by $20.00 (appeal won), leaving $0.00" in bill_page.text
+    # the bill's history shows the cancellation, its reason and note, down to $0.00
+    row = re.search(r"<tr>\s*<td>[^<]*</td>\s*<td>Cancelled</td>.*?</tr>", bill_page.text, re.S)
+    assert row is not None
+    assert "Appeal won: Dismissed" in row.group(0)
+    assert re.search(r">20\.00</td>\s*<td[^>]*>0\.00</td>", row.group(0))
     # the same form again posts nothing more
     client.post(url, {**form, "confirmed": "on", "amount": "20.00"})
     assert BillAdjustment.objects.count() == 1
