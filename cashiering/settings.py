@@ -97,6 +97,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "cashiering.context_processors.office",
             ],
+            # {{ user|person }}: people are named by their names on every page and document.
+            "builtins": ["cashiering.templatetags.people"],
         },
     },
 ]
