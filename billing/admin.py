@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest
 
+from billing.forms import FeePriceAdminForm, FeeTypeAdminForm
 from billing.models import (
     Bill,
     BillLine,
@@ -30,12 +31,14 @@ from ledger.admin_guard import GuardedAdminMixin
 
 class FeePriceInline(GuardedAdminMixin, admin.TabularInline):
     model = FeePrice
+    form = FeePriceAdminForm
     extra = 1
     fields = ["effective_from", "price"]
 
 
 @admin.register(FeeType)
 class FeeTypeAdmin(GuardedAdminMixin, admin.ModelAdmin):
+    form = FeeTypeAdminForm
     list_display = ["name", "code", "category", "revenue_account", "quantity_applies", "is_active"]
     list_filter = ["category", "is_active"]
     search_fields = ["name", "code"]

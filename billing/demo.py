@@ -168,7 +168,11 @@ def reference_data_seed() -> None:
             "trash_tag",
             "4300",
             "4.50",
-            {"quantity_applies": True, "counted_as_stock": True},
+            {
+                "quantity_applies": True,
+                "counted_as_stock": True,
+                "stock_name": "Trash tags (single)",
+            },
         ),
         (
             "tag_sheet",
@@ -176,7 +180,11 @@ def reference_data_seed() -> None:
             "trash_tag",
             "4300",
             "27.00",
-            {"quantity_applies": True, "counted_as_stock": True},
+            {
+                "quantity_applies": True,
+                "counted_as_stock": True,
+                "stock_name": "Trash tag sheets (6 tags)",
+            },
         ),
         (
             "yard_sheet",
@@ -184,7 +192,11 @@ def reference_data_seed() -> None:
             "trash_tag",
             "4300",
             "9.00",
-            {"quantity_applies": True, "counted_as_stock": True},
+            {
+                "quantity_applies": True,
+                "counted_as_stock": True,
+                "stock_name": "Yard-waste tag sheets (6 tags)",
+            },
         ),
         (
             "permit_green",
@@ -218,7 +230,7 @@ def reference_data_seed() -> None:
             "parking_permit",
             "4310",
             "5.00",
-            {"counted_as_stock": True},
+            {"counted_as_stock": True, "stock_name": "Parking permit cards"},
         ),
         (
             "permit_card_replacement",

@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from billing.importing import SOURCES
-from billing.models import BillAdjustment, ChargeType, FeeType
+from billing.models import BillAdjustment, ChargeType, FeePrice, FeeType
 from billing.selectors import fee_price
 from billing.services import Charge
 from cashiering.forms import OneTimeTokenForm
@@ -232,3 +232,88 @@ InvoiceLineFormSet = cast(
         InvoiceLineForm, formset=BaseInvoiceLineFormSet, extra=4, max_num=20, validate_max=True
     ),
 )
+
+
+REVENUE_ACCOUNT_ONLY = (
+    "A fee type's revenue account must be a revenue account (the 4000s): a sale at the counter "
+    "credits it, and the tenders go to Cash, Checks or Card clearing. {account} is {type} "
+    "account."
+)
+
+
+class FeeTypeAdminForm(NoCardNumbersMixin, forms.ModelForm):
+    """A fee type in the administration site: it credits a revenue account (the database holds
+    the same rule, migrations/0023_fee_type_revenue_account.sql), and stock counted in a drawer
+    is named as the clerk counts it."""
+
+    class Meta:
+        model = FeeType
+        fields = [
+            "code",
+            "name",
+            "category",
+            "revenue_account",
+            "quantity_applies",
+            "requires_plate",
+            "requires_permit_period",
+            "max_months",
+            "garage",
+            "counted_as_stock",
+            "stock_name",
+            "is_active",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ModelChoiceField, self.fields["revenue_account"])
+        # Only revenue accounts are offered; a fee type already pointed elsewhere keeps its
+        # account in the list, so the form can say what is wrong with it.
+        current = self.instance.revenue_account_id if self.instance.pk else None
+        offered = Account.objects.filter(type=AccountType.REVENUE)
+        if current:
+            offered = Account.objects.filter(pk=current) | offered
+        field.queryset = offered.order_by("code")
+        field.error_messages["invalid_choice"] = (
+            "Choose one of the revenue accounts in the list: a fee type's revenue account must "
+            "be a revenue account (the 4000s)."
+        )
+
+    def clean_revenue_account(self) -> Account:
+        account = cast(Account, self.cleaned_data["revenue_account"])
+        if account.type != AccountType.REVENUE:
+            kind = account.get_type_display().lower()
+            article_type = f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}"
+            raise forms.ValidationError(
+                REVENUE_ACCOUNT_ONLY.format(
+                    account=f"{account.code} {account.name}", type=article_type
+                )
+            )
+        return account
+
+    def clean(self) -> dict:
+        cleaned = super().clean() or {}
+        if cleaned.get("counted_as_stock") and not (cleaned.get("stock_name") or "").strip():
+            self.add_error(
+                "stock_name",
+                'Name the stock the clerk counts in the drawer ("Trash tag sheets", '
+                '"Parking permit cards"): the drawer\'s counts show this name.',
+            )
+        return cleaned
+
+
+class FeePriceAdminForm(NoCardNumbersMixin, forms.ModelForm):
+    """A fee type's price from a date: more than $0.00, said in a sentence (the database's
+    fee_price_positive check holds it too)."""
+
+    class Meta:
+        model = FeePrice
+        fields = ["effective_from", "price"]
+
+    def clean_price(self) -> Decimal:
+        price = self.cleaned_data.get("price")
+        if price is not None and price <= 0:
+            raise forms.ValidationError(
+                "A price must be more than $0.00. To stop selling a fee type, untick Active "
+                "on the fee type instead."
+            )
+        return cast(Decimal, price)

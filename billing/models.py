@@ -654,6 +654,14 @@ class FeeType(models.Model):
     counted_as_stock = models.BooleanField(
         default=False, help_text="Kept in the drawer and counted like cash (tags, permit cards)."
     )
+    stock_name = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text=(
+            "Stock only: what the clerk counts in the drawer, in the plural "
+            '("Trash tag sheets", "Parking permit cards"), not the fee\'s name.'
+        ),
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -661,6 +669,11 @@ class FeeType(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def stock_label(self) -> str:
+        """The stock item's name on the drawer's counts: its own name, else the fee's."""
+        return self.stock_name or self.name
 
 
 class FeePrice(models.Model):
@@ -674,7 +687,13 @@ class FeePrice(models.Model):
             models.UniqueConstraint(
                 fields=["fee_type", "effective_from"], name="fee_price_per_date"
             ),
-            models.CheckConstraint(condition=models.Q(price__gt=0), name="fee_price_positive"),
+            models.CheckConstraint(
+                condition=models.Q(price__gt=0),
+                name="fee_price_positive",
+                violation_error_message=(
+                    "A price must be more than $0.00. To stop selling a fee type, untick Active."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -862,6 +881,7 @@ class ImportBatch(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name_plural = "import batches"
         ordering = ["-created_at"]
         permissions = [("import_bills", "Can import bills from the billing systems")]
         constraints = [

@@ -124,6 +124,20 @@ CREDIT_CHECKS: tuple[tuple[str, str], ...] = (
             GROUP BY customer_id HAVING sum(amount) > 0 ORDER BY customer_id""",
     ),
 )
+# A fee type credits a revenue account (migrations/0023_fee_type_revenue_account.sql).
+FEE_TYPE_CHECKS: tuple[tuple[str, str], ...] = (
+    (
+        "a fee type's revenue account is not a revenue account",
+        """SELECT 'fee type ' || f.code || ' credits account ' || a.code || ' ' || a.name
+                  || ', a ' || a.type || ' account'
+             FROM billing_feetype f JOIN ledger_account a ON a.id = f.revenue_account_id
+            WHERE a.type <> 'revenue' ORDER BY f.code""",
+    ),
+)
+FEE_TYPE_TRIGGERS: tuple[tuple[str, str], ...] = (
+    ("billing_feetype", "fee_type_revenue_account"),
+    ("ledger_account", "account_keeps_fee_revenue"),
+)
 BILL_TRIGGERS: tuple[tuple[str, str], ...] = (
     ("billing_bill", "bill_balance_inserted"),
     ("billing_bill", "bill_balance_updated"),

@@ -97,6 +97,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "cashiering.context_processors.office",
             ],
+            # {{ user|person }}: people are named by their names on every page and document.
+            "builtins": ["cashiering.templatetags.people"],
         },
     },
 ]
@@ -155,12 +157,21 @@ SCANLINE_CHECK_WEIGHTS = tuple(
 )
 SCANLINE_SUM_PRODUCT_DIGITS = _env_bool("SCANLINE_SUM_PRODUCT_DIGITS", default=True)
 
+# Each line once: Django's own "django" logger comes with a console handler of its own (when
+# DEBUG) and also passes its records up to the root's, which wrote every request warning twice.
+# Here it keeps no handler and only propagates. A 4xx keeps its one line, not a traceback.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"client_errors": {"()": "cashiering.logfilters.ClientErrorWithoutTraceback"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["client_errors"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # On the logger as well as the handler, so every handler (tests' too) sees one line.
+        "django.request": {"filters": ["client_errors"]},
         "pgserver": {"level": "WARNING"},
         "weasyprint.progress": {"level": "WARNING"},  # "Step 1 … Step 7" for every PDF
     },

@@ -1,17 +1,32 @@
-"""The home dashboard and the health check."""
+"""The home dashboard, signing out, the favicon and the health check."""
 
 import logging
+from typing import cast
 
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.models import User
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
-from django.views.decorators.cache import never_cache
+from django.templatetags.static import static
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
 from cashiering.roles import capabilities_for, role_of
+from payments.selectors import drawer_of
 
 logger = logging.getLogger(__name__)
+
+TAKE = "payments.take_payment"
+
+
+def _open_drawer(request: HttpRequest):
+    """The signed-in user's open drawer, or None (also None for those who take no payments)."""
+    user = request.user
+    if not user.is_authenticated or not user.has_perm(TAKE):
+        return None
+    return drawer_of(cast(User, user))
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -19,8 +34,34 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "home.html",
-        {"role": role_of(request.user), "capabilities": capabilities_for(request.user)},
+        {
+            "role": role_of(request.user),
+            "capabilities": capabilities_for(request.user),
+            "takes_payments": request.user.has_perm(TAKE),
+            "drawer": _open_drawer(request),
+        },
     )
+
+
+class SignOutView(auth_views.LogoutView):
+    """Sign-out (a POST from the navigation bar). A clerk whose drawer is still open is asked
+    first: close it, or sign out anyway (the drawer stays open for a Supervisor to count, or
+    for the clerk's next sign-in). The form on that page says "anyway" and signs out."""
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        drawer = _open_drawer(request)
+        if drawer is not None and request.POST.get("anyway") != "1":
+            return render(request, "registration/sign_out_confirm.html", {"drawer": drawer})
+        return super().post(request, *args, **kwargs)
+
+
+@login_not_required
+@require_GET
+@cache_control(max_age=86400, public=True)
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask for on pages without an icon link (the admin's, a PDF):
+    sends them to the vendored icon among the static files, so the log shows no 404."""
+    return HttpResponseRedirect(static("favicon.ico"))
 
 
 @login_not_required

@@ -60,6 +60,10 @@ def _denomination_field_name(index: int) -> str:
 
 
 class DrawerOpenForm(OneTimeTokenForm, NoCardNumbersForm):
+    """The float a clerk counts into a drawer, note by note and coin by coin, and the stock
+    (tags, permit cards) in it, each row named by what is counted. The page adds the counts up
+    as they are typed (static/js/drawer_open.js); the total that counts is the service's."""
+
     workstation = forms.ModelChoiceField(
         queryset=Workstation.objects.filter(is_active=True).select_related("office"),
         label="Window",
@@ -72,28 +76,54 @@ class DrawerOpenForm(OneTimeTokenForm, NoCardNumbersForm):
 
     def __init__(self, *args, stock_types=(), **kwargs):
         super().__init__(*args, **kwargs)
-        for index, (_, label) in enumerate(DENOMINATIONS):
-            self.fields[_denomination_field_name(index)] = forms.IntegerField(
-                label=label,
-                min_value=0,
-                max_value=100_000,
-                initial=0,
-                required=False,
-                widget=forms.NumberInput(attrs={"min": 0, "class": "form-control-sm"}),
+        for index, (value, label) in enumerate(DENOMINATIONS):
+            self.fields[_denomination_field_name(index)] = _count_field(
+                label, cents=int(value * 100)
             )
         self.stock_types = list(stock_types)
         for fee_type in self.stock_types:
-            self.fields[f"stock_{fee_type.pk}"] = forms.IntegerField(
-                label=fee_type.name,
-                min_value=0,
-                max_value=100_000,
-                initial=0,
-                required=False,
-                widget=forms.NumberInput(attrs={"min": 0, "class": "form-control-sm"}),
-            )
+            self.fields[f"stock_{fee_type.pk}"] = _count_field(fee_type.stock_label)
 
     def denomination_fields(self):
         return [self[_denomination_field_name(i)] for i in range(len(DENOMINATIONS))]
+
+    def denomination_rows(self) -> list[tuple[forms.BoundField, Decimal]]:
+        """Each denomination's field with the amount its count makes (dollars; $0.00 until
+        the form is bound and the count reads)."""
+        counted = self._counted()
+        return [
+            (self[_denomination_field_name(i)], value * counted.get(i, 0))
+            for i, (value, _) in enumerate(DENOMINATIONS)
+        ]
+
+    def bill_rows(self) -> list[tuple[forms.BoundField, Decimal]]:
+        rows = self.denomination_rows()
+        return [rows[i] for i, (_, label) in enumerate(DENOMINATIONS) if label.endswith("bills")]
+
+    def coin_rows(self) -> list[tuple[forms.BoundField, Decimal]]:
+        rows = self.denomination_rows()
+        return [
+            rows[i] for i, (_, label) in enumerate(DENOMINATIONS) if not label.endswith("bills")
+        ]
+
+    def float_total(self) -> Decimal:
+        """The float the counts add up to (dollars), as the page shows it before the service
+        records it: the counts that read, each times its denomination."""
+        counted = self._counted()
+        return sum(
+            (value * counted.get(i, 0) for i, (value, _) in enumerate(DENOMINATIONS)),
+            Decimal("0.00"),
+        )
+
+    def _counted(self) -> dict[int, int]:
+        if not self.is_bound:
+            return {}
+        self.is_valid()  # cleaned_data holds each count that reads, even when another does not
+        return {
+            i: self.cleaned_data[_denomination_field_name(i)] or 0
+            for i in range(len(DENOMINATIONS))
+            if self.cleaned_data.get(_denomination_field_name(i)) is not None
+        }
 
     def stock_fields(self):
         return [self[f"stock_{fee_type.pk}"] for fee_type in self.stock_types]
@@ -109,6 +139,40 @@ class DrawerOpenForm(OneTimeTokenForm, NoCardNumbersForm):
             fee_type.pk: self.cleaned_data.get(f"stock_{fee_type.pk}") or 0
             for fee_type in self.stock_types
         }
+
+
+class CountField(forms.IntegerField):
+    """A count typed in the digits 0-9 only: Python's int() also reads other scripts' digits
+    ("٣" is 3), which the page's running total would not add up, so they are refused."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip() and not re.fullmatch(r"[0-9]+", value.strip()):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
+def _count_field(label: str, *, cents: int | None = None) -> forms.IntegerField:
+    """A count of notes, coins or stock: a whole number from 0 to 100,000, typed in a box that
+    is styled like every other (these fields are added after NoCardNumbersForm styles its own).
+    `cents`, for a denomination, lets the page's script total the float as the clerk counts."""
+    attrs: dict[str, str | int] = {
+        "min": 0,
+        "max": 100_000,
+        "step": 1,
+        "inputmode": "numeric",
+        "class": "form-control text-end",
+    }
+    if cents is not None:
+        attrs["data-cents"] = cents
+    return CountField(
+        label=label,
+        min_value=0,
+        max_value=100_000,
+        initial=0,
+        required=False,
+        widget=forms.NumberInput(attrs=attrs),
+        error_messages={"invalid": "Count in whole numbers: 0, 1, 2 and so on."},
+    )
 
 
 class CounterSearchForm(forms.Form):

@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet, Sum
 
 from billing.models import Bill, FeeType
 from billing.selectors import EntryReceipt
+from cashiering.people import person_name
 from ledger.models import AccountingPeriod, JournalLine
 from ledger.money import ZERO
 from payments.models import (
@@ -202,7 +203,7 @@ def open_drawers_in_period(period: AccountingPeriod) -> list[str]:
         .order_by("pk")
     )
     return [
-        f"Drawer {drawer.pk} ({drawer.clerk} at {drawer.workstation}, opened "
+        f"Drawer {drawer.pk} ({person_name(drawer.clerk)} at {drawer.workstation}, opened "
         f"{drawer.opened_on:%B %-d}) is still open with postings in the period; close it first."
         for drawer in drawers
     ]

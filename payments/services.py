@@ -36,6 +36,7 @@ from billing.services import (
     penalty_assessments_undo,
     principal_by_revenue_account,
 )
+from cashiering.people import person_name
 from ledger.cards import contains_card_number
 from ledger.chart import (
     BANK,
@@ -169,7 +170,7 @@ def drawer_open(
     maps a DENOMINATIONS label to how many) and the tags and permit cards it holds (`stock` maps
     a fee type id to how many). Moves the float from the change fund into the drawer."""
     if not clerk.has_perm("payments.take_payment"):
-        raise DrawerError(f"{clerk.get_username()} may not take payments.")
+        raise DrawerError(f"{person_name(clerk)} may not take payments.")
     values = {label: value for value, label in DENOMINATIONS}
     for label, quantity in counts.items():
         if label not in values:
@@ -1154,7 +1155,7 @@ def _approval_checked(by: User, approved_by: User | None, what: str, office: Off
     if approved_by.pk == by.pk and not office.allow_self_approval:
         raise ApprovalRequired(
             f"A {what} needs a second person: a Supervisor other than the one who asks for it "
-            f"({by.get_username()}) approves it."
+            f"({person_name(by)}) approves it."
         )
     return approved_by
 

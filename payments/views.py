@@ -23,6 +23,7 @@ from billing.barcode import code128_svg
 from billing.models import Bill, Customer, FeeType
 from billing.selectors import amount_due, customer_credit, open_bills, search
 from cashiering.pdf import pdf_response, render_pdf
+from cashiering.people import person_name
 from ledger.errors import DomainError
 from payments.cart import (
     cart_after_bill_changed,
@@ -272,8 +273,9 @@ def pickup_view(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Picked up ${movement.amount:,.2f} from {drawer.clerk} at {drawer.workstation}, "
-                f"witnessed by {drawer.clerk}.",
+                f"Picked up ${movement.amount:,.2f} from {person_name(drawer.clerk)} "
+                f"at {drawer.workstation}, "
+                f"witnessed by {person_name(drawer.clerk)}.",
             )
     else:
         messages.error(request, _form_errors(form))

@@ -86,7 +86,7 @@ class DrawerCloseForm(OneTimeTokenForm, NoCardNumbersForm):
             self.fields[f"extra_{row}_amount"] = MoneyField(label="Amount", required=False)
         self.stock_types = list(stock_types)
         for fee_type in self.stock_types:
-            self.fields[f"stock_{fee_type.pk}"] = _count_field(fee_type.name)
+            self.fields[f"stock_{fee_type.pk}"] = _count_field(fee_type.stock_label)
         self.first_error_field: str | None = None
         self.witness = witness
         if witness:

@@ -163,7 +163,7 @@ def close_report(close: DrawerClose) -> CloseReport:
             TenderRow("Card batch", close.expected_card, close.card_batch_total),
         ],
         stock=[
-            StockRow(s.fee_type.name, s.expected, s.counted)
+            StockRow(s.fee_type.stock_label, s.expected, s.counted)
             for s in close.stock.select_related("fee_type").order_by("fee_type__name")
         ],
         present=[c for c in checks if c.state == CloseCheck.State.PRESENT],

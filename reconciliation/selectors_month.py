@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 
+from cashiering.people import person_name
 from ledger.models import Account, AccountingPeriod, AccountType, Book
 from ledger.money import ZERO
 from payments.models import Drawer
@@ -105,8 +106,8 @@ def month_close_refusals(period: AccountingPeriod) -> list[str]:
     )
     for drawer in counted:
         reasons.append(
-            f"Drawer {drawer.pk} ({drawer.clerk} at {drawer.workstation}) was counted but its "
-            "close is not signed off; sign off or finish the close first."
+            f"Drawer {drawer.pk} ({person_name(drawer.clerk)} at {drawer.workstation}) was counted "
+            "but its close is not signed off; sign off or finish the close first."
         )
     reasons += _days_not_signed_off(period)
     return reasons

@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from cashiering.pdf import render_pdf
+from cashiering.people import person_name
 from payments.models import Drawer, Office
 from reconciliation.errors import DayClosed, DayNotClosable
 from reconciliation.models import DaySignoff, SafeCount
@@ -32,7 +33,7 @@ def _day_refusals(office: Office, day: date) -> list[str]:
     )
     for drawer in waiting:
         reasons.append(
-            f"Drawer {drawer.pk} ({drawer.clerk.get_username()} at {drawer.workstation.name}) "
+            f"Drawer {drawer.pk} ({person_name(drawer.clerk)} at {drawer.workstation.name}) "
             f"is {drawer.get_status_display().lower()}: close it first."
         )
     if not SafeCount.objects.filter(office=office, business_date=day).exists():
@@ -79,7 +80,7 @@ def day_sign_off(*, office: Office, day: date, by: User, token: uuid.UUID) -> Da
         if standing is not None:
             raise DayClosed(
                 f"{office.name}'s day of {day:%B %-d, %Y} was signed off already "
-                f"(version {standing.version}, by {standing.signed_by.get_username()})."
+                f"(version {standing.version}, by {person_name(standing.signed_by)})."
             )
         reasons = _day_refusals(office, day)
         if reasons:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from billing.models import Bill, BillType
 from billing.selectors import with_amounts_due
 from billing.services import PENALTY_INTEREST_ACCOUNT_CODE, penalty_assessment_record
+from cashiering.people import person_name
 from cashiering.spreadsheet import spreadsheet_safe
 from ledger.chart import BANK
 from ledger.errors import DomainError
@@ -244,7 +245,8 @@ def posting_export_acknowledge(*, export: PostingExport, by: User) -> PostingExp
         if locked.status == PostingExport.Status.ACKNOWLEDGED:
             when = timezone.localtime(locked.acknowledged_at) if locked.acknowledged_at else None
             raise ExportError(
-                f"{locked.file_name} was already acknowledged by {locked.acknowledged_by}"
+                f"{locked.file_name} was already acknowledged by "
+                f"{person_name(locked.acknowledged_by)}"
                 + (f" on {when:%B %-d, %Y at %-I:%M %p}." if when else ".")
             )
         locked.status = PostingExport.Status.ACKNOWLEDGED

@@ -20,6 +20,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
+from cashiering.people import person_name
 from ledger.cards import contains_card_number, mask_card_numbers
 from ledger.chart import BANK_FEES, CARD_CLEARING, DEPOSITS_IN_TRANSIT
 from ledger.errors import DomainError
@@ -205,7 +206,7 @@ def _refuse_if_imported(bank_account: Account, digest: str) -> None:
     if earlier is not None:
         raise StatementAlreadyImported(
             f"This file was already imported on {timezone.localdate(earlier.imported_at)} by "
-            f"{earlier.imported_by.username} ({earlier.file_name}, {earlier.line_count} "
+            f"{person_name(earlier.imported_by)} ({earlier.file_name}, {earlier.line_count} "
             "lines): nothing was added."
         )
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cashiering.pdf import pdf_response, render_pdf
+from cashiering.people import person_name
 from ledger.errors import DomainError
 from payments.models import Office
 from reconciliation.errors import ReconciliationError
@@ -176,7 +177,8 @@ def safe_count_view(request: HttpRequest) -> HttpResponse:
             entry = "posted to over/short" if count.entry_id else "nothing to post"
             messages.success(
                 request,
-                f"Safe counted with {count.witness}; difference ${count.difference:,.2f} "
+                f"Safe counted with {person_name(count.witness)}; "
+                f"difference ${count.difference:,.2f} "
                 f"({entry}).",
             )
             return redirect(f"{_url('custody')}?office={office.pk}")

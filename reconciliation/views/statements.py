@@ -14,6 +14,7 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cashiering.people import person_name
 from ledger.errors import DomainError
 from ledger.money import format_money
 from reconciliation.errors import ReconciliationError
@@ -200,7 +201,7 @@ def _settled_already(request: HttpRequest, line: StatementLine) -> HttpResponse 
     messages.info(
         request,
         f"This line is {line.get_status_display().lower()} already"
-        f"{' by ' + line.matched_by.username if line.matched_by else ''}.",
+        f"{' by ' + person_name(line.matched_by) if line.matched_by else ''}.",
     )
     return redirect("reconciliation:statement_line", pk=line.pk)
 

@@ -37,7 +37,8 @@ def test_each_demo_login_signs_in_and_sees_its_role(client, users, login):
     )
     assert response.status_code == 200
     assert response.context["user"].username == login.username
-    assert f"You are signed in as a <strong>{login.role}</strong>" in response.text
+    article = "an" if login.role == "Admin" else "a"
+    assert f"You are signed in as {article} <strong>{login.role}</strong>" in response.text
 
 
 def test_wrong_password_says_so_and_signs_no_one_in(client, users):

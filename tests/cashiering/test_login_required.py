@@ -4,8 +4,9 @@ import pytest
 from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-# Pages a stranger must be able to reach: signing in (ours and the admin's) and the health check.
-PUBLIC = {"login", "healthz", "admin:login"}
+# Pages a stranger must be able to reach: signing in (ours and the admin's), the health check,
+# and the site's icon (the sign-in page shows it too).
+PUBLIC = {"login", "healthz", "admin:login", "favicon"}
 
 SAMPLE_ARGS = {
     "int": "1",

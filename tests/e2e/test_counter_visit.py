@@ -45,7 +45,7 @@ def test_a_clerk_serves_a_whole_visit_and_prints_the_receipt(page, dana):
     page.get_by_label("Window").select_option(label="CH Window 1")
     page.get_by_label("$20 bills").fill("10")
     page.get_by_label("Quarters").fill("40")
-    page.get_by_label("Trash tags, sheet of 6").fill("30")
+    page.get_by_label("Trash tag sheets (6 tags)").fill("30")
     page.get_by_role("button", name="Open drawer").click()
     expect(page.get_by_text("Drawer opened with a float of $210.00.")).to_be_visible()
 

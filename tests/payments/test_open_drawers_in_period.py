@@ -55,7 +55,8 @@ def test_an_open_drawer_with_postings_in_the_period_keeps_it_open(
         period_close(period=period, by=admin_user)
     # Then it is refused, naming the drawer
     assert str(refused.value).startswith(
-        f"Period {period.name} cannot close yet: Drawer {drawer.pk} ({clerk} at CH Window 1, "
+        f"Period {period.name} cannot close yet: Drawer {drawer.pk} ({clerk.get_full_name()} at "
+        f"CH Window 1, "
         f"opened {yesterday:%B %-d}) is still open with postings in the period; close it first."
     )
     # and once the drawer is closed the drawer no longer keeps it open (what still does, the

@@ -256,7 +256,7 @@ def test_the_stock_count_is_on_the_form_and_in_the_result(client, clerk, drawer)
 
     close = DrawerClose.objects.get()
     result = client.get(reverse("reconciliation:close_result", args=[close.pk])).content.decode()
-    assert sheet.name in result and ">-3<" in result
+    assert sheet.stock_label in result and ">-3<" in result
 
 
 def test_every_closing_form_with_a_token_is_covered():

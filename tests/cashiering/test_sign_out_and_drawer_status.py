@@ -1,0 +1,94 @@
+"""The home page says whether the clerk's drawer is open; signing out with an open drawer asks
+first (close it, or sign out anyway)."""
+
+import pytest
+from django.urls import reverse
+
+from payments.services import counter_setup_seed
+from tests.factories import UserFactory, fund_change_fund
+from tests.payments.conftest import open_drawer
+
+
+@pytest.fixture
+def office(reference):
+    office = counter_setup_seed(office_code="CH", office_name="Chamberlain's Office", windows=4)
+    fund_change_fund(office)
+    return office
+
+
+def test_home_offers_to_open_a_drawer_when_none_is_open(client, clerk):
+    client.force_login(clerk)
+
+    page = client.get(reverse("home")).text
+
+    assert "You have no drawer open." in page
+    assert f'href="{reverse("payments:drawer_open")}"' in page
+
+
+def test_home_says_the_drawer_is_open_and_links_to_it(client, clerk, office):
+    open_drawer(clerk, office, number=2)
+    client.force_login(clerk)
+
+    page = client.get(reverse("home")).text
+
+    assert "Your drawer at Window 2 is open" in page
+    assert f'href="{reverse("payments:drawer")}"' in page
+    assert "You have no drawer open." not in page
+
+
+def test_home_of_someone_who_takes_no_payments_says_nothing_of_drawers(client, db):
+    client.force_login(UserFactory(username="newcomer"))
+
+    page = client.get(reverse("home")).text
+
+    assert "drawer open" not in page
+    assert "Your account has no role yet: ask an Admin to give you one." in page
+
+
+def test_home_says_an_admin(client, admin_user):
+    client.force_login(admin_user)
+
+    assert "You are signed in as an <strong>Admin</strong>" in client.get(reverse("home")).text
+
+
+def test_sign_out_without_an_open_drawer_signs_out(client, clerk):
+    client.force_login(clerk)
+
+    response = client.post(reverse("logout"))
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("login")
+    assert "_auth_user_id" not in client.session
+
+
+def test_sign_out_with_an_open_drawer_warns_and_stays_signed_in(client, clerk, office):
+    open_drawer(clerk, office, number=3)
+    client.force_login(clerk)
+
+    response = client.post(reverse("logout"))
+
+    assert response.status_code == 200
+    assert "Your drawer is still open" in response.text
+    assert "Window 3" in response.text
+    assert f'href="{reverse("reconciliation:drawer_close")}"' in response.text
+    assert "Sign out anyway" in response.text
+    assert client.session["_auth_user_id"] == str(clerk.pk)
+
+
+def test_sign_out_anyway_signs_out_and_leaves_the_drawer_open(client, clerk, office):
+    drawer = open_drawer(clerk, office)
+    client.force_login(clerk)
+
+    response = client.post(reverse("logout"), {"anyway": "1"})
+
+    assert response.status_code == 302
+    assert "_auth_user_id" not in client.session
+    drawer.refresh_from_db()
+    assert drawer.status == "open"
+
+
+def test_sign_out_is_still_post_only(client, clerk):
+    client.force_login(clerk)
+
+    assert client.get(reverse("logout")).status_code == 405
+    assert client.session["_auth_user_id"] == str(clerk.pk)
