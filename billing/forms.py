@@ -243,7 +243,7 @@ REVENUE_ACCOUNT_ONLY = (
 
 class FeeTypeAdminForm(NoCardNumbersMixin, forms.ModelForm):
     """A fee type in the administration site: it credits a revenue account (the database holds
-    the same rule, migrations/0023_fee_type_revenue_account.sql), and stock counted in a drawer
+    the same rule, migrations/0052_fee_type_revenue_account.sql), and stock counted in a drawer
     is named as the clerk counts it."""
 
     class Meta:

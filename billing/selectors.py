@@ -124,7 +124,7 @@ CREDIT_CHECKS: tuple[tuple[str, str], ...] = (
             GROUP BY customer_id HAVING sum(amount) > 0 ORDER BY customer_id""",
     ),
 )
-# A fee type credits a revenue account (migrations/0023_fee_type_revenue_account.sql).
+# A fee type credits a revenue account (migrations/0052_fee_type_revenue_account.sql).
 FEE_TYPE_CHECKS: tuple[tuple[str, str], ...] = (
     (
         "a fee type's revenue account is not a revenue account",

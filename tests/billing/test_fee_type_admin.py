@@ -140,7 +140,7 @@ def test_import_batches_are_named_in_the_plural(admin_client):
     assert "Import batchs" not in page
 
 
-# PostgreSQL holds the rule whatever writes the row (migrations/0023_fee_type_revenue_account.sql).
+# PostgreSQL holds the rule whatever writes the row (migrations/0052_fee_type_revenue_account.sql).
 
 
 @pytest.mark.django_db(transaction=True)

@@ -65,7 +65,7 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunSQL(
-            (HERE / "0023_fee_type_revenue_account.sql").read_text(),
-            reverse_sql=(HERE / "0023_fee_type_revenue_account_reverse.sql").read_text(),
+            (HERE / "0052_fee_type_revenue_account.sql").read_text(),
+            reverse_sql=(HERE / "0052_fee_type_revenue_account_reverse.sql").read_text(),
         ),
     ]
