@@ -10,12 +10,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing.models import Bill, BillType, ChargeType, Customer, Property, WaterAccount
+from billing.selectors import fee_price
 from billing.services import Charge, bill_issue
 from payments.models import Payment
-from payments.services import BillItem, payment_record
+from payments.services import BillItem, FeeItem, payment_record
 from tests.documents.conftest import max_length, unbroken
 from tests.documents.pdf_reading import MM, pages, runs, runs_with, squeezed, text
-from tests.payments.conftest import cash, check
+from tests.payments.conftest import cash, check, fee
 
 CHARGE = {
     BillType.PROPERTY_TAX: "city_tax",
@@ -261,3 +262,65 @@ def test_a_name_in_any_script_prints_and_reads_back_the_same(
     assert squeezed(payment.payer_name) in printed
     assert_on_the_page(pdf, "75.25")
     assert_on_the_page(pdf, "4.75")
+
+
+def test_a_permit_sale_names_its_plate_and_its_payer(client, drawer, clerk, reference):
+    permit = fee("permit_green")
+    price = fee_price(permit, timezone.localdate())
+    assert price is not None
+    plate = "WMWMWMWM"  # the counter takes 2 to 8 letters and digits (PaymentItem.plate holds 10)
+    payment = payment_record(
+        drawer=drawer,
+        items=[
+            FeeItem(
+                permit.pk,
+                plate=plate,
+                plate_state="NY",
+                period_start=timezone.localdate(),
+                months=1,
+            )
+        ],
+        tenders=[cash(str(price))],
+        token=uuid.uuid4(),
+        by=clerk,
+        payer_name="Lee Okafor",
+    )
+    client.force_login(clerk)
+
+    for size, label in (("80mm", "Paid by: Lee Okafor"), ("letter", "Received from Lee Okafor")):
+        printed = squeezed(text(receipt(client, payment, size)))
+        # A fee sale has no account holder: whoever paid is named.
+        assert squeezed(label) in printed
+        assert "Accountholder" not in printed
+        assert squeezed(f"Plate NY {plate}") in printed
+
+
+def test_a_parking_ticket_names_its_plate_and_where_it_was_written(
+    client, long_drawer, long_clerk, long_customer, long_vehicle
+):
+    location = unbroken(max_length(Bill, "violation_location"), "Stateandaurora")
+    ticket = bill_for(
+        long_customer,
+        long_clerk,
+        BillType.PARKING,
+        "65.00",
+        vehicle=long_vehicle,
+        violation_location=location,
+    )
+    payment = payment_record(
+        drawer=long_drawer,
+        items=[BillItem(bill_id=ticket.pk, amount=ticket.balance)],
+        tenders=[cash("65.00")],
+        token=uuid.uuid4(),
+        by=long_clerk,
+    )
+    client.force_login(long_clerk)
+
+    for size in ("80mm", "letter"):
+        pdf = receipt(client, payment, size)
+        printed = squeezed(text(pdf))
+        assert squeezed(location) in printed
+        assert squeezed(f"plate NY {long_vehicle.plate}") in printed
+        assert squeezed(f"Account holder: {long_customer.name}") in printed
+        assert "Paidby" not in printed and "Receivedfrom" not in printed
+        assert_on_the_page(pdf, "65.00")
