@@ -387,7 +387,7 @@ def receipt_lines(payment: Payment) -> list[ReceiptLine]:
 def _receipt_line(item: PaymentItem) -> ReceiptLine:
     bill = item.bill
     if bill is None:
-        plate = f"Plate {item.plate_state} {item.plate}".rstrip() if item.plate else ""
+        plate = " ".join(p for p in ("Plate", item.plate_state, item.plate) if p) if item.plate else ""
         return ReceiptLine(item=item, holder="", address="", reference=plate)
     address, reference = "", f"Bill {bill.number}"
     if bill.water_account is not None:
