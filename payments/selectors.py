@@ -387,8 +387,8 @@ def receipt_lines(payment: Payment) -> list[ReceiptLine]:
 def _receipt_line(item: PaymentItem) -> ReceiptLine:
     bill = item.bill
     if bill is None:
-        plate = " ".join(p for p in ("Plate", item.plate_state, item.plate) if p) if item.plate else ""
-        return ReceiptLine(item=item, holder="", address="", reference=plate)
+        plate = " ".join(p for p in ("Plate", item.plate_state, item.plate) if p)
+        return ReceiptLine(item=item, holder="", address="", reference=plate if item.plate else "")
     address, reference = "", f"Bill {bill.number}"
     if bill.water_account is not None:
         address = bill.water_account.service_address
