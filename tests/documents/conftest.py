@@ -13,6 +13,18 @@ from tests.payments.conftest import (  # noqa: F401 (fixtures re-exported)
     office,
 )
 
+# One name a script, as a counter clerk would type it; each renders in a PDF of its own, so a
+# script without a font fails on its own line.
+NAMES = {
+    "Chinese": "王秀英",
+    "Korean": "김민준",
+    "Japanese": "山田 はなこ",
+    "Arabic": "محمد عبد الله",
+    "Hebrew": "דוד כהן",
+    "Greek": "Γιώργος Παπαδόπουλος",
+    "Cyrillic": "Иван Петрович Сидоров",
+}
+
 
 def unbroken(length: int, word: str = "Wolfeschlegelsteinhausenberger") -> str:
     """`length` characters with no space or hyphen: a printer can break them only by force."""
@@ -21,6 +33,14 @@ def unbroken(length: int, word: str = "Wolfeschlegelsteinhausenberger") -> str:
 
 def max_length(model, field: str) -> int:
     return model._meta.get_field(field).max_length
+
+
+def long_named(user: User, first: str, last: str) -> User:
+    """`user` with the longest first and last names Django's user accepts, made of these words."""
+    user.first_name = unbroken(max_length(User, "first_name"), first)
+    user.last_name = unbroken(max_length(User, "last_name"), last)
+    user.save(update_fields=["first_name", "last_name"])
+    return user
 
 
 @pytest.fixture
@@ -44,10 +64,7 @@ def long_office(reference) -> Office:
 @pytest.fixture
 def long_clerk(clerk) -> User:
     """The clerk with the longest first and last name Django's user accepts."""
-    clerk.first_name = unbroken(max_length(User, "first_name"), "Maximiliana")
-    clerk.last_name = unbroken(max_length(User, "last_name"), "Featherstonehaugh")
-    clerk.save(update_fields=["first_name", "last_name"])
-    return clerk
+    return long_named(clerk, "Maximiliana", "Featherstonehaugh")
 
 
 @pytest.fixture

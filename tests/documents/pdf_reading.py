@@ -70,14 +70,32 @@ def runs(pdf: bytes) -> list[Run]:
 
 def runs_with(pdf: bytes, needle: str) -> list[Run]:
     """The runs that contain `needle`, spaces aside (pypdf may split or space a line)."""
-    key = _squeeze(needle)
-    return [run for run in runs(pdf) if key in _squeeze(run.text)]
+    key = squeezed(needle)
+    return [run for run in runs(pdf) if key in squeezed(run.text)]
+
+
+def assert_on_the_page(pdf: bytes, figure: str) -> None:
+    """`figure` is printed, and every place it is printed lies within its page's MediaBox."""
+    found = runs_with(pdf, figure)
+    assert found, f"{figure} is not printed"
+    sizes = pages(pdf)
+    for run in found:
+        page = sizes[run.page]
+        assert run.x >= 0 and run.right <= page.width, f"{figure} runs off the page: {run}"
+        assert 0 <= run.y <= page.height, f"{figure} is above or below the page: {run}"
+
+
+def assert_nothing_runs_off(pdf: bytes) -> None:
+    """Every piece of text starts on its page and, by its characters' least width, ends on it."""
+    sizes = pages(pdf)
+    for run in runs(pdf):
+        assert run.x >= 0 and run.right <= sizes[run.page].width, f"runs off the page: {run}"
 
 
 def squeezed(value: str) -> str:
     """The text with no whitespace, in Unicode's compatibility form (NFKC): what a wrapped line
     and a joined one have in common, and Arabic presentation forms read as their letters."""
-    return _squeeze(value)
+    return "".join(unicodedata.normalize("NFKC", value).split())
 
 
 @functools.cache
@@ -93,7 +111,3 @@ def _advance(char: str) -> float:
     if glyph is None:
         return 1.0
     return metrics[glyph][0] / units
-
-
-def _squeeze(value: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", value).split())

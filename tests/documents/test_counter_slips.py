@@ -5,29 +5,21 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import User
 from django.urls import reverse
 
 from cashiering.roles import Role
 from payments.models import CashMovement, CreditRefund
 from payments.services import BillItem, cash_movement_record, credit_refund, payment_record
-from tests.documents.conftest import max_length, unbroken
-from tests.documents.pdf_reading import MM, pages, runs, squeezed, text
-from tests.documents.test_receipt import NAMES, assert_on_the_page
+from tests.documents.conftest import NAMES, long_named, max_length, unbroken
+from tests.documents.pdf_reading import (
+    MM,
+    assert_nothing_runs_off,
+    assert_on_the_page,
+    pages,
+    squeezed,
+    text,
+)
 from tests.payments.conftest import cash, issue, new_user
-
-
-def long_named(user: User, first: str, last: str) -> User:
-    user.first_name = unbroken(max_length(User, "first_name"), first)
-    user.last_name = unbroken(max_length(User, "last_name"), last)
-    user.save(update_fields=["first_name", "last_name"])
-    return user
-
-
-def assert_nothing_runs_off(pdf: bytes) -> None:
-    sizes = pages(pdf)
-    for run in runs(pdf):
-        assert run.x >= 0 and run.right <= sizes[run.page].width, f"runs off the page: {run}"
 
 
 @pytest.mark.parametrize("note", [unbroken(200, "Bagsealnumber"), NAMES["Chinese"] * 66])

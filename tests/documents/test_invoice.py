@@ -14,9 +14,8 @@ from billing.models import BillLine, ChargeType, Customer
 from billing.scanline import MAX_AMOUNT as SCANLINE_MAX
 from billing.services import Charge, invoice_create
 from ledger.models import Account
-from tests.documents.conftest import max_length, unbroken
-from tests.documents.pdf_reading import pages, runs, runs_with, squeezed, text
-from tests.documents.test_receipt import NAMES, assert_on_the_page
+from tests.documents.conftest import NAMES, max_length, unbroken
+from tests.documents.pdf_reading import assert_on_the_page, pages, runs, runs_with, squeezed, text
 
 INCH = 72
 

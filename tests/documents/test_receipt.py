@@ -14,26 +14,22 @@ from billing.selectors import fee_price
 from billing.services import Charge, bill_issue
 from payments.models import Payment
 from payments.services import BillItem, FeeItem, payment_record
-from tests.documents.conftest import max_length, unbroken
-from tests.documents.pdf_reading import MM, pages, runs, runs_with, squeezed, text
+from tests.documents.conftest import NAMES, max_length, unbroken
+from tests.documents.pdf_reading import (
+    MM,
+    assert_on_the_page,
+    pages,
+    runs,
+    runs_with,
+    squeezed,
+    text,
+)
 from tests.payments.conftest import cash, check, fee
 
 CHARGE = {
     BillType.PROPERTY_TAX: "city_tax",
     BillType.WATER_SEWER: "water",
     BillType.PARKING: "parking_fine",
-}
-
-# One name a script, as a counter clerk would type it; each renders in a PDF of its own, so a
-# script without a font fails on its own line.
-NAMES = {
-    "Chinese": "王秀英",
-    "Korean": "김민준",
-    "Japanese": "山田 はなこ",
-    "Arabic": "محمد عبد الله",
-    "Hebrew": "דוד כהן",
-    "Greek": "Γιώργος Παπαδόπουλος",
-    "Cyrillic": "Иван Петрович Сидоров",
 }
 
 
@@ -60,17 +56,6 @@ def receipt(client, payment: Payment, size: str) -> bytes:
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     return response.content
-
-
-def assert_on_the_page(pdf: bytes, figure: str) -> None:
-    """`figure` is printed, and every place it is printed lies within its page's MediaBox."""
-    found = runs_with(pdf, figure)
-    assert found, f"{figure} is not printed"
-    sizes = pages(pdf)
-    for run in found:
-        page = sizes[run.page]
-        assert run.x >= 0 and run.right <= page.width, f"{figure} runs off the page: {run}"
-        assert 0 <= run.y <= page.height, f"{figure} is above or below the page: {run}"
 
 
 @pytest.fixture

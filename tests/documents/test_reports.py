@@ -13,10 +13,14 @@ from ledger.models import AccountingPeriod, JournalEntry
 from payments.forms import ReversalForm
 from payments.services import BillItem, payment_record, payment_void
 from reconciliation.models import Deposit, StatementLine
-from tests.documents.conftest import max_length, unbroken
-from tests.documents.pdf_reading import pages, squeezed, text
-from tests.documents.test_counter_slips import assert_nothing_runs_off, long_named
-from tests.documents.test_receipt import assert_on_the_page
+from tests.documents.conftest import long_named, max_length, unbroken
+from tests.documents.pdf_reading import (
+    assert_nothing_runs_off,
+    assert_on_the_page,
+    pages,
+    squeezed,
+    text,
+)
 from tests.payments.conftest import cash, check, issue, new_user
 from tests.reconciliation.flows import bank_entry, deposit_verified, statement_imported
 
