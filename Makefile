@@ -8,9 +8,11 @@ PORT ?= 8000
 # uv from PATH, else the copy that `make uv` installs with pip.
 UV = $$(command -v uv || echo python3 -m uv)
 
-# Debian packages: WeasyPrint's libraries (harfbuzz-subset makes it twice as fast) and a font;
+# Debian packages: WeasyPrint's libraries (harfbuzz-subset makes it twice as fast) and two fonts
+# that print a name in any script we see at the counter: DejaVu (Latin, Greek, Cyrillic, Arabic,
+# Hebrew) and WenQuanYi Micro Hei (Chinese, Japanese, Korean in 1.6 MB; fonts-noto-cjk is 57 MB).
 # Chromium for the browser tests (Debian's build: a test never downloads a browser).
-DEBS_RUN := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+DEBS_RUN := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-wqy-microhei
 DEBS_TEST := $(DEBS_RUN) chromium
 
 .PHONY: help run test lint bench install install-test uv debs-run debs-test

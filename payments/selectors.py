@@ -1,5 +1,6 @@
 """Read queries of the counter: drawers, what they should hold, receipts and the queues."""
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -366,6 +367,59 @@ def payment_standing(payment: Payment) -> Decimal:
     took back from its items."""
     taken = payment.reversals.aggregate(total=Sum("taken_back"))["total"] or ZERO
     return payment.total - taken
+
+
+@dataclass(frozen=True)
+class ReceiptLine:
+    """One item of a receipt with what tells its bill apart: whose account it is, the property
+    or service address it is for, and its parcel, water account or plate."""
+
+    item: PaymentItem
+    holder: str
+    address: str
+    reference: str
+
+
+def receipt_lines(payment: Payment) -> list[ReceiptLine]:
+    """A receipt's items in the order they were added, each with its bill's account holder,
+    address and reference (a fee sale names only its plate, if it has one), in one query."""
+    items = payment.items.select_related(
+        "bill__customer", "bill__property", "bill__water_account", "bill__vehicle"
+    ).order_by("id")
+    return [_receipt_line(item) for item in items]
+
+
+def _receipt_line(item: PaymentItem) -> ReceiptLine:
+    bill = item.bill
+    if bill is None:
+        plate = " ".join(p for p in ("Plate", item.plate_state, item.plate) if p)
+        return ReceiptLine(item=item, holder="", address="", reference=plate if item.plate else "")
+    address, reference = "", f"Bill {bill.number}"
+    if bill.water_account is not None:
+        address = bill.water_account.service_address
+        reference += f" · water account {bill.water_account.number}"
+    elif bill.property is not None:
+        address = ", ".join(p for p in (bill.property.street_address, bill.property.city) if p)
+        reference += f" · parcel {bill.property.parcel_number}"
+    if bill.vehicle is not None:
+        reference += f" · plate {bill.vehicle.state} {bill.vehicle.plate}"
+        address = address or bill.violation_location
+    return ReceiptLine(item=item, holder=bill.customer.name, address=address, reference=reference)
+
+
+def receipt_payer(payment: Payment, lines: list[ReceiptLine]) -> str:
+    """The payer's name as the receipt prints it: empty when every bill on it is the payer's own
+    (their name is already under each bill); otherwise the name, for a fee sale too."""
+    payer = _name_key(payment.payer_name)
+    holders = {_name_key(line.holder) for line in lines if line.item.bill_id is not None}
+    if not payer or holders == {payer}:
+        return ""
+    return payment.payer_name
+
+
+def _name_key(name: str) -> str:
+    # "DANA  WHITFIELD" typed at the counter is the account's "Dana Whitfield".
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
 
 
 def payment_reversals(payment: Payment) -> list[PaymentReversal]:

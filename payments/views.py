@@ -78,6 +78,8 @@ from payments.selectors import (
     payments_find,
     payments_recent,
     payments_to_review,
+    receipt_lines,
+    receipt_payer,
     receipts_of_day,
 )
 from payments.services import (
@@ -775,15 +777,18 @@ def payment_view(request: HttpRequest, number: str) -> HttpResponse:
 
 
 def receipt_context(payment: Payment, *, copy: bool) -> dict:
-    """What a receipt prints: the office, each item with what it paid and the bill's balance
-    after it, tenders and change, and what was taken back since."""
-    reversals = payment_reversals(payment)
+    """What a receipt prints: the office, each item with what it paid, the bill's account
+    holder, address and reference and its balance after it, the payer when not the holder,
+    tenders and change, and what was taken back since."""
+    lines = receipt_lines(payment)
     return {
         "payment": payment,
-        "items": list(payment.items.all()),
+        "lines": lines,
+        "items": [line.item for line in lines],
+        "payer": receipt_payer(payment, lines),
         "tenders": list(payment.tenders.all()),
         "copy": copy,
-        "reversals": reversals,
+        "reversals": payment_reversals(payment),
         "barcode": code128_svg(payment.receipt_number, height_mm=9, module_width_mm=0.25),
     }
 
