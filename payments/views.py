@@ -749,11 +749,14 @@ def payment_view(request: HttpRequest, number: str) -> HttpResponse:
     reversals = payment_reversals(payment)
     standing = payment_standing(payment) if reversals else payment.total
     checks = [t for t in tenders if t.kind == TenderKind.CHECK]
+    lines = receipt_lines(payment)
     return render(
         request,
         "payments/payment.html",
         {
             "payment": payment,
+            "lines": lines,
+            "payer": receipt_payer(payment, lines),
             "tenders": tenders,
             "reversals": reversals,
             "standing": standing,
