@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from billing.importing import SOURCES
 from billing.models import BillAdjustment, ChargeType, FeePrice, FeeType
+from billing.scanline import MAX_AMOUNT as SCANLINE_MAX_AMOUNT
 from billing.selectors import fee_price
 from billing.services import Charge
 from cashiering.forms import OneTimeTokenForm
@@ -224,6 +225,15 @@ class BaseInvoiceLineFormSet(forms.BaseFormSet):
             return
         if not any(form.has_changed() for form in self.forms):
             raise forms.ValidationError("An invoice needs at least one line.")
+        total = sum((charge.amount for charge in self.charges()), Decimal("0"))
+        if total > SCANLINE_MAX_AMOUNT:
+            # The remittance stub's scanline has room for this many digits of cents; a larger
+            # invoice could not be mailed back and scanned (issue 10).
+            raise forms.ValidationError(
+                f"These lines add up to ${total:,.2f}; an invoice can be for at most "
+                f"${SCANLINE_MAX_AMOUNT:,.2f}, the most its remittance stub's scanline holds. "
+                "Split it into two invoices."
+            )
 
 
 InvoiceLineFormSet = cast(

@@ -280,3 +280,67 @@ def test_a_pasted_card_number_never_reaches_the_bill_or_the_journal(
         )
     assert not Bill.objects.exists()
     assert not JournalEntry.objects.exists()
+
+
+def test_the_invoice_form_refuses_a_total_above_what_the_stubs_scanline_holds(
+    client, reference, dana, clerk
+):
+    # Given eleven lines of $9,999,999.99: $109,999,999.89, more than a scanline's $99,999,999.99.
+    client.force_login(clerk)
+    revenue = Account.objects.get(code="4390").pk
+    data = {
+        "token": str(uuid.uuid4()),
+        "due_date": (timezone.localdate() + timedelta(days=5)).isoformat(),
+        "line-TOTAL_FORMS": "11",
+        "line-INITIAL_FORMS": "0",
+        "line-MIN_NUM_FORMS": "0",
+        "line-MAX_NUM_FORMS": "20",
+    }
+    for n in range(11):
+        data |= {
+            f"line-{n}-description": "Assessment",
+            f"line-{n}-revenue_account": revenue,
+            f"line-{n}-unit_price": "9999999.99",
+        }
+
+    # When the clerk creates the invoice.
+    response = client.post(reverse("billing:invoice_new", args=[dana.pk]), data)
+
+    # Then the form says why and nothing is saved; ten such lines are still accepted.
+    assert response.status_code == 200
+    assert (
+        "These lines add up to $109,999,999.89; an invoice can be for at most $99,999,999.99"
+        in response.text
+    )
+    assert not Bill.objects.exists()
+    data["line-TOTAL_FORMS"] = "10"
+    assert client.post(reverse("billing:invoice_new", args=[dana.pk]), data).status_code == 302
+    assert Bill.objects.get().principal == Decimal("99999999.90")
+
+
+def test_the_pdf_of_an_invoice_too_large_for_a_scanline_prints_its_stub_without_one(
+    client, reference, dana, clerk
+):
+    # Given an invoice (made through the service, as an import or an older form could) for
+    # more than a scanline holds.
+    bill = invoice_create(
+        customer=dana,
+        charges=_charges("150000000.00"),
+        memo="Assessment",
+        due_date=timezone.localdate() + timedelta(days=30),
+        by=clerk,
+    )
+    client.force_login(clerk)
+
+    # When its PDF is asked for.
+    response = client.get(reverse("billing:invoice_pdf", args=[bill.number]))
+
+    # Then it prints, with the amount due on the stub and a sentence instead of a scanline.
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    text = " ".join(
+        " ".join(page.extract_text().split())
+        for page in PdfReader(io.BytesIO(response.content)).pages
+    )
+    assert "$150,000,000.00" in text
+    assert "No scanline: the amount due is more than a remittance stub's scanline holds" in text
