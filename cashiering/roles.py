@@ -147,6 +147,7 @@ class Capability:
     url_name: str
     permission: str | None = None  # None: every signed-in user
     staff_only: bool = False
+    fragment: str = ""  # a section of the page to open at (its element id)
 
 
 # What the home page offers; later apps add theirs. Each shows only to users who may use it.
@@ -168,6 +169,13 @@ CAPABILITIES: tuple[Capability, ...] = (
         "Find a receipt, reprint it, and ask for a void or refund.",
         "payments:receipts",
         permission="payments.view_payment",
+    ),
+    Capability(
+        "Today's receipts, every drawer",
+        "Every window's receipts today, by clerk, window, tender and status; each open drawer.",
+        "payments:receipts",
+        permission="payments.view_drawer",
+        fragment="today-h",
     ),
     Capability(
         "Approvals and reviews",

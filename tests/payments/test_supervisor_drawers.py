@@ -240,3 +240,34 @@ def test_my_drawer_is_only_ever_the_users_own(client, clerk, supervisor, two_win
     client.force_login(supervisor)
     page = client.get(reverse("payments:drawer"))
     assert page.status_code == 302 and page["Location"] == reverse("payments:drawer_open")
+
+
+def test_the_approvals_page_links_each_open_drawer_to_its_page(client, supervisor, two_windows):
+    # Given two open drawers.
+    first, second, _, _ = two_windows
+    client.force_login(supervisor)
+
+    # When the Supervisor opens the approvals queue.
+    html = client.get(reverse("payments:approvals")).content.decode()
+
+    # Then each open drawer links to its read-only page, which opens.
+    for drawer in (first, second):
+        url = reverse("payments:drawer_detail", args=[drawer.pk])
+        assert f'href="{url}"' in html
+        assert client.get(url).status_code == 200
+    assert f'aria-label="Drawer at {second.workstation}, ' in html
+
+
+def test_a_supervisors_home_page_leads_to_todays_receipts_across_drawers(client, supervisor, clerk):
+    # Given a Supervisor and a clerk.
+    entry = f'href="{reverse("payments:receipts")}#today-h"'
+
+    # When each opens the home page.
+    client.force_login(supervisor)
+    supervisors = client.get(reverse("home")).content.decode()
+    client.force_login(clerk)
+    clerks = client.get(reverse("home")).content.decode()
+
+    # Then only the Supervisor is offered today's receipts of every drawer.
+    assert entry in supervisors and "receipts, every drawer" in supervisors
+    assert entry not in clerks and "receipts, every drawer" not in clerks
