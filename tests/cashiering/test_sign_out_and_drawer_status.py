@@ -1,6 +1,8 @@
 """The home page says whether the clerk's drawer is open; signing out with an open drawer asks
 first (close it, or sign out anyway)."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -92,3 +94,25 @@ def test_sign_out_is_still_post_only(client, clerk):
 
     assert client.get(reverse("logout")).status_code == 405
     assert client.session["_auth_user_id"] == str(clerk.pk)
+
+
+def test_the_admin_sites_log_out_goes_through_the_open_drawer_warning(client, admin_user, office):
+    # Given an Admin with a drawer open at Window 4, on the admin site.
+    open_drawer(admin_user, office, number=4)
+    client.force_login(admin_user)
+    page = client.get(reverse("admin:index"))
+    assert page.status_code == 200
+
+    # When they press the admin header's "Log out".
+    action = re.search(r'<form id="logout-form" method="post" action="([^"]+)"', page.text)
+    assert action, "the admin header has no log-out form"
+    response = client.post(action.group(1))
+
+    # Then it is the app's sign-out: warned, still signed in, and "anyway" signs out.
+    assert action.group(1) == reverse("logout")
+    assert response.status_code == 200
+    assert "Your drawer is still open" in response.text
+    assert "Window 4" in response.text
+    assert client.session["_auth_user_id"] == str(admin_user.pk)
+    assert client.post(action.group(1), {"anyway": "1"}).status_code == 302
+    assert "_auth_user_id" not in client.session
