@@ -87,14 +87,8 @@
     last = now;
   }, true);
 
-  // The results: Down from the search box goes into them, Up and Down move between their Add
-  // buttons (Up from the first goes back to the search box), and Enter adds the one in focus
-  // (it is a button). A bill already in the cart shows "In cart" instead of its Add button.
-  function resultButtons() {
-    return Array.from(document.querySelectorAll("#results [data-result-nav]"))
-      .filter((el) => !el.disabled && el.closest("[hidden]") === null);
-  }
-
+  // The results' arrow keys are result_nav.js, shared with the look-up page. A bill already in
+  // the cart shows "In cart" instead of its Add button.
   function billsInCart() {
     const cart = document.getElementById("cart");
     const ids = cart ? (cart.dataset.cartBills || "").split(/\s+/) : [];
@@ -119,26 +113,6 @@
       if (form) { form.hidden = all; }
     });
   }
-
-  document.addEventListener("keydown", (event) => {
-    if (event.key !== "ArrowDown" && event.key !== "ArrowUp") { return; }
-    if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) { return; }
-    const buttons = resultButtons();
-    if (event.target === search()) {
-      if (event.key === "ArrowDown" && buttons.length) { event.preventDefault(); buttons[0].focus(); }
-      return;
-    }
-    const at = buttons.indexOf(event.target);
-    if (at < 0) { return; }
-    event.preventDefault();
-    if (event.key === "ArrowDown") {
-      buttons[Math.min(at + 1, buttons.length - 1)].focus();
-    } else if (at === 0) {
-      focus(search());
-    } else {
-      buttons[at - 1].focus();
-    }
-  });
 
   document.body.addEventListener("htmx:afterSwap", (event) => {
     showTenderFields();
