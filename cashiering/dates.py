@@ -14,8 +14,13 @@ DATETIME = "m/d/Y g:i A"
 TIME = "g:i A"
 
 
-def us_date(value: date) -> str:
-    """A calendar date as a person reads it: 11/30/2026 (an aware datetime gives its office day)."""
+def us_date(value: date | None) -> str:
+    """A calendar date as a person reads it: 11/30/2026 (an aware datetime gives its office day).
+
+    No date gives "", as |date does in a template.
+    """
+    if value is None:
+        return ""
     if isinstance(value, datetime) and timezone.is_aware(value):
         value = timezone.localtime(value)
     return dateformat.format(value, DATE)
