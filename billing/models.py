@@ -577,7 +577,7 @@ class Holiday(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.date:%a %b %-d, %Y}: {self.name}"
+        return f"{us_date(self.date)}: {self.name}"
 
 
 class WaterRate(models.Model):

@@ -377,7 +377,7 @@ def test_a_water_bill_read_on_a_leap_day_imports(reference, supervisor):
     leap = "\n".join(leap.splitlines()[:2]) + "\n"
     _import("water", leap.encode(), supervisor)
     bill = Bill.objects.get()
-    assert bill.description == "Water & sewer, Dec 1 to Feb 29, 2028"
+    assert bill.description == "Water & sewer, 12/01/2027 to 02/29/2028"
     assert (bill.issue_date.isoformat(), bill.due_date.isoformat()) == ("2028-02-10", "2028-02-20")
 
 
