@@ -26,6 +26,7 @@ from billing.models import (
     WaterRate,
 )
 from billing.selectors import bills_under_rule
+from cashiering.dates import us_date
 from ledger.admin_guard import GuardedAdminMixin
 
 
@@ -96,7 +97,7 @@ class PenaltyRuleForm(forms.ModelForm):
         if stored.effective_to is not None and (ends is None or ends > stored.effective_to):
             self.add_error(
                 "effective_to",
-                f"Bills on file follow this rule, which ends on {stored.effective_to:%B %-d, %Y}; "
+                f"Bills on file follow this rule, which ends on {us_date(stored.effective_to)}; "
                 "its end cannot move later or be cleared, or bills falling due after that day "
                 "would pay both this rule and the one that follows it. To bring these terms back, "
                 "add a new rule effective from the day the change takes effect.",
@@ -105,7 +106,7 @@ class PenaltyRuleForm(forms.ModelForm):
             last = following.order_by("-due_date").values_list("due_date", flat=True).first()
             self.add_error(
                 "effective_to",
-                f"Bills on file falling due as late as {last:%B %-d, %Y} follow this rule; "
+                f"Bills on file falling due as late as {us_date(last)} follow this rule; "
                 "it cannot end before then.",
             )
 

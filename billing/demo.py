@@ -40,6 +40,7 @@ from billing.water import (
     ZONES,
     quarterly_charges,
 )
+from cashiering.dates import us_date
 from ledger.models import Account
 from ledger.money import to_cents
 
@@ -496,7 +497,7 @@ def city_seed(
                         customer_id=account.customer_id,
                         property_id=account.property_id,
                         water_account_id=account.pk,
-                        description=f"Water & sewer, quarter ending {period_end:%B %-d, %Y}",
+                        description=f"Water & sewer, quarter ending {us_date(period_end)}",
                         issue_date=billed,
                         due_date=date(billed.year, billed.month, DUE_DAY),
                         period_start=period_end - timedelta(days=91),

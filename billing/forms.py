@@ -25,7 +25,7 @@ class AsOfForm(forms.Form):
         required=False,
         earliest=date(2000, 1, 1),
         latest=lambda: timezone.localdate() + timedelta(days=366),
-        out_of_range="Give a date between January 1, 2000 and a year from today.",
+        out_of_range="Give a date between 01/01/2000 and a year from today.",
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Today, or the USPS postmark date of a mailed payment.",
     )

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from billing.models import BillType, MeterMinimum, MeterSize, ViolationCode, WaterRate
 from billing.water import billing_months, due_date_for, quarterly_charges
+from cashiering.dates import us_date
 from ledger.cards import contains_card_number, mask_card_numbers
 from ledger.date_limits import date_check
 from ledger.errors import InvalidAmount, InvalidDate
@@ -282,16 +283,16 @@ def _water(row: _Row, context: dict) -> list[BillRow]:
                 if due < billed:
                     row.problem(
                         "bill_date",
-                        f"{billed.isoformat()} is after the due date of its billing month "
-                        f"({due.isoformat()}); a bill cannot fall due before it is issued",
+                        f"{us_date(billed)} is after the due date of its billing month "
+                        f"({us_date(due)}); a bill cannot fall due before it is issued",
                     )
                     due = None
     rate = context["rate"](end) if end else None
     minimum = context["minimum"](meter, end) if meter and end else None
     if end and rate is None:
-        row.problem("period_end", f"no water rate is in effect on {end}")
+        row.problem("period_end", f"no water rate is in effect on {us_date(end)}")
     if meter and end and minimum is None:
-        row.problem("meter_size", f"no minimum charge for a {meter} meter on {end}")
+        row.problem("meter_size", f"no minimum charge for a {meter} meter on {us_date(end)}")
     if (
         None
         in (
@@ -330,7 +331,7 @@ def _water(row: _Row, context: dict) -> list[BillRow]:
             number=number,
             bill_type=BillType.WATER_SEWER,
             party=Party(name, mailing[0] or "", mailing[1] or "", state, zip_),
-            description=f"Water & sewer, {start:%b %-d} to {end:%b %-d, %Y}",
+            description=f"Water & sewer, {us_date(start)} to {us_date(end)}",
             issue_date=billed,
             due_date=due,
             charges=[

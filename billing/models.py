@@ -17,6 +17,7 @@ from django.db.models.functions import Now, Upper
 from django.urls import reverse
 
 from billing.business_days import CALENDAR_FIRST, CALENDAR_LAST
+from cashiering.dates import us_date
 from ledger.models import Account
 
 
@@ -473,8 +474,8 @@ class PenaltyRule(models.Model):
                 & (models.Q(effective_to__isnull=True) | models.Q(effective_to__lte=CALENDAR_LAST)),
                 name="penalty_rule_dates_computable",
                 violation_error_message=(
-                    f"A rule's dates must fall between {CALENDAR_FIRST:%B %-d, %Y} and "
-                    f"{CALENDAR_LAST:%B %-d, %Y}."
+                    f"A rule's dates must fall between {us_date(CALENDAR_FIRST)} and "
+                    f"{us_date(CALENDAR_LAST)}."
                 ),
             ),
             ExclusionConstraint(
@@ -569,14 +570,14 @@ class Holiday(models.Model):
                 condition=models.Q(date__gte=CALENDAR_FIRST, date__lte=CALENDAR_LAST),
                 name="holiday_date_computable",
                 violation_error_message=(
-                    f"The office calendar holds dates from {CALENDAR_FIRST:%B %-d, %Y} to "
-                    f"{CALENDAR_LAST:%B %-d, %Y}."
+                    f"The office calendar holds dates from {us_date(CALENDAR_FIRST)} to "
+                    f"{us_date(CALENDAR_LAST)}."
                 ),
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.date:%a %b %-d, %Y}: {self.name}"
+        return f"{us_date(self.date)}: {self.name}"
 
 
 class WaterRate(models.Model):

@@ -52,6 +52,7 @@ from billing.models import (
     WaterAccount,
 )
 from billing.selectors import REPEAT_WINDOW_DAYS, adjustment_plan, amount_due, bills_under_rule
+from cashiering.dates import us_date
 from ledger.cards import CARD_NUMBER_MESSAGE, contains_card_number, mask_card_numbers
 from ledger.errors import DomainError
 from ledger.models import Account, AccountType, JournalEntry
@@ -348,7 +349,9 @@ def penalty_waive(
             return earlier
         due = amount_due(locked, as_of)
         if due.penalty + due.interest == 0:
-            raise NothingToWaive(f"Bill {locked.number} owes no penalty or interest as of {as_of}.")
+            raise NothingToWaive(
+                f"Bill {locked.number} owes no penalty or interest as of {us_date(as_of)}."
+            )
         pi_account = Account.objects.get(code=PENALTY_INTEREST_ACCOUNT_CODE)
         assessed = due.new_penalty + due.new_interest
         waived = due.penalty + due.interest
@@ -466,19 +469,19 @@ def penalty_rule_revise(
         locked = PenaltyRule.objects.select_for_update().get(pk=rule.pk)
         if effective_from <= locked.effective_from:
             raise BillingError(
-                f"The new version must take effect after {locked.effective_from:%B %-d, %Y}, "
+                f"The new version must take effect after {us_date(locked.effective_from)}, "
                 "when this rule did."
             )
         if locked.effective_to is not None and effective_from > locked.effective_to:
             raise BillingError(
-                f"This rule already ended on {locked.effective_to:%B %-d, %Y}; add a new rule."
+                f"This rule already ended on {us_date(locked.effective_to)}; add a new rule."
             )
         ends = effective_from - timedelta(days=1)
         following = bills_under_rule(locked).filter(due_date__gt=ends).count()
         if following:
             raise BillingError(
                 f"{following} bill{'s' if following != 1 else ''} on file falling due on or after "
-                f"{effective_from:%B %-d, %Y} follow this rule; the new version must take effect "
+                f"{us_date(effective_from)} follow this rule; the new version must take effect "
                 "after their due dates."
             )
         new_rule = PenaltyRule(
@@ -940,7 +943,7 @@ def _refuse_if_imported(source: str, digest: str) -> None:
     earlier = ImportBatch.objects.filter(source=source, sha256=digest, status="done").first()
     if earlier is not None:
         raise AlreadyImported(
-            f"This file was already imported on {timezone.localtime(earlier.created_at):%B %-d, %Y}"
+            f"This file was already imported on {us_date(earlier.created_at)}"
             f" ({earlier.bills_created} bills); nothing was changed."
         )
 

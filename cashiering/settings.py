@@ -118,6 +118,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("TIME_ZONE", "America/New_York")
 USE_I18N = False
 USE_TZ = True
+# Dates a person reads are written one way (11/30/2026, 11/30/2026 2:05 PM): cashiering/dates.py
+FORMAT_MODULE_PATH = ["cashiering.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "staticfiles"

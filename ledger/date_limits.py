@@ -7,6 +7,8 @@ kept between EARLIEST and LATEST instead: a century and more on both sides of an
 
 from datetime import date
 
+from django.utils.formats import date_format
+
 from ledger.errors import InvalidDate
 
 EARLIEST = date(1900, 1, 1)
@@ -17,7 +19,7 @@ def date_check(value: date, *, what: str = "The date") -> date:
     """`value` itself if the books can compute with it; raises InvalidDate naming it if not."""
     if not EARLIEST <= value <= LATEST:
         raise InvalidDate(
-            f"{what} {value.isoformat()} is outside the dates the books use "
-            f"({EARLIEST:%B %-d, %Y} to {LATEST:%B %-d, %Y})."
+            f"{what} {date_format(value)} is outside the dates the books use "
+            f"({date_format(EARLIEST)} to {date_format(LATEST)})."
         )
     return value

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils.formats import date_format
 
 from ledger.date_limits import EARLIEST, LATEST, date_check
 from ledger.errors import InvalidAmount, InvalidDate
@@ -117,7 +118,9 @@ class DateField(forms.DateField):
         try:
             date_check(value)
             if not earliest <= value <= latest:
-                raise InvalidDate(f"Give a date from {earliest:%B %-d, %Y} to {latest:%B %-d, %Y}.")
+                raise InvalidDate(
+                    f"Give a date from {date_format(earliest)} to {date_format(latest)}."
+                )
         except InvalidDate as exc:
             raise forms.ValidationError(
                 self.out_of_range or exc.message, code="out_of_range"

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.formats import date_format
 
 from ledger.cards import NoCardNumbersMixin
 from ledger.formfields import DateField
@@ -47,6 +48,6 @@ class AccountingPeriodForm(NoCardNumbersMixin, forms.ModelForm):
             # daterange(start, end) PostgreSQL refuses to build for these dates.
             self.add_error(
                 "end_date",
-                f"The period ends ({end:%B %-d, %Y}) before it starts ({start:%B %-d, %Y}).",
+                f"The period ends ({date_format(end)}) before it starts ({date_format(start)}).",
             )
         return cleaned

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from ledger.errors import (
     AlreadyReversed,
@@ -254,8 +255,8 @@ def period_close(*, period: AccountingPeriod, by: User) -> AccountingPeriod:
         today = timezone.localdate()
         if locked.end_date >= today:
             raise PeriodNotClosable(
-                f"Period {locked.name} runs through {locked.end_date:%B %-d, %Y}; it can be "
-                f"closed from {locked.end_date + timedelta(days=1):%B %-d, %Y}."
+                f"Period {locked.name} runs through {date_format(locked.end_date)}; it can be "
+                f"closed from {date_format(locked.end_date + timedelta(days=1))}."
             )
         reasons = [reason for check in _PERIOD_CLOSE_CHECKS for reason in check(locked)]
         if reasons:

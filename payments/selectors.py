@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet, Sum
 
 from billing.models import Bill, FeeType
 from billing.selectors import EntryReceipt
+from cashiering.dates import us_date
 from cashiering.people import person_name
 from ledger.models import AccountingPeriod, JournalLine
 from ledger.money import ZERO
@@ -205,7 +206,7 @@ def open_drawers_in_period(period: AccountingPeriod) -> list[str]:
     )
     return [
         f"Drawer {drawer.pk} ({person_name(drawer.clerk)} at {drawer.workstation}, opened "
-        f"{drawer.opened_on:%B %-d}) is still open with postings in the period; close it first."
+        f"{us_date(drawer.opened_on)}) is still open with postings in the period; close it first."
         for drawer in drawers
     ]
 

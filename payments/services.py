@@ -36,6 +36,7 @@ from billing.services import (
     penalty_assessments_undo,
     principal_by_revenue_account,
 )
+from cashiering.dates import us_date
 from cashiering.people import person_name
 from ledger.cards import contains_card_number
 from ledger.chart import (
@@ -517,7 +518,7 @@ def _fee_planned(
         raise PaymentError(f"{name} is no longer sold.")
     price = fee_price(fee_type, as_of)
     if price is None:
-        raise PaymentError(f"{name} has no price on {as_of}; an Admin sets it.")
+        raise PaymentError(f"{name} has no price on {us_date(as_of)}; an Admin sets it.")
     quantity = item.quantity
     if not isinstance(quantity, int) or quantity < 1 or quantity > MAX_QUANTITY:
         raise PaymentError(f"{name}: the quantity is a whole number from 1 to {MAX_QUANTITY}.")
@@ -551,7 +552,7 @@ def _fee_planned(
         units *= months
         description += (
             f", {months} month{'s' if months > 1 else ''} "
-            f"{row.period_start:%m/%d/%Y} to {row.period_end:%m/%d/%Y}"
+            f"{us_date(row.period_start)} to {us_date(row.period_end)}"
         )
     if fee_type.counted_as_stock:
         left = stock_available(drawer, fee_type) - earlier_in_cart
@@ -1495,7 +1496,7 @@ def _check_money_cleared(payment: Payment, split: _RefundSplit) -> None:
     numbers = ", ".join(t.check_number for t in payment.tenders.all() if t.kind == TenderKind.CHECK)
     raise NotReversible(
         f"{format_money(split.by_check)} of this refund was paid by check {numbers}, which the "
-        f"bank may still return until it clears on {clears_on:%m/%d/%Y}. Until then: void the "
+        f"bank may still return until it clears on {us_date(clears_on)}. Until then: void the "
         "receipt today (the check handed back), or send a refund request to the Supervisors' "
         "queue, paid by city check once the check clears."
     )
@@ -1919,7 +1920,7 @@ def _credit_cleared(customer: Customer, held: Decimal, amount: Decimal) -> None:
         raise NotReversible(
             f"{format_money(min(waiting, held))} of {customer.name}'s credit was paid by check "
             f"{', '.join(numbers)}, which the bank may still return until it clears on "
-            f"{clears_last:%m/%d/%Y}; {format_money(free)} can be refunded now, the rest once "
+            f"{us_date(clears_last)}; {format_money(free)} can be refunded now, the rest once "
             "the check clears (it can still pay bills at the counter)."
         )
 

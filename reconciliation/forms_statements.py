@@ -5,6 +5,7 @@ from typing import Any, cast
 
 from django import forms
 
+from cashiering.dates import us_date
 from cashiering.forms import OneTimeTokenForm
 from ledger.cards import NoCardNumbersMixin
 from ledger.models import Account
@@ -61,7 +62,7 @@ class AutoMatchForm(_Bootstrap, NoCardNumbersMixin, OneTimeTokenForm):
 
 class DepositChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj: Deposit) -> str:
-        return f"Bag {obj.bag_number} of {obj.business_date}: ${obj.total:,.2f}"
+        return f"Bag {obj.bag_number} of {us_date(obj.business_date)}: ${obj.total:,.2f}"
 
 
 class MatchDepositForm(_Bootstrap, NoCardNumbersMixin, OneTimeTokenForm):
@@ -81,7 +82,7 @@ class MatchCardDayForm(_Bootstrap, NoCardNumbersMixin, OneTimeTokenForm):
         super().__init__(*args, **kwargs)
         widget = self.fields["business_date"].widget
         widget.choices = [  # type: ignore[attr-defined]
-            (d["business_date"].isoformat(), f"{d['business_date']}: ${d['gross']:,.2f}")
+            (d["business_date"].isoformat(), f"{us_date(d['business_date'])}: ${d['gross']:,.2f}")
             for d in days
         ]
         self._style()

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 
+from cashiering.dates import us_date
 from cashiering.people import person_name
 from ledger.models import Account, AccountingPeriod, AccountType, Book
 from ledger.money import ZERO
@@ -84,7 +85,7 @@ def month_close_refusals(period: AccountingPeriod) -> list[str]:
     count = unmatched.count()
     if count:
         first = [
-            f"{line.posted_on:%b %-d} {line.amount} ({line.bank_account.code})"
+            f"{us_date(line.posted_on)} {line.amount} ({line.bank_account.code})"
             for line in unmatched[:5]
         ]
         more = f" and {count - 5} more" if count > 5 else ""
@@ -146,7 +147,7 @@ def _days_not_signed_off(period: AccountingPeriod) -> list[str]:
             by_office.setdefault(code, []).append(day)
     reasons = []
     for code, days in by_office.items():
-        shown = ", ".join(f"{day:%b %-d}" for day in days[:10])
+        shown = ", ".join(us_date(day) for day in days[:10])
         more = f" and {len(days) - 10} more" if len(days) > 10 else ""
         reasons.append(
             f"Office {code}: business days with postings are not signed off: {shown}{more}. "
@@ -307,7 +308,7 @@ def _bank_reconciliation(
     )
     line_count, line_sum = cursor.fetchone()
     if last is not None:
-        bank_balance, source = last[0], f"closing balance of {last[2]} ({last[1]:%b %-d, %Y})"
+        bank_balance, source = last[0], f"closing balance of {last[2]} ({us_date(last[1])})"
     elif line_count:
         bank_balance, source = line_sum, "sum of the statement lines (no closing balance on file)"
     else:

@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
+from cashiering.dates import us_date
 from reconciliation.errors import StatementError
 
 # A statement line longer than this is not a statement (a binary file read as text, say).
@@ -82,7 +83,7 @@ def amounts_checked(statement: ParsedStatement) -> ParsedStatement:
     _dollars(statement.closing_balance, "The closing balance")
     for number, line in enumerate(statement.lines, start=1):
         if not _is_dollars(line.amount):  # the message only when needed: 100,000 lines
-            _dollars(line.amount, f"Transaction {number} ({line.posted_on}): the amount")
+            _dollars(line.amount, f"Transaction {number} ({us_date(line.posted_on)}): the amount")
     return statement
 
 

@@ -14,6 +14,7 @@ from bai2.models import Record, TransactionDetail
 from bai2.parsers import AccountParser, Bai2FileParser, GroupParser, TransactionDetailParser
 from bai2.utils import parse_type_code
 
+from cashiering.dates import us_date
 from ledger.money import format_money
 from reconciliation.bankfiles import ParsedLine, ParsedStatement, text_of
 from reconciliation.errors import StatementError
@@ -213,7 +214,7 @@ def _lines(day, details) -> list[ParsedLine]:
             continue  # an information record (no money moved): not a statement line
         if detail.type_code is None:
             raise StatementError(
-                f"A transaction record (16) of {day} for "
+                f"A transaction record (16) of {us_date(day)} for "
                 f"{format_money(Decimal(detail.amount) * CENT)} has no type code, so it cannot "
                 "say whether money came in or went out; nothing was imported."
             )

@@ -9,6 +9,7 @@ from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.utils import timezone
 
+from cashiering.dates import us_date
 from cashiering.pdf import render_pdf
 from cashiering.people import person_name
 from payments.models import Drawer, Office
@@ -37,7 +38,7 @@ def _day_refusals(office: Office, day: date) -> list[str]:
             f"is {drawer.get_status_display().lower()}: close it first."
         )
     if not SafeCount.objects.filter(office=office, business_date=day).exists():
-        reasons.append(f"The safe was not counted on {day:%B %-d, %Y}: count it first.")
+        reasons.append(f"The safe was not counted on {us_date(day)}: count it first.")
     return reasons
 
 
@@ -68,7 +69,7 @@ def day_sign_off(*, office: Office, day: date, by: User, token: uuid.UUID) -> Da
     if not by.has_perm("reconciliation.sign_off_day"):
         raise DayNotClosable("Only a Supervisor signs off the day.")
     if day > timezone.localdate():
-        raise DayNotClosable(f"{day:%B %-d, %Y} has not come yet: a day is signed off at its end.")
+        raise DayNotClosable(f"{us_date(day)} has not come yet: a day is signed off at its end.")
     with transaction.atomic():
         earlier = DaySignoff.objects.filter(token=token).first()
         if earlier is not None:
@@ -79,13 +80,13 @@ def day_sign_off(*, office: Office, day: date, by: User, token: uuid.UUID) -> Da
         ).first()
         if standing is not None:
             raise DayClosed(
-                f"{office.name}'s day of {day:%B %-d, %Y} was signed off already "
+                f"{office.name}'s day of {us_date(day)} was signed off already "
                 f"(version {standing.version}, by {person_name(standing.signed_by)})."
             )
         reasons = _day_refusals(office, day)
         if reasons:
             raise DayNotClosable(
-                f"The day of {day:%B %-d, %Y} cannot close yet: " + " ".join(reasons)
+                f"The day of {us_date(day)} cannot close yet: " + " ".join(reasons)
             )
         last_version = (
             DaySignoff.objects.filter(office=office, business_date=day)
@@ -146,7 +147,7 @@ def day_reopen(*, office: Office, day: date, by: User, reason: str) -> DaySignof
             .first()
         )
         if standing is None:
-            raise DayClosed(f"{office.name}'s day of {day:%B %-d, %Y} is not signed off.")
+            raise DayClosed(f"{office.name}'s day of {us_date(day)} is not signed off.")
         standing.reopened_by = by
         standing.reopened_at = timezone.now()
         standing.reopen_reason = reason[:2000]

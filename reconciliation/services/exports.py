@@ -18,6 +18,7 @@ from django.utils import timezone
 from billing.models import Bill, BillType
 from billing.selectors import with_amounts_due
 from billing.services import PENALTY_INTEREST_ACCOUNT_CODE, penalty_assessment_record
+from cashiering.dates import us_datetime
 from cashiering.people import person_name
 from cashiering.spreadsheet import spreadsheet_safe
 from ledger.chart import BANK
@@ -247,7 +248,7 @@ def posting_export_acknowledge(*, export: PostingExport, by: User) -> PostingExp
             raise ExportError(
                 f"{locked.file_name} was already acknowledged by "
                 f"{person_name(locked.acknowledged_by)}"
-                + (f" on {when:%B %-d, %Y at %-I:%M %p}." if when else ".")
+                + (f" on {us_datetime(when)}." if when else ".")
             )
         locked.status = PostingExport.Status.ACKNOWLEDGED
         locked.acknowledged_by = by

@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
+from cashiering.dates import us_date
 from ledger.chart import CASH_IN_SAFE, CHANGE_FUND, CHECKS_IN_SAFE, OVER_SHORT
 from ledger.money import ZERO, format_money
 from ledger.services import Line, post
@@ -208,7 +209,7 @@ def _denominations_store(count: SafeCount, counts: dict[str, int], prefix: str) 
 def _difference_post(count: SafeCount, cash_diff: Decimal, fund_diff: Decimal):
     codes = accounts(CASH_IN_SAFE, CHANGE_FUND, OVER_SHORT)
     office_id = count.office_id
-    memo = f"Safe count of {count.business_date}"
+    memo = f"Safe count of {us_date(count.business_date)}"
     lines: list[Line] = []
     if cash_diff:
         lines.append(Line(codes[CASH_IN_SAFE], cash_diff, memo, office_id=office_id))

@@ -20,6 +20,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
+from cashiering.dates import us_date
 from cashiering.people import person_name
 from ledger.cards import contains_card_number, mask_card_numbers
 from ledger.chart import BANK_FEES, CARD_CLEARING, DEPOSITS_IN_TRANSIT
@@ -205,7 +206,7 @@ def _refuse_if_imported(bank_account: Account, digest: str) -> None:
     )
     if earlier is not None:
         raise StatementAlreadyImported(
-            f"This file was already imported on {timezone.localdate(earlier.imported_at)} by "
+            f"This file was already imported on {us_date(earlier.imported_at)} by "
             f"{person_name(earlier.imported_by)} ({earlier.file_name}, {earlier.line_count} "
             "lines): nothing was added."
         )
@@ -419,8 +420,8 @@ def _line_locked(line: StatementLine) -> StatementLine:
     locked = StatementLine.objects.select_for_update().get(pk=line.pk)
     if locked.status != StatementLine.Status.UNMATCHED:
         raise StatementError(
-            f"The line of {locked.posted_on} for {format_money(locked.amount)} was already "
-            f"{locked.get_status_display().lower()} by someone else; it cannot change."
+            f"The line of {us_date(locked.posted_on)} for {format_money(locked.amount)} was "
+            f"already {locked.get_status_display().lower()} by someone else; it cannot change."
         )
     return locked
 
@@ -648,7 +649,7 @@ def statement_line_match_deposit(
             raise StatementError(f"Deposit bag {deposit.bag_number} is matched already.")
         bank = Account.objects.get(pk=locked.bank_account_id)
         transit = accounts(DEPOSITS_IN_TRANSIT)[DEPOSITS_IN_TRANSIT]
-        memo = f"Deposit bag {deposit.bag_number} at the bank ({locked.posted_on})"
+        memo = f"Deposit bag {deposit.bag_number} at the bank ({us_date(locked.posted_on)})"
         entry = post(
             entry_date=timezone.localdate(),
             memo=memo,
@@ -684,23 +685,25 @@ def statement_line_match_card_day(*, line: StatementLine, target: date, by: User
         # Settled by someone while this waited for the locks: a fresh look says so.
         if CardSettlementClose.objects.filter(drawer_close__in=closes).exists():
             raise StatementError(
-                f"The card batches of {day} were settled a moment ago by someone else."
+                f"The card batches of {us_date(day)} were settled a moment ago by someone else."
             )
         gross = sum((c.card_batch_total for c in closes), ZERO)
         if not closes:
-            raise StatementError(f"No closed drawer of {day} has a card batch left to settle.")
+            raise StatementError(
+                f"No closed drawer of {us_date(day)} has a card batch left to settle."
+            )
         fees = gross - locked.amount
         if fees < 0:
             raise StatementError(
-                f"The card batches of {day} total {format_money(gross)}, less than the "
+                f"The card batches of {us_date(day)} total {format_money(gross)}, less than the "
                 f"{format_money(locked.amount)} the bank received."
             )
         codes = accounts(CARD_CLEARING, BANK_FEES)
         bank = Account.objects.get(pk=locked.bank_account_id)
-        memo = f"Card settlement of {day} ({len(closes)} batches)"
+        memo = f"Card settlement of {us_date(day)} ({len(closes)} batches)"
         lines = [Line(bank, locked.amount, memo), Line(codes[CARD_CLEARING], -gross, memo)]
         if fees:
-            lines.append(Line(codes[BANK_FEES], fees, f"Card processing fees of {day}"))
+            lines.append(Line(codes[BANK_FEES], fees, f"Card processing fees of {us_date(day)}"))
         entry = post(
             entry_date=timezone.localdate(),
             memo=memo,
@@ -747,7 +750,9 @@ def statement_line_match_returned_check(
             reversal = returned_check_record(
                 payment=tender.payment,
                 check=tender,
-                reason=f"Returned by the bank {locked.posted_on}: {locked.description}"[:300],
+                reason=f"Returned by the bank {us_date(locked.posted_on)}: {locked.description}"[
+                    :300
+                ],
                 by=by,
             )
         except PaymentError as exc:
@@ -799,7 +804,7 @@ def statement_line_explain(
         if account_code:
             other = accounts(account_code)[account_code]
             bank = Account.objects.get(pk=locked.bank_account_id)
-            memo = f"Bank statement {locked.posted_on}: {reason}"[:255]
+            memo = f"Bank statement {us_date(locked.posted_on)}: {reason}"[:255]
             entry = post(
                 entry_date=timezone.localdate(),
                 memo=memo,

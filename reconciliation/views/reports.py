@@ -15,6 +15,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
+from cashiering.dates import us_date
 from cashiering.pdf import pdf_response
 from cashiering.spreadsheet import spreadsheet_safe
 from payments.models import Office
@@ -219,7 +220,7 @@ def day_sign_off_view(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(
             request,
-            f"The day of {day:%B %-d, %Y} is signed off (version {signoff.version}); "
+            f"The day of {us_date(day)} is signed off (version {signoff.version}); "
             "nothing more can be posted on it.",
         )
     return redirect(reverse("reconciliation:daily") + _query(office, day))
@@ -241,7 +242,7 @@ def day_reopen_view(request: HttpRequest) -> HttpResponse:
     except ReconciliationError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"The day of {day:%B %-d, %Y} is reopened.")
+        messages.success(request, f"The day of {us_date(day)} is reopened.")
     return redirect(reverse("reconciliation:daily") + _query(office, day))
 
 

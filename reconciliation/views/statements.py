@@ -14,6 +14,7 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cashiering.dates import us_date
 from cashiering.people import person_name
 from ledger.errors import DomainError
 from ledger.money import format_money
@@ -243,7 +244,7 @@ def line_match_card(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Settled the card batches of {settlement.business_date}: gross "
+                f"Settled the card batches of {us_date(settlement.business_date)}: gross "
                 f"{format_money(settlement.gross)}, fees {format_money(settlement.fees)}.",
             )
             return redirect("reconciliation:statement_line", pk=line.pk)

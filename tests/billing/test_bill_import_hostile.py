@@ -352,13 +352,11 @@ def test_a_file_named_with_a_card_number_is_refused_before_anything_is_kept(refe
     [
         (
             "0001-01-01",
-            "The date 0001-01-01 is outside the dates the books use "
-            "(January 1, 1900 to December 31, 2199).",
+            "The date 01/01/0001 is outside the dates the books use (01/01/1900 to 12/31/2199).",
         ),
         (
             "9999-12-31",
-            "The date 9999-12-31 is outside the dates the books use "
-            "(January 1, 1900 to December 31, 2199).",
+            "The date 12/31/9999 is outside the dates the books use (01/01/1900 to 12/31/2199).",
         ),
         ("20261002", "'20261002' is not a date (YYYY-MM-DD)"),
         ("2026-W40-5", "'2026-W40-5' is not a date (YYYY-MM-DD)"),
@@ -377,7 +375,7 @@ def test_a_water_bill_read_on_a_leap_day_imports(reference, supervisor):
     leap = "\n".join(leap.splitlines()[:2]) + "\n"
     _import("water", leap.encode(), supervisor)
     bill = Bill.objects.get()
-    assert bill.description == "Water & sewer, Dec 1 to Feb 29, 2028"
+    assert bill.description == "Water & sewer, 12/01/2027 to 02/29/2028"
     assert (bill.issue_date.isoformat(), bill.due_date.isoformat()) == ("2028-02-10", "2028-02-20")
 
 
@@ -385,12 +383,13 @@ def test_a_water_bill_read_on_a_leap_day_imports(reference, supervisor):
 def test_a_water_bill_dated_after_its_due_day_is_a_row_problem(reference, supervisor, billed):
     late = WATER.replace("2026-08-01,2026-10-31,2026-11-05", f"2026-08-01,2026-10-31,{billed}")
     late = "\n".join(late.splitlines()[:2]) + "\n"
-    due = billed[:8] + "20"
+    year, month, day = billed.split("-")
+    written, due = f"{month}/{day}/{year}", f"{month}/20/{year}"
     assert _rejected("water", late.encode(), supervisor) == [
         {
             "line": 2,
             "column": "bill_date",
-            "problem": f"{billed} is after the due date of its billing month ({due}); "
+            "problem": f"{written} is after the due date of its billing month ({due}); "
             "a bill cannot fall due before it is issued",
         }
     ]

@@ -152,8 +152,7 @@ def test_admin_dates_at_the_ends_of_the_calendar_are_refused(client, admin_user,
     )
     assert page.status_code == 200
     assert page.context["adminform"].form.errors["effective_from"] == [
-        f"The date {typed} is outside the dates the books use "
-        "(January 1, 1900 to December 31, 2199)."
+        f"The date {_written(typed)} is outside the dates the books use (01/01/1900 to 12/31/2199)."
     ]
     assert WaterRate.objects.count() == rates
 
@@ -249,3 +248,9 @@ def test_an_admin_registered_without_the_mixin_is_guarded_when_the_app_starts(su
     request.user = superuser
     form = guarded.get_form(request)(data={"name": CARD, "phone": "1", "location": "x"})
     assert form.errors["name"] == [CARD_NUMBER_MESSAGE]
+
+
+def _written(iso: str) -> str:
+    """An ISO date as a message writes it: 0001-01-01 as 01/01/0001."""
+    year, month, day = iso.split("-")
+    return f"{month}/{day}/{year}"

@@ -66,13 +66,11 @@ def test_a_number_field_has_its_own_limits_in_its_own_words():
     [
         (
             "0001-01-01",
-            "The date 0001-01-01 is outside the dates the books use "
-            "(January 1, 1900 to December 31, 2199).",
+            "The date 01/01/0001 is outside the dates the books use (01/01/1900 to 12/31/2199).",
         ),
         (
             "9999-12-31",
-            "The date 9999-12-31 is outside the dates the books use "
-            "(January 1, 1900 to December 31, 2199).",
+            "The date 12/31/9999 is outside the dates the books use (01/01/1900 to 12/31/2199).",
         ),
         ("10000-01-01", "Enter a valid date."),
         ("2026-02-29", "Enter a valid date."),  # not a leap year
@@ -94,6 +92,6 @@ def test_a_form_may_narrow_the_range_in_its_own_words():
         day = DateField(earliest=date(2000, 1, 1), latest=lambda: date(2030, 1, 1))
 
     assert Narrow(data={"day": "1999-12-31"}).errors["day"] == [
-        "Give a date from January 1, 2000 to January 1, 2030."
+        "Give a date from 01/01/2000 to 01/01/2030."
     ]
     assert Narrow(data={"day": "2030-01-01"}).is_valid()

@@ -137,9 +137,14 @@ def test_dates_at_the_ends_of_the_calendar_are_a_message(client, supervisor, sal
     response = client.get(reverse("ledger:trial_balance"), {"as_of": as_of})
     assert response.status_code == 200
     assert response.context["form"].errors["as_of"] == [
-        f"The date {as_of} is outside the dates the books use "
-        "(January 1, 1900 to December 31, 2199)."
+        f"The date {_written(as_of)} is outside the dates the books use (01/01/1900 to 12/31/2199)."
     ]
     lines = client.get(reverse("ledger:account", args=["1000"]), {"date_from": as_of})
     assert lines.status_code == 200
     assert "outside the dates the books use" in lines.text
+
+
+def _written(iso: str) -> str:
+    """An ISO date as a message writes it: 0001-01-01 as 01/01/0001."""
+    year, month, day = iso.split("-")
+    return f"{month}/{day}/{year}"

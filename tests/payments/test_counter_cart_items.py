@@ -77,7 +77,7 @@ def test_a_fee_type_without_a_price_is_refused_with_a_sentence(clerk_client):
     html = clerk_client.post(
         reverse("payments:cart_fee_add"), {"fee_type": none.pk, "quantity": "1"}, **HTMX
     ).content.decode()
-    assert f"Dog license has no price on {timezone.localdate()}; an Admin sets it." in html
+    assert f"Dog license has no price on {timezone.localdate():%m/%d/%Y}; an Admin sets it." in html
     assert clerk_client.session["counter_cart"]["items"] == []
 
 

@@ -57,7 +57,7 @@ def test_an_open_drawer_with_postings_in_the_period_keeps_it_open(
     assert str(refused.value).startswith(
         f"Period {period.name} cannot close yet: Drawer {drawer.pk} ({clerk.get_full_name()} at "
         f"CH Window 1, "
-        f"opened {yesterday:%B %-d}) is still open with postings in the period; close it first."
+        f"opened {yesterday:%m/%d/%Y}) is still open with postings in the period; close it first."
     )
     # and once the drawer is closed the drawer no longer keeps it open (what still does, the
     # day not signed off, is reconciliation's: tests/reconciliation/test_month_close.py)

@@ -6,6 +6,7 @@ triggers' back."""
 import hashlib
 import io
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -56,8 +57,16 @@ def test_a_day_with_an_open_drawer_cannot_close(office, drawer, supervisor, supe
 def test_a_day_whose_safe_was_not_counted_cannot_close(office, drawer, clerk, supervisor):
     drawer_closed(drawer, receiver=supervisor)
 
-    with pytest.raises(DayNotClosable, match="The safe was not counted"):
+    today = timezone.localdate()
+    with pytest.raises(DayNotClosable, match=f"The safe was not counted on {today:%m/%d/%Y}:"):
         sign_off(office, supervisor)
+
+
+def test_a_day_to_come_cannot_close_and_the_message_writes_it_m_d_y(office, supervisor):
+    tomorrow = timezone.localdate() + timedelta(days=1)
+
+    with pytest.raises(DayNotClosable, match=rf"^{tomorrow:%m/%d/%Y} has not come yet"):
+        day_sign_off(office=office, day=tomorrow, by=supervisor, token=uuid.uuid4())
 
 
 def test_only_a_supervisor_signs_off(office, closed_day, clerk):
@@ -189,8 +198,9 @@ def test_an_admin_reopens_the_day_and_the_next_sign_off_is_version_two(
 
 
 def test_reopening_a_day_not_signed_off_is_refused(office, admin_user):
-    with pytest.raises(DayClosed, match="is not signed off"):
-        day_reopen(office=office, day=timezone.localdate(), by=admin_user, reason="Why not")
+    today = timezone.localdate()
+    with pytest.raises(DayClosed, match=f"day of {today:%m/%d/%Y} is not signed off"):
+        day_reopen(office=office, day=today, by=admin_user, reason="Why not")
 
 
 def test_the_seal_shows_an_edit_made_with_the_triggers_disabled(office, closed_day, supervisor):

@@ -199,7 +199,7 @@ def test_a_day_with_postings_not_signed_off_holds_the_period_open(
 
     (reason,) = month_close_refusals(current)
     assert reason.startswith(f"Office {office.code}: business days with postings are not signed")
-    assert f"{today:%b %-d}" in reason
+    assert f"{today:%m/%d/%Y}" in reason
     # The period has ended as far as the ledger's close is concerned (it is tomorrow).
     tomorrow = SimpleNamespace(localdate=lambda: today + timedelta(days=1), now=timezone.now)
     monkeypatch.setattr("ledger.services.timezone", tomorrow)
