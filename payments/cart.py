@@ -136,10 +136,20 @@ class CartView:
     @property
     def change(self) -> Decimal:
         """Cash to hand back, in dollars; none on an empty cart, where nothing is being paid
-        (a tender there is money on the counter, not change)."""
-        if not self.lines:
+        (a tender there is money on the counter, not change), and none while checks and cards
+        alone pass what is due (the post refuses that; see `noncash_over`)."""
+        if not self.lines or self.noncash_over:
             return ZERO
         return max(self.tendered - self.total, ZERO)
+
+    @property
+    def noncash_over(self) -> Decimal:
+        """How far, in dollars, the checks and cards pass what is due (0 when they do not): the
+        post refuses that, and it is never change, since change is given only from cash."""
+        if not self.lines:
+            return ZERO
+        other = sum((t.amount for _, t in self.tenders if t.kind != "cash"), ZERO)
+        return max(other - self.total, ZERO)
 
     @property
     def has_overpayment(self) -> bool:

@@ -191,3 +191,19 @@ def test_a_check_left_larger_than_what_is_now_due_is_pointed_out(
     assert "The checks and cards ($100.00) now come to more than the $60.00 due" in text
     assert clerk_client.session["counter_cart"]["tenders"][0]["amount"] == "100.00"
     assert Payment.objects.count() == 1
+    # And the check's excess is not shown as change: no change is given from a check.
+    assert "Change due" not in text and "data-change" not in text
+    assert re.search(r"data-noncash-over>40\.00<", text)
+
+
+def test_a_check_larger_than_the_cart_is_never_shown_as_change(clerk_client, dana, supervisor):
+    # Given a $60 bill and a $100 check (the post refuses it: no change from a check).
+    bill = issue(dana, supervisor, amount="60.00")
+    clerk_client.post(reverse("payments:cart_bill_add"), {"bill": bill.pk}, **HTMX)
+
+    text = tender(clerk_client, "check", "100.00", check_number="77", check_payer="Dana Whitfield")
+
+    # Then the cart names the excess instead of showing $40.00 change in large green.
+    assert "Change due" not in text and "data-change" not in text
+    assert re.search(r"data-noncash-over>40\.00<", text)
+    assert re.search(r'id="post-button"[^>]*disabled', text)
