@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from billing.services import bill_adjust
 from payments.models import Payment
 from payments.services import BillItem, payment_record
 from tests.payments.conftest import card, cash, issue, new_user, open_drawer
@@ -207,3 +208,38 @@ def test_a_check_larger_than_the_cart_is_never_shown_as_change(clerk_client, dan
     assert "Change due" not in text and "data-change" not in text
     assert re.search(r"data-noncash-over>40\.00<", text)
     assert re.search(r'id="post-button"[^>]*disabled', text)
+
+
+def test_an_older_receipt_is_not_blamed_for_a_bill_written_down_since_it_was_added(
+    clerk_client, other_window, dana, supervisor
+):
+    # Given a $100 bill part-paid ($30) at Window 2 before our clerk put it in the cart.
+    bill = issue(dana, supervisor, amount="100.00")
+    earlier = pay_elsewhere(other_window, bill, "30.00")
+    token = counter_token(clerk_client)
+    clerk_client.post(reverse("payments:cart_bill_add"), {"bill": bill.pk}, **HTMX)
+    tender(clerk_client, amount="70.00")
+    # ...and a Supervisor writes it down by $20 meanwhile.
+    bill_adjust(
+        bill=bill,
+        kind="write_down",
+        amount=D("20.00"),
+        reason="billing_error",
+        note="Wrong rate",
+        by=supervisor,
+        token=uuid.uuid4(),
+    )
+
+    # When we post.
+    text = clerk_client.post(
+        reverse("payments:cart_post"), {"token": token}, **HTMX
+    ).content.decode()
+
+    # Then the screen says the bill was adjusted; it does not name the older receipt as the
+    # payment that beat us.
+    assert "a moment ago" not in text and earlier.receipt_number not in text
+    assert (
+        f"Bill {bill.number} now owes $50.00, less than the $70.00 it owed when added: it was"
+        " adjusted or its penalty waived." in text
+    )
+    assert "The cash tender is lowered from $70.00 to $50.00: hand back $20.00." in text
