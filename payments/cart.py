@@ -143,9 +143,15 @@ class CartView:
         return max(self.tendered - self.total, ZERO)
 
     @property
+    def credit_tendered(self) -> Decimal:
+        """Credit on account among the tenders, in dollars."""
+        return sum((t.amount for _, t in self.tenders if t.kind == "credit"), ZERO)
+
+    @property
     def noncash_over(self) -> Decimal:
-        """How far, in dollars, the checks and cards pass what is due (0 when they do not): the
-        post refuses that, and it is never change, since change is given only from cash."""
+        """How far, in dollars, the checks, cards and credit on account pass what is due (0 when
+        they do not): the post refuses that (payment_record), and it is never change, since
+        change is given only from cash."""
         if not self.lines:
             return ZERO
         other = sum((t.amount for _, t in self.tenders if t.kind != "cash"), ZERO)

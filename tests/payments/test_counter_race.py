@@ -206,6 +206,7 @@ def test_a_check_larger_than_the_cart_is_never_shown_as_change(clerk_client, dan
 
     # Then the cart names the excess instead of showing $40.00 change in large green.
     assert "Change due" not in text and "data-change" not in text
+    assert "Checks and cards pass the due by" in text
     assert re.search(r"data-noncash-over>40\.00<", text)
     assert re.search(r'id="post-button"[^>]*disabled', text)
 
