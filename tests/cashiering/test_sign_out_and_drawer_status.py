@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from payments.services import counter_setup_seed
 from tests.factories import UserFactory, fund_change_fund
-from tests.payments.conftest import open_drawer
+from tests.payments.conftest import issue, open_drawer
 
 
 @pytest.fixture
@@ -92,3 +92,33 @@ def test_sign_out_is_still_post_only(client, clerk):
 
     assert client.get(reverse("logout")).status_code == 405
     assert client.session["_auth_user_id"] == str(clerk.pk)
+
+
+def test_sign_out_names_an_unposted_cart_and_what_was_tendered(client, clerk, office, dana):
+    # Given a clerk with a bill in the cart and $100.00 cash tendered, nothing posted.
+    open_drawer(clerk, office)
+    client.force_login(clerk)
+    bill = issue(dana, clerk, amount="100.00")
+    client.post(reverse("payments:cart_bill_add"), {"bill": bill.pk})
+    client.post(reverse("payments:cart_tender_add"), {"kind": "cash", "amount": "100.00"})
+
+    # When they sign out.
+    response = client.post(reverse("logout"))
+
+    # Then the warning says the cart and its tenders would be dropped.
+    assert response.status_code == 200
+    assert (
+        "The counter's cart is not posted: it holds 1 item and $100.00 tendered. Signing out"
+        " drops it: hand the tenders back, or go back to the counter and post it." in response.text
+    )
+
+
+def test_sign_out_with_an_empty_cart_says_nothing_of_it(client, clerk, office):
+    open_drawer(clerk, office)
+    client.force_login(clerk)
+    client.get(reverse("payments:counter"))  # the counter keeps a new, empty cart
+
+    response = client.post(reverse("logout"))
+
+    assert response.status_code == 200
+    assert "cart is not posted" not in response.text
