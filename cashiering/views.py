@@ -1,6 +1,7 @@
 """The home dashboard, signing out, the favicon and the health check."""
 
 import logging
+from decimal import Decimal
 from typing import cast
 
 from django.contrib.auth import views as auth_views
@@ -14,6 +15,8 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
 from cashiering.roles import capabilities_for, role_of
+from ledger.money import ZERO
+from payments.cart import SESSION_KEY as CART
 from payments.selectors import drawer_of
 
 logger = logging.getLogger(__name__)
@@ -51,8 +54,24 @@ class SignOutView(auth_views.LogoutView):
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         drawer = _open_drawer(request)
         if drawer is not None and request.POST.get("anyway") != "1":
-            return render(request, "registration/sign_out_confirm.html", {"drawer": drawer})
+            return render(
+                request,
+                "registration/sign_out_confirm.html",
+                {"drawer": drawer, "cart": _unposted_cart(request)},
+            )
         return super().post(request, *args, **kwargs)
+
+
+def _unposted_cart(request: HttpRequest) -> dict | None:
+    """The counter's cart when it holds anything (signing out drops it: nothing in it is
+    posted), as how many items and how much was tendered, in dollars; else None."""
+    cart = request.session.get(CART)
+    if not isinstance(cart, dict) or not (cart.get("items") or cart.get("tenders")):
+        return None
+    return {
+        "items": len(cart.get("items") or []),
+        "tendered": sum((Decimal(row["amount"]) for row in cart.get("tenders") or []), ZERO),
+    }
 
 
 @login_not_required

@@ -7,7 +7,7 @@ what the clerk must hand back."""
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.contrib.auth.models import User
@@ -136,10 +136,26 @@ class CartView:
     @property
     def change(self) -> Decimal:
         """Cash to hand back, in dollars; none on an empty cart, where nothing is being paid
-        (a tender there is money on the counter, not change)."""
-        if not self.lines:
+        (a tender there is money on the counter, not change), and none while checks and cards
+        alone pass what is due (the post refuses that; see `noncash_over`)."""
+        if not self.lines or self.noncash_over:
             return ZERO
         return max(self.tendered - self.total, ZERO)
+
+    @property
+    def credit_tendered(self) -> Decimal:
+        """Credit on account among the tenders, in dollars."""
+        return sum((t.amount for _, t in self.tenders if t.kind == "credit"), ZERO)
+
+    @property
+    def noncash_over(self) -> Decimal:
+        """How far, in dollars, the checks, cards and credit on account pass what is due (0 when
+        they do not): the post refuses that (payment_record), and it is never change, since
+        change is given only from cash."""
+        if not self.lines:
+            return ZERO
+        other = sum((t.amount for _, t in self.tenders if t.kind != "cash"), ZERO)
+        return max(other - self.total, ZERO)
 
     @property
     def has_overpayment(self) -> bool:
@@ -273,6 +289,14 @@ def _person(user: User) -> str:
     return user.get_full_name() or user.username
 
 
+def _paid_since_added(item: PaymentItem, row: dict) -> bool:
+    """Whether `item`'s payment was posted after the bill joined the cart (`row["added_at"]`),
+    so that it, and not an older receipt, is what changed the bill. A row from before the cart
+    kept the time (an older session) is taken to have been paid since."""
+    added = row.get("added_at")
+    return not added or item.payment.posted_at >= datetime.fromisoformat(added)
+
+
 def _bills_refreshed(cart: dict, refreshed: dict[int, Decimal]) -> tuple[list[str], Decimal]:
     """Show each changed bill at what it owes now, dropping the paid ones. Returns a sentence
     per bill (which receipt, window and clerk took a payment on it) and how much less, in
@@ -291,12 +315,18 @@ def _bills_refreshed(cart: dict, refreshed: dict[int, Decimal]) -> tuple[list[st
         expected = Decimal(row.get("expected_due") or row["amount"])
         number = numbers.get(row["bill_id"], "")
         item = paid_by.get(row["bill_id"])
-        if item is not None and now < expected:
+        if item is not None and now < expected and _paid_since_added(item, row):
             payment = item.payment
             took = (
                 f"Bill {number} was paid at {payment.drawer.workstation.name} a moment ago: "
                 f"receipt {payment.receipt_number} took {format_money(item.amount)} "
                 f"(clerk {_person(payment.posted_by)})."
+            )
+        elif now < expected:
+            took = (
+                f"Bill {number} now owes {format_money(now)}, less than the "
+                f"{format_money(expected)} it owed when added: it was adjusted or its penalty "
+                "waived."
             )
         else:
             took = f"Bill {number} now owes {format_money(now)}: a penalty or interest fell due."

@@ -409,6 +409,7 @@ def _bill_add(request: HttpRequest, bill: Bill) -> str:
             "bill_id": bill.pk,
             "amount": str(due.total),
             "expected_due": str(due.total),
+            "added_at": timezone.now().isoformat(),
         }
     )
     cart_store(request.session, cart)

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from payments.services import counter_setup_seed
 from tests.factories import UserFactory, fund_change_fund
-from tests.payments.conftest import open_drawer
+from tests.payments.conftest import issue, open_drawer
 
 
 @pytest.fixture
@@ -116,3 +116,33 @@ def test_the_admin_sites_log_out_goes_through_the_open_drawer_warning(client, ad
     assert client.session["_auth_user_id"] == str(admin_user.pk)
     assert client.post(action.group(1), {"anyway": "1"}).status_code == 302
     assert "_auth_user_id" not in client.session
+
+
+def test_sign_out_names_an_unposted_cart_and_what_was_tendered(client, clerk, office, dana):
+    # Given a clerk with a bill in the cart and $100.00 cash tendered, nothing posted.
+    open_drawer(clerk, office)
+    client.force_login(clerk)
+    bill = issue(dana, clerk, amount="100.00")
+    client.post(reverse("payments:cart_bill_add"), {"bill": bill.pk})
+    client.post(reverse("payments:cart_tender_add"), {"kind": "cash", "amount": "100.00"})
+
+    # When they sign out.
+    response = client.post(reverse("logout"))
+
+    # Then the warning says the cart and its tenders would be dropped.
+    assert response.status_code == 200
+    assert (
+        "The counter's cart is not posted: it holds 1 item and $100.00 tendered. Signing out"
+        " drops it: hand the tenders back, or go back to the counter and post it." in response.text
+    )
+
+
+def test_sign_out_with_an_empty_cart_says_nothing_of_it(client, clerk, office):
+    open_drawer(clerk, office)
+    client.force_login(clerk)
+    client.get(reverse("payments:counter"))  # the counter keeps a new, empty cart
+
+    response = client.post(reverse("logout"))
+
+    assert response.status_code == 200
+    assert "cart is not posted" not in response.text

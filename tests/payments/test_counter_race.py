@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from billing.services import bill_adjust
 from payments.models import Payment
 from payments.services import BillItem, payment_record
 from tests.payments.conftest import card, cash, issue, new_user, open_drawer
@@ -191,3 +192,55 @@ def test_a_check_left_larger_than_what_is_now_due_is_pointed_out(
     assert "The checks and cards ($100.00) now come to more than the $60.00 due" in text
     assert clerk_client.session["counter_cart"]["tenders"][0]["amount"] == "100.00"
     assert Payment.objects.count() == 1
+    # And the check's excess is not shown as change: no change is given from a check.
+    assert "Change due" not in text and "data-change" not in text
+    assert re.search(r"data-noncash-over>40\.00<", text)
+
+
+def test_a_check_larger_than_the_cart_is_never_shown_as_change(clerk_client, dana, supervisor):
+    # Given a $60 bill and a $100 check (the post refuses it: no change from a check).
+    bill = issue(dana, supervisor, amount="60.00")
+    clerk_client.post(reverse("payments:cart_bill_add"), {"bill": bill.pk}, **HTMX)
+
+    text = tender(clerk_client, "check", "100.00", check_number="77", check_payer="Dana Whitfield")
+
+    # Then the cart names the excess instead of showing $40.00 change in large green.
+    assert "Change due" not in text and "data-change" not in text
+    assert "Checks and cards pass the due by" in text
+    assert re.search(r"data-noncash-over>40\.00<", text)
+    assert re.search(r'id="post-button"[^>]*disabled', text)
+
+
+def test_an_older_receipt_is_not_blamed_for_a_bill_written_down_since_it_was_added(
+    clerk_client, other_window, dana, supervisor
+):
+    # Given a $100 bill part-paid ($30) at Window 2 before our clerk put it in the cart.
+    bill = issue(dana, supervisor, amount="100.00")
+    earlier = pay_elsewhere(other_window, bill, "30.00")
+    token = counter_token(clerk_client)
+    clerk_client.post(reverse("payments:cart_bill_add"), {"bill": bill.pk}, **HTMX)
+    tender(clerk_client, amount="70.00")
+    # ...and a Supervisor writes it down by $20 meanwhile.
+    bill_adjust(
+        bill=bill,
+        kind="write_down",
+        amount=D("20.00"),
+        reason="billing_error",
+        note="Wrong rate",
+        by=supervisor,
+        token=uuid.uuid4(),
+    )
+
+    # When we post.
+    text = clerk_client.post(
+        reverse("payments:cart_post"), {"token": token}, **HTMX
+    ).content.decode()
+
+    # Then the screen says the bill was adjusted; it does not name the older receipt as the
+    # payment that beat us.
+    assert "a moment ago" not in text and earlier.receipt_number not in text
+    assert (
+        f"Bill {bill.number} now owes $50.00, less than the $70.00 it owed when added: it was"
+        " adjusted or its penalty waived." in text
+    )
+    assert "The cash tender is lowered from $70.00 to $50.00: hand back $20.00." in text
