@@ -146,3 +146,30 @@ def test_sign_out_with_an_empty_cart_says_nothing_of_it(client, clerk, office):
 
     assert response.status_code == 200
     assert "cart is not posted" not in response.text
+
+
+def test_admin_logout_posted_directly_also_warns_of_an_open_drawer(client, admin_user, office):
+    # Given an Admin with a drawer open (an old admin tab, a bookmark, a browser extension).
+    open_drawer(admin_user, office, number=4)
+    client.force_login(admin_user)
+
+    # When the admin's own log-out URL is posted directly.
+    response = client.post(reverse("admin:logout"))
+
+    # Then the same warning as the app's sign-out, still signed in; GET still refused.
+    assert response.status_code == 200
+    assert "Your drawer is still open" in response.text
+    assert client.session["_auth_user_id"] == str(admin_user.pk)
+    assert client.get(reverse("admin:logout")).status_code == 405
+    assert client.post(reverse("admin:logout"), {"anyway": "1"}).status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
+def test_admin_logout_still_needs_the_csrf_token(admin_user):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin_user)
+
+    assert client.post(reverse("admin:logout")).status_code == 403
+    assert client.session["_auth_user_id"] == str(admin_user.pk)
