@@ -751,13 +751,16 @@ def payment_view(request: HttpRequest, number: str) -> HttpResponse:
     standing = payment_standing(payment) if reversals else payment.total
     checks = [t for t in tenders if t.kind == TenderKind.CHECK]
     lines = receipt_lines(payment)
+    payer = receipt_payer(payment, lines)
     return render(
         request,
         "payments/payment.html",
         {
             "payment": payment,
             "lines": lines,
-            "payer": receipt_payer(payment, lines),
+            "payer": payer,
+            # Only beside a bill's holder: a fee sale has no holder the payer could differ from.
+            "payer_not_holder": bool(payer) and any(line.holder for line in lines),
             "tenders": tenders,
             "reversals": reversals,
             "standing": standing,

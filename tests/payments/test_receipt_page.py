@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from billing.models import BillType, Customer, Property, WaterAccount
 from payments.models import Payment
-from payments.services import BillItem, payment_record
-from tests.payments.conftest import cash, issue
+from payments.services import BillItem, FeeItem, payment_record
+from tests.payments.conftest import cash, fee, issue
 
 
 def paid(drawer, clerk, *bills, payer_name: str) -> Payment:
@@ -56,3 +56,22 @@ def test_the_receipt_page_names_each_bills_holder_address_and_the_payer_when_ano
     assert "Account of Lee Okafor · 5 Cayuga St" in for_lee
     assert "water account 02-10457" in for_lee
     assert "not the account holder" in for_lee
+
+
+def test_a_fee_sale_names_its_payer_without_calling_them_not_the_holder(client, drawer, clerk):
+    # Given a fee sale (no bill, so no account holder) paid by a named resident.
+    payment = payment_record(
+        drawer=drawer,
+        items=[FeeItem(fee("tag_sheet").pk, quantity=1)],
+        tenders=[cash("100.00")],
+        token=uuid.uuid4(),
+        by=clerk,
+        payer_name="Sam Ortiz",
+    )
+    client.force_login(clerk)
+
+    shown = page(client, payment)
+
+    # Then the payer is named, and not marked as someone other than an account holder.
+    assert "Paid by Sam Ortiz" in shown
+    assert "not the account holder" not in shown
