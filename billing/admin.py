@@ -12,6 +12,7 @@ from billing.forms import FeePriceAdminForm, FeeTypeAdminForm
 from billing.models import (
     Bill,
     BillLine,
+    BillType,
     ChargeType,
     Customer,
     Department,
@@ -20,8 +21,10 @@ from billing.models import (
     FeeType,
     Holiday,
     ImportBatch,
+    LienTerms,
     MeterMinimum,
     PenaltyRule,
+    StaffTitle,
     ViolationCode,
     WaterRate,
 )
@@ -188,7 +191,8 @@ class ViolationCodeAdmin(GuardedAdminMixin, admin.ModelAdmin):
 
 @admin.register(ChargeType)
 class ChargeTypeAdmin(GuardedAdminMixin, admin.ModelAdmin):
-    list_display = ["code", "name", "revenue_account"]
+    list_display = ["code", "name", "revenue_account", "is_lien"]
+    list_filter = ["is_lien"]
 
 
 class FaqInline(GuardedAdminMixin, admin.StackedInline):
@@ -253,3 +257,40 @@ class BillAdmin(ReadOnlyAdmin):
 class ImportBatchAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "source", "filename", "status", "bills_created", "uploaded_by"]
     list_filter = ["source", "status"]
+
+
+class LienTermsForm(forms.ModelForm):
+    lien_bill_types = forms.MultipleChoiceField(
+        choices=BillType.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Bill types that are liens",
+        help_text=LienTerms._meta.get_field("lien_bill_types").help_text,
+    )
+
+    class Meta:
+        model = LienTerms
+        fields = ["lien_bill_types", "fee_type", "certification_statement"]
+
+
+@admin.register(LienTerms)
+class LienTermsAdmin(GuardedAdminMixin, admin.ModelAdmin):
+    """The one row of lien terms: what a certified list of liens lists, the fee for it and the
+    statement the officer certifies."""
+
+    form = LienTermsForm
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not LienTerms.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StaffTitle)
+class StaffTitleAdmin(GuardedAdminMixin, admin.ModelAdmin):
+    """The title an officer signs lien certificates with (else their role, and the office)."""
+
+    list_display = ["user", "title"]
+    search_fields = ["user__username", "user__last_name", "title"]
+    autocomplete_fields = ["user"]

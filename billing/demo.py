@@ -20,6 +20,7 @@ from billing.models import (
     FaqEntry,
     FeePrice,
     FeeType,
+    LienTerms,
     MeterMinimum,
     MeterSize,
     PenaltyRule,
@@ -257,6 +258,7 @@ def reference_data_seed() -> None:
         FeePrice.objects.get_or_create(
             fee_type=fee, effective_from=date(2024, 1, 1), defaults={"price": Decimal(price)}
         )
+    lien_terms_seed()
     directory = [
         (
             "City Chamberlain",
@@ -361,6 +363,22 @@ def reference_data_seed() -> None:
         )
 
 
+def lien_terms_seed() -> LienTerms:
+    """The office's lien terms, the lien search ($25.00, the usual city tax search fee in New
+    York) as the fee the counter sells for a certified list of liens."""
+    terms, _ = LienTerms.objects.get_or_create(pk=1)
+    if terms.fee_type_id is None:
+        terms.fee_type = FeeType.objects.filter(code="lien_search").first()
+        LienTerms.objects.filter(pk=1).update(fee_type=terms.fee_type)
+    return terms
+
+
+# Demo parcels that also owe last year's taxes (a lien search finds two years of them), one
+# with a special assessment: their index among the parcels.
+BACK_TAX_PARCELS = (0, 1, 2, 3, 4)
+SPECIAL_ASSESSMENT_PARCEL = 2
+
+
 def _person(rng: random.Random) -> tuple[str, str]:
     if rng.random() < 0.06:
         return rng.choice(BUSINESSES), Customer.Kind.BUSINESS
@@ -379,6 +397,30 @@ def _customer(rng: random.Random, street: str) -> Customer:
         postal_code="14850" if local else rng.choice(["13202", "14604", "13901", "10001"]),
         phone=f"607-{rng.randint(200, 999)}-{rng.randint(0, 9999):04d}",
         email=f"{name.split()[0].lower()}{rng.randint(1, 999)}@example.com",
+    )
+
+
+def _back_tax(charge, prop, owner, i: int, year: int, installment: int, amount: Decimal):
+    """Last year's installment, still unpaid: a demo parcel with two years of liens."""
+    due = date(year, 1, 31) if installment == 1 else date(year, 6, 30)
+    charges = [Charge(charge["city_tax"], amount, f"{year} city tax, installment {installment}")]
+    if installment == 1 and i % 2 == 0:
+        charges.append(Charge(charge["relevied_water"], Decimal("212.40"), "Relevied unpaid water"))
+    return (
+        dict(
+            number=f"T{year}-{i + 1:05d}-{installment}",
+            bill_type=BillType.PROPERTY_TAX,
+            source="demo",
+            customer_id=owner.pk,
+            property_id=prop.pk,
+            description=f"{year} city tax, installment {installment} of 2",
+            issue_date=date(year, 1, 1),
+            due_date=due,
+            tax_year=year,
+            installment=installment,
+            principal=sum((c.amount for c in charges), Decimal(0)),
+        ),
+        charges,
     )
 
 
@@ -420,6 +462,8 @@ def city_seed(
                     charges.append(
                         Charge(charge["relevied_water"], relevy, "Relevied unpaid water")
                     )
+                if i in BACK_TAX_PARCELS:
+                    bills.append(_back_tax(charge, prop, owner, i, year - 1, installment, half))
                 bills.append(
                     (
                         dict(
@@ -438,6 +482,27 @@ def city_seed(
                         charges,
                     )
                 )
+
+        prop, owner = properties[SPECIAL_ASSESSMENT_PARCEL], owners[SPECIAL_ASSESSMENT_PARCEL]
+        assessment = Charge(
+            charge["special_assessment"], Decimal("1840.00"), "Sidewalk improvement district"
+        )
+        bills.append(
+            (
+                dict(
+                    number=f"SA{year}-{SPECIAL_ASSESSMENT_PARCEL + 1:05d}",
+                    bill_type=BillType.INVOICE,
+                    source="demo",
+                    customer_id=owner.pk,
+                    property_id=prop.pk,
+                    description=f"{year} sidewalk special assessment",
+                    issue_date=date(year, 1, 1),
+                    due_date=date(year, 1, 31),
+                    principal=assessment.amount,
+                ),
+                [assessment],
+            )
+        )
 
         # Water: two-thirds of accounts belong to parcel owners, at their parcels.
         rate = WaterRate.objects.order_by("-effective_from").first()

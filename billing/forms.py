@@ -327,3 +327,14 @@ class FeePriceAdminForm(NoCardNumbersMixin, forms.ModelForm):
                 "on the fee type instead."
             )
         return cast(Decimal, price)
+
+
+class LienCertificateFindForm(forms.Form):
+    q = forms.CharField(
+        label="Parcel, certificate number or verification code",
+        max_length=60,
+        required=False,
+        widget=forms.TextInput(
+            attrs={"autofocus": True, "autocomplete": "off", "placeholder": "24.-3-1, LC-2026-000123, 7K3Q-M9PX-T2"}
+        ),
+    )

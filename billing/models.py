@@ -2,6 +2,7 @@
 fee types with dated prices, penalty and interest rules, and the department directory."""
 
 import builtins
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
@@ -210,6 +211,14 @@ class ChargeType(models.Model):
     code = models.CharField(max_length=30, unique=True)
     name = models.CharField(max_length=120)
     revenue_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    is_lien = models.BooleanField(
+        "a lien on the property",
+        default=False,
+        help_text=(
+            "An unpaid charge of this type is a lien on the parcel billed, so it is listed on "
+            "certified lists of liens (city tax, relevied water and sewer, special assessments)."
+        ),
+    )
 
     class Meta:
         ordering = ["code"]
@@ -895,3 +904,193 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} import {self.filename}"
+
+
+# The longest a certificate may be good through after its date of issue.
+LIEN_GOOD_THROUGH_MAX = timedelta(days=90)
+
+DEFAULT_CERTIFICATION_STATEMENT = (
+    "I certify that the items listed above are all the unpaid taxes, assessments and charges "
+    "that are liens on this parcel according to the records of this office, with the penalty "
+    "and interest that will have accrued on them through the good-through date if paid on that "
+    "date. Charges billed after the date of issue of this certificate are not included."
+)
+
+
+def _default_lien_bill_types() -> list[str]:
+    return [BillType.PROPERTY_TAX.value]
+
+
+class LienTerms(models.Model):
+    """What the office counts as a lien when it certifies a list of liens, the fee it charges
+    for the search, and the statement the officer signs. One row (an Admin edits it)."""
+
+    lien_bill_types = ArrayField(
+        models.CharField(max_length=12, choices=BillType.choices),
+        default=_default_lien_bill_types,
+        blank=True,
+        help_text=(
+            "Bill types every bill of which is a lien on its parcel (property tax). Other "
+            "bills are liens only through a charge type marked as a lien."
+        ),
+    )
+    fee_type = models.ForeignKey(
+        FeeType,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The fee the counter sells for a certified list of liens (the lien search).",
+    )
+    certification_statement = models.TextField(default=DEFAULT_CERTIFICATION_STATEMENT)
+
+    class Meta:
+        verbose_name = "lien terms"
+        verbose_name_plural = "lien terms"
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="lien_terms_one_row")]
+
+    def __str__(self) -> str:
+        return "Lien terms"
+
+
+class StaffTitle(models.Model):
+    """The title an officer signs certificates with ("Deputy City Chamberlain")."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_title"
+    )
+    title = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["user__last_name", "user__first_name"]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.title}"
+
+
+class LienCertificate(models.Model):
+    """A certified list of liens on a parcel, good through a date: numbered gaplessly per year
+    (LC-2026-000123; training drawers number their own series, TR-LC-...), with a snapshot of
+    the parcel, its owners, the officer and every item as certified, and a random verification
+    code printed with a QR code. Append-only (a trigger refuses UPDATE and DELETE,
+    migrations/0054_lien_certificates.sql): a sale voided makes it VOID, nothing is deleted."""
+
+    training = models.BooleanField(default=False)
+    year = models.PositiveSmallIntegerField()
+    sequence = models.PositiveIntegerField()
+    property = models.ForeignKey(
+        Property, on_delete=models.PROTECT, related_name="lien_certificates"
+    )
+    good_through = models.DateField()
+    issued_on = models.DateField(help_text="The business date it was issued.")
+    issued_at = models.DateTimeField(db_default=Now())
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    parcel_number = models.CharField(max_length=30)
+    address = models.CharField(max_length=300)
+    owners = models.TextField(help_text="The owners of record when issued, one a line.")
+    officer_name = models.CharField(max_length=300)
+    officer_title = models.CharField(max_length=200)
+    statement = models.TextField()
+    verification_code = models.CharField(max_length=10, unique=True)
+    principal = models.DecimalField(max_digits=14, decimal_places=2)
+    penalty = models.DecimalField(max_digits=14, decimal_places=2)
+    interest = models.DecimalField(max_digits=14, decimal_places=2)
+    payoff = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        permissions = [("issue_lien_certificate", "Can issue certified lists of liens")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["training", "year", "sequence"], name="lien_certificate_number_once"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    principal__gte=0,
+                    penalty__gte=0,
+                    interest__gte=0,
+                    payoff=models.F("principal") + models.F("penalty") + models.F("interest"),
+                ),
+                name="lien_certificate_payoff_is_its_parts",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    good_through__gte=models.F("issued_on"),
+                    good_through__lte=models.ExpressionWrapper(
+                        models.F("issued_on") + LIEN_GOOD_THROUGH_MAX,
+                        output_field=models.DateField(),
+                    ),
+                ),
+                name="lien_certificate_good_through_in_range",
+            ),
+        ]
+        indexes = [models.Index(fields=["property", "-issued_at"])]
+
+    def __str__(self) -> str:
+        return f"Lien certificate {self.number}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("billing:lien_certificate", args=[self.pk])
+
+    @builtins.property
+    def number(self) -> str:
+        """The printed number: LC-2026-000123, or TR-LC-2026-000123 for training."""
+        return f"{'TR-' if self.training else ''}LC-{self.year}-{self.sequence:06d}"
+
+    @builtins.property
+    def code_display(self) -> str:
+        """The verification code as printed, in groups: 7K3Q-M9PX-T2."""
+        code = self.verification_code
+        return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+class LienCertificateItem(models.Model):
+    """One unpaid lien as certified: the bill and its amounts through the good-through date.
+    Append-only, like its certificate."""
+
+    certificate = models.ForeignKey(LienCertificate, on_delete=models.PROTECT, related_name="items")
+    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=300, help_text="City tax, relevied water, ...")
+    description = models.CharField(max_length=300)
+    detail = models.CharField(max_length=500, blank=True, help_text="The principal billed, split.")
+    principal = models.DecimalField(max_digits=14, decimal_places=2)
+    penalty = models.DecimalField(max_digits=14, decimal_places=2)
+    interest = models.DecimalField(max_digits=14, decimal_places=2)
+    total = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    principal__gte=0,
+                    penalty__gte=0,
+                    interest__gte=0,
+                    total__gt=0,
+                    total=models.F("principal") + models.F("penalty") + models.F("interest"),
+                ),
+                name="lien_item_total_is_its_parts",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.description}: {self.total}"
+
+
+class VerifyThrottle(models.Model):
+    """How many times one client asked the public verification page in the current minute: a
+    counter every app server shares (PostgreSQL), raised by one atomic statement
+    (billing.services.verify_throttle_hit)."""
+
+    client = models.CharField(max_length=64, primary_key=True, help_text="A hash of the address.")
+    window_start = models.DateTimeField()
+    hits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["window_start"])]
+
+    def __str__(self) -> str:
+        return f"{self.client}: {self.hits} since {self.window_start}"

@@ -145,6 +145,8 @@ BILL_TRIGGERS: tuple[tuple[str, str], ...] = (
     ("ledger_journalline", "journal_line_customer_credit"),
     ("billing_billadjustment", "bill_adjustment_append_only"),
     ("billing_penaltywaiver", "penalty_waiver_frozen"),
+    ("billing_liencertificate", "lien_certificate_append_only"),
+    ("billing_liencertificateitem", "lien_certificate_item_append_only"),
 )
 
 

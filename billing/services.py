@@ -41,18 +41,25 @@ from billing.models import (
     CustomerView,
     Holiday,
     ImportBatch,
+    LienCertificate,
+    LienCertificateItem,
     NumberSeries,
     PenaltyAssessment,
     PenaltyRule,
     PenaltyWaiver,
     Property,
+    StaffTitle,
     TicketAppeal,
     Vehicle,
+    VerifyThrottle,
     ViolationCode,
     WaterAccount,
 )
+from billing.liens import liens_on, lien_terms, verification_code_new
 from billing.selectors import REPEAT_WINDOW_DAYS, adjustment_plan, amount_due, bills_under_rule
 from cashiering.dates import us_date
+from cashiering.people import person_name
+from cashiering.roles import role_of
 from ledger.cards import CARD_NUMBER_MESSAGE, contains_card_number, mask_card_numbers
 from ledger.errors import DomainError
 from ledger.models import Account, AccountType, JournalEntry
@@ -98,10 +105,13 @@ class Charge:
         return self.revenue_account or self.charge_type.revenue_account
 
 
+# A special assessment (a sidewalk or street improvement district) is a real property tax
+# item, booked with the tax (4000). Migration 0003 seeds these too (it reads this table).
 CHARGE_TYPES: tuple[tuple[str, str, str], ...] = (
     ("city_tax", "City property tax", "4000"),
     ("relevied_water", "Relevied unpaid water charges", "4100"),
     ("relevied_sewer", "Relevied unpaid sewer charges", "4110"),
+    ("special_assessment", "Special assessment", "4000"),
     ("water", "Water charges", "4100"),
     ("sewer", "Sewer charges", "4110"),
     ("parking_fine", "Parking fine", "4200"),
@@ -109,14 +119,21 @@ CHARGE_TYPES: tuple[tuple[str, str, str], ...] = (
     ("certificate", "Certificates and searches", "4320"),
     ("returned_check_fee", "Returned check fee", "4330"),
 )
+# Charges that are a lien on the parcel billed (an Admin may mark others: ChargeType.is_lien).
+LIEN_CHARGE_TYPES = frozenset({"city_tax", "relevied_water", "relevied_sewer", "special_assessment"})
 
 
 def charge_types_seed() -> None:
-    """The charge types the imports use, each posting to its revenue account."""
+    """The charge types the imports use, each posting to its revenue account, the liens marked
+    (an Admin's later change of `is_lien` stays)."""
     for code, name, account_code in CHARGE_TYPES:
         ChargeType.objects.get_or_create(
             code=code,
-            defaults={"name": name, "revenue_account": Account.objects.get(code=account_code)},
+            defaults={
+                "name": name,
+                "revenue_account": Account.objects.get(code=account_code),
+                "is_lien": code in LIEN_CHARGE_TYPES,
+            },
         )
 
 
@@ -1062,3 +1079,118 @@ def _build_bills(rows: list[BillRow], *, source: str) -> list[tuple[dict, list[C
         bill["principal"] = sum((c.amount for c in charges), ZERO)
         bills.append((bill, charges))
     return bills
+
+
+# Certified lists of liens
+
+LIEN_SERIES = "lien_certificate"
+# Training drawers number their own series, so training never takes a live number.
+LIEN_TRAINING_SERIES = "lien_certificate_training"
+OFFICE_OF = "Office of the City Chamberlain"
+
+
+def officer_title(user: User) -> str:
+    """The title `user` signs certificates with: their StaffTitle, else their role's name and
+    the office ("Clerk, Office of the City Chamberlain")."""
+    title = StaffTitle.objects.filter(user=user).values_list("title", flat=True).first()
+    if title:
+        return title
+    return f"{role_of(user) or 'Staff'}, {OFFICE_OF}"
+
+
+def lien_certificate_issue(
+    *,
+    property: Property,  # noqa: A002 (the office's word for it)
+    good_through: date,
+    by: User,
+    training: bool = False,
+    issued_on: date | None = None,
+) -> LienCertificate:
+    """Issue a certified list of liens on `property`, good through `good_through`, as of the
+    business date `issued_on` (today by default): every unpaid lien with its amounts
+    (billing.liens.liens_on), the payoff, a snapshot of the parcel, its owners and the officer,
+    and a random verification code. Numbered gaplessly per year (LC-2026-000123) in the
+    caller's transaction, so a sale rolled back gives the number back; `training` numbers the
+    training series instead. Called by payments.services.payment_record when a lien search is
+    sold. Raises BillingError when `by` may not issue certificates (a Trainee) or the
+    good-through date is refused."""
+    if not by.has_perm("billing.issue_lien_certificate"):
+        raise BillingError(
+            "Only a Clerk, Supervisor or Admin issues a certified list of liens; ask one to "
+            "sell the lien search."
+        )
+    issued_on = issued_on or timezone.localdate()
+    with transaction.atomic():
+        liens = liens_on(property, good_through=good_through, issued_on=issued_on)
+        terms = lien_terms()
+        sequence = number_next(
+            series=LIEN_TRAINING_SERIES if training else LIEN_SERIES, year=issued_on.year
+        )
+        code = verification_code_new()
+        while LienCertificate.objects.filter(verification_code=code).exists():
+            code = verification_code_new()  # one chance in 2**50; never seen
+        owners = sorted(property.owners.values_list("name", flat=True))
+        address = ", ".join(p for p in (property.street_address, property.city) if p)
+        certificate = LienCertificate.objects.create(
+            training=training,
+            year=issued_on.year,
+            sequence=sequence,
+            property=property,
+            good_through=good_through,
+            issued_on=issued_on,
+            issued_by=by,
+            parcel_number=property.parcel_number,
+            address=address[:300],
+            owners="\n".join(owners),
+            officer_name=person_name(by)[:300],
+            officer_title=officer_title(by)[:200],
+            statement=terms.certification_statement,
+            verification_code=code,
+            principal=liens.principal,
+            penalty=liens.penalty,
+            interest=liens.interest,
+            payoff=liens.payoff,
+        )
+        LienCertificateItem.objects.bulk_create(
+            LienCertificateItem(
+                certificate=certificate,
+                bill=item.bill,
+                year=item.year,
+                kind=item.kind,
+                description=item.description,
+                detail=item.detail,
+                principal=item.principal,
+                penalty=item.penalty,
+                interest=item.interest,
+                total=item.total,
+            )
+            for item in liens.items
+        )
+        return certificate
+
+
+def verify_throttle_hit(*, client: str, limit: int, window_seconds: int = 60) -> bool:
+    """Count one request of `client` (an address) on the public verification page; False when
+    it is past `limit` requests in the current window. One atomic statement on a row every app
+    server shares, so concurrent requests are all counted; the address is kept only hashed, and
+    rows of windows long past are swept as new windows start."""
+    key = hashlib.sha256(client.encode()).hexdigest()
+    now = timezone.now()
+    start = now - timedelta(seconds=now.timestamp() % window_seconds)
+    table = VerifyThrottle._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} AS t (client, window_start, hits)"  # noqa: S608
+            " VALUES (%s, %s, 1) ON CONFLICT (client) DO UPDATE SET"
+            " hits = CASE WHEN t.window_start = EXCLUDED.window_start THEN t.hits + 1 ELSE 1 END,"
+            " window_start = EXCLUDED.window_start RETURNING hits",
+            [key, start],
+        )
+        row = cursor.fetchone()
+        hits = row[0] if row else 1
+        if hits == 1:
+            cursor.execute(
+                f"DELETE FROM {table} WHERE window_start < %s",  # noqa: S608
+                [start - timedelta(hours=1)],
+            )
+    return hits <= limit

@@ -1,20 +1,23 @@
 import csv
+import re
 import uuid
 from datetime import date, timedelta
 from typing import cast
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
+from django.contrib.auth.decorators import login_not_required, permission_required
 from django.contrib.auth.models import User
 from django.db import DatabaseError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
 
 from billing.barcode import code128_svg
+from billing.certificates import lien_certificate_pdf_render
 from billing.errors import AlreadyImported, ImportRejected
 from billing.forms import (
     AdjustForm,
@@ -23,10 +26,25 @@ from billing.forms import (
     ImportForm,
     InvoiceForm,
     InvoiceLineFormSet,
+    LienCertificateFindForm,
     SearchForm,
     WaiverForm,
 )
-from billing.models import Bill, BillType, Customer, Department, ImportBatch
+from billing.liens import (
+    certificate_by_code,
+    certificate_changes,
+    certificate_is_void,
+    certificate_sales,
+)
+from billing.models import (
+    Bill,
+    BillType,
+    Customer,
+    Department,
+    ImportBatch,
+    LienCertificate,
+    Property,
+)
 from billing.scanline import MAX_AMOUNT as SCANLINE_MAX_AMOUNT
 from billing.scanline import configured_scheme, scanline_build, scanline_spaced
 from billing.selectors import (
@@ -48,6 +66,7 @@ from billing.services import (
     invoice_create,
     penalty_waive,
     ticket_appeal_record,
+    verify_throttle_hit,
 )
 from cashiering.pdf import pdf_response, render_pdf
 from ledger.errors import DomainError
@@ -397,3 +416,133 @@ def invoice_pdf(request: HttpRequest, number: str) -> HttpResponse:
         },
     )
     return pdf_response(pdf=pdf, filename=f"{bill.number}.pdf")
+
+
+# Certified lists of liens
+
+VIEW_CERTIFICATES = "billing.view_liencertificate"
+_CERTIFICATE_NUMBER = re.compile(r"^(TR-)?LC-(\d{4})-(\d{1,6})$")
+CERTIFICATES_LISTED = 100
+
+
+def _certificate_or_404(pk: int) -> LienCertificate:
+    return get_object_or_404(
+        LienCertificate.objects.select_related("property", "issued_by"), pk=pk
+    )
+
+
+@permission_required(VIEW_CERTIFICATES, raise_exception=True)
+def lien_certificates_view(request: HttpRequest) -> HttpResponse:
+    """Find a certificate by number or verification code (opens it), or a parcel's
+    certificates; the latest ones otherwise."""
+    form = LienCertificateFindForm(request.GET or None)
+    certificates = LienCertificate.objects.select_related("property", "issued_by")
+    parcel = None
+    query = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    if query:
+        number = _CERTIFICATE_NUMBER.match(query.upper().replace(" ", ""))
+        found = (
+            certificates.filter(
+                training=bool(number.group(1)),
+                year=int(number.group(2)),
+                sequence=int(number.group(3)),
+            ).first()
+            if number
+            else certificate_by_code(query)
+        )
+        if found is not None:
+            return redirect(found)
+        parcel = Property.objects.filter(parcel_number=query.replace(" ", "")).first()
+        certificates = certificates.filter(property=parcel) if parcel else certificates.none()
+    listed = list(certificates[:CERTIFICATES_LISTED])
+    sales = certificate_sales(c.pk for c in listed)
+    return render(
+        request,
+        "billing/lien_certificates.html",
+        {
+            "form": form,
+            "query": query,
+            "parcel": parcel,
+            "rows": [(c, sales.get(c.pk)) for c in listed],
+        },
+    )
+
+
+@permission_required(VIEW_CERTIFICATES, raise_exception=True)
+def lien_certificate_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """A certificate in full: its items as certified, who issued it and when, its sale, what
+    changed on the parcel since (and through which receipt or adjustment), the PDF, and the
+    payoff into the cart."""
+    certificate = _certificate_or_404(pk)
+    user = cast(User, request.user)
+    sale = certificate_sales([certificate.pk]).get(certificate.pk)
+    void = sale is not None and sale.void
+    items = list(certificate.items.select_related("bill"))
+    today = timezone.localdate()
+    return render(
+        request,
+        "billing/lien_certificate.html",
+        {
+            "certificate": certificate,
+            "items": items,
+            "owners": certificate.owners.splitlines(),
+            "sale": sale,
+            "void": void,
+            "changes": certificate_changes(certificate),
+            "can_pay_off": bool(items) and not void and _can_pay_at_counter(request),
+            "takes_payments": user.has_perm("payments.take_payment"),
+            "past_good_through": today > certificate.good_through,
+            "today": today,
+        },
+    )
+
+
+@permission_required(VIEW_CERTIFICATES, raise_exception=True)
+def lien_certificate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The certificate to print, drawn from what was stored when it was issued."""
+    certificate = _certificate_or_404(pk)
+    pdf = lien_certificate_pdf_render(
+        certificate, base_url=request.build_absolute_uri("/").rstrip("/")
+    )
+    return pdf_response(pdf=pdf, filename=f"lien-certificate-{certificate.number}.pdf")
+
+
+def client_address(request: HttpRequest) -> str:
+    """The client's address: REMOTE_ADDR, or behind TRUSTED_PROXY_HOPS reverse proxies the
+    entry of X-Forwarded-For they added (what a client writes there itself is never trusted)."""
+    hops = settings.TRUSTED_PROXY_HOPS
+    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [a for a in forwarded if a]
+    if hops > 0 and len(forwarded) >= hops:
+        return forwarded[-hops]
+    return request.META.get("REMOTE_ADDR", "")
+
+
+@login_not_required
+@require_GET
+@never_cache
+def verify_view(request: HttpRequest, code: str) -> HttpResponse:
+    """The public verification of a certificate, without sign-in (the one page besides sign-in
+    and the health check): only its number, parcel, good-through date and payoff, whether
+    anything on the parcel changed since it was issued, and VOID. Throttled per client address
+    (VERIFY_REQUESTS_PER_MINUTE), unknown codes included, so codes cannot be tried in bulk."""
+    if not verify_throttle_hit(
+        client=client_address(request), limit=settings.VERIFY_REQUESTS_PER_MINUTE
+    ):
+        response = render(request, "billing/verify_throttled.html", status=429)
+        response["Retry-After"] = "60"
+        return response
+    certificate = certificate_by_code(code)
+    if certificate is None:
+        raise Http404("No certificate has that verification code.")
+    user = request.user
+    return render(
+        request,
+        "billing/verify.html",
+        {
+            "certificate": certificate,
+            "void": certificate_is_void(certificate),
+            "changed": certificate_changes(certificate, detail=False).changed,
+            "staff": user.is_authenticated and user.has_perm(VIEW_CERTIFICATES),
+        },
+    )

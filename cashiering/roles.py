@@ -18,13 +18,19 @@ ROLES_BY_SENIORITY = (Role.ADMIN, Role.SUPERVISOR, Role.CLERK, Role.TRAINEE)
 
 _TRAINEE: list[str] = [
     "billing.view_bill",
+    "billing.view_liencertificate",
     "billing.view_customer",
     "billing.view_department",
     "billing.view_feetype",
     "payments.take_payment",
     "payments.view_payment",
 ]
-_CLERK: list[str] = [*_TRAINEE, "billing.create_invoice", "payments.work_unsupervised"]
+_CLERK: list[str] = [
+    *_TRAINEE,
+    "billing.create_invoice",
+    "billing.issue_lien_certificate",
+    "payments.work_unsupervised",
+]
 _SUPERVISOR: list[str] = [
     *_CLERK,
     "billing.import_bills",
@@ -77,6 +83,8 @@ _ADMIN: list[str] = [
             "meterminimum",
             "violationcode",
             "chargetype",
+            "lienterms",
+            "stafftitle",
             "department",
             "faqentry",
         )

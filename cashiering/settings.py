@@ -152,6 +152,15 @@ PARKING_REFERRAL_DAYS = int(os.environ.get("PARKING_REFERRAL_DAYS", "60"))
 OFFICE_ADDRESS = os.environ.get("OFFICE_ADDRESS", "City Hall, 108 E Green St, Ithaca, NY 14850")
 OFFICE_PHONE = os.environ.get("OFFICE_PHONE", "607-274-6580")
 
+# The address the public reaches the app at (https://pay.example.gov), printed in the lien
+# certificate's verification QR code; empty, the address the certificate was printed from.
+PUBLIC_URL = os.environ.get("PUBLIC_URL", "")
+# The public verification page answers one client (by address) this many times a minute.
+VERIFY_REQUESTS_PER_MINUTE = int(os.environ.get("VERIFY_REQUESTS_PER_MINUTE", "20"))
+# How many reverse proxies stand before the app servers and append to X-Forwarded-For: the
+# client's address is the one that many entries from the right. 0: REMOTE_ADDR (no proxy).
+TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "0"))
+
 # The remittance scanline's check digit: mod 10 with these weights, cycled from the rightmost
 # digit; "2,1" with product digits summed is Luhn. Match what the bank's lockbox expects.
 SCANLINE_CHECK_WEIGHTS = tuple(

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from billing import views as billing_views
 from cashiering import views
 
 admin.site.site_header = "Cashiering administration"
@@ -10,6 +11,8 @@ admin.site.site_title = "Cashiering administration"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # The public verification of a lien certificate (its QR code): no sign-in, throttled.
+    path("verify/<str:code>", billing_views.verify_view, name="verify"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", views.SignOutView.as_view(), name="logout"),

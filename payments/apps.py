@@ -6,6 +6,7 @@ class PaymentsConfig(AppConfig):
     verbose_name = "Counter payments"
 
     def ready(self) -> None:
+        from billing.liens import register_certificate_sales
         from billing.selectors import register_bill_receipts, register_open_drawer_check
         from ledger.selectors import register_check, register_trigger
         from ledger.services import register_period_close_check
@@ -13,6 +14,7 @@ class PaymentsConfig(AppConfig):
             PAYMENT_CHECKS,
             PAYMENT_TRIGGERS,
             bill_receipts,
+            certificate_sales,
             has_open_drawer,
             open_drawers_in_period,
         )
@@ -25,3 +27,5 @@ class PaymentsConfig(AppConfig):
         # Billing's bill page names the receipts; its look up offers to pay at the counter.
         register_bill_receipts(bill_receipts)
         register_open_drawer_check(has_open_drawer)
+        # Billing's certificate pages say VOID when the sale was taken back.
+        register_certificate_sales(certificate_sales)

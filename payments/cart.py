@@ -14,6 +14,7 @@ from django.contrib.auth.models import User
 from django.contrib.sessions.backends.base import SessionBase
 from django.db.models import Exists, OuterRef, QuerySet
 
+from billing.liens import lien_terms
 from billing.models import Bill, Customer, FeePrice, FeeType
 from billing.penalties import AmountDue
 from billing.selectors import customer_credit, with_amounts_due
@@ -62,6 +63,7 @@ def cart_items(cart: dict) -> list[BillItem | FeeItem]:
             )
         else:
             start = row.get("period_start")
+            good_through = row.get("good_through")
             items.append(
                 FeeItem(
                     fee_type_id=row["fee_type_id"],
@@ -70,6 +72,8 @@ def cart_items(cart: dict) -> list[BillItem | FeeItem]:
                     plate_state=row.get("plate_state", ""),
                     period_start=date.fromisoformat(start) if start else None,
                     months=row.get("months"),
+                    parcel_id=row.get("parcel_id"),
+                    good_through=date.fromisoformat(good_through) if good_through else None,
                 )
             )
     return items
@@ -259,11 +263,14 @@ def credit_tender_refusal(cart: dict, amount: Decimal, *, drawer: Drawer) -> str
 
 def fee_types_sold(as_of: date) -> QuerySet[FeeType]:
     """The fee types the counter offers on `as_of`: active, not the returned-check charge (billed
-    by its own action), and with a price in effect that day."""
+    by its own action) nor the lien search (sold from its own form, with a parcel), and with a
+    price in effect that day."""
     priced = FeePrice.objects.filter(fee_type=OuterRef("pk"), effective_from__lte=as_of)
-    return FeeType.objects.filter(Exists(priced), is_active=True).exclude(
+    sold = FeeType.objects.filter(Exists(priced), is_active=True).exclude(
         category=FeeType.Category.RETURNED_CHECK
     )
+    lien_fee_type_id = lien_terms().fee_type_id
+    return sold.exclude(pk=lien_fee_type_id) if lien_fee_type_id else sold
 
 
 # ---- the race: a bill in this cart was paid at another window --------------------------

@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.db.models import Q
 from django.utils import timezone
 
-from billing.models import FeeType
+from billing.models import FeeType, Property
 from cashiering.forms import OneTimeTokenForm
 from ledger.cards import NoCardNumbersMixin
 from ledger.formfields import DateField, MoneyField
@@ -482,3 +482,30 @@ class ReceiptFilterForm(forms.Form):
         )
         for field in self.fields.values():
             field.widget.attrs.setdefault("class", "form-select")
+
+
+class LienSearchForm(NoCardNumbersForm):
+    """The counter's lien search: a parcel (typed or scanned) and the date the certified list
+    of liens is to be good through."""
+
+    parcel = forms.CharField(
+        label="Parcel number",
+        max_length=30,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "data-scan-here": ""}),
+        error_messages={"required": "Type or scan the parcel number (for example 24.-3-1)."},
+    )
+    good_through = DateField(
+        label="Good through",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={
+            "required": "Give the date the payoff is to be good through (the closing date).",
+            "invalid": "Enter a date such as 12/31/2026.",
+        },
+    )
+
+    def clean_parcel(self) -> Property:
+        number = "".join(self.cleaned_data["parcel"].split())
+        parcel = Property.objects.filter(parcel_number__iexact=number).first()
+        if parcel is None:
+            raise forms.ValidationError(f"No parcel {number} is on file: check the number.")
+        return parcel

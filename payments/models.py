@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models.functions import Now
 from django.urls import reverse
 
-from billing.models import Bill, BillType, Customer, FeeType
+from billing.models import Bill, BillType, Customer, FeeType, LienCertificate
 from ledger.models import Book
 
 
@@ -426,6 +426,14 @@ class PaymentItem(models.Model):
     # The bill's assessment counters before this payment, restored by a void.
     penalty_events_before = models.PositiveSmallIntegerField(null=True, blank=True)
     interest_months_before = models.PositiveSmallIntegerField(null=True, blank=True)
+    # A lien search sold: the certificate it issued (billing.services.lien_certificate_issue).
+    lien_certificate = models.OneToOneField(
+        LienCertificate,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payment_item",
+    )
 
     class Meta:
         ordering = ["id"]
@@ -448,6 +456,10 @@ class PaymentItem(models.Model):
                 name="payment_item_parts_add_up",
             ),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="item_positive"),
+            models.CheckConstraint(
+                condition=models.Q(lien_certificate__isnull=True) | models.Q(kind="fee"),
+                name="payment_item_certificate_is_a_fee_sale",
+            ),
         ]
         indexes = [models.Index(fields=["bill", "payment"])]
 

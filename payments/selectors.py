@@ -1,6 +1,7 @@
 """Read queries of the counter: drawers, what they should hold, receipts and the queues."""
 
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -9,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet, Sum
 
+from billing.liens import CertificateSale
 from billing.models import Bill, FeeType
 from billing.selectors import EntryReceipt
 from cashiering.dates import us_date
@@ -385,13 +387,21 @@ def receipt_lines(payment: Payment) -> list[ReceiptLine]:
     """A receipt's items in the order they were added, each with its bill's account holder,
     address and reference (a fee sale names only its plate, if it has one), in one query."""
     items = payment.items.select_related(
-        "bill__customer", "bill__property", "bill__water_account", "bill__vehicle"
+        "bill__customer",
+        "bill__property",
+        "bill__water_account",
+        "bill__vehicle",
+        "lien_certificate",
     ).order_by("id")
     return [_receipt_line(item) for item in items]
 
 
 def _receipt_line(item: PaymentItem) -> ReceiptLine:
     bill = item.bill
+    if bill is None and item.lien_certificate is not None:
+        certificate = item.lien_certificate
+        reference = f"Certificate {certificate.number} · parcel {certificate.parcel_number}"
+        return ReceiptLine(item=item, holder="", address=certificate.address, reference=reference)
     if bill is None:
         plate = " ".join(p for p in ("Plate", item.plate_state, item.plate) if p)
         return ReceiptLine(item=item, holder="", address="", reference=plate if item.plate else "")
@@ -497,3 +507,19 @@ def drawers_open() -> QuerySet[Drawer]:
 def drawer_payments(drawer: Drawer) -> QuerySet[Payment]:
     """All of a drawer's receipts, newest first, with their tenders (two queries)."""
     return drawer.payments.select_related("customer").prefetch_related("tenders").order_by("-id")
+
+
+def certificate_sales(certificate_ids: Iterable[int]) -> dict[int, CertificateSale]:
+    """Which receipt sold each lien certificate, and whether that sale was voided or refunded
+    in full (the certificate is then VOID). One query; registered with billing.liens."""
+    items = PaymentItem.objects.filter(lien_certificate_id__in=list(certificate_ids)).values_list(
+        "lien_certificate_id", "payment__receipt_number", "payment__status"
+    )
+    return {
+        certificate_id: CertificateSale(
+            receipt_number=number,
+            void=status in (Payment.Status.VOIDED, Payment.Status.REFUNDED),
+        )
+        for certificate_id, number, status in items
+        if certificate_id is not None
+    }

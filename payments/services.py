@@ -18,7 +18,9 @@ from django.db.models import F, Sum
 from django.utils import timezone
 
 from billing.business_days import is_business_day
-from billing.models import Bill, BillAdjustment, ChargeType, Customer, FeeType
+from billing.errors import BillingError
+from billing.liens import good_through_check, lien_terms
+from billing.models import Bill, BillAdjustment, ChargeType, Customer, FeeType, Property
 from billing.selectors import (
     PLATE_RE,
     boot_eligible_vehicle_ids,
@@ -32,6 +34,7 @@ from billing.services import (
     WRITE_OFF_ACCOUNT_CODE,
     Charge,
     invoice_create,
+    lien_certificate_issue,
     penalty_assessment_record,
     penalty_assessments_undo,
     principal_by_revenue_account,
@@ -402,7 +405,9 @@ class BillItem:
 
 @dataclass(frozen=True)
 class FeeItem:
-    """Sell a fee type: `quantity` of it, or for a permit a plate and `months` from a start."""
+    """Sell a fee type: `quantity` of it, or for a permit a plate and `months` from a start, or
+    for the lien search (LienTerms.fee_type) the parcel and the date the certified list of liens
+    it issues is good through."""
 
     fee_type_id: int
     quantity: int = 1
@@ -410,6 +415,8 @@ class FeeItem:
     plate_state: str = ""
     period_start: date | None = None
     months: int | None = None
+    parcel_id: int | None = None
+    good_through: date | None = None
 
 
 @dataclass(frozen=True)
@@ -432,6 +439,7 @@ class _Planned:
     lines: list[Line] = field(default_factory=list)
     bill_update: dict | None = None
     penalty_rules_assessed: frozenset[int] = frozenset()  # the rules whose events it assesses
+    lien_search: tuple[Property, date] | None = None  # the certificate to issue: parcel, date
 
 
 def cart_digest(
@@ -512,10 +520,14 @@ def _fee_planned(
     account: Account,
     drawer: Drawer,
     earlier_in_cart: int = 0,
+    *,
+    lien_fee_type_id: int | None = None,
 ) -> _Planned:
     name = fee_type.name
     if not fee_type.is_active:
         raise PaymentError(f"{name} is no longer sold.")
+    if fee_type.pk == lien_fee_type_id:
+        return _lien_search_planned(item, fee_type, as_of, account)
     price = fee_price(fee_type, as_of)
     if price is None:
         raise PaymentError(f"{name} has no price on {us_date(as_of)}; an Admin sets it.")
@@ -565,12 +577,58 @@ def _fee_planned(
     return _Planned(item=row, lines=[Line(account, -row.amount, description[:255])])
 
 
+def _lien_search_planned(
+    item: FeeItem, fee_type: FeeType, as_of: date, account: Account
+) -> _Planned:
+    """A lien search: one certified list of liens on a parcel, good through a date, sold like
+    any fee (Cr its revenue account); payment_record issues the certificate."""
+    name = fee_type.name
+    price = fee_price(fee_type, as_of)
+    if price is None:
+        raise PaymentError(f"{name} has no price on {us_date(as_of)}; an Admin sets it.")
+    if item.quantity != 1:
+        raise PaymentError(f"{name} is sold one certificate at a time.")
+    parcel = Property.objects.filter(pk=item.parcel_id).first() if item.parcel_id else None
+    if parcel is None or item.good_through is None:
+        raise PaymentError(
+            f"{name}: sell it from the Lien search form, with the parcel and the good-through "
+            "date."
+        )
+    try:
+        good_through_check(good_through=item.good_through, issued_on=as_of)
+    except BillingError as exc:
+        raise PaymentError(f"{name}: {exc}") from None
+    description = (
+        f"{name}, parcel {parcel.parcel_number}, good through {us_date(item.good_through)}"
+    )[:200]
+    row = PaymentItem(
+        kind=PaymentItem.Kind.FEE,
+        fee_type=fee_type,
+        quantity=1,
+        unit_price=price,
+        amount=price,
+        description=description,
+    )
+    return _Planned(
+        item=row,
+        lines=[Line(account, -price, description[:255])],
+        lien_search=(parcel, item.good_through),
+    )
+
+
 def fee_item_check(*, item: FeeItem, as_of: date, drawer: Drawer) -> tuple[str, Decimal]:
     """What a fee item will be described as and cost, or the error the post would give."""
     fee_type = FeeType.objects.select_related("revenue_account").filter(pk=item.fee_type_id).first()
     if fee_type is None:
         raise PaymentError("That fee is not sold here.")
-    plan = _fee_planned(item, fee_type, as_of, fee_type.revenue_account, drawer)
+    plan = _fee_planned(
+        item,
+        fee_type,
+        as_of,
+        fee_type.revenue_account,
+        drawer,
+        lien_fee_type_id=lien_terms().fee_type_id,
+    )
     return plan.item.description, plan.item.amount
 
 
@@ -749,6 +807,7 @@ def _payment_record_locked(
     refused_checks = bool(customer and customer.checks_refused)
     planned: list[_Planned] = []
     stock_in_cart: dict[int, int] = defaultdict(int)
+    lien_fee_type_id = lien_terms().fee_type_id if fee_types else None
     for item in items:
         if isinstance(item, FeeItem):
             fee_type = fee_types.get(item.fee_type_id)
@@ -762,6 +821,7 @@ def _payment_record_locked(
                     fee_type.revenue_account,
                     locked,
                     earlier_in_cart=stock_in_cart[fee_type.pk],
+                    lien_fee_type_id=lien_fee_type_id,
                 )
             )
             stock_in_cart[fee_type.pk] += item.quantity
@@ -816,6 +876,11 @@ def _payment_record_locked(
             "A Supervisor must approve this visit: " + " ".join(breaches), breaches=breaches
         )
 
+    if any(p.lien_search for p in planned) and not by.has_perm("billing.issue_lien_certificate"):
+        raise PaymentError(
+            "A Trainee does not sell a lien search: a Clerk or Supervisor issues the certified "
+            "list of liens. Take it out of the cart, or ask one of them."
+        )
     total = sum((p.item.amount for p in planned), ZERO)
     if total > MAX_AMOUNT:
         raise PaymentError("That visit is more than the books can hold; split it.")
@@ -911,6 +976,8 @@ def _payment_record_locked(
     )
     for plan in planned:
         plan.item.payment = payment
+        if plan.lien_search is not None:
+            _lien_certificate_sold(plan, by=by, training=training, today=today)
     PaymentItem.objects.bulk_create([plan.item for plan in planned])
     for row in tender_rows:
         row.payment = payment
@@ -923,6 +990,22 @@ def _payment_record_locked(
                     bill=plan.item.bill, rule_ids=plan.penalty_rules_assessed, entry=entry
                 )
     return payment
+
+
+def _lien_certificate_sold(plan: _Planned, *, by: User, training: bool, today: date) -> None:
+    """Issue the certificate a lien search sells, in the payment's transaction (a sale rolled
+    back gives its number back), and name it on the receipt's item."""
+    assert plan.lien_search is not None
+    parcel, good_through = plan.lien_search
+    certificate = lien_certificate_issue(
+        property=parcel, good_through=good_through, by=by, training=training, issued_on=today
+    )
+    plan.item.lien_certificate = certificate
+    fee_name = plan.item.fee_type.name if plan.item.fee_type else "Lien search"
+    plan.item.description = (
+        f"{fee_name} {certificate.number}, parcel {parcel.parcel_number}, "
+        f"good through {us_date(good_through)}"
+    )[:200]
 
 
 def _credit_tender_checked(

@@ -9,6 +9,11 @@ urlpatterns = [
     path("cart/bills/", views.cart_bill_add, name="cart_bill_add"),
     path("cart/items/<int:index>/", views.cart_item_update, name="cart_item_update"),
     path("cart/fees/", views.cart_fee_add, name="cart_fee_add"),
+    path("lien-search/", views.lien_search, name="lien_search"),
+    path("cart/lien-search/", views.cart_lien_add, name="cart_lien_add"),
+    path(
+        "cart/lien-payoff/<int:pk>/", views.cart_lien_payoff, name="cart_lien_payoff"
+    ),
     path("cart/tenders/", views.cart_tender_add, name="cart_tender_add"),
     path("cart/tenders/<int:index>/remove/", views.cart_tender_remove, name="cart_tender_remove"),
     path("cart/clear/", views.cart_clear, name="cart_clear"),

@@ -20,8 +20,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from billing.barcode import code128_svg
-from billing.models import Bill, Customer, FeeType
+from billing.liens import LienList, certificate_is_void, lien_terms, liens_on
+from billing.models import Bill, Customer, FeeType, LienCertificate
 from billing.selectors import amount_due, customer_credit, open_bills, search
+from cashiering.dates import us_date
 from cashiering.pdf import pdf_response, render_pdf
 from cashiering.people import person_name
 from ledger.errors import DomainError
@@ -46,6 +48,7 @@ from payments.forms import (
     DrawerOpenForm,
     FeeForm,
     ItemAmountForm,
+    LienSearchForm,
     PostForm,
     ReceiptFilterForm,
     ReceiptFindForm,
@@ -505,6 +508,129 @@ def cart_fee_add(request: HttpRequest, drawer: Drawer) -> HttpResponse:
 
 def _form_errors(form) -> str:
     return " ".join(str(e) for errors in form.errors.values() for e in errors)
+
+
+# The lien search: a certified list of liens sold like a fee (billing.liens, docs/billing.md)
+
+ISSUE_CERTIFICATES = "billing.issue_lien_certificate"
+
+
+def _lien_search_checked(
+    request: HttpRequest, drawer: Drawer, form: LienSearchForm
+) -> tuple[LienList | None, FeeItem | None, str]:
+    """The liens a valid form's search would certify today and the cart item that sells it, or
+    why it cannot be sold (a sentence for the clerk)."""
+    if not _user(request).has_perm(ISSUE_CERTIFICATES):
+        return None, None, (
+            "A Trainee does not sell a lien search: a Clerk or Supervisor issues the certified "
+            "list of liens."
+        )
+    if not form.is_valid():
+        return None, None, _form_errors(form)
+    terms = lien_terms()
+    if terms.fee_type_id is None:
+        return None, None, "No lien search fee is set up: an Admin names it in the lien terms."
+    parcel, good_through = form.cleaned_data["parcel"], form.cleaned_data["good_through"]
+    today = timezone.localdate()
+    try:
+        liens = liens_on(parcel, good_through=good_through, issued_on=today)
+        item = FeeItem(
+            fee_type_id=terms.fee_type_id, parcel_id=parcel.pk, good_through=good_through
+        )
+        fee_item_check(item=item, as_of=today, drawer=drawer)
+    except DomainError as exc:
+        return None, None, str(exc)
+    return liens, item, ""
+
+
+@permission_required(TAKE, raise_exception=True)
+@require_POST
+@_with_open_drawer
+def lien_search(request: HttpRequest, drawer: Drawer) -> HttpResponse:
+    """Preview a lien search: every unpaid lien on the parcel through the good-through date,
+    the payoff and the fee, with the button that puts the search into the cart."""
+    form = LienSearchForm(request.POST)
+    liens, item, error = _lien_search_checked(request, drawer, form)
+    price = None
+    if item is not None:
+        _, price = fee_item_check(item=item, as_of=timezone.localdate(), drawer=drawer)
+    context = {"lien_form": form, "liens": liens, "lien_error": error, "lien_price": price}
+    if _is_htmx(request):
+        return render(request, "payments/_lien_preview.html", context)
+    cart = cart_of(request.session)
+    return render(
+        request,
+        "payments/counter.html",
+        {
+            "drawer": drawer,
+            "search_form": CounterSearchForm(),
+            "cart": cart_view(cart, drawer=drawer, as_of=timezone.localdate()),
+            "fee_form": _fee_form(),
+            "tender_form": TenderForm(),
+            "post_form": PostForm(
+                initial={"token": cart["token"], "accept_overpayment": cart["overpayment"]}
+            ),
+            "open_panel": "lien",
+            **context,
+        },
+    )
+
+
+@permission_required(TAKE, raise_exception=True)
+@require_POST
+@_with_open_drawer
+def cart_lien_add(request: HttpRequest, drawer: Drawer) -> HttpResponse:
+    """Put a lien search into the cart; the certificate is numbered and issued when the visit
+    posts (payments.services.payment_record)."""
+    form = LienSearchForm(request.POST)
+    _, item, error = _lien_search_checked(request, drawer, form)
+    if item is None:
+        return _back_to_counter(request, drawer, error=error)
+    description, _ = fee_item_check(item=item, as_of=timezone.localdate(), drawer=drawer)
+    cart = cart_of(request.session)
+    cart["items"].append(
+        {
+            "kind": "fee",
+            "fee_type_id": item.fee_type_id,
+            "quantity": 1,
+            "parcel_id": item.parcel_id,
+            "good_through": item.good_through.isoformat() if item.good_through else None,
+            "description": description,
+        }
+    )
+    cart_store(request.session, cart)
+    return _back_to_counter(request, drawer, notice=f"Added: {description}.")
+
+
+@permission_required(TAKE, raise_exception=True)
+@require_POST
+@_with_open_drawer
+def cart_lien_payoff(request: HttpRequest, drawer: Drawer, pk: int) -> HttpResponse:
+    """Put a certificate's whole payoff into the cart: each lien it lists that still owes
+    something, for all it owes as of today (the cart computes as of the day it is paid, never
+    the certificate's figures). A lien paid since is skipped with a note; one already in the
+    cart stays as it is, so pressing the button again changes nothing."""
+    certificate = get_object_or_404(LienCertificate, pk=pk)
+    today = timezone.localdate()
+    if certificate_is_void(certificate):
+        messages.error(request, f"Certificate {certificate.number} is VOID: nothing was added.")
+        return redirect(certificate)
+    bills = Bill.objects.filter(
+        pk__in=certificate.items.values("bill_id")
+    ).order_by("due_date", "id")
+    notes = []
+    if today > certificate.good_through:
+        notes.append(
+            f"Today is after {us_date(certificate.good_through)}, the date certificate "
+            f"{certificate.number} is good through: the amounts were recomputed as of today."
+        )
+    for bill in bills:
+        if amount_due(bill, today).total <= 0:
+            notes.append(f"Bill {bill.number} was paid since the certificate; it is skipped.")
+            continue
+        notes.append(_bill_add(request, bill))
+    messages.info(request, f"Payoff of certificate {certificate.number}: " + " ".join(notes))
+    return redirect("payments:counter")
 
 
 @permission_required(TAKE, raise_exception=True)

@@ -26,6 +26,7 @@
       F2: () => focus(search()),
       F3: () => { const panel = document.getElementById("fee-panel"); if (panel) { panel.open = true; } focus(document.getElementById("id_fee_type")); },
       F4: () => focus(document.getElementById("id_amount")),
+      F6: () => { const panel = document.getElementById("lien-panel"); if (panel) { panel.open = true; } focus(document.getElementById("id_parcel")); },
       F8: () => { const button = document.getElementById("post-button"); if (button && !button.disabled) { button.click(); } },
     };
     if (keys[event.key]) { event.preventDefault(); keys[event.key](); }
@@ -50,8 +51,10 @@
     return el.closest("[data-sensitive]") !== null;
   }
 
+  // A field marked data-scan-here takes what is scanned into it (the lien search's parcel).
   function scannable(el) {
-    return !sensitive(el) && !(el && el.tagName === "SELECT");
+    const here = el && el.closest && el.closest("[data-scan-here]") !== null;
+    return !sensitive(el) && !(el && el.tagName === "SELECT") && !here;
   }
 
   function forget() {
