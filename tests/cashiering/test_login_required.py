@@ -1,12 +1,14 @@
-"""Every page but sign-in and /healthz turns an anonymous visitor away to sign in."""
+"""Every page but sign-in, /healthz and a lien certificate's verification turns an anonymous
+visitor away to sign in."""
 
 import pytest
 from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 # Pages a stranger must be able to reach: signing in (ours and the admin's), the health check,
-# and the site's icon (the sign-in page shows it too).
-PUBLIC = {"login", "healthz", "admin:login", "favicon"}
+# the site's icon (the sign-in page shows it too), and the verification a lien certificate's QR
+# code points at (tests/billing/test_lien_verify.py: throttled, and it shows next to nothing).
+PUBLIC = {"login", "healthz", "admin:login", "favicon", "verify"}
 
 SAMPLE_ARGS = {
     "int": "1",

@@ -1,0 +1,125 @@
+"""The printed certified list of liens (billing.views.lien_certificate_pdf,
+templates/pdf/lien_certificate.html), read back: US Letter, the number, the parcel and owners,
+the items and payoff, the statement with the officer, the verification code, and a QR code that
+decodes to the verification address. The longest owner's name and address wrap on the page."""
+
+import io
+from datetime import timedelta
+
+import pypdfium2
+import zxingcpp
+from django.urls import reverse
+from django.utils import timezone
+
+from billing.services import lien_certificate_issue
+from tests.billing.conftest import parcel, two_years  # noqa: F401 (fixtures)
+from tests.documents.pdf_reading import (
+    assert_nothing_runs_off,
+    assert_on_the_page,
+    pages,
+    squeezed,
+    text,
+)
+
+
+def printed(client, certificate) -> bytes:
+    response = client.get(reverse("billing:lien_certificate_pdf", args=[certificate.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    return response.content
+
+
+def qr_codes(pdf: bytes) -> list[str]:
+    """Every QR code on the PDF's pages, decoded: each page drawn at 200 dpi (pypdfium2) and
+    read by zxing-cpp, as a phone's camera would."""
+    document = pypdfium2.PdfDocument(io.BytesIO(pdf))
+    found = []
+    for page in document:
+        image = page.render(scale=200 / 72).to_pil()
+        found += [
+            r.text
+            for r in zxingcpp.read_barcodes(image)
+            if r.format == zxingcpp.BarcodeFormat.QRCode
+        ]
+    return found
+
+
+def test_the_certificate_prints_everything_it_certifies(client, two_years, clerk):
+    today = timezone.localdate()
+    certificate = lien_certificate_issue(
+        property=two_years["A"].property,
+        good_through=today + timedelta(days=10),
+        by=clerk,
+        issued_on=today,
+    )
+    client.force_login(clerk)
+
+    pdf = printed(client, certificate)
+
+    sizes = pages(pdf)
+    assert all((round(p.width), round(p.height)) == (612, 792) for p in sizes)
+    body = squeezed(text(pdf))
+    for shown in (
+        "Certified List of Liens",
+        certificate.number,
+        "24.-3-1",
+        "Dana Whitfield",
+        certificate.good_through.strftime("%m/%d/%Y"),
+        f"${certificate.payoff:,.2f}",
+        certificate.code_display,
+        "are not included",
+        certificate.officer_title,
+        "City property tax, relevied unpaid water charges",
+        *(bill.number for bill in two_years.values()),
+    ):
+        assert squeezed(shown) in body, shown
+    assert_on_the_page(pdf, f"${certificate.payoff:,.2f}")
+    url = "http://testserver" + reverse("verify", args=[certificate.verification_code])
+    assert qr_codes(pdf) == [url]
+    assert url in body
+
+
+def test_a_parcel_with_nothing_owed_says_so(client, reference, clerk, long_property, long_customer):
+    long_property.owners.add(long_customer)
+    today = timezone.localdate()
+    certificate = lien_certificate_issue(
+        property=long_property, good_through=today, by=clerk, issued_on=today
+    )
+    client.force_login(clerk)
+
+    pdf = printed(client, certificate)
+
+    body = "".join(text(pdf).split())
+    assert f"No unpaid liens on this parcel as of {today:%m/%d/%Y}.".replace(" ", "") in body
+    # The longest name and address the models hold wrap inside the page.
+    assert long_customer.name[:40] in body
+    assert_nothing_runs_off(pdf)
+    assert len(qr_codes(pdf)) == 1
+
+
+def test_a_void_certificate_says_void(client, drawer, clerk, supervisor, two_years):
+    import uuid
+
+    from billing.liens import lien_terms
+    from payments.services import FeeItem, payment_record, payment_void
+    from tests.payments.conftest import cash
+
+    payment = payment_record(
+        drawer=drawer,
+        items=[
+            FeeItem(
+                fee_type_id=lien_terms().fee_type_id,
+                parcel_id=two_years["A"].property.pk,
+                good_through=timezone.localdate(),
+            )
+        ],
+        tenders=[cash("25.00")],
+        token=uuid.uuid4(),
+        by=clerk,
+    )
+    payment_void(payment=payment, reason="Wrong parcel", by=clerk, approved_by=supervisor)
+    client.force_login(clerk)
+
+    pdf = printed(client, payment.items.get().lien_certificate)
+
+    assert "VOID: the sale of this certificate was taken back" in text(pdf)
