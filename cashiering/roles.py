@@ -204,6 +204,13 @@ CAPABILITIES: tuple[Capability, ...] = (
         permission="reconciliation.sign_off_variance",
     ),
     Capability(
+        "Lien certificates",
+        "Certified lists of liens issued: find one by number, code or parcel; print it, see "
+        "what changed since, put its payoff in the cart.",
+        "billing:lien_certificates",
+        permission="billing.view_liencertificate",
+    ),
+    Capability(
         "Department directory",
         "Who handles what in the City, where and when: refer a customer in seconds.",
         "billing:directory",
