@@ -335,6 +335,10 @@ class LienCertificateFindForm(forms.Form):
         max_length=60,
         required=False,
         widget=forms.TextInput(
-            attrs={"autofocus": True, "autocomplete": "off", "placeholder": "24.-3-1, LC-2026-000123, 7K3Q-M9PX-T2"}
+            attrs={
+                "autofocus": True,
+                "autocomplete": "off",
+                "placeholder": "24.-3-1, LC-2026-000123, 7K3Q-M9PX-T2",
+            }
         ),
     )

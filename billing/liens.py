@@ -97,7 +97,7 @@ class LienList:
     """The unpaid liens on a parcel through `good_through`, oldest first, as a certificate
     issued on `issued_on` states them; totals in dollars."""
 
-    property: Property
+    parcel: Property
     good_through: date
     issued_on: date
     items: list[LienItem] = field(default_factory=list)
@@ -136,7 +136,7 @@ def liens_on(prop: Property, *, good_through: date, issued_on: date) -> LienList
     )
     items = [_lien_item(o.bill, o.due) for o in with_amounts_due(bills, good_through)]
     return LienList(
-        property=prop,
+        parcel=prop,
         good_through=good_through,
         issued_on=issued_on,
         items=[item for item in items if item.total > 0],
@@ -149,9 +149,10 @@ def _lien_item(bill: Bill, due) -> LienItem:
     for line in lines:
         if line.charge_type.name not in names:
             names.append(line.charge_type.name)
-    kind = ", ".join(
-        name if n == 0 else name[:1].lower() + name[1:] for n, name in enumerate(names)
-    ) or bill.get_bill_type_display()
+    kind = (
+        ", ".join(name if n == 0 else name[:1].lower() + name[1:] for n, name in enumerate(names))
+        or bill.get_bill_type_display()
+    )
     detail = ""
     if len(lines) > 1 or bill.principal_balance < bill.principal:
         billed = " + ".join(f"{line.description} {format_money(line.amount)}" for line in lines)

@@ -30,6 +30,7 @@ from billing.business_days import SEEDED_YEARS, legal_holidays
 from billing.errors import AlreadyImported, BillingError, ImportRejected, NothingToWaive
 from billing.import_conflicts import conflicts_with_file
 from billing.importing import SOURCES, BillRow, parse
+from billing.liens import lien_terms, liens_on, verification_code_new
 from billing.models import (
     RECEIVABLE_ACCOUNT_CODES,
     Bill,
@@ -55,7 +56,6 @@ from billing.models import (
     ViolationCode,
     WaterAccount,
 )
-from billing.liens import liens_on, lien_terms, verification_code_new
 from billing.selectors import REPEAT_WINDOW_DAYS, adjustment_plan, amount_due, bills_under_rule
 from cashiering.dates import us_date
 from cashiering.people import person_name
@@ -120,7 +120,9 @@ CHARGE_TYPES: tuple[tuple[str, str, str], ...] = (
     ("returned_check_fee", "Returned check fee", "4330"),
 )
 # Charges that are a lien on the parcel billed (an Admin may mark others: ChargeType.is_lien).
-LIEN_CHARGE_TYPES = frozenset({"city_tax", "relevied_water", "relevied_sewer", "special_assessment"})
+LIEN_CHARGE_TYPES = frozenset(
+    {"city_tax", "relevied_water", "relevied_sewer", "special_assessment"}
+)
 
 
 def charge_types_seed() -> None:
@@ -1100,7 +1102,7 @@ def officer_title(user: User) -> str:
 
 def lien_certificate_issue(
     *,
-    property: Property,  # noqa: A002 (the office's word for it)
+    property: Property,
     good_through: date,
     by: User,
     training: bool = False,

@@ -15,9 +15,7 @@ urlpatterns = [
     path("directory/", views.directory_view, name="directory"),
     path("lien-certificates/", views.lien_certificates_view, name="lien_certificates"),
     path("lien-certificates/<int:pk>/", views.lien_certificate_view, name="lien_certificate"),
-    path(
-        "lien-certificates/<int:pk>.pdf", views.lien_certificate_pdf, name="lien_certificate_pdf"
-    ),
+    path("lien-certificates/<int:pk>.pdf", views.lien_certificate_pdf, name="lien_certificate_pdf"),
     path("imports/", views.import_view, name="import"),
     path("imports/<int:pk>/errors.csv", views.import_errors_csv, name="import_errors"),
     path("imports/progress/<uuid:token>/", views.import_progress, name="import_progress"),

@@ -426,9 +426,7 @@ CERTIFICATES_LISTED = 100
 
 
 def _certificate_or_404(pk: int) -> LienCertificate:
-    return get_object_or_404(
-        LienCertificate.objects.select_related("property", "issued_by"), pk=pk
-    )
+    return get_object_or_404(LienCertificate.objects.select_related("property", "issued_by"), pk=pk)
 
 
 @permission_required(VIEW_CERTIFICATES, raise_exception=True)

@@ -591,8 +591,7 @@ def _lien_search_planned(
     parcel = Property.objects.filter(pk=item.parcel_id).first() if item.parcel_id else None
     if parcel is None or item.good_through is None:
         raise PaymentError(
-            f"{name}: sell it from the Lien search form, with the parcel and the good-through "
-            "date."
+            f"{name}: sell it from the Lien search form, with the parcel and the good-through date."
         )
     try:
         good_through_check(good_through=item.good_through, issued_on=as_of)

@@ -11,9 +11,7 @@ urlpatterns = [
     path("cart/fees/", views.cart_fee_add, name="cart_fee_add"),
     path("lien-search/", views.lien_search, name="lien_search"),
     path("cart/lien-search/", views.cart_lien_add, name="cart_lien_add"),
-    path(
-        "cart/lien-payoff/<int:pk>/", views.cart_lien_payoff, name="cart_lien_payoff"
-    ),
+    path("cart/lien-payoff/<int:pk>/", views.cart_lien_payoff, name="cart_lien_payoff"),
     path("cart/tenders/", views.cart_tender_add, name="cart_tender_add"),
     path("cart/tenders/<int:index>/remove/", views.cart_tender_remove, name="cart_tender_remove"),
     path("cart/clear/", views.cart_clear, name="cart_clear"),

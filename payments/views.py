@@ -521,9 +521,13 @@ def _lien_search_checked(
     """The liens a valid form's search would certify today and the cart item that sells it, or
     why it cannot be sold (a sentence for the clerk)."""
     if not _user(request).has_perm(ISSUE_CERTIFICATES):
-        return None, None, (
-            "A Trainee does not sell a lien search: a Clerk or Supervisor issues the certified "
-            "list of liens."
+        return (
+            None,
+            None,
+            (
+                "A Trainee does not sell a lien search: a Clerk or Supervisor issues the certified "
+                "list of liens."
+            ),
         )
     if not form.is_valid():
         return None, None, _form_errors(form)
@@ -615,9 +619,9 @@ def cart_lien_payoff(request: HttpRequest, drawer: Drawer, pk: int) -> HttpRespo
     if certificate_is_void(certificate):
         messages.error(request, f"Certificate {certificate.number} is VOID: nothing was added.")
         return redirect(certificate)
-    bills = Bill.objects.filter(
-        pk__in=certificate.items.values("bill_id")
-    ).order_by("due_date", "id")
+    bills = Bill.objects.filter(pk__in=certificate.items.values("bill_id")).order_by(
+        "due_date", "id"
+    )
     notes = []
     if today > certificate.good_through:
         notes.append(

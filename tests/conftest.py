@@ -1,10 +1,17 @@
-"""Fixtures shared by every test: the standard chart and a user per role, built by the services."""
+"""Fixtures shared by every test: the standard chart and a user per role, built by the services;
+a parcel that owes two years of city tax (tests/billing/test_liens_on.py works out by hand what
+it owes)."""
+
+import uuid
+from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
 
 from billing.demo import reference_data_seed
-from billing.models import Customer
+from billing.models import BillType, ChargeType, Customer, Property
+from billing.services import Charge, bill_issue
 from cashiering.demo import demo_users_seed
 from cashiering.roles import Role
 from ledger.models import Account
@@ -72,3 +79,101 @@ def dana(db):
         state="NY",
         postal_code="14850",
     )
+
+
+@pytest.fixture
+def parcel(reference, dana) -> Property:
+    parcel = Property.objects.create(parcel_number="24.-3-1", street_address="108 E Green St")
+    parcel.owners.add(dana)
+    return parcel
+
+
+def charge(code: str, amount: str, text: str = "") -> Charge:
+    return Charge(ChargeType.objects.get(code=code), Decimal(amount), text)
+
+
+def tax_bill(parcel, owner, by, *, year: int, installment: int, due: date, charges, number=""):
+    return bill_issue(
+        number=number or f"T{year}-{installment}-{uuid.uuid4().hex[:6]}",
+        bill_type=BillType.PROPERTY_TAX,
+        source="test",
+        customer=owner,
+        description=f"{year} city tax, installment {installment} of 2",
+        issue_date=date(year, 1, 1),
+        due_date=due,
+        charges=charges,
+        by=by,
+        property=parcel,
+        tax_year=year,
+        installment=installment,
+    )
+
+
+@pytest.fixture
+def two_years(parcel, dana, supervisor):
+    """The four installments A to D, and a water bill and a parking ticket that are no liens."""
+    bills = {
+        "A": tax_bill(
+            parcel,
+            dana,
+            supervisor,
+            year=2025,
+            installment=1,
+            due=date(2025, 1, 31),
+            charges=[
+                charge("city_tax", "1000.00", "2025 city tax, installment 1"),
+                charge("relevied_water", "200.00", "Relevied unpaid water"),
+            ],
+        ),
+        "B": tax_bill(
+            parcel,
+            dana,
+            supervisor,
+            year=2025,
+            installment=2,
+            due=date(2025, 6, 30),
+            charges=[charge("city_tax", "1000.00")],
+        ),
+        "C": tax_bill(
+            parcel,
+            dana,
+            supervisor,
+            year=2026,
+            installment=1,
+            due=date(2026, 1, 31),
+            charges=[charge("city_tax", "1100.00")],
+        ),
+        "D": tax_bill(
+            parcel,
+            dana,
+            supervisor,
+            year=2026,
+            installment=2,
+            due=date(2026, 6, 30),
+            charges=[charge("city_tax", "1100.00")],
+        ),
+    }
+    bill_issue(
+        number="W-NOT-A-LIEN",
+        bill_type=BillType.WATER_SEWER,
+        source="test",
+        customer=dana,
+        description="Water & sewer",
+        issue_date=date(2026, 4, 1),
+        due_date=date(2026, 5, 1),
+        charges=[charge("water", "96.42")],
+        by=supervisor,
+        property=parcel,
+    )
+    bill_issue(
+        number="P-NOT-A-LIEN",
+        bill_type=BillType.PARKING,
+        source="test",
+        customer=dana,
+        description="Parking ticket",
+        issue_date=date(2026, 3, 1),
+        due_date=date(2026, 3, 1),
+        charges=[charge("parking_fine", "30.00")],
+        by=supervisor,
+    )
+    return bills

@@ -6,7 +6,6 @@ the special assessment charge type and the lien terms where the office's data is
 import datetime
 from pathlib import Path
 
-import billing.models
 import django.contrib.postgres.fields
 import django.db.models.deletion
 import django.db.models.expressions
@@ -14,6 +13,7 @@ import django.db.models.functions.datetime
 from django.conf import settings
 from django.db import migrations, models
 
+import billing.models
 
 HERE = Path(__file__).resolve().parent
 

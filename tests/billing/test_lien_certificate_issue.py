@@ -154,6 +154,8 @@ def test_the_database_keeps_a_certificate_and_its_items_as_issued(two_years, cle
         ("UPDATE billing_liencertificateitem SET kind = 'x' WHERE id = %s", item.pk),
         ("DELETE FROM billing_liencertificate WHERE id = %s", certificate.pk),
     ):
-        with pytest.raises(DatabaseError, match="lien certificates are append-only"):
-            with transaction.atomic():
-                sql(statement, pk)
+        with (
+            pytest.raises(DatabaseError, match="lien certificates are append-only"),
+            transaction.atomic(),
+        ):
+            sql(statement, pk)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from billing.selectors import amount_due
 from billing.services import lien_certificate_issue
 from payments.services import BillItem, FeeItem, payment_record, payment_void
-from tests.payments.conftest import cash, drawer, office  # noqa: F401 (fixtures)
+from tests.payments.conftest import cash
 
 D = Decimal
 
@@ -125,7 +125,7 @@ def test_a_later_payment_shows_as_a_change(client, certificate, two_years, drawe
 
 
 def test_a_new_lien_billed_since_is_a_change(client, certificate, two_years, dana, supervisor):
-    from tests.billing.conftest import charge, tax_bill
+    from tests.conftest import charge, tax_bill
 
     tax_bill(
         certificate.property,

@@ -23,7 +23,7 @@ from billing.errors import BillingError
 from billing.liens import lien_bills, liens_on
 from billing.models import BillType, ChargeType, LienTerms, Property
 from billing.services import bill_issue
-from tests.billing.conftest import charge, tax_bill
+from tests.conftest import charge, tax_bill
 
 D = Decimal
 

@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing.services import lien_certificate_issue
-from tests.billing.conftest import parcel, two_years  # noqa: F401 (fixtures)
 from tests.documents.pdf_reading import (
     assert_nothing_runs_off,
     assert_on_the_page,

@@ -13,8 +13,6 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from billing.liens import liens_on
-from tests.billing.conftest import parcel, two_years  # noqa: F401 (fixtures)
-from tests.payments.conftest import office  # noqa: F401 (fixture)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -20,7 +20,6 @@ from ledger.models import JournalLine
 from payments.errors import PaymentError
 from payments.models import PaymentItem
 from payments.services import BillItem, FeeItem, payment_record, payment_void
-from tests.billing.conftest import parcel, two_years  # noqa: F401 (fixtures)
 from tests.payments.conftest import cash, new_user, open_drawer
 
 D = Decimal
