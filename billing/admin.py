@@ -293,4 +293,3 @@ class StaffTitleAdmin(GuardedAdminMixin, admin.ModelAdmin):
 
     list_display = ["user", "title"]
     search_fields = ["user__username", "user__last_name", "title"]
-    autocomplete_fields = ["user"]

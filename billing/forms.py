@@ -329,7 +329,7 @@ class FeePriceAdminForm(NoCardNumbersMixin, forms.ModelForm):
         return cast(Decimal, price)
 
 
-class LienCertificateFindForm(forms.Form):
+class LienCertificateFindForm(NoCardNumbersMixin, forms.Form):
     q = forms.CharField(
         label="Parcel, certificate number or verification code",
         max_length=60,
