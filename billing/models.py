@@ -1023,9 +1023,7 @@ class PaymentPlan(PlanTermsFields):
             ),
             models.CheckConstraint(
                 condition=models.Q(
-                    down_payment__lte=models.F("total")
-                    * models.F("max_down_payment_percent")
-                    / 100
+                    down_payment__lte=models.F("total") * models.F("max_down_payment_percent") / 100
                 ),
                 name="plan_down_payment_within_cap",
             ),

@@ -11,6 +11,7 @@ from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilar
 from django.db import connection, transaction
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Upper
+from django.utils import timezone
 
 from billing import penalties
 from billing.errors import BillingError
@@ -27,14 +28,18 @@ from billing.models import (
     FeeType,
     Holiday,
     NameWord,
+    PaymentPlan,
     PenaltyAssessment,
     PenaltyRule,
     PenaltyWaiver,
+    PlanBill,
+    PlanTerms,
     Property,
     Vehicle,
     ViolationCode,
     WaterAccount,
 )
+from billing.plan_standing import PlanFacts, PlanStanding, Standing, plan_facts, standings
 from billing.scanline import ScanlineError, configured_scheme, looks_like_scanline, scanline_parse
 from ledger.models import JournalLine
 from ledger.money import ZERO, format_money, is_whole_cents
@@ -267,9 +272,17 @@ def _rules_assessed(bill_ids: Iterable[int]) -> dict[int, frozenset[int]]:
     return {bill_id: frozenset(rules) for bill_id, rules in found.items()}
 
 
-def bill_state(bill: Bill, *, rules_assessed: frozenset[int] | None = None) -> penalties.BillState:
+def bill_state(
+    bill: Bill,
+    *,
+    rules_assessed: frozenset[int] | None = None,
+    plan: PlanFacts | None = None,
+) -> penalties.BillState:
+    """The engine's view of `bill`. `plan` (billing.plan_standing.plan_facts) says whether it
+    is frozen in a plan in good standing or rebuilt after a plan's default; None: no plan."""
     if rules_assessed is None:
         rules_assessed = _rules_assessed([bill.pk]).get(bill.pk, frozenset())
+    plan = plan or PlanFacts()
     return penalties.BillState(
         due_date=bill.due_date,
         principal_balance=bill.principal_balance,
@@ -279,6 +292,8 @@ def bill_state(bill: Bill, *, rules_assessed: frozenset[int] | None = None) -> p
         interest_months_assessed=bill.interest_months_assessed,
         appeal_opened_on=bill.appeal_opened_on if bill.appeal_pending else None,
         appeal_days=bill.appeal_days,
+        plan_enrolled_on=plan.enrolled_on,
+        plan_payments=plan.payments,
     )
 
 
@@ -289,16 +304,20 @@ def amount_due(
     rules: Sequence[penalties.Rule] | None = None,
     closed: frozenset[date] | None = None,
     rules_assessed: frozenset[int] | None = None,
+    plan: PlanFacts | None = None,
 ) -> penalties.AmountDue:
     """Principal, penalty and interest owed on `bill` as of `as_of` (a USPS postmark date for a
-    mailed payment), each to the cent. Reads the rules, the penalties already assessed and the
+    mailed payment), each to the cent. Reads the rules, the penalties already assessed, the
+    payment plans it is in (RPTL 1184: frozen at enrolment while in good standing) and the
     office calendar unless given; writes nothing."""
+    if plan is None:
+        plan = plan_facts([bill.pk], as_of).get(bill.pk)
     if rules is None:
         rules = rules_for(bill.bill_type, bill.due_date)
     if closed is None:
         # Not yet past due, nothing accrues whatever days are closed: no query.
         closed = closed_days(bill.due_date, as_of) if as_of > bill.due_date else frozenset()
-    state = bill_state(bill, rules_assessed=rules_assessed)
+    state = bill_state(bill, rules_assessed=rules_assessed, plan=plan)
     return penalties.compute_amount_due(state, rules, as_of, closed=closed)
 
 
@@ -309,13 +328,15 @@ class OwedBill:
 
 
 def with_amounts_due(bills: Iterable[Bill], as_of: date) -> list[OwedBill]:
-    """Each bill with what it owes as of `as_of`; the rules, the penalties already assessed and
-    (when a bill is past due) the office calendar are read in one query each."""
+    """Each bill with what it owes as of `as_of`; the rules, the penalties already assessed,
+    the payment plans and (when a bill is past due) the office calendar are read in one query
+    each (a few more when some bill is in a plan)."""
     bills = list(bills)
     if not bills:
         return []
     rows = _rules_of_types({bill.bill_type for bill in bills})
     assessed = _rules_assessed(bill.pk for bill in bills)
+    in_plans = plan_facts((bill.pk for bill in bills), as_of)
     # Only bills past due accrue anything, so only they need the calendar.
     past_due = [bill.due_date for bill in bills if as_of > bill.due_date]
     closed = closed_days(min(past_due), as_of) if past_due else frozenset()
@@ -328,6 +349,7 @@ def with_amounts_due(bills: Iterable[Bill], as_of: date) -> list[OwedBill]:
                 rules=_rules_on(rows, bill.bill_type, bill.due_date),
                 closed=closed,
                 rules_assessed=assessed.get(bill.pk, frozenset()),
+                plan=in_plans.get(bill.pk, PlanFacts()),
             ),
         )
         for bill in bills
@@ -778,3 +800,103 @@ def _other_kind(line: JournalLine, *, first: bool) -> str:
     if line.amount > 0 and line.memo.startswith(_ASSESSED):
         return _ASSESSED
     return "Charge" if line.amount > 0 else "Payment"
+
+
+# Delinquent-tax payment plans (RPTL §1184). The arithmetic is billing/plans.py; a plan's
+# standing on a date is billing/plan_standing.py.
+
+
+def plan_terms() -> PlanTerms:
+    """The payment plan terms in force: the Admin's row, or the defaults of the law when the
+    row is missing (a fresh test database). Writes nothing."""
+    row = PlanTerms.objects.first()
+    return row if row is not None else PlanTerms()
+
+
+def delinquent_tax_bills(prop: Property, as_of: date) -> list[OwedBill]:
+    """The parcel's property tax bills past due and unpaid on `as_of`, oldest first, with what
+    each owes: what a payment plan may take in (those already in an active plan left out)."""
+    bills = (
+        open_bills()
+        .filter(property=prop, bill_type=BillType.PROPERTY_TAX, due_date__lt=as_of)
+        .exclude(plan_bills__plan__status=PaymentPlan.Status.ACTIVE)
+        .order_by("tax_year", "due_date", "id")
+    )
+    return [owed for owed in with_amounts_due(bills, as_of) if owed.due.total > 0]
+
+
+def plans_on(prop: Property, as_of: date) -> list[PlanStanding]:
+    """The payment plans of a parcel that are active on `as_of` (good standing, late or in
+    default), newest first, each as a PlanStanding: `plan`, `standing` (Standing.GOOD, LATE or
+    DEFAULT), `remaining` (dollars to finish it; None in default, when its bills owe on their
+    own), `next_due` (the oldest installment not fully paid). For the lien certificate: a parcel
+    with one here "is in a payment plan". Six queries whatever the number of plans."""
+    plan_rows = PaymentPlan.objects.filter(property=prop, status=PaymentPlan.Status.ACTIVE)
+    found = standings(plan_rows.select_related("property", "customer"), as_of)
+    return sorted(found.values(), key=lambda s: (s.plan.enrolled_on, s.plan.pk), reverse=True)
+
+
+def plan_of_bills(bill_ids: Iterable[int], as_of: date | None = None) -> dict[int, PlanStanding]:
+    """For each of `bill_ids` in an active payment plan, the plan's standing as of `as_of`
+    (today by default): bill id -> PlanStanding. Bills in no active plan are left out. Six
+    queries whatever the number of bills."""
+    as_of = as_of or timezone.localdate()
+    links = list(
+        PlanBill.objects.filter(
+            bill_id__in=list(bill_ids), plan__status=PaymentPlan.Status.ACTIVE
+        ).select_related("plan", "plan__property", "plan__customer")
+    )
+    found = standings({link.plan_id: link.plan for link in links}.values(), as_of)
+    return {link.bill_id: found[link.plan_id] for link in links}
+
+
+def plans_at_risk(as_of: date) -> list[PlanStanding]:
+    """Active plans with an installment late, and plans in default, the oldest late installment
+    first (the Supervisor's list)."""
+    plan_rows = PaymentPlan.objects.filter(status=PaymentPlan.Status.ACTIVE).select_related(
+        "property", "customer"
+    )
+    risky = [
+        s
+        for s in standings(plan_rows, as_of).values()
+        if s.standing in (Standing.LATE, Standing.DEFAULT)
+    ]
+    return sorted(
+        risky,
+        key=lambda s: (s.next_due.installment.due_on if s.next_due else as_of, s.plan.pk),
+    )
+
+
+def plan_bills_owed(plan: PaymentPlan, as_of: date) -> list[OwedBill]:
+    """The plan's bills, oldest first (tax year, due date), with what each owes on `as_of`
+    (frozen at enrolment in good standing; as if there had been no plan in default)."""
+    bills = (
+        Bill.objects.filter(plan_bills__plan=plan)
+        .select_related("customer", "property", "receivable_account")
+        .order_by("tax_year", "due_date", "id")
+    )
+    return with_amounts_due(bills, as_of)
+
+
+def plans_owed_by(customer_ids: Iterable[int], as_of: date) -> dict[int, list[PlanStanding]]:
+    """Active plans of the customers (the taxpayer who signed, or an owner of the parcel), by
+    customer id: what the lookup shows in place of the plan's bills."""
+    ids = list(customer_ids)
+    plan_rows = (
+        PaymentPlan.objects.filter(status=PaymentPlan.Status.ACTIVE)
+        .filter(Q(customer_id__in=ids) | Q(plan_bills__bill__customer_id__in=ids))
+        .distinct()
+        .select_related("property", "customer")
+    )
+    found = standings(plan_rows, as_of)
+    customers_of: dict[int, set[int]] = {}
+    for plan_id, customer_id in PlanBill.objects.filter(plan_id__in=list(found)).values_list(
+        "plan_id", "bill__customer_id"
+    ):
+        customers_of.setdefault(plan_id, set()).add(customer_id)
+    out: dict[int, list[PlanStanding]] = {}
+    for plan_id, standing in found.items():
+        for customer_id in customers_of.get(plan_id, set()) | {standing.plan.customer_id}:
+            if customer_id in ids:
+                out.setdefault(customer_id, []).append(standing)
+    return out

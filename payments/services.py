@@ -18,7 +18,19 @@ from django.db.models import F, Sum
 from django.utils import timezone
 
 from billing.business_days import is_business_day
-from billing.models import Bill, BillAdjustment, ChargeType, Customer, FeeType
+from billing.models import (
+    Bill,
+    BillAdjustment,
+    BillType,
+    ChargeType,
+    Customer,
+    FeeType,
+    PaymentPlan,
+    PlanBill,
+    PlanCharge,
+    PlanPayment,
+)
+from billing.plan_standing import PlanStanding, Standing, standings
 from billing.selectors import (
     PLATE_RE,
     boot_eligible_vehicle_ids,
@@ -34,6 +46,9 @@ from billing.services import (
     invoice_create,
     penalty_assessment_record,
     penalty_assessments_undo,
+    plan_money_record,
+    plan_money_undo,
+    plans_status_sync,
     principal_by_revenue_account,
 )
 from cashiering.dates import us_date
@@ -413,6 +428,17 @@ class FeeItem:
 
 
 @dataclass(frozen=True)
+class PlanItem:
+    """Pay `amount` dollars on a payment plan (RPTL 1184): applied to its bills oldest first,
+    after the late interest and charges due. `expected_due` is what the clerk was shown as due
+    now: if that changed, nothing is posted."""
+
+    plan_id: int
+    amount: Decimal
+    expected_due: Decimal | None = None
+
+
+@dataclass(frozen=True)
 class TenderIn:
     kind: str
     amount: Decimal
@@ -432,12 +458,15 @@ class _Planned:
     lines: list[Line] = field(default_factory=list)
     bill_update: dict | None = None
     penalty_rules_assessed: frozenset[int] = frozenset()  # the rules whose events it assesses
+    # A payment plan's late charges it assesses and what it applies to the plan's bill.
+    plan_charges: list[PlanCharge] = field(default_factory=list)
+    plan_payment: PlanPayment | None = None
 
 
 def cart_digest(
     *,
     drawer: Drawer,
-    items: Sequence[BillItem | FeeItem],
+    items: Sequence[BillItem | FeeItem | PlanItem],
     tenders: Sequence[TenderIn],
     customer: Customer | None,
     accept_overpayment: bool,
@@ -606,7 +635,7 @@ def receipt_number_next(*, office: Office, training: bool, year: int) -> int:
 def payment_record(
     *,
     drawer: Drawer,
-    items: Sequence[BillItem | FeeItem],
+    items: Sequence[BillItem | FeeItem | PlanItem],
     tenders: Sequence[TenderIn],
     token: uuid.UUID,
     by: User,
@@ -668,7 +697,7 @@ def _same_cart(earlier: Payment, digest: str) -> Payment:
 def _payment_record_locked(
     *,
     drawer: Drawer,
-    items: Sequence[BillItem | FeeItem],
+    items: Sequence[BillItem | FeeItem | PlanItem],
     tender_rows: list[Tender],
     token: uuid.UUID,
     digest: str,
@@ -691,9 +720,11 @@ def _payment_record_locked(
         raise NoOpenDrawer("This is not your drawer; open your own drawer first.")
     today = timezone.localdate()
     as_of = as_of or today
-    bill_ids = sorted({item.bill_id for item in items if isinstance(item, BillItem)})
-    if len(bill_ids) != sum(isinstance(item, BillItem) for item in items):
+    item_bill_ids = sorted({item.bill_id for item in items if isinstance(item, BillItem)})
+    if len(item_bill_ids) != sum(isinstance(item, BillItem) for item in items):
         raise PaymentError("A bill is in the cart twice; pay it once.")
+    plan_rows, plan_bill_ids = _plans_locked(items, item_bill_ids)
+    bill_ids = sorted(set(item_bill_ids) | {pk for ids in plan_bill_ids.values() for pk in ids})
     bills = {
         bill.pk: bill
         for bill in Bill.objects.select_for_update(of=("self",))
@@ -704,6 +735,8 @@ def _payment_record_locked(
     if len(bills) != len(bill_ids):
         raise PaymentError("A bill in the cart no longer exists; start the visit again.")
     owed = {o.bill.pk: o.due for o in with_amounts_due(bills.values(), as_of)}
+    plan_standings = standings(plan_rows.values(), as_of)
+    _bills_in_plans_refused(item_bill_ids, bills, as_of)
     if customer is None:
         customer = next(iter(bills.values())).customer if bills else None
     # Whose credit an overpayment adds to or a credit tender spends (live money only).
@@ -767,6 +800,12 @@ def _payment_record_locked(
             stock_in_cart[fee_type.pk] += item.quantity
             policy = policies.get(PaymentPolicy.AppliesTo.FEES)
             what = fee_type.name
+        elif isinstance(item, PlanItem):
+            planned += _plan_planned(
+                item, plan_standings[item.plan_id], bills, owed, accounts, training, as_of
+            )
+            policy = policies.get(BillType.PROPERTY_TAX)
+            what = f"payment plan {plan_rows[item.plan_id].number}"
         else:
             bill = bills[item.bill_id]
             policy = policies.get(bill.bill_type)
@@ -922,7 +961,188 @@ def _payment_record_locked(
                 penalty_assessment_record(
                     bill=plan.item.bill, rule_ids=plan.penalty_rules_assessed, entry=entry
                 )
+        _plan_money_saved(planned, entry)
+        plans_status_sync(bill_ids=bill_ids)
     return payment
+
+
+def _plans_locked(
+    items: Sequence[BillItem | FeeItem | PlanItem], item_bill_ids: list[int]
+) -> tuple[dict[int, PaymentPlan], dict[int, list[int]]]:
+    """Lock the cart's payment plans (in id order, before the bills) and read their bills:
+    (plans by id, bill ids by plan id). Refuses a plan twice, a plan gone, or one of its bills
+    also in the cart on its own."""
+    plan_ids = sorted({item.plan_id for item in items if isinstance(item, PlanItem)})
+    if len(plan_ids) != sum(isinstance(item, PlanItem) for item in items):
+        raise PaymentError("A payment plan is in the cart twice; pay it once.")
+    if not plan_ids:
+        return {}, {}
+    plan_rows = {
+        plan.pk: plan
+        for plan in PaymentPlan.objects.select_for_update().filter(pk__in=plan_ids).order_by("pk")
+    }
+    if len(plan_rows) != len(plan_ids):
+        raise PaymentError("A payment plan in the cart no longer exists; start the visit again.")
+    plan_bill_ids: dict[int, list[int]] = defaultdict(list)
+    for plan_id, bill_id in PlanBill.objects.filter(plan_id__in=plan_ids).values_list(
+        "plan_id", "bill_id"
+    ):
+        plan_bill_ids[plan_id].append(bill_id)
+    both = set(item_bill_ids) & {pk for ids in plan_bill_ids.values() for pk in ids}
+    if both:
+        raise PaymentError(
+            "A bill in the cart is also paid by its payment plan in the cart: pay the plan."
+        )
+    return plan_rows, plan_bill_ids
+
+
+def _bills_in_plans_refused(item_bill_ids: list[int], bills: dict[int, Bill], as_of: date) -> None:
+    """A bill in an active payment plan that is not in default is paid through the plan."""
+    if not item_bill_ids:
+        return
+    links = list(
+        PlanBill.objects.filter(
+            bill_id__in=item_bill_ids, plan__status=PaymentPlan.Status.ACTIVE
+        ).select_related("plan")
+    )
+    found = standings({link.plan_id: link.plan for link in links}.values(), as_of)
+    for link in links:
+        if found[link.plan_id].frozen:
+            raise PaymentError(
+                f"Bill {bills[link.bill_id].number} is in payment plan {link.plan.number}: "
+                "pay the plan's installments instead."
+            )
+
+
+def _plan_planned(
+    item: PlanItem,
+    standing: PlanStanding,
+    bills: dict[int, Bill],
+    owed: dict,
+    accounts: dict[str, Account],
+    training: bool,
+    as_of: date,
+) -> list[_Planned]:
+    """A plan payment as ordinary bill items (issue: RPTL 1184 plans): the late interest and
+    charges due are assessed on the plan's oldest unpaid bill (penalty and interest), then the
+    amount is applied to its bills oldest first (tax year, due date), each penalty → interest
+    → principal. Refused when the plan is not payable (in default, completed, cancelled), what
+    it has due now changed since it was added, or the amount is below its late charges or
+    above what finishes it."""
+    plan = standing.plan
+    number = plan.number
+    if standing.standing == Standing.DEFAULT:
+        raise PaymentError(
+            f"Payment plan {number} is in default since {us_date(standing.defaulted_on)}: its "
+            "bills owe as if there had been no plan and are paid one by one."
+        )
+    if not standing.frozen:
+        raise PaymentError(
+            f"Payment plan {number} is {standing.label.lower()}: it takes no payment."
+        )
+    amount = _money(item.amount, f"The amount to pay on payment plan {number}")
+    if item.expected_due is not None and item.expected_due != standing.due_now:
+        raise PaymentError(
+            f"Payment plan {number} now has {format_money(standing.due_now)} due, not "
+            f"{format_money(item.expected_due)} (a late charge fell due, or it was paid at "
+            "another window). Nothing was posted; take it out of the cart and add it again."
+        )
+    charges = standing.new_charges
+    if amount < charges:
+        raise PaymentError(
+            f"Payment plan {number} owes {format_money(charges)} of late interest and charges: "
+            "pay at least that."
+        )
+    remaining = standing.remaining or ZERO
+    if amount > remaining:
+        raise PaymentError(
+            f"{format_money(amount)} is more than payment plan {number} needs to finish "
+            f"({format_money(remaining)})."
+        )
+    order = sorted(
+        (bills[pk] for pk in standing.bill_ids),
+        key=lambda b: (b.tax_year or 0, b.due_date, b.pk),
+    )
+    dues = {bill.pk: owed[bill.pk] for bill in order}
+    oldest = next((bill for bill in order if dues[bill.pk].total > 0), None)
+    if oldest is None:
+        raise PaymentError(f"The bills of payment plan {number} owe nothing.")
+    charge_rows = []
+    if charges:
+        late_interest = sum((row.new_interest for row in standing.installments), ZERO)
+        late_charge = sum((row.new_charge for row in standing.installments), ZERO)
+        due = dues[oldest.pk]
+        dues[oldest.pk] = replace(
+            due,
+            penalty=due.penalty + late_charge,
+            new_penalty=due.new_penalty + late_charge,
+            interest=due.interest + late_interest,
+            new_interest=due.new_interest + late_interest,
+        )
+        for row in standing.installments:
+            for kind, part, months in (
+                (PlanCharge.Kind.INTEREST, row.new_interest, row.interest_months),
+                (PlanCharge.Kind.LATE_CHARGE, row.new_charge, 0),
+            ):
+                if part:
+                    charge_rows.append(
+                        PlanCharge(
+                            plan=plan,
+                            installment=row.installment,
+                            kind=kind,
+                            months=months,
+                            amount=part,
+                            bill=oldest,
+                        )
+                    )
+    out: list[_Planned] = []
+    left = amount
+    for bill in order:
+        pay = min(left, dues[bill.pk].total)
+        if pay <= 0:
+            continue
+        left -= pay
+        one = _bill_planned(
+            BillItem(bill.pk, pay),
+            bill,
+            dues[bill.pk],
+            None,  # a plan is paid by installments: the tax policy's "in full" does not apply
+            accounts,
+            training,
+            False,
+            [],
+            trainee_overpay_needs_approval=False,
+            credit_customer_id=None,
+        )
+        one.item.plan = plan
+        one.item.description = f"Payment plan {number}: {one.item.description}"[:200]
+        if not training:
+            one.plan_payment = PlanPayment(
+                plan=plan,
+                bill=bill,
+                paid_on=as_of,
+                applied=pay,
+                principal=one.item.principal_paid,
+                charges=charges if bill.pk == oldest.pk else ZERO,
+            )
+            if bill.pk == oldest.pk:
+                one.plan_charges = charge_rows
+        out.append(one)
+    if left:
+        raise PaymentError(
+            f"The bills of payment plan {number} owe {format_money(amount - left)} now, less "
+            f"than {format_money(amount)}; a Supervisor checks the plan."
+        )
+    return out
+
+
+def _plan_money_saved(planned: list[_Planned], entry) -> None:
+    charges = [charge for one in planned for charge in one.plan_charges]
+    payments = [one.plan_payment for one in planned if one.plan_payment is not None]
+    for row in [*charges, *payments]:
+        row.entry = entry
+    if charges or payments:
+        plan_money_record(charges=charges, payments=payments)
 
 
 def _credit_tender_checked(
@@ -1294,6 +1514,7 @@ def payment_void(
                     interest_months_assessed=item.interest_months_before,
                 )
             penalty_assessments_undo(entry=locked.entry)
+            plans_status_sync(bill_ids=list(bills))
         Payment.objects.filter(pk=locked.pk).update(status=Payment.Status.VOIDED)
         _requests_done(locked, approver)
         return PaymentReversal.objects.create(
@@ -1385,6 +1606,31 @@ def _unapplied_lines(
             )
         )
     return lines, list(reopened.values()), fees
+
+
+def _plan_charges_taken_back(charges: Sequence[PlanCharge], bills: dict) -> list[Line]:
+    """A refund of a plan payment takes back the late interest and charges it assessed (Dr
+    penalty and interest revenue, Cr the bill), so the plan stands exactly as before it."""
+    if not charges:
+        return []
+    revenue = _accounts(PENALTY_INTEREST_ACCOUNT_CODE)[PENALTY_INTEREST_ACCOUNT_CODE]
+    lines = []
+    for charge in charges:
+        bill = bills[charge.bill_id]
+        memo = f"Payment plan late charge taken back: bill {bill.number}"
+        lines += [
+            Line(revenue, charge.amount, memo),
+            Line(bill.receivable_account, -charge.amount, memo, charge.bill_id),
+        ]
+    return lines
+
+
+def _plan_charges_off_bills(charges: Sequence[PlanCharge]) -> None:
+    for charge in charges:
+        part = "interest_balance" if charge.kind == PlanCharge.Kind.INTEREST else "penalty_balance"
+        Bill.objects.filter(pk=charge.bill_id).update(
+            **{part: F(part) - charge.amount, "balance": F("balance") - charge.amount}
+        )
 
 
 def _credit_taken_back(lines: Sequence[Line]) -> Decimal:
@@ -1594,6 +1840,13 @@ def payment_refund(
         taken = _taken_back(locked)
         standing = locked.total - taken
         amount = standing if amount is None else amount
+        plan_paid = any(item.plan_id for item in items)
+        if plan_paid and amount != locked.total:
+            raise NotReversible(
+                f"Receipt {locked.receipt_number} paid a payment plan: it is refunded whole "
+                f"({format_money(locked.total)}), so the plan's installments and late charges "
+                "stand as before it; then take a new payment."
+            )
         if amount > standing:
             raise NotReversible(
                 f"Only {format_money(standing)} of receipt {locked.receipt_number} stands; "
@@ -1612,6 +1865,12 @@ def payment_refund(
         _credit_still_held(locked, _credit_taken_back(lines))
         lines, reopened = _cancelled_bills_kept_closed(locked, lines, reopened)
         lines += _payout_lines(split, paying, city_check_number, locked.customer_id)
+        late_charges = (
+            list(PlanCharge.objects.filter(entry=locked.entry, undone_by__isnull=True))
+            if plan_paid and not locked.training
+            else []
+        )
+        lines += _plan_charges_taken_back(late_charges, {i.bill_id: i.bill for i in items})
         # Not `reverses=`: that link means the exact mirror (ledger_violations checks it), and a
         # refund is not one (assessments stay, the cash comes out of another drawer).
         entry = post(
@@ -1624,6 +1883,9 @@ def payment_refund(
         )
         if not locked.training:
             _bills_reopen(reopened)
+            if plan_paid:
+                _plan_charges_off_bills(plan_money_undo(entry=locked.entry, undone_by=entry))
+                plans_status_sync(bill_ids=[i.bill_id for i in items if i.bill_id])
         if amount == standing:
             Payment.objects.filter(pk=locked.pk).update(status=Payment.Status.REFUNDED)
         _requests_done(locked, approver)

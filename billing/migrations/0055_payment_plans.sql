@@ -29,7 +29,8 @@ BEGIN
         RAISE EXCEPTION 'UPDATE on billing_paymentplan refused: only its status changes'
             USING ERRCODE = 'BL003';
     END IF;
-    IF OLD.status <> 'active' AND NEW.status <> OLD.status THEN
+    -- completed goes back to active only when a void reopens a bill the plan paid
+    IF OLD.status = 'cancelled' AND NEW.status <> OLD.status THEN
         RAISE EXCEPTION 'UPDATE on billing_paymentplan refused: plan % is already %',
             OLD.number, OLD.status USING ERRCODE = 'BL003';
     END IF;
