@@ -327,3 +327,41 @@ class FeePriceAdminForm(NoCardNumbersMixin, forms.ModelForm):
                 "on the fee type instead."
             )
         return cast(Decimal, price)
+
+
+class PlanEnrollForm(OneTimeTokenForm):
+    """A Supervisor's payment plan for a parcel (RPTL 1184): which delinquent tax bills, who
+    signs, the down payment and the number of installments; saved only once `confirmed` (the
+    page shows the schedule first)."""
+
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    bills = forms.TypedMultipleChoiceField(
+        label="Delinquent tax bills in the plan",
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one delinquent tax bill."},
+    )
+    customer = forms.TypedChoiceField(label="Taxpayer who signs the agreement", coerce=int)
+    down_payment = MoneyField(
+        label="Down payment",
+        required=False,
+        min_value=Decimal("0"),
+        help_text="Due today; at most the terms' percent of the total ($0.00 for none).",
+    )
+    installments = forms.IntegerField(
+        label="Monthly installments",
+        min_value=1,
+        help_text="Each due the last day of a month, starting next month.",
+    )
+
+    def __init__(self, *args, bill_choices, customer_choices, max_installments: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["bills"].choices = bill_choices
+        self.fields["customer"].choices = customer_choices
+        self.fields["installments"].max_value = max_installments
+        self.fields["installments"].validators.append(
+            forms.IntegerField(max_value=max_installments).validators[-1]
+        )
+
+    def clean_down_payment(self):
+        return self.cleaned_data.get("down_payment") or Decimal("0.00")

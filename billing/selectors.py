@@ -425,10 +425,15 @@ class SearchGroup:
     bills: list[OwedBill] = field(default_factory=list)
     properties: list[Property] = field(default_factory=list)
     boot_eligible_plates: list[str] = field(default_factory=list)
+    # Payment plans in good standing (or late) paying some of their bills: shown in place of
+    # those bills, which are not offered one by one (RPTL 1184).
+    plans: list[PlanStanding] = field(default_factory=list)
 
     @property
     def total_due(self) -> Decimal:
-        return sum((owed.due.total for owed in self.bills), ZERO)
+        return sum((owed.due.total for owed in self.bills), ZERO) + sum(
+            (plan.due_now for plan in self.plans), ZERO
+        )
 
 
 @dataclass
@@ -627,8 +632,12 @@ def search(query: str, *, as_of: date) -> SearchResult:
     }
     vehicle_ids = {b.vehicle_id for bs in by_customer.values() for b in bs if b.vehicle_id}
     booted = boot_eligible_vehicle_ids(vehicle_ids) if vehicle_ids else set()
+    in_plans = plan_of_bills(owed, as_of) if owed else {}
     for group in ordered:
-        group.bills = [owed[b.pk] for b in by_customer.get(group.customer.pk, [])]
+        mine = by_customer.get(group.customer.pk, [])
+        frozen = {b.pk: in_plans[b.pk] for b in mine if b.pk in in_plans and in_plans[b.pk].frozen}
+        group.plans = list({s.plan.pk: s for s in frozen.values()}.values())
+        group.bills = [owed[b.pk] for b in mine if b.pk not in frozen]
         group.boot_eligible_plates = sorted(
             {str(b.bill.vehicle) for b in group.bills if b.bill.vehicle_id in booted}
         )

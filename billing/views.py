@@ -1,6 +1,7 @@
 import csv
 import uuid
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import cast
 
 from django.conf import settings
@@ -14,8 +15,9 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
+from billing import plans
 from billing.barcode import code128_svg
-from billing.errors import AlreadyImported, ImportRejected
+from billing.errors import AlreadyImported, BillingError, ImportRejected
 from billing.forms import (
     AdjustForm,
     AppealForm,
@@ -23,10 +25,21 @@ from billing.forms import (
     ImportForm,
     InvoiceForm,
     InvoiceLineFormSet,
+    PlanEnrollForm,
     SearchForm,
     WaiverForm,
 )
-from billing.models import Bill, BillType, Customer, Department, ImportBatch
+from billing.models import (
+    Bill,
+    BillType,
+    Customer,
+    Department,
+    ImportBatch,
+    PaymentPlan,
+    PlanBill,
+    Property,
+)
+from billing.plan_standing import standings
 from billing.scanline import MAX_AMOUNT as SCANLINE_MAX_AMOUNT
 from billing.scanline import configured_scheme, scanline_build, scanline_spaced
 from billing.selectors import (
@@ -37,7 +50,11 @@ from billing.selectors import (
     boot_eligible_vehicle_ids,
     customer_credit,
     customer_credit_lines,
+    delinquent_tax_bills,
     has_open_drawer,
+    plan_bills_owed,
+    plan_terms,
+    plans_at_risk,
     search,
 )
 from billing.services import (
@@ -46,6 +63,7 @@ from billing.services import (
     bill_import,
     customer_view_log,
     invoice_create,
+    payment_plan_enroll,
     penalty_waive,
     ticket_appeal_record,
 )
@@ -397,3 +415,154 @@ def invoice_pdf(request: HttpRequest, number: str) -> HttpResponse:
         },
     )
     return pdf_response(pdf=pdf, filename=f"{bill.number}.pdf")
+
+
+# Delinquent-tax payment plans (RPTL §1184)
+
+
+def _plan_form(request: HttpRequest, prop: Property, as_of: date) -> tuple[PlanEnrollForm, list]:
+    owed = delinquent_tax_bills(prop, as_of)
+    people = {c.pk: c for c in prop.owners.all()} | {
+        o.bill.customer_id: o.bill.customer for o in owed
+    }
+    terms = plan_terms()
+    form = PlanEnrollForm(
+        request.POST or None,
+        initial={
+            "token": uuid.uuid4(),
+            "bills": [o.bill.pk for o in owed],
+            "customer": next(iter(people), None),
+            "down_payment": Decimal("0.00"),
+            "installments": terms.max_installments,
+        },
+        bill_choices=[
+            (
+                o.bill.pk,
+                f"{o.bill.number} · {o.bill.tax_year or ''} {o.bill.description} · "
+                f"${o.due.total:,.2f}",
+            )
+            for o in owed
+        ],
+        customer_choices=[(pk, c.name) for pk, c in people.items()],
+        max_installments=terms.max_installments,
+    )
+    return form, owed
+
+
+@permission_required("billing.enroll_payment_plan", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def plan_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """Enroll a parcel's delinquent taxes in a payment plan: the form, then the schedule to
+    check ("This creates plan …, signed agreement required"), then the plan."""
+    prop = get_object_or_404(Property, pk=pk)
+    today = timezone.localdate()
+    form, owed = _plan_form(request, prop, today)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        chosen = [o for o in owed if o.bill.pk in set(data["bills"])]
+        total = sum((o.due.total for o in chosen), Decimal("0.00"))
+        terms = plan_terms()
+        cap = plans.down_payment_cap(total, terms.max_down_payment_percent)
+        try:
+            if data["down_payment"] > cap:
+                raise BillingError(
+                    f"The down payment may be at most "
+                    f"{terms.max_down_payment_percent.normalize()}% of the ${total:,.2f} owed: "
+                    f"${cap:,.2f}."
+                )
+            rows = plans.schedule(
+                total=total,
+                down_payment=data["down_payment"],
+                installments=data["installments"],
+                enrolled_on=today,
+            )
+            preview = {
+                "bills": chosen,
+                "total": total,
+                "rows": rows,
+                "extra": plans.extra_cent_installments([(r.number, r.amount) for r in rows]),
+                "customer": next(
+                    (c for pk_, c in form.fields["customer"].choices if pk_ == data["customer"]),
+                    "",
+                ),
+            }
+            if data["confirmed"]:
+                plan = payment_plan_enroll(
+                    property=prop,
+                    bills=[o.bill for o in chosen],
+                    customer=get_object_or_404(Customer, pk=data["customer"]),
+                    down_payment=data["down_payment"],
+                    installments=data["installments"],
+                    as_of=today,
+                    by=cast(User, request.user),
+                    token=data["token"],
+                )
+                messages.success(
+                    request,
+                    f"Payment plan {plan.number} created: print the agreement for the taxpayer "
+                    "and the Supervisor to sign.",
+                )
+                return redirect(plan)
+        except (DomainError, ValueError) as exc:
+            form.add_error(None, str(exc))
+            preview = None
+        except DatabaseError:
+            form.add_error(None, books_refused("payment plan"))
+            preview = None
+    return render(
+        request,
+        "billing/plan_new.html",
+        {"property": prop, "form": form, "owed": owed, "preview": preview, "terms": plan_terms()},
+    )
+
+
+def _plan_context(plan: PaymentPlan, as_of: date) -> dict:
+    standing = standings([plan], as_of)[plan.pk]
+    owed = plan_bills_owed(plan, as_of)
+    enrolled = {link.bill_id: link.owed_on_enrolment for link in PlanBill.objects.filter(plan=plan)}
+    return {
+        "plan": plan,
+        "as_of": as_of,
+        "standing": standing,
+        "owed": owed,
+        "enrolled": enrolled,
+        "bills_total": sum((o.due.total for o in owed), Decimal("0.00")),
+        "owners": plan.property.owners.all(),
+    }
+
+
+@permission_required("billing.view_bill", raise_exception=True)
+def plan_view(request: HttpRequest, number: str) -> HttpResponse:
+    """A plan: its schedule (paid, unpaid, late), bills, payments and standing."""
+    plan = get_object_or_404(
+        PaymentPlan.objects.select_related("property", "customer", "enrolled_by"), number=number
+    )
+    form, as_of = _as_of(request)
+    context = _plan_context(plan, as_of)
+    context |= {"form": form, "can_pay": _can_pay_at_counter(request)}
+    return render(request, "billing/plan.html", context)
+
+
+@permission_required("billing.view_bill", raise_exception=True)
+def plan_agreement_pdf(request: HttpRequest, number: str) -> HttpResponse:
+    """The agreement the taxpayer and the Supervisor sign (US Letter)."""
+    plan = get_object_or_404(
+        PaymentPlan.objects.select_related("property", "customer", "enrolled_by"), number=number
+    )
+    context = _plan_context(plan, plan.enrolled_on)
+    pdf = render_pdf(
+        template_name="pdf/payment_plan_agreement.html", context=context, request=request
+    )
+    return pdf_response(pdf=pdf, filename=f"payment-plan-{plan.number}.pdf")
+
+
+@permission_required("billing.enroll_payment_plan", raise_exception=True)
+def plans_at_risk_view(request: HttpRequest) -> HttpResponse:
+    """Active plans with an installment late, and plans in default, oldest first."""
+    form, as_of = _as_of(request)
+    return render(
+        request,
+        "billing/plans_at_risk.html",
+        {"form": form, "as_of": as_of, "plans": plans_at_risk(as_of)},
+    )

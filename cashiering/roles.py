@@ -199,6 +199,12 @@ CAPABILITIES: tuple[Capability, ...] = (
         permission="reconciliation.sign_off_variance",
     ),
     Capability(
+        "Payment plans at risk",
+        "Delinquent-tax payment plans with an installment late, and plans in default (RPTL 1184).",
+        "billing:plans_at_risk",
+        permission="billing.enroll_payment_plan",
+    ),
+    Capability(
         "Department directory",
         "Who handles what in the City, where and when: refer a customer in seconds.",
         "billing:directory",
