@@ -449,6 +449,16 @@ def _plan_form(request: HttpRequest, prop: Property, as_of: date) -> tuple[PlanE
     return form, owed
 
 
+def _plan_of_token(request: HttpRequest, prop: Property) -> PaymentPlan | None:
+    if request.method != "POST" or not request.POST.get("confirmed"):
+        return None
+    try:
+        token = uuid.UUID(request.POST.get("token", ""))
+    except ValueError:
+        return None
+    return PaymentPlan.objects.filter(token=token, property=prop).first()
+
+
 @permission_required("billing.enroll_payment_plan", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def plan_new(request: HttpRequest, pk: int) -> HttpResponse:
@@ -456,6 +466,11 @@ def plan_new(request: HttpRequest, pk: int) -> HttpResponse:
     check ("This creates plan …, signed agreement required"), then the plan."""
     prop = get_object_or_404(Property, pk=pk)
     today = timezone.localdate()
+    earlier = _plan_of_token(request, prop)
+    if earlier is not None:
+        # A second submit of a form that made a plan (a double-click, a reload): its bills are
+        # no longer offered, so show the plan the first one made.
+        return redirect(earlier)
     form, owed = _plan_form(request, prop, today)
     preview = None
     if request.method == "POST" and form.is_valid():
