@@ -4,6 +4,7 @@ the directory) and about 2,000 parcels, 3,000 water accounts and 5,000 parking t
 Deterministic (a seeded generator), created through the billing services, and only once."""
 
 import random
+import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -22,6 +23,7 @@ from billing.models import (
     FeeType,
     MeterMinimum,
     MeterSize,
+    PaymentPlan,
     PenaltyRule,
     Property,
     Vehicle,
@@ -29,8 +31,15 @@ from billing.models import (
     WaterAccount,
     WaterRate,
 )
+from billing.plans import month_end
 from billing.selectors import REPEAT_WINDOW_DAYS
-from billing.services import Charge, bills_issue_bulk, charge_types_seed, holidays_seed
+from billing.services import (
+    Charge,
+    bills_issue_bulk,
+    charge_types_seed,
+    holidays_seed,
+    payment_plan_enroll,
+)
 from billing.water import (
     DUE_DAY,
     ITHACA_METERS,
@@ -586,3 +595,37 @@ def city_seed(
             source="bill_import",
         )
     return True
+
+
+def demo_plans_seed(*, by: User, today: date) -> int:
+    """Two delinquent-tax payment plans (RPTL 1184) on parcels whose first tax installment is
+    unpaid: one enrolled today (in good standing) and one enrolled two months ago with its first
+    installment past due (late, on the Supervisor's "Plans at risk"). Once only; none before
+    March (nothing is delinquent long enough yet). Returns how many it made."""
+    if PaymentPlan.objects.exists() or today.month < 4:
+        return 0
+    first = today.replace(day=1)
+    earlier = month_end(first, -3) + timedelta(days=1)  # the first of two months ago
+    made = 0
+    bills = (
+        Bill.objects.filter(
+            source="demo", bill_type=BillType.PROPERTY_TAX, installment=1, balance__gt=0
+        )
+        .select_related("property", "customer")
+        .order_by("id")[:2]
+    )
+    for bill, enrolled_on in zip(bills, (today, earlier), strict=False):
+        if bill.due_date >= enrolled_on or bill.property is None:
+            continue
+        payment_plan_enroll(
+            property=bill.property,
+            bills=[bill],
+            customer=bill.customer,
+            down_payment=Decimal("0.00"),
+            installments=12,
+            as_of=enrolled_on,
+            by=by,
+            token=uuid.uuid5(uuid.NAMESPACE_URL, f"demo-plan-{bill.number}"),
+        )
+        made += 1
+    return made

@@ -3,6 +3,7 @@ from decimal import Decimal
 from typing import cast
 
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.utils import timezone
 
 from billing.importing import SOURCES
@@ -356,12 +357,9 @@ class PlanEnrollForm(OneTimeTokenForm):
 
     def __init__(self, *args, bill_choices, customer_choices, max_installments: int, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["bills"].choices = bill_choices
-        self.fields["customer"].choices = customer_choices
-        self.fields["installments"].max_value = max_installments
-        self.fields["installments"].validators.append(
-            forms.IntegerField(max_value=max_installments).validators[-1]
-        )
+        cast(forms.ChoiceField, self.fields["bills"]).choices = bill_choices
+        cast(forms.ChoiceField, self.fields["customer"]).choices = customer_choices
+        self.fields["installments"].validators.append(MaxValueValidator(max_installments))
 
     def clean_down_payment(self):
         return self.cleaned_data.get("down_payment") or Decimal("0.00")

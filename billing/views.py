@@ -497,10 +497,7 @@ def plan_new(request: HttpRequest, pk: int) -> HttpResponse:
                 "total": total,
                 "rows": rows,
                 "extra": plans.extra_cent_installments([(r.number, r.amount) for r in rows]),
-                "customer": next(
-                    (c for pk_, c in form.fields["customer"].choices if pk_ == data["customer"]),
-                    "",
-                ),
+                "customer": Customer.objects.filter(pk=data["customer"]).first(),
             }
             if data["confirmed"]:
                 plan = payment_plan_enroll(

@@ -1139,8 +1139,10 @@ def _plan_planned(
 def _plan_money_saved(planned: list[_Planned], entry) -> None:
     charges = [charge for one in planned for charge in one.plan_charges]
     payments = [one.plan_payment for one in planned if one.plan_payment is not None]
-    for row in [*charges, *payments]:
-        row.entry = entry
+    for charge in charges:
+        charge.entry = entry
+    for paid in payments:
+        paid.entry = entry
     if charges or payments:
         plan_money_record(charges=charges, payments=payments)
 

@@ -10,7 +10,7 @@ from django.db import DatabaseError, transaction
 from billing.errors import BillingError
 from billing.models import PaymentPlan, PlanInstallment
 from billing.selectors import amount_due, delinquent_tax_bills
-from tests.plans_fixtures import D, ENROLLED_ON, enroll, parcel_with_delinquent_taxes
+from tests.plans_fixtures import ENROLLED_ON, D, enroll, parcel_with_delinquent_taxes
 
 
 @pytest.fixture
@@ -87,7 +87,7 @@ def test_a_bill_is_in_one_active_plan(parcel, dana, supervisor):
 
 
 def test_bills_not_delinquent_or_not_the_parcels_are_refused(parcel, dana, supervisor):
-    prop, older, newer = parcel
+    prop, older, _newer = parcel
     from tests.plans_fixtures import tax_bill
 
     current = tax_bill(dana, supervisor, prop, amount="100.00", due=date(2026, 6, 30), year=2026)
@@ -99,7 +99,7 @@ def test_bills_not_delinquent_or_not_the_parcels_are_refused(parcel, dana, super
 def test_the_database_refuses_a_schedule_that_does_not_add_up(reference, dana, supervisor):
     prop, older, newer = parcel_with_delinquent_taxes(dana, supervisor)
     plan = enroll(prop, [older, newer], dana, supervisor)
-    with pytest.raises(DatabaseError, match="not 6 and 1016.00"), transaction.atomic():
+    with pytest.raises(DatabaseError, match=r"not 6 and 1016\.00"), transaction.atomic():
         PlanInstallment.objects.create(plan=plan, number=7, due_on=date(2026, 10, 31), amount=1)
     with pytest.raises(Exception, match="never edited"), transaction.atomic():
         PlanInstallment.objects.filter(plan=plan, number=1).update(amount=D("127.68"))

@@ -13,7 +13,7 @@ from billing.selectors import amount_due, plan_of_bills, plans_at_risk, plans_on
 from payments.errors import PaymentError
 from payments.services import BillItem, PlanItem, payment_record, payment_refund, payment_void
 from tests.payments.conftest import cash, new_user, open_drawer
-from tests.plans_fixtures import D, ENROLLED_ON, enroll, parcel_with_delinquent_taxes
+from tests.plans_fixtures import ENROLLED_ON, D, enroll, parcel_with_delinquent_taxes
 
 
 @pytest.fixture
@@ -39,7 +39,7 @@ def _standing(plan, as_of):
 
 
 def test_the_down_payment_pays_the_oldest_bill_first(plan_setup, drawer, clerk):
-    prop, older, newer, plan = plan_setup
+    _prop, older, _newer, plan = plan_setup
     # given a plan whose down payment of $250.00 is due on enrolment
     assert _standing(plan, ENROLLED_ON).due_now == D("250.00")
     # when it is paid
@@ -63,7 +63,7 @@ def test_the_down_payment_pays_the_oldest_bill_first(plan_setup, drawer, clerk):
 
 
 def test_a_payment_over_the_first_bill_goes_on_to_the_next(plan_setup, drawer, clerk):
-    prop, older, newer, plan = plan_setup
+    _prop, older, newer, plan = plan_setup
     # when $700.00 is prepaid on enrolment
     payment = _pay_plan(drawer, clerk, plan, "700.00", ENROLLED_ON)
     # then the 2025 bill is paid off ($612.00) and $88.00 goes on the 2026 bill
@@ -83,7 +83,7 @@ def test_a_payment_over_the_first_bill_goes_on_to_the_next(plan_setup, drawer, c
 
 
 def test_late_installment_interest_and_charge_are_assessed_once(plan_setup, drawer, clerk):
-    prop, older, newer, plan = plan_setup
+    _prop, older, _newer, plan = plan_setup
     _pay_plan(drawer, clerk, plan, "250.00", ENROLLED_ON)
     # given installment 1 ($127.67 due Thursday April 30) unpaid on Saturday May 16: one month
     # of 1% ($1.28) and, 15 days past (the last day Friday May 15), the 5% charge ($6.38)
@@ -116,17 +116,15 @@ def test_late_installment_interest_and_charge_are_assessed_once(plan_setup, draw
 
 
 def test_a_weekend_due_date_moves_to_monday(plan_setup, drawer, clerk):
-    prop, older, newer, plan = plan_setup
+    _prop, _older, _newer, plan = plan_setup
     _pay_plan(drawer, clerk, plan, "377.67", ENROLLED_ON)  # down payment and installment 1
     # installment 2 falls due Sunday May 31: Monday June 1 is still on time
     assert _standing(plan, date(2026, 6, 1)).standing == Standing.GOOD
     assert _standing(plan, date(2026, 6, 2)).standing == Standing.LATE
 
 
-def test_a_plan_more_than_thirty_days_late_defaults_and_its_bills_revert(
-    plan_setup, drawer, clerk
-):
-    prop, older, newer, plan = plan_setup
+def test_a_plan_more_than_thirty_days_late_defaults_and_its_bills_revert(plan_setup, drawer, clerk):
+    _prop, older, newer, plan = plan_setup
     _pay_plan(drawer, clerk, plan, "250.00", ENROLLED_ON)
     # given installment 1 due April 30 unpaid: late through May 30, in default from May 31
     assert _standing(plan, date(2026, 5, 30)).standing == Standing.LATE
@@ -159,7 +157,7 @@ def test_a_plan_more_than_thirty_days_late_defaults_and_its_bills_revert(
 def test_reversion_rebuilds_interest_on_the_principal_each_month_began_with(
     plan_setup, drawer, clerk
 ):
-    prop, older, newer, plan = plan_setup
+    _prop, older, _newer, plan = plan_setup
     _pay_plan(drawer, clerk, plan, "250.00", ENROLLED_ON)
     # installment 1 paid late on May 16 with its charges: $127.67 of principal off the 2025 bill
     _pay_plan(drawer, clerk, plan, "135.33", date(2026, 5, 16))
@@ -176,7 +174,7 @@ def test_reversion_rebuilds_interest_on_the_principal_each_month_began_with(
 
 
 def test_a_bill_in_a_plan_is_not_paid_on_its_own(plan_setup, drawer, clerk):
-    prop, older, newer, plan = plan_setup
+    _prop, older, _newer, plan = plan_setup
     with pytest.raises(PaymentError, match=f"is in payment plan {plan.number}"):
         payment_record(
             drawer=drawer,
@@ -189,7 +187,7 @@ def test_a_bill_in_a_plan_is_not_paid_on_its_own(plan_setup, drawer, clerk):
 
 
 def test_partial_payments_and_limits(plan_setup, drawer, clerk):
-    prop, older, newer, plan = plan_setup
+    _prop, _older, _newer, plan = plan_setup
     _pay_plan(drawer, clerk, plan, "250.00", ENROLLED_ON)
     # less than the late charges is refused; more than the rest is refused
     with pytest.raises(PaymentError, match=r"owes \$7.66 of late interest and charges"):
@@ -206,7 +204,7 @@ def test_partial_payments_and_limits(plan_setup, drawer, clerk):
 
 
 def test_paying_the_whole_plan_completes_it(plan_setup, drawer, clerk):
-    prop, older, newer, plan = plan_setup
+    prop, _older, _newer, plan = plan_setup
     _pay_plan(drawer, clerk, plan, "1016.00", ENROLLED_ON)
     plan.refresh_from_db()
     assert plan.status == PaymentPlan.Status.COMPLETED
@@ -214,7 +212,7 @@ def test_paying_the_whole_plan_completes_it(plan_setup, drawer, clerk):
 
 
 def test_a_void_puts_bills_installments_and_charges_back(plan_setup, drawer, clerk, supervisor):
-    prop, older, newer, plan = plan_setup
+    _prop, older, _newer, plan = plan_setup
     _pay_plan(drawer, clerk, plan, "250.00", ENROLLED_ON)
     before = _standing(plan, date(2026, 5, 16))
     older.refresh_from_db()
@@ -241,7 +239,7 @@ def test_a_void_puts_bills_installments_and_charges_back(plan_setup, drawer, cle
 def test_a_void_of_the_completing_payment_reactivates_the_plan(
     plan_setup, drawer, clerk, supervisor
 ):
-    prop, older, newer, plan = plan_setup
+    _prop, older, _newer, plan = plan_setup
     payment = _pay_plan(drawer, clerk, plan, "1016.00", ENROLLED_ON)
     payment_void(payment=payment, reason="mistake", by=clerk, approved_by=supervisor)
     plan.refresh_from_db()
@@ -249,10 +247,8 @@ def test_a_void_of_the_completing_payment_reactivates_the_plan(
     assert plan_of_bills([older.pk], ENROLLED_ON)[older.pk].due_now == D("250.00")
 
 
-def test_a_refund_puts_installments_and_charges_back(
-    plan_setup, drawer, clerk, supervisor, office
-):
-    prop, older, newer, plan = plan_setup
+def test_a_refund_puts_installments_and_charges_back(plan_setup, drawer, clerk, supervisor, office):
+    _prop, older, _newer, plan = plan_setup
     _pay_plan(drawer, clerk, plan, "250.00", ENROLLED_ON)
     before = _standing(plan, date(2026, 5, 16))
     older.refresh_from_db()
