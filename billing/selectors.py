@@ -819,7 +819,12 @@ def plan_terms() -> PlanTerms:
     """The payment plan terms in force: the Admin's row, or the defaults of the law when the
     row is missing (a fresh test database). Writes nothing."""
     row = PlanTerms.objects.first()
-    return row if row is not None else PlanTerms()
+    if row is not None:
+        return row
+    row = PlanTerms()
+    for terms_field in PlanTerms._meta.concrete_fields:  # defaults as the database reads them
+        setattr(row, terms_field.attname, terms_field.to_python(getattr(row, terms_field.attname)))
+    return row
 
 
 def delinquent_tax_bills(prop: Property, as_of: date) -> list[OwedBill]:
