@@ -68,10 +68,12 @@ class InstallmentStanding:
 @dataclass
 class PlanStanding:
     """A plan as of `as_of` (dollars, business dates). `standing` is one of Standing's values.
-    `paid` is what its payments paid toward the installments (late charges apart); `due_now`
-    what is due by `as_of` (installments due, down payment included, plus the late interest
-    and charges newly due); `remaining` what it takes to finish the plan now (unpaid
-    installments plus the new late charges; None once in default or cancelled, when the bills
+    `paid` is what its payments paid toward the installments (late charges apart);
+    `charges_owed` the late interest and charges assessed but not paid (a returned check took
+    back the money that paid them); `due_now` what is due by `as_of` (installments due, down
+    payment included, plus the late interest and charges owed and newly due); `remaining` what
+    it takes to finish the plan now (unpaid installments plus the late charges owed and new;
+    None once in default or cancelled, when the bills
     owe on their own: see billing.selectors.plan_bills_owed). `next_due` is the oldest
     installment not fully paid; `defaulted_on` the day the plan is (or would be) in default
     if that installment stays unpaid."""
@@ -83,6 +85,7 @@ class PlanStanding:
     bill_ids: list[int]
     paid: Decimal
     charges_paid: Decimal
+    charges_owed: Decimal
     due_now: Decimal
     remaining: Decimal | None
     next_due: InstallmentStanding | None
@@ -101,6 +104,11 @@ class PlanStanding:
     @property
     def new_charges(self) -> Decimal:
         return sum((row.new_charges for row in self.installments), ZERO)
+
+    @property
+    def charges_due(self) -> Decimal:
+        """Late interest and charges a payment must pay first: owed and newly due."""
+        return self.charges_owed + self.new_charges
 
     @property
     def late_installments(self) -> list[InstallmentStanding]:
@@ -229,7 +237,13 @@ def _standing(
         for row in rows:
             row.new_interest = row.new_charge = ZERO
             row.interest_months = row.interest_months_assessed
-    new_charges = sum((row.new_charges for row in rows), ZERO)
+    assessed = sum(
+        (charge.amount for row in rows for charge in charges.get(row.installment.pk, [])), ZERO
+    )
+    # Assessed late charges not paid: a returned check took back the money that paid them but
+    # left part of its payment standing (nothing standing takes them back off the bills).
+    charges_owed = max(assessed - charges_paid, ZERO) if frozen else ZERO
+    new_charges = sum((row.new_charges for row in rows), ZERO) + charges_owed
     due_now = (
         sum((row.unpaid for row in rows if row.installment.due_on <= as_of), ZERO) + new_charges
     )
@@ -242,6 +256,7 @@ def _standing(
         bill_ids=bill_ids,
         paid=paid,
         charges_paid=charges_paid,
+        charges_owed=charges_owed,
         due_now=due_now if frozen else ZERO,
         remaining=unpaid + new_charges if frozen else None,
         next_due=next_due,

@@ -1257,6 +1257,27 @@ def plan_money_undo(*, entry: JournalEntry, undone_by: JournalEntry) -> list[Pla
     return charges
 
 
+def plan_money_returned(
+    *,
+    undone: Sequence[PlanPayment],
+    undone_by: JournalEntry,
+    standing: Sequence[PlanPayment],
+    charges: Sequence[PlanCharge],
+) -> None:
+    """A returned check (`undone_by`, its entry) took back part or all of what a payment
+    applied to plans: the plan payments `undone` no longer count, `standing` (new rows, same
+    payment entry and day) say what still stands of them, and the late charges `charges` (of
+    plans of which nothing stands, taken back off the bills by the caller) no longer count.
+    Append-only, like the rest of a plan's money."""
+    PlanPayment.objects.filter(pk__in=[row.pk for row in undone], undone_by__isnull=True).update(
+        undone_by=undone_by
+    )
+    PlanPayment.objects.bulk_create(standing)
+    PlanCharge.objects.filter(pk__in=[c.pk for c in charges], undone_by__isnull=True).update(
+        undone_by=undone_by
+    )
+
+
 def plans_status_sync(*, bill_ids: Iterable[int]) -> None:
     """After a payment or its void: an active plan of these bills whose bills are all paid is
     completed; a completed one with a bill owing again (a void) is active again."""

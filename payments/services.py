@@ -47,6 +47,7 @@ from billing.services import (
     penalty_assessment_record,
     penalty_assessments_undo,
     plan_money_record,
+    plan_money_returned,
     plan_money_undo,
     plans_status_sync,
     principal_by_revenue_account,
@@ -1047,7 +1048,7 @@ def _plan_planned(
             f"{format_money(item.expected_due)} (a late charge fell due, or it was paid at "
             "another window). Nothing was posted; take it out of the cart and add it again."
         )
-    charges = standing.new_charges
+    charges = standing.charges_due
     if amount < charges:
         raise PaymentError(
             f"Payment plan {number} owes {format_money(charges)} of late interest and charges: "
@@ -1068,7 +1069,7 @@ def _plan_planned(
     if oldest is None:
         raise PaymentError(f"The bills of payment plan {number} owe nothing.")
     charge_rows = []
-    if charges:
+    if standing.new_charges:
         late_interest = sum((row.new_interest for row in standing.installments), ZERO)
         late_charge = sum((row.new_charge for row in standing.installments), ZERO)
         due = dues[oldest.pk]
@@ -1843,10 +1844,10 @@ def payment_refund(
         standing = locked.total - taken
         amount = standing if amount is None else amount
         plan_paid = any(item.plan_id for item in items)
-        if plan_paid and amount != locked.total:
+        if plan_paid and amount != standing:
             raise NotReversible(
                 f"Receipt {locked.receipt_number} paid a payment plan: it is refunded whole "
-                f"({format_money(locked.total)}), so the plan's installments and late charges "
+                f"({format_money(standing)}), so the plan's installments and late charges "
                 "stand as before it; then take a new payment."
             )
         if amount > standing:
@@ -1969,7 +1970,7 @@ def returned_check_record(
     if not by.has_perm("payments.record_returned_check"):
         raise ApprovalRequired("Only a Supervisor records a returned check.")
     with database_refusal_explained("returned check"), transaction.atomic():
-        locked, items, _ = _reversal_locks(payment)
+        locked, items, bills = _reversal_locks(payment)
         if locked.training:
             raise NotReversible("Training receipts take no real checks.")
         if locked.status == Payment.Status.VOIDED:
@@ -1994,6 +1995,8 @@ def returned_check_record(
             )
             lines, credit_spent = _credit_lines_held(locked, lines)
             in_entry = reopen - credit_spent
+            returned = _plan_money_returned(locked, reopened)
+            lines += _plan_charges_taken_back(returned.charges, bills)
             if in_entry:
                 lines.append(
                     Line(
@@ -2015,6 +2018,15 @@ def returned_check_record(
                     lines=lines,
                 )
             _bills_reopen(reopened)
+            if entry is not None and returned.rows:
+                _plan_charges_off_bills(returned.charges)
+                plan_money_returned(
+                    undone=returned.rows,
+                    undone_by=entry,
+                    standing=returned.standing,
+                    charges=returned.charges,
+                )
+                plans_status_sync(bill_ids=list(bills))
         writer = chosen.check_payer.strip() or locked.payer_name.strip() or "Check writer"
         customer = locked.customer or Customer.objects.create(name=writer)
         Customer.objects.filter(pk=customer.pk).update(checks_refused=True)
@@ -2046,6 +2058,71 @@ def returned_check_record(
             reversal=reversal,
         )
         return reversal
+
+
+@dataclass(frozen=True)
+class _PlanReturn:
+    """What a returned check does to the payment plans its receipt paid: the plan payments it
+    touches (`rows`) no longer count; `standing` replaces them with what still stands of each
+    (other tenders of the receipt still paid it); the late charges of a plan of which nothing
+    stands (`charges`) are taken back off its bills, as a void would."""
+
+    rows: list[PlanPayment] = field(default_factory=list)
+    standing: list[PlanPayment] = field(default_factory=list)
+    charges: list[PlanCharge] = field(default_factory=list)
+
+
+def _plan_money_returned(
+    payment: Payment, reopened: list[tuple[PaymentItem, dict[str, Decimal]]]
+) -> _PlanReturn:
+    """A returned check on a receipt that paid payment plans (RPTL 1184) puts each plan where a
+    void of that receipt would, for the part the check takes back: what it reopens of a plan's
+    bills no longer counts as paid toward the installments. When nothing of a plan's payment
+    stands, its late charges go too (taken back off the bills; the next payment assesses them
+    again as of its day); when some stands (the receipt had another tender), the late charges
+    stay assessed and what stands pays them first, any left unpaid being owed with the next
+    installment (PlanStanding.charges_owed)."""
+    back = {item.bill_id: parts for item, parts in reopened if item.plan_id is not None}
+    if payment.training or not back:
+        return _PlanReturn()
+    rows = list(
+        PlanPayment.objects.filter(
+            entry_id=payment.entry_id, undone_by__isnull=True, bill_id__in=list(back)
+        ).order_by("id")
+    )
+    if not rows:
+        return _PlanReturn()
+    plan_ids = {row.plan_id for row in rows}
+    rows = list(
+        PlanPayment.objects.filter(
+            entry_id=payment.entry_id, undone_by__isnull=True, plan_id__in=plan_ids
+        ).order_by("id")
+    )
+    standing = []
+    for row in rows:
+        parts = back.get(row.bill_id, {})
+        applied = row.applied - sum(parts.values(), ZERO)
+        if applied <= 0:
+            continue
+        principal = row.principal - parts.get("principal_paid", ZERO)
+        standing.append(
+            PlanPayment(
+                plan_id=row.plan_id,
+                bill_id=row.bill_id,
+                paid_on=row.paid_on,
+                applied=applied,
+                principal=principal,
+                charges=min(row.charges, applied - principal),
+                entry_id=row.entry_id,
+            )
+        )
+    gone = plan_ids - {row.plan_id for row in standing}
+    charges = list(
+        PlanCharge.objects.filter(
+            entry_id=payment.entry_id, undone_by__isnull=True, plan_id__in=gone
+        ).order_by("id")
+    )
+    return _PlanReturn(rows=rows, standing=standing, charges=charges)
 
 
 def _credit_lines_held(payment: Payment, lines: list[Line]) -> tuple[list[Line], Decimal]:

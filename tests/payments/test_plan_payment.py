@@ -9,10 +9,17 @@ import pytest
 
 from billing.models import PaymentPlan, PlanCharge
 from billing.plan_standing import Standing
-from billing.selectors import amount_due, plan_of_bills, plans_at_risk, plans_on
+from billing.selectors import amount_due, plan_of_bills, plans_at_risk, plans_on, search
 from payments.errors import PaymentError
-from payments.services import BillItem, PlanItem, payment_record, payment_refund, payment_void
-from tests.payments.conftest import cash, new_user, open_drawer
+from payments.services import (
+    BillItem,
+    PlanItem,
+    payment_record,
+    payment_refund,
+    payment_void,
+    returned_check_record,
+)
+from tests.payments.conftest import cash, check, new_user, open_drawer
 from tests.plans_fixtures import ENROLLED_ON, D, enroll, parcel_with_delinquent_taxes
 
 
@@ -279,4 +286,157 @@ def test_a_refund_puts_installments_and_charges_back(plan_setup, drawer, clerk, 
         before.paid,
         before.due_now,
         before.new_charges,
+    )
+
+
+def _bill_parts(bill):
+    bill.refresh_from_db()
+    return (bill.balance, bill.penalty_balance, bill.interest_balance, bill.principal_balance)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_returned_check_puts_the_plan_back_as_a_void_would(plan_setup, drawer, clerk, supervisor):
+    prop, older, _newer, plan = plan_setup
+    _pay_plan(drawer, clerk, plan, "250.00", ENROLLED_ON)
+    # given installment 1 paid late on May 16 by check, with its late interest and charge
+    before = _standing(plan, date(2026, 5, 16))
+    was = _bill_parts(older)
+    payment = payment_record(
+        drawer=drawer,
+        items=[PlanItem(plan.pk, D("135.33"), D("135.33"))],
+        tenders=[check("135.33", number="881")],
+        token=uuid.uuid4(),
+        by=clerk,
+        as_of=date(2026, 5, 16),
+    )
+    assert _standing(plan, date(2026, 5, 16)).due_now == D("0.00")
+    # when the bank returns the check
+    returned_check_record(payment=payment, reason="NSF", by=supervisor)
+    # then the bill is as before the payment (the late charges taken back off it too)
+    assert _bill_parts(older) == was
+    # and the plan stands as before it: installment 1 unpaid and late, its charges due again
+    after = _standing(plan, date(2026, 5, 16))
+    assert (after.standing, after.paid, after.due_now, after.new_charges, after.charges_owed) == (
+        before.standing,
+        before.paid,
+        before.due_now,
+        before.new_charges,
+        D("0.00"),
+    )
+    assert [row.state for row in after.installments][:2] == ["paid", "late"]
+    assert not PlanCharge.objects.filter(undone_by__isnull=True).exists()
+    # and the lookup shows the plan with the installment due again
+    found = search(prop.parcel_number, as_of=date(2026, 5, 16))
+    (group,) = found.groups
+    assert [(p.plan.pk, p.due_now) for p in group.plans] == [(plan.pk, D("135.33"))]
+    # (its bills are not offered one by one; the returned-check fee invoice is)
+    assert [(o.bill.bill_type, o.due.total) for o in group.bills] == [("invoice", D("20.00"))]
+    assert group.total_due == D("155.33")
+    # and a new payment of what is due assesses the late charges once more, as of its day
+    again = _pay_plan(drawer, clerk, plan, "135.33", date(2026, 5, 16), expected="135.33")
+    item = again.items.get()
+    assert (item.penalty_assessed, item.interest_assessed) == (D("6.38"), D("1.28"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_returned_check_of_a_late_charge_payment_on_a_completed_plan_reopens_it(
+    plan_setup, drawer, clerk, supervisor
+):
+    _prop, _older, _newer, plan = plan_setup
+    payment = payment_record(
+        drawer=drawer,
+        items=[PlanItem(plan.pk, D("1016.00"))],
+        tenders=[check("1016.00", number="882")],
+        token=uuid.uuid4(),
+        by=clerk,
+        as_of=ENROLLED_ON,
+    )
+    plan.refresh_from_db()
+    assert plan.status == PaymentPlan.Status.COMPLETED
+    returned_check_record(payment=payment, reason="Account closed", by=supervisor)
+    plan.refresh_from_db()
+    assert plan.status == PaymentPlan.Status.ACTIVE
+    standing = _standing(plan, ENROLLED_ON)
+    assert (standing.paid, standing.due_now, standing.remaining) == (
+        D("0.00"),
+        D("250.00"),
+        D("1016.00"),
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_returned_check_with_cash_beside_it_leaves_what_the_cash_paid(
+    plan_setup, drawer, clerk, supervisor
+):
+    _prop, older, _newer, plan = plan_setup
+    _pay_plan(drawer, clerk, plan, "250.00", ENROLLED_ON)
+    # given the late installment 1 ($135.33 with $7.66 of late charges) paid $5.00 in cash and
+    # $130.33 by check
+    payment = payment_record(
+        drawer=drawer,
+        items=[PlanItem(plan.pk, D("135.33"))],
+        tenders=[cash("5.00"), check("130.33", number="883")],
+        token=uuid.uuid4(),
+        by=clerk,
+        as_of=date(2026, 5, 16),
+    )
+    # when the check comes back
+    returned_check_record(payment=payment, reason="NSF", by=supervisor)
+    # then the $5.00 still stands: it paid $5.00 of the late charges, which stay assessed; the
+    # other $2.66 of them is owed first, with installment 1 unpaid
+    standing = _standing(plan, date(2026, 5, 20))
+    assert (standing.paid, standing.charges_paid, standing.charges_owed) == (
+        D("250.00"),
+        D("5.00"),
+        D("2.66"),
+    )
+    # nothing new (interest month 1 and the charge are assessed); $2.66 owed before anything
+    assert (standing.new_charges, standing.charges_due) == (D("0.00"), D("2.66"))
+    assert standing.due_now == D("127.67") + D("2.66")
+    older.refresh_from_db()
+    assert older.balance == D("362.00") + D("2.66")
+    # and paying what is due now puts the plan in good standing with nothing charged twice
+    _pay_plan(drawer, clerk, plan, "130.33", date(2026, 5, 20), expected="130.33")
+    later = _standing(plan, date(2026, 5, 20))
+    assert (later.standing, later.charges_owed, later.remaining) == (
+        Standing.GOOD,
+        D("0.00"),
+        D("638.33"),
+    )
+    older.refresh_from_db()
+    assert older.balance == D("362.00") - D("127.67")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_after_a_returned_check_what_stands_is_refunded_whole(
+    plan_setup, drawer, clerk, supervisor, office
+):
+    _prop, older, _newer, plan = plan_setup
+    _pay_plan(drawer, clerk, plan, "250.00", ENROLLED_ON)
+    before = _standing(plan, date(2026, 5, 16))
+    was = _bill_parts(older)
+    payment = payment_record(
+        drawer=drawer,
+        items=[PlanItem(plan.pk, D("135.33"))],
+        tenders=[cash("35.00"), check("100.33", number="884")],
+        token=uuid.uuid4(),
+        by=clerk,
+        as_of=date(2026, 5, 16),
+    )
+    returned_check_record(payment=payment, reason="NSF", by=supervisor)
+    # when the $35.00 that stands is refunded (the whole of it, as for any plan payment)
+    payment_refund(
+        payment=payment,
+        reason="taxpayer asked",
+        by=supervisor,
+        approved_by=new_user("other_sup", "Supervisor"),
+        drawer=open_drawer(supervisor, office, number=2),
+    )
+    # then the bill and the plan are as before the payment
+    assert _bill_parts(older) == was
+    after = _standing(plan, date(2026, 5, 16))
+    assert (after.paid, after.charges_owed, after.due_now) == (
+        before.paid,
+        D("0.00"),
+        before.due_now,
     )
