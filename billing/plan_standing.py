@@ -237,12 +237,12 @@ def _standing(
         for row in rows:
             row.new_interest = row.new_charge = ZERO
             row.interest_months = row.interest_months_assessed
-    assessed = sum(
+    charges_assessed = sum(
         (charge.amount for row in rows for charge in charges.get(row.installment.pk, [])), ZERO
     )
     # Assessed late charges not paid: a returned check took back the money that paid them but
     # left part of its payment standing (nothing standing takes them back off the bills).
-    charges_owed = max(assessed - charges_paid, ZERO) if frozen else ZERO
+    charges_owed = max(charges_assessed - charges_paid, ZERO) if frozen else ZERO
     new_charges = sum((row.new_charges for row in rows), ZERO) + charges_owed
     due_now = (
         sum((row.unpaid for row in rows if row.installment.due_on <= as_of), ZERO) + new_charges
