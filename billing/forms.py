@@ -363,3 +363,23 @@ class PlanEnrollForm(OneTimeTokenForm):
 
     def clean_down_payment(self):
         return self.cleaned_data.get("down_payment") or Decimal("0.00")
+
+
+class PlanCancelForm(NoCardNumbersMixin, OneTimeTokenForm):
+    """A Supervisor's cancellation of a payment plan, for a reason; saved only once `confirmed`
+    (the page first shows what the bills will owe)."""
+
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label="Why the plan is cancelled",
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The taxpayer withdrew, a bill must be waived or adjusted first, ...: kept "
+        "with the plan.",
+    )
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if len(reason) < 5:
+            raise forms.ValidationError("Give a reason a reader will understand later.")
+        return reason

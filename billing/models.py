@@ -1043,6 +1043,24 @@ class PaymentPlan(PlanTermsFields):
         return reverse("billing:plan", args=[self.number])
 
 
+class PlanCancellation(models.Model):
+    """A Supervisor ended a plan, and why (the taxpayer withdrew, it defaulted and will not be
+    cured, or its bills must be waived or adjusted before a new plan). One per plan, written
+    with the plan's status; never edited (a trigger refuses it)."""
+
+    plan = models.OneToOneField(PaymentPlan, on_delete=models.PROTECT, related_name="cancellation")
+    reason = models.CharField(max_length=300)
+    cancelled_on = models.DateField()
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    token = models.UUIDField(unique=True, editable=False)
+    created_at = models.DateTimeField(db_default=Now())
+
+    def __str__(self) -> str:
+        return f"{self.plan} cancelled {self.cancelled_on}"
+
+
 class PlanBill(models.Model):
     """A bill a plan pays. A bill is in at most one active plan (a trigger refuses another)."""
 

@@ -327,16 +327,21 @@ class OwedBill:
     due: penalties.AmountDue
 
 
-def with_amounts_due(bills: Iterable[Bill], as_of: date) -> list[OwedBill]:
+def with_amounts_due(
+    bills: Iterable[Bill], as_of: date, *, in_plans: dict[int, PlanFacts] | None = None
+) -> list[OwedBill]:
     """Each bill with what it owes as of `as_of`; the rules, the penalties already assessed,
     the payment plans and (when a bill is past due) the office calendar are read in one query
-    each (a few more when some bill is in a plan)."""
+    each (a few more when some bill is in a plan). `in_plans` (bill id -> PlanFacts) replaces
+    what the plans say, for a page asking "what would it owe if ...": see
+    plan_bills_owed_if_cancelled."""
     bills = list(bills)
     if not bills:
         return []
     rows = _rules_of_types({bill.bill_type for bill in bills})
     assessed = _rules_assessed(bill.pk for bill in bills)
-    in_plans = plan_facts((bill.pk for bill in bills), as_of)
+    if in_plans is None:
+        in_plans = plan_facts((bill.pk for bill in bills), as_of)
     # Only bills past due accrue anything, so only they need the calendar.
     past_due = [bill.due_date for bill in bills if as_of > bill.due_date]
     closed = closed_days(min(past_due), as_of) if past_due else frozenset()
@@ -890,6 +895,31 @@ def plan_bills_owed(plan: PaymentPlan, as_of: date) -> list[OwedBill]:
         .order_by("tax_year", "due_date", "id")
     )
     return with_amounts_due(bills, as_of)
+
+
+def plan_bills_owed_if_cancelled(plan: PaymentPlan, as_of: date) -> list[OwedBill]:
+    """What the plan's bills would owe on `as_of` were it cancelled (the Supervisor's cancel
+    page): as if there had been no plan, the principal its payments paid put back into the
+    months that began before them. Oldest first; a fixed number of queries."""
+    bills = list(
+        Bill.objects.filter(plan_bills__plan=plan)
+        .select_related("customer", "property", "receivable_account")
+        .order_by("tax_year", "due_date", "id")
+    )
+    facts = plan_facts((bill.pk for bill in bills), as_of)
+    standing = standings([plan], as_of)[plan.pk]
+    if standing.frozen:
+        # An active plan in good standing freezes its bills; cancelled, its payments count as
+        # a defaulted plan's do (a plan in default is already read that way).
+        for bill in bills:
+            known = facts.get(bill.pk, PlanFacts())
+            ours = [
+                (p.paid_on, p.principal)
+                for p in standing.payments
+                if p.bill_id == bill.pk and p.principal > 0
+            ]
+            facts[bill.pk] = PlanFacts(payments=tuple(sorted([*known.payments, *ours])))
+    return with_amounts_due(bills, as_of, in_plans=facts)
 
 
 def plans_owed_by(customer_ids: Iterable[int], as_of: date) -> dict[int, list[PlanStanding]]:

@@ -48,6 +48,7 @@ from billing.models import (
     PenaltyRule,
     PenaltyWaiver,
     PlanBill,
+    PlanCancellation,
     PlanCharge,
     PlanInstallment,
     PlanPayment,
@@ -62,6 +63,7 @@ from billing.selectors import (
     adjustment_plan,
     amount_due,
     bills_under_rule,
+    plan_of_bills,
     plan_terms,
     with_amounts_due,
 )
@@ -360,6 +362,7 @@ def penalty_waive(
             if earlier.bill_id != locked.pk:
                 raise BillingError("This form was already used for another bill; start again.")
             return earlier
+        _bill_in_plan_refused(locked, as_of, "waive its penalty and interest")
         due = amount_due(locked, as_of)
         if due.penalty + due.interest == 0:
             raise NothingToWaive(
@@ -555,6 +558,9 @@ def bill_adjust(
                 raise BillingError("This form was already used for another adjustment; reload.")
             return earlier
         as_of = as_of or timezone.localdate()
+        _bill_in_plan_refused(
+            locked, as_of, "cancel it" if kind == BillAdjustment.Kind.CANCEL else "write it down"
+        )
         due = amount_due(locked, as_of)
         plan = adjustment_plan(due, kind=kind, amount=amount, number=locked.number)
         taken, penalty, interest, principal = (
@@ -1225,19 +1231,59 @@ def _plan_bills_checked(prop, customer, bills, owed, as_of: date) -> None:
         )
 
 
-def payment_plan_cancel(*, plan: PaymentPlan, by: User) -> PaymentPlan:
-    """A Supervisor ends a plan (the taxpayer withdrew, or it defaulted and will not be
-    cured): its bills then owe as if there had been no plan, and may join a new plan. Posts
-    nothing. Raises BillingError when `by` is not a Supervisor or the plan is not active."""
+def _bill_in_plan_refused(bill: Bill, as_of: date, what: str) -> None:
+    """A bill in a payment plan in good standing (or late) owes what the plan's schedule was
+    built on: a waiver or adjustment would leave the installments paying for money no longer
+    owed. The office cancels the plan, adjusts the bill, and enrolls a new plan. A plan in
+    default is no obstacle: its bills owe on their own again."""
+    standing = plan_of_bills([bill.pk], as_of).get(bill.pk)
+    if standing is not None and standing.frozen:
+        raise BillingError(
+            f"Bill {bill.number} is in payment plan {standing.plan.number}, whose installments "
+            f"are built on what it owes: to {what}, a Supervisor cancels the plan first (the "
+            "plan's page, Cancel the plan), then enrolls the bills in a new plan."
+        )
+
+
+def payment_plan_cancel(
+    *, plan: PaymentPlan, reason: str, by: User, token: uuid.UUID, as_of: date | None = None
+) -> PlanCancellation:
+    """A Supervisor ends a plan for `reason` (the taxpayer withdrew, it defaulted and will not
+    be cured, its bills must be waived or adjusted before a new plan), as of `as_of` (today by
+    default): its bills then owe as if there had been no plan (what its payments paid stays
+    paid; its late charges paid stay paid), and may join a new plan. Posts nothing; cannot be
+    undone. Idempotent on `token`: the same form again returns the first cancellation.
+
+    Raises BillingError when `by` is not a Supervisor, the reason is missing, or the plan is
+    completed or already cancelled."""
     if not by.has_perm("billing.enroll_payment_plan"):
         raise BillingError("Only a Supervisor cancels a payment plan.")
+    reason = reason.strip()
+    if not reason:
+        raise BillingError("Say why the plan is cancelled; the reason is kept with the plan.")
+    if contains_card_number(reason):
+        raise BillingError("That reason looks like it holds a full card number: never type one.")
     with transaction.atomic():
         locked = PaymentPlan.objects.select_for_update().get(pk=plan.pk)
+        # Under the plan's lock: a double submit waits for the first and finds it.
+        earlier = PlanCancellation.objects.filter(token=token).first()
+        if earlier is not None:
+            if earlier.plan_id != locked.pk:
+                raise BillingError("This form was already used for another plan; start again.")
+            return earlier
         if locked.status != PaymentPlan.Status.ACTIVE:
-            raise BillingError(f"Plan {locked.number} is {locked.get_status_display().lower()}.")
+            raise BillingError(
+                f"Payment plan {locked.number} is {locked.get_status_display().lower()}: "
+                "only an active plan is cancelled."
+            )
         PaymentPlan.objects.filter(pk=locked.pk).update(status=PaymentPlan.Status.CANCELLED)
-        locked.refresh_from_db()
-        return locked
+        return PlanCancellation.objects.create(
+            plan=locked,
+            reason=reason[:300],
+            cancelled_on=as_of or timezone.localdate(),
+            cancelled_by=by,
+            token=token,
+        )
 
 
 def plan_money_record(*, charges: Sequence[PlanCharge], payments: Sequence[PlanPayment]) -> None:

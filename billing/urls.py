@@ -15,6 +15,7 @@ urlpatterns = [
     path("properties/<int:pk>/plans/new/", views.plan_new, name="plan_new"),
     path("plans/at-risk/", views.plans_at_risk_view, name="plans_at_risk"),
     path("plans/<str:number>/", views.plan_view, name="plan"),
+    path("plans/<str:number>/cancel/", views.plan_cancel, name="plan_cancel"),
     path("plans/<str:number>/agreement.pdf", views.plan_agreement_pdf, name="plan_agreement"),
     path("directory/", views.directory_view, name="directory"),
     path("imports/", views.import_view, name="import"),

@@ -25,6 +25,7 @@ from billing.forms import (
     ImportForm,
     InvoiceForm,
     InvoiceLineFormSet,
+    PlanCancelForm,
     PlanEnrollForm,
     SearchForm,
     WaiverForm,
@@ -37,9 +38,10 @@ from billing.models import (
     ImportBatch,
     PaymentPlan,
     PlanBill,
+    PlanCancellation,
     Property,
 )
-from billing.plan_standing import standings
+from billing.plan_standing import PlanStanding, standings
 from billing.scanline import MAX_AMOUNT as SCANLINE_MAX_AMOUNT
 from billing.scanline import configured_scheme, scanline_build, scanline_spaced
 from billing.selectors import (
@@ -53,6 +55,8 @@ from billing.selectors import (
     delinquent_tax_bills,
     has_open_drawer,
     plan_bills_owed,
+    plan_bills_owed_if_cancelled,
+    plan_of_bills,
     plan_terms,
     plans_at_risk,
     search,
@@ -63,6 +67,7 @@ from billing.services import (
     bill_import,
     customer_view_log,
     invoice_create,
+    payment_plan_cancel,
     payment_plan_enroll,
     penalty_waive,
     ticket_appeal_record,
@@ -141,6 +146,7 @@ def bill_view(request: HttpRequest, number: str) -> HttpResponse:
             "appeals": bill.appeals.select_related("recorded_by"),
             "appeal_form": AppealForm(),
             "boot_eligible": boot,
+            "in_plan": plan_of_bills([bill.pk], as_of).get(bill.pk),
         },
     )
 
@@ -199,7 +205,18 @@ def waive_view(request: HttpRequest, number: str) -> HttpResponse:
                 f"on bill {bill.number}.",
             )
             return redirect(bill)
-    return render(request, "billing/waive.html", {"bill": bill, "due": due, "form": form})
+    return render(
+        request,
+        "billing/waive.html",
+        {"bill": bill, "due": due, "form": form, "in_plan": _frozen_plan(bill, today)},
+    )
+
+
+def _frozen_plan(bill: Bill, as_of: date) -> PlanStanding | None:
+    """The plan in good standing (or late) the bill is in: it is not waived or adjusted while
+    the plan stands (billing.services refuses it; the page says so first)."""
+    standing = plan_of_bills([bill.pk], as_of).get(bill.pk)
+    return standing if standing is not None and standing.frozen else None
 
 
 @permission_required("billing.adjust_bill", raise_exception=True)
@@ -248,6 +265,7 @@ def adjust_view(request: HttpRequest, number: str) -> HttpResponse:
             "form": form,
             "plan": plan,
             "written_off": plan is not None and form.cleaned_data["reason"] in WRITE_OFF_REASONS,
+            "in_plan": _frozen_plan(bill, today),
         },
     )
 
@@ -552,7 +570,13 @@ def plan_view(request: HttpRequest, number: str) -> HttpResponse:
     )
     form, as_of = _as_of(request)
     context = _plan_context(plan, as_of)
-    context |= {"form": form, "can_pay": _can_pay_at_counter(request)}
+    context |= {
+        "form": form,
+        "can_pay": _can_pay_at_counter(request),
+        "cancellation": PlanCancellation.objects.filter(plan=plan)
+        .select_related("cancelled_by")
+        .first(),
+    }
     return render(request, "billing/plan.html", context)
 
 
@@ -577,4 +601,58 @@ def plans_at_risk_view(request: HttpRequest) -> HttpResponse:
         request,
         "billing/plans_at_risk.html",
         {"form": form, "as_of": as_of, "plans": plans_at_risk(as_of)},
+    )
+
+
+@permission_required("billing.enroll_payment_plan", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def plan_cancel(request: HttpRequest, number: str) -> HttpResponse:
+    """Cancel a plan (Supervisors): the reason, then what its bills will owe without it, then
+    the cancellation (one-time token: a second submit finds the first)."""
+    plan = get_object_or_404(
+        PaymentPlan.objects.select_related("property", "customer"), number=number
+    )
+    form = PlanCancelForm(request.POST or None, initial={"token": uuid.uuid4()})
+    today = timezone.localdate()
+    confirm = False
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["confirmed"]:
+                payment_plan_cancel(
+                    plan=plan,
+                    reason=data["reason"],
+                    by=cast(User, request.user),
+                    token=data["token"],
+                    as_of=today,
+                )
+                messages.success(
+                    request,
+                    f"Payment plan {plan.number} cancelled: its bills owe on their own again and "
+                    "may be waived, adjusted or enrolled in a new plan.",
+                )
+                return redirect(plan)
+            if plan.status != PaymentPlan.Status.ACTIVE:
+                raise BillingError(
+                    f"Payment plan {plan.number} is {plan.get_status_display().lower()}: only "
+                    "an active plan is cancelled."
+                )
+            confirm = True
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        except DatabaseError:
+            form.add_error(None, books_refused("cancellation"))
+    owed = plan_bills_owed_if_cancelled(plan, today) if plan.status == plan.Status.ACTIVE else []
+    return render(
+        request,
+        "billing/plan_cancel.html",
+        {
+            "plan": plan,
+            "form": form,
+            "confirm": confirm,
+            "as_of": today,
+            "standing": standings([plan], today)[plan.pk],
+            "owed": owed,
+            "owed_total": sum((o.due.total for o in owed), Decimal("0.00")),
+        },
     )

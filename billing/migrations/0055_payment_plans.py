@@ -515,6 +515,40 @@ class Migration(migrations.Migration):
                 name="plan_payment_parts_add_up",
             ),
         ),
+        migrations.CreateModel(
+            name="PlanCancellation",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.CharField(max_length=300)),
+                ("cancelled_on", models.DateField()),
+                ("token", models.UUIDField(editable=False, unique=True)),
+                (
+                    "created_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now()),
+                ),
+                (
+                    "cancelled_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "plan",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cancellation",
+                        to="billing.paymentplan",
+                    ),
+                ),
+            ],
+        ),
         migrations.RunSQL(
             (HERE / "0055_payment_plans.sql").read_text(),
             reverse_sql=(HERE / "0055_payment_plans_reverse.sql").read_text(),

@@ -1,4 +1,4 @@
--- Payment plans (RPTL 1184): a plan's schedule and its bills are never edited; the plan row
+-- Payment plans (RPTL 1184): a plan's schedule, its bills and its cancellation are never edited; the plan row
 -- changes only its status, and never back to active; a bill is in at most one active plan;
 -- a plan's installments add up to its total (checked at commit).
 
@@ -16,6 +16,10 @@ CREATE TRIGGER plan_installment_append_only
 
 CREATE TRIGGER plan_bill_append_only
     BEFORE UPDATE OR DELETE ON billing_planbill
+    FOR EACH ROW EXECUTE FUNCTION billing_plan_rows_append_only();
+
+CREATE TRIGGER plan_cancellation_append_only
+    BEFORE UPDATE OR DELETE ON billing_plancancellation
     FOR EACH ROW EXECUTE FUNCTION billing_plan_rows_append_only();
 
 CREATE OR REPLACE FUNCTION billing_plan_status_only() RETURNS trigger

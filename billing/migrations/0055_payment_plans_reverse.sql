@@ -1,3 +1,4 @@
+DROP TRIGGER IF EXISTS plan_cancellation_append_only ON billing_plancancellation;
 DROP TRIGGER IF EXISTS plan_installments_add_up ON billing_planinstallment;
 DROP TRIGGER IF EXISTS plan_bill_one_active_plan ON billing_planbill;
 DROP TRIGGER IF EXISTS plan_payment_undone_only ON billing_planpayment;
