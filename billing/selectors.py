@@ -33,6 +33,7 @@ from billing.models import (
     PenaltyRule,
     PenaltyWaiver,
     PlanBill,
+    PlanPayment,
     PlanTerms,
     Property,
     Vehicle,
@@ -895,6 +896,33 @@ def plan_bills_owed(plan: PaymentPlan, as_of: date) -> list[OwedBill]:
         .order_by("tax_year", "due_date", "id")
     )
     return with_amounts_due(bills, as_of)
+
+
+@dataclass(frozen=True)
+class PlanPaymentRow:
+    """One line of a plan's payments: what a receipt applied to one of its bills (dollars),
+    the bill, and the receipt's number (None for a training receipt's)."""
+
+    paid: PlanPayment
+    bill: Bill
+    receipt_number: str | None
+
+
+def plan_payment_rows(standing: PlanStanding, bills: Iterable[Bill]) -> list[PlanPaymentRow]:
+    """The payments that count toward the plan of `standing` (voided, refunded and returned ones
+    left out), oldest first, each with its bill (from `bills`, the plan's) and its receipt
+    number: one query whatever their number."""
+    by_id = {bill.pk: bill for bill in bills}
+    receipts = {
+        (entry_id, bill_id): number
+        for entry_id, bill_id, number in standing.plan.payment_items.values_list(
+            "payment__entry_id", "bill_id", "payment__receipt_number"
+        )
+    }
+    return [
+        PlanPaymentRow(paid, by_id[paid.bill_id], receipts.get((paid.entry_id, paid.bill_id)))
+        for paid in standing.payments
+    ]
 
 
 def plan_bills_owed_if_cancelled(plan: PaymentPlan, as_of: date) -> list[OwedBill]:

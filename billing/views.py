@@ -57,6 +57,7 @@ from billing.selectors import (
     plan_bills_owed,
     plan_bills_owed_if_cancelled,
     plan_of_bills,
+    plan_payment_rows,
     plan_terms,
     plans_at_risk,
     search,
@@ -559,6 +560,7 @@ def _plan_context(plan: PaymentPlan, as_of: date) -> dict:
         "enrolled": enrolled,
         "bills_total": sum((o.due.total for o in owed), Decimal("0.00")),
         "owners": plan.property.owners.all(),
+        "payments": plan_payment_rows(standing, (o.bill for o in owed)),
     }
 
 

@@ -2,13 +2,19 @@
 submits); Clerks and Trainees are refused; the plan page, the agreement PDF and plans at risk."""
 
 import re
+import uuid
 from datetime import date
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from billing.models import PaymentPlan
-from tests.plans_fixtures import enroll, parcel_with_delinquent_taxes
+from payments.services import PlanItem, counter_setup_seed, payment_record
+from tests.factories import fund_change_fund
+from tests.payments.conftest import cash, open_drawer
+from tests.plans_fixtures import ENROLLED_ON, D, enroll, parcel_with_delinquent_taxes
 
 
 @pytest.fixture
@@ -96,3 +102,47 @@ def test_plans_at_risk_lists_a_late_plan(client, supervisor, parcel, dana):
     assert "In default" in page.text
     assert "Payment plans at risk" in client.get("/").text
     assert date(2026, 5, 16)
+
+
+def test_the_plan_page_lists_payments_by_bill_and_receipt_number(
+    client, clerk, supervisor, parcel, dana, office
+):
+    prop, older, newer = parcel
+    plan = enroll(prop, [older, newer], dana, supervisor)
+    drawer = open_drawer(clerk, office)
+    first = _pay_plan(drawer, clerk, plan, "250.00")
+    client.force_login(clerk)
+    url = plan.get_absolute_url() + "?as_of=2026-03-10"
+    client.get(url)  # warm the session and caches
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    # a payment over both bills: two more lines
+    second = _pay_plan(drawer, clerk, plan, "450.00")
+    with CaptureQueriesContext(connection) as more:
+        page = client.get(url)
+    text = page.text
+    for receipt in (first, second):
+        link = reverse("payments:payment", args=[receipt.receipt_number])
+        assert f'<a href="{link}">{receipt.receipt_number}</a>' in text
+    for bill in (older, newer):
+        assert f'<a href="{bill.get_absolute_url()}">{bill.number}</a>' in text
+    assert text.count(second.receipt_number + "</a>") == 2  # one line per bill it paid
+    assert len(more) == len(few)
+
+
+def _pay_plan(drawer, clerk, plan, amount):
+    return payment_record(
+        drawer=drawer,
+        items=[PlanItem(plan.pk, D(amount))],
+        tenders=[cash(amount)],
+        token=uuid.uuid4(),
+        by=clerk,
+        as_of=ENROLLED_ON,
+    )
+
+
+@pytest.fixture
+def office(reference):
+    office = counter_setup_seed(office_code="CH", office_name="Chamberlain's Office", windows=4)
+    fund_change_fund(office)
+    return office
