@@ -4,6 +4,7 @@ the directory) and about 2,000 parcels, 3,000 water accounts and 5,000 parking t
 Deterministic (a seeded generator), created through the billing services, and only once."""
 
 import random
+import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import transaction
 
+from billing.business_days import is_business_day
 from billing.models import (
     Bill,
     BillType,
@@ -23,6 +25,7 @@ from billing.models import (
     LienTerms,
     MeterMinimum,
     MeterSize,
+    PaymentPlan,
     PenaltyRule,
     Property,
     Vehicle,
@@ -30,8 +33,15 @@ from billing.models import (
     WaterAccount,
     WaterRate,
 )
-from billing.selectors import REPEAT_WINDOW_DAYS
-from billing.services import Charge, bills_issue_bulk, charge_types_seed, holidays_seed
+from billing.selectors import REPEAT_WINDOW_DAYS, closed_days, delinquent_tax_bills
+from billing.services import (
+    Charge,
+    bill_issue,
+    bills_issue_bulk,
+    charge_types_seed,
+    holidays_seed,
+    payment_plan_enroll,
+)
 from billing.water import (
     DUE_DAY,
     ITHACA_METERS,
@@ -651,3 +661,76 @@ def city_seed(
             source="bill_import",
         )
     return True
+
+
+def demo_plans_seed(*, by: User, today: date) -> int:
+    """Two delinquent-tax payment plans (RPTL 1184), whatever today's date: two parcels owe last
+    year's second tax installment (due June 30 of last year, so delinquent on any day of this
+    year; issued here when the demo city has no such bill), and each plan takes all the
+    parcel's delinquent taxes. One is enrolled today without a down payment (in good standing);
+    the other 20 days ago (moved back to a business day) with a 10% down payment never paid
+    (late, with late interest and the 5% charge due, on the Supervisor's "Plans at risk", well
+    short of default). Once only. Returns how many it made."""
+    if PaymentPlan.objects.exists():
+        return 0
+    year = today.year - 1
+    parcels = list(
+        Bill.objects.filter(source="demo", bill_type=BillType.PROPERTY_TAX, installment=1)
+        .exclude(property=None)
+        .select_related("property", "customer")
+        .order_by("id")[:2]
+    )
+    late_on = today - timedelta(days=20)
+    closed = closed_days(late_on - timedelta(days=10), late_on)
+    while not is_business_day(late_on, closed):  # a down payment due on a business day
+        late_on -= timedelta(days=1)
+    made = 0
+    for number, (first, (enrolled_on, down_percent)) in enumerate(
+        zip(parcels, ((today, Decimal(0)), (late_on, Decimal(10))), strict=False), start=1
+    ):
+        prop = first.property
+        assert prop is not None
+        _last_years_tax(first, year=year, number=f"T{year}-D{number:04d}-2", by=by)
+        owed = delinquent_tax_bills(prop, enrolled_on)
+        if not owed:
+            continue
+        total = sum((o.due.total for o in owed), Decimal(0))
+        payment_plan_enroll(
+            property=prop,
+            bills=[o.bill for o in owed],
+            customer=first.customer,
+            down_payment=to_cents(total * down_percent / 100),
+            installments=12,
+            as_of=enrolled_on,
+            by=by,
+            token=uuid.uuid5(uuid.NAMESPACE_URL, f"demo-plan-{prop.parcel_number}"),
+        )
+        made += 1
+    return made
+
+
+def _last_years_tax(this_years: Bill, *, year: int, number: str, by: User) -> Bill:
+    """Last year's unpaid second tax installment of a parcel, like this year's first."""
+    earlier = Bill.objects.filter(number=number).first()
+    if earlier is not None:
+        return earlier
+    return bill_issue(
+        number=number,
+        bill_type=BillType.PROPERTY_TAX,
+        source="demo",
+        customer=this_years.customer,
+        description=f"{year} city tax, installment 2 of 2",
+        issue_date=date(year, 1, 1),
+        due_date=date(year, 6, 30),
+        charges=[
+            Charge(
+                ChargeType.objects.get(code="city_tax"),
+                this_years.principal,
+                f"{year} city tax, installment 2",
+            )
+        ],
+        by=by,
+        property=this_years.property,
+        tax_year=year,
+        installment=2,
+    )

@@ -3,6 +3,7 @@ from decimal import Decimal
 from typing import cast
 
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.utils import timezone
 
 from billing.importing import SOURCES
@@ -342,3 +343,58 @@ class LienCertificateFindForm(NoCardNumbersMixin, forms.Form):
             }
         ),
     )
+
+
+class PlanEnrollForm(OneTimeTokenForm):
+    """A Supervisor's payment plan for a parcel (RPTL 1184): which delinquent tax bills, who
+    signs, the down payment and the number of installments; saved only once `confirmed` (the
+    page shows the schedule first)."""
+
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    bills = forms.TypedMultipleChoiceField(
+        label="Delinquent tax bills in the plan",
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one delinquent tax bill."},
+    )
+    customer = forms.TypedChoiceField(label="Taxpayer who signs the agreement", coerce=int)
+    down_payment = MoneyField(
+        label="Down payment",
+        required=False,
+        min_value=Decimal("0"),
+        help_text="Due today; at most the terms' percent of the total ($0.00 for none).",
+    )
+    installments = forms.IntegerField(
+        label="Monthly installments",
+        min_value=1,
+        help_text="Each due the last day of a month, starting next month.",
+    )
+
+    def __init__(self, *args, bill_choices, customer_choices, max_installments: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["bills"]).choices = bill_choices
+        cast(forms.ChoiceField, self.fields["customer"]).choices = customer_choices
+        self.fields["installments"].validators.append(MaxValueValidator(max_installments))
+
+    def clean_down_payment(self):
+        return self.cleaned_data.get("down_payment") or Decimal("0.00")
+
+
+class PlanCancelForm(NoCardNumbersMixin, OneTimeTokenForm):
+    """A Supervisor's cancellation of a payment plan, for a reason; saved only once `confirmed`
+    (the page first shows what the bills will owe)."""
+
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label="Why the plan is cancelled",
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The taxpayer withdrew, a bill must be waived or adjusted first, ...: kept "
+        "with the plan.",
+    )
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if len(reason) < 5:
+            raise forms.ValidationError("Give a reason a reader will understand later.")
+        return reason

@@ -1094,3 +1094,276 @@ class VerifyThrottle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client}: {self.hits} since {self.window_start}"
+
+
+# Delinquent-tax payment plans (RPTL §1184)
+
+
+def _percent_field(verbose_name: str, default: str, help_text: str) -> models.DecimalField:
+    return models.DecimalField(
+        verbose_name, max_digits=6, decimal_places=3, default=default, help_text=help_text
+    )
+
+
+class PlanTermsFields(models.Model):
+    """The terms of a payment plan: the ones in force (PlanTerms), copied onto each plan when
+    it is enrolled, so a later change never shifts an existing plan."""
+
+    max_down_payment_percent = _percent_field(
+        "largest down payment (percent)",
+        "25.000",
+        "RPTL 1184: the down payment may be required up to this percent of the delinquent total.",
+    )
+    max_installments = models.PositiveSmallIntegerField(
+        "most monthly installments", default=24, help_text="RPTL 1184: up to 24 months."
+    )
+    late_interest_percent = _percent_field(
+        "late interest (percent per month)",
+        "1.000",
+        "On a late installment's unpaid amount, for each month or portion thereof (as RPTL "
+        "924-a counts months).",
+    )
+    late_charge_percent = _percent_field(
+        "late charge (percent)", "5.000", "One time, on an installment's unpaid amount."
+    )
+    late_charge_after_days = models.PositiveSmallIntegerField(
+        "late charge after (days)",
+        default=15,
+        help_text="Days after the due date before the late charge applies.",
+    )
+    default_after_days = models.PositiveSmallIntegerField(
+        "default after (days late)",
+        default=30,
+        help_text="A plan with an installment more than this many days late is in default: its "
+        "bills owe again as if there had been no plan.",
+    )
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    max_down_payment_percent__gte=0,
+                    max_down_payment_percent__lte=100,
+                    max_installments__gte=1,
+                    late_interest_percent__gte=0,
+                    late_charge_percent__gte=0,
+                ),
+                name="%(class)s_terms_sane",
+                violation_error_message="Percents are from 0 to 100 and a plan has at least one "
+                "installment.",
+            )
+        ]
+
+
+class PlanTerms(PlanTermsFields):
+    """The payment plan terms in force: one row, edited by an Admin (RPTL §1184 and the local
+    law adopting it). Each plan keeps a copy of the terms it was enrolled under."""
+
+    singleton = models.BooleanField(default=True, unique=True, editable=False)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta(PlanTermsFields.Meta):
+        verbose_name = "payment plan terms"
+        verbose_name_plural = "payment plan terms"
+        constraints = [
+            *PlanTermsFields.Meta.constraints,
+            models.CheckConstraint(condition=models.Q(singleton=True), name="plan_terms_one_row"),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"Down payment up to {self.max_down_payment_percent}%, up to "
+            f"{self.max_installments} installments"
+        )
+
+
+class PaymentPlan(PlanTermsFields):
+    """A parcel's delinquent tax bills paid by installments under an agreement the taxpayer
+    signs (RPTL §1184). Its schedule (PlanInstallment) is never edited; only `status` changes.
+    Being in default is computed from the schedule and the payments (billing.selectors), never
+    stored by a read."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    number = models.CharField(max_length=20, unique=True)
+    property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="payment_plans")
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.PROTECT,
+        related_name="payment_plans",
+        help_text="The taxpayer who signs the agreement.",
+    )
+    enrolled_on = models.DateField()
+    enrolled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    total = models.DecimalField(
+        "delinquent total", max_digits=14, decimal_places=2, help_text="Owed on enrolment."
+    )
+    down_payment = models.DecimalField(max_digits=14, decimal_places=2)
+    installment_count = models.PositiveSmallIntegerField("monthly installments")
+    token = models.UUIDField(unique=True, editable=False)
+    created_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        ordering = ["-enrolled_on", "-id"]
+        permissions = [("enroll_payment_plan", "Can enroll a parcel in a payment plan")]
+        constraints = [
+            *PlanTermsFields.Meta.constraints,
+            models.CheckConstraint(
+                condition=models.Q(total__gt=0, down_payment__gte=0)
+                & models.Q(down_payment__lt=models.F("total")),
+                name="plan_amounts_sane",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    down_payment__lte=models.F("total") * models.F("max_down_payment_percent") / 100
+                ),
+                name="plan_down_payment_within_cap",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    installment_count__gte=1,
+                    installment_count__lte=models.F("max_installments"),
+                ),
+                name="plan_installments_within_terms",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("billing:plan", args=[self.number])
+
+
+class PlanCancellation(models.Model):
+    """A Supervisor ended a plan, and why (the taxpayer withdrew, it defaulted and will not be
+    cured, or its bills must be waived or adjusted before a new plan). One per plan, written
+    with the plan's status; never edited (a trigger refuses it)."""
+
+    plan = models.OneToOneField(PaymentPlan, on_delete=models.PROTECT, related_name="cancellation")
+    reason = models.CharField(max_length=300)
+    cancelled_on = models.DateField()
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    token = models.UUIDField(unique=True, editable=False)
+    created_at = models.DateTimeField(db_default=Now())
+
+    def __str__(self) -> str:
+        return f"{self.plan} cancelled {self.cancelled_on}"
+
+
+class PlanBill(models.Model):
+    """A bill a plan pays. A bill is in at most one active plan (a trigger refuses another)."""
+
+    plan = models.ForeignKey(PaymentPlan, on_delete=models.PROTECT, related_name="plan_bills")
+    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="plan_bills")
+    owed_on_enrolment = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["plan", "bill__due_date", "bill_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "bill"], name="plan_bill_once"),
+            models.CheckConstraint(
+                condition=models.Q(owed_on_enrolment__gt=0), name="plan_bill_owes"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} pays bill {self.bill_id}"
+
+
+class PlanInstallment(models.Model):
+    """One installment of a plan: number 0 is the down payment, due on enrolment; 1..n fall
+    due the last day of each following month. Never edited (a trigger refuses it)."""
+
+    plan = models.ForeignKey(PaymentPlan, on_delete=models.PROTECT, related_name="installments")
+    number = models.PositiveSmallIntegerField()
+    due_on = models.DateField()
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["plan", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="plan_installment_once"),
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="plan_installment_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} installment {self.number}"
+
+
+class PlanCharge(models.Model):
+    """Late interest or the late charge on a late installment, assessed by a payment (posted in
+    its entry as penalty or interest on the plan's oldest unpaid bill). Assessed once: it no
+    longer counts when that entry was reversed (a void) or `undone_by` names the entry that took
+    it back (a refund); that one column is the only update allowed."""
+
+    class Kind(models.TextChoices):
+        INTEREST = "interest", "Late interest"
+        LATE_CHARGE = "late_charge", "Late charge"
+
+    plan = models.ForeignKey(PaymentPlan, on_delete=models.PROTECT, related_name="charges")
+    installment = models.ForeignKey(
+        PlanInstallment, on_delete=models.PROTECT, related_name="charges"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    months = models.PositiveSmallIntegerField(
+        default=0, help_text="Late interest: the months of lateness assessed through."
+    )
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="+")
+    entry = models.ForeignKey("ledger.JournalEntry", on_delete=models.PROTECT, related_name="+")
+    undone_by = models.ForeignKey(
+        "ledger.JournalEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["installment", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="plan_charge_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.installment}"
+
+
+class PlanPayment(models.Model):
+    """What one payment applied to one bill of a plan (dollars): all it took off the bill
+    (`applied`, late charges included), of which `principal` and `charges` (the plan's late
+    interest and charges it paid). No longer counts when its entry was reversed (a void) or
+    `undone_by` names the entry that took it back (a refund or a returned check); that one
+    column is the only update allowed."""
+
+    plan = models.ForeignKey(PaymentPlan, on_delete=models.PROTECT, related_name="payments")
+    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="+")
+    paid_on = models.DateField()
+    applied = models.DecimalField(max_digits=14, decimal_places=2)
+    principal = models.DecimalField(max_digits=14, decimal_places=2)
+    charges = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    entry = models.ForeignKey("ledger.JournalEntry", on_delete=models.PROTECT, related_name="+")
+    undone_by = models.ForeignKey(
+        "ledger.JournalEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["paid_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(applied__gt=0, principal__gte=0, charges__gte=0)
+                & models.Q(applied__gte=models.F("principal") + models.F("charges")),
+                name="plan_payment_parts_add_up",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.applied} on bill {self.bill_id} of {self.plan}"

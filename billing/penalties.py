@@ -20,7 +20,12 @@ How a schedule is read (docs/billing.md says the same for the office):
   pay without it (the due date, the last day of each month of interest, the day before a
   penalty) that falls on a Saturday, Sunday or a day in `closed` moves to the next business day.
 - While a parking appeal is pending, nothing new accrues: amounts are computed as of the day
-  it opened. Once it is closed, the whole schedule runs later by the days it was pending."""
+  it opened. Once it is closed, the whole schedule runs later by the days it was pending.
+- While the bill is in a payment plan in good standing (RPTL 1184), nothing new accrues either:
+  amounts are computed as of the day of enrolment (`plan_enrolled_on`). When the plan defaults,
+  the bill owes as if there had been no plan: every month of interest since the due date, each
+  on the principal unpaid when that month began, which the plan's payments (`plan_payments`:
+  the day and principal of each) are added back to for the months that began before them."""
 
 import calendar
 from collections.abc import Sequence
@@ -62,6 +67,9 @@ class BillState:
     interest_months_assessed: int = 0
     appeal_opened_on: date | None = None  # an appeal pending since this day
     appeal_days: int = 0  # days that closed appeals were pending
+    plan_enrolled_on: date | None = None  # in a payment plan in good standing since this day
+    # A plan that defaulted: (day, principal paid) of each of its payments on this bill.
+    plan_payments: tuple[tuple[date, Decimal], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -166,28 +174,52 @@ def compute_amount_due(
     months_done = state.interest_months_assessed
     if state.appeal_opened_on is not None:
         as_of = min(as_of, state.appeal_opened_on)
+    if state.plan_enrolled_on is not None:
+        as_of = min(as_of, state.plan_enrolled_on)
     due_date = state.due_date + timedelta(days=state.appeal_days)
+    paid_later = state.plan_payments
     if state.principal_balance > 0:
         schedule = penalty_schedule(due_date, rules, closed=closed)
         fallen_due = [
-            rule for start, rule in schedule if start <= as_of and _event_key(rule) not in assessed
+            (start, rule)
+            for start, rule in schedule
+            if start <= as_of and _event_key(rule) not in assessed
         ]
-        for rule in fallen_due:
+        for start, rule in fallen_due:
             if rule.kind == FIXED_AFTER_DAYS:
                 new_penalty += to_cents(rule.amount or ZERO)
             else:
-                new_penalty += to_cents(state.principal_balance * (rule.percent or ZERO) / HUNDRED)
-        newly = frozenset(_event_key(rule) for rule in fallen_due)
+                # the principal unpaid when the event fell due: plan payments on or after it
+                # were made on a principal that still held them
+                principal = state.principal_balance + sum(
+                    (paid for day, paid in paid_later if day >= start), ZERO
+                )
+                new_penalty += to_cents(principal * (rule.percent or ZERO) / HUNDRED)
+        newly = frozenset(_event_key(rule) for _, rule in fallen_due)
 
         interest_rules = [r for r in rules if r.kind == MONTHLY_INTEREST]
         rate = sum((r.percent or ZERO for r in interest_rules), ZERO)
         extends = any(r.business_days for r in interest_rules)
         months = months_late(due_date, as_of, closed=closed if extends else None)
-        if rate and months > months_done:
+        if rate and months > months_done and not paid_later:
             # Every month not yet assessed began while this principal was unpaid (a payment
             # assesses what has fallen due before it reduces the principal).
             monthly = to_cents(state.principal_balance * rate / HUNDRED)
             new_interest = monthly * (months - months_done)
+            months_done = months
+        elif rate and months > months_done:
+            # A defaulted plan's payments were made without assessing the months they fell
+            # in: month k was owed on the principal that payments made after it began still
+            # held, as a payment without a plan would have assessed it.
+            plan_closed = closed if extends else None
+            paid_in_month = [
+                (months_late(due_date, day, closed=plan_closed), paid) for day, paid in paid_later
+            ]
+            for month in range(months_done + 1, months + 1):
+                principal = state.principal_balance + sum(
+                    (paid for in_month, paid in paid_in_month if in_month >= month), ZERO
+                )
+                new_interest += to_cents(principal * rate / HUNDRED)
             months_done = months
     return AmountDue(
         principal=state.principal_balance,

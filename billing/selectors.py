@@ -11,6 +11,7 @@ from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilar
 from django.db import connection, transaction
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Upper
+from django.utils import timezone
 
 from billing import penalties
 from billing.errors import BillingError
@@ -27,14 +28,19 @@ from billing.models import (
     FeeType,
     Holiday,
     NameWord,
+    PaymentPlan,
     PenaltyAssessment,
     PenaltyRule,
     PenaltyWaiver,
+    PlanBill,
+    PlanPayment,
+    PlanTerms,
     Property,
     Vehicle,
     ViolationCode,
     WaterAccount,
 )
+from billing.plan_standing import PlanFacts, PlanStanding, Standing, plan_facts, standings
 from billing.scanline import ScanlineError, configured_scheme, looks_like_scanline, scanline_parse
 from ledger.models import JournalLine
 from ledger.money import ZERO, format_money, is_whole_cents
@@ -269,9 +275,17 @@ def _rules_assessed(bill_ids: Iterable[int]) -> dict[int, frozenset[int]]:
     return {bill_id: frozenset(rules) for bill_id, rules in found.items()}
 
 
-def bill_state(bill: Bill, *, rules_assessed: frozenset[int] | None = None) -> penalties.BillState:
+def bill_state(
+    bill: Bill,
+    *,
+    rules_assessed: frozenset[int] | None = None,
+    plan: PlanFacts | None = None,
+) -> penalties.BillState:
+    """The engine's view of `bill`. `plan` (billing.plan_standing.plan_facts) says whether it
+    is frozen in a plan in good standing or rebuilt after a plan's default; None: no plan."""
     if rules_assessed is None:
         rules_assessed = _rules_assessed([bill.pk]).get(bill.pk, frozenset())
+    plan = plan or PlanFacts()
     return penalties.BillState(
         due_date=bill.due_date,
         principal_balance=bill.principal_balance,
@@ -281,6 +295,8 @@ def bill_state(bill: Bill, *, rules_assessed: frozenset[int] | None = None) -> p
         interest_months_assessed=bill.interest_months_assessed,
         appeal_opened_on=bill.appeal_opened_on if bill.appeal_pending else None,
         appeal_days=bill.appeal_days,
+        plan_enrolled_on=plan.enrolled_on,
+        plan_payments=plan.payments,
     )
 
 
@@ -291,16 +307,20 @@ def amount_due(
     rules: Sequence[penalties.Rule] | None = None,
     closed: frozenset[date] | None = None,
     rules_assessed: frozenset[int] | None = None,
+    plan: PlanFacts | None = None,
 ) -> penalties.AmountDue:
     """Principal, penalty and interest owed on `bill` as of `as_of` (a USPS postmark date for a
-    mailed payment), each to the cent. Reads the rules, the penalties already assessed and the
+    mailed payment), each to the cent. Reads the rules, the penalties already assessed, the
+    payment plans it is in (RPTL 1184: frozen at enrolment while in good standing) and the
     office calendar unless given; writes nothing."""
+    if plan is None:
+        plan = plan_facts([bill.pk], as_of).get(bill.pk)
     if rules is None:
         rules = rules_for(bill.bill_type, bill.due_date)
     if closed is None:
         # Not yet past due, nothing accrues whatever days are closed: no query.
         closed = closed_days(bill.due_date, as_of) if as_of > bill.due_date else frozenset()
-    state = bill_state(bill, rules_assessed=rules_assessed)
+    state = bill_state(bill, rules_assessed=rules_assessed, plan=plan)
     return penalties.compute_amount_due(state, rules, as_of, closed=closed)
 
 
@@ -310,14 +330,21 @@ class OwedBill:
     due: penalties.AmountDue
 
 
-def with_amounts_due(bills: Iterable[Bill], as_of: date) -> list[OwedBill]:
-    """Each bill with what it owes as of `as_of`; the rules, the penalties already assessed and
-    (when a bill is past due) the office calendar are read in one query each."""
+def with_amounts_due(
+    bills: Iterable[Bill], as_of: date, *, in_plans: dict[int, PlanFacts] | None = None
+) -> list[OwedBill]:
+    """Each bill with what it owes as of `as_of`; the rules, the penalties already assessed,
+    the payment plans and (when a bill is past due) the office calendar are read in one query
+    each (a few more when some bill is in a plan). `in_plans` (bill id -> PlanFacts) replaces
+    what the plans say, for a page asking "what would it owe if ...": see
+    plan_bills_owed_if_cancelled."""
     bills = list(bills)
     if not bills:
         return []
     rows = _rules_of_types({bill.bill_type for bill in bills})
     assessed = _rules_assessed(bill.pk for bill in bills)
+    if in_plans is None:
+        in_plans = plan_facts((bill.pk for bill in bills), as_of)
     # Only bills past due accrue anything, so only they need the calendar.
     past_due = [bill.due_date for bill in bills if as_of > bill.due_date]
     closed = closed_days(min(past_due), as_of) if past_due else frozenset()
@@ -330,6 +357,7 @@ def with_amounts_due(bills: Iterable[Bill], as_of: date) -> list[OwedBill]:
                 rules=_rules_on(rows, bill.bill_type, bill.due_date),
                 closed=closed,
                 rules_assessed=assessed.get(bill.pk, frozenset()),
+                plan=in_plans.get(bill.pk, PlanFacts()),
             ),
         )
         for bill in bills
@@ -405,10 +433,15 @@ class SearchGroup:
     bills: list[OwedBill] = field(default_factory=list)
     properties: list[Property] = field(default_factory=list)
     boot_eligible_plates: list[str] = field(default_factory=list)
+    # Payment plans in good standing (or late) paying some of their bills: shown in place of
+    # those bills, which are not offered one by one (RPTL 1184).
+    plans: list[PlanStanding] = field(default_factory=list)
 
     @property
     def total_due(self) -> Decimal:
-        return sum((owed.due.total for owed in self.bills), ZERO)
+        return sum((owed.due.total for owed in self.bills), ZERO) + sum(
+            (plan.due_now for plan in self.plans), ZERO
+        )
 
 
 @dataclass
@@ -607,8 +640,12 @@ def search(query: str, *, as_of: date) -> SearchResult:
     }
     vehicle_ids = {b.vehicle_id for bs in by_customer.values() for b in bs if b.vehicle_id}
     booted = boot_eligible_vehicle_ids(vehicle_ids) if vehicle_ids else set()
+    in_plans = plan_of_bills(owed, as_of) if owed else {}
     for group in ordered:
-        group.bills = [owed[b.pk] for b in by_customer.get(group.customer.pk, [])]
+        mine = by_customer.get(group.customer.pk, [])
+        frozen = {b.pk: in_plans[b.pk] for b in mine if b.pk in in_plans and in_plans[b.pk].frozen}
+        group.plans = list({s.plan.pk: s for s in frozen.values()}.values())
+        group.bills = [owed[b.pk] for b in mine if b.pk not in frozen]
         group.boot_eligible_plates = sorted(
             {str(b.bill.vehicle) for b in group.bills if b.bill.vehicle_id in booted}
         )
@@ -780,3 +817,160 @@ def _other_kind(line: JournalLine, *, first: bool) -> str:
     if line.amount > 0 and line.memo.startswith(_ASSESSED):
         return _ASSESSED
     return "Charge" if line.amount > 0 else "Payment"
+
+
+# Delinquent-tax payment plans (RPTL §1184). The arithmetic is billing/plans.py; a plan's
+# standing on a date is billing/plan_standing.py.
+
+
+def plan_terms() -> PlanTerms:
+    """The payment plan terms in force: the Admin's row, or the defaults of the law when the
+    row is missing (a fresh test database). Writes nothing."""
+    row = PlanTerms.objects.first()
+    if row is not None:
+        return row
+    row = PlanTerms()
+    for terms_field in PlanTerms._meta.concrete_fields:  # defaults as the database reads them
+        setattr(row, terms_field.attname, terms_field.to_python(getattr(row, terms_field.attname)))
+    return row
+
+
+def delinquent_tax_bills(prop: Property, as_of: date) -> list[OwedBill]:
+    """The parcel's property tax bills past due and unpaid on `as_of`, oldest first, with what
+    each owes: what a payment plan may take in (those already in an active plan left out)."""
+    bills = (
+        open_bills()
+        .filter(property=prop, bill_type=BillType.PROPERTY_TAX, due_date__lt=as_of)
+        .exclude(plan_bills__plan__status=PaymentPlan.Status.ACTIVE)
+        .order_by("tax_year", "due_date", "id")
+    )
+    return [owed for owed in with_amounts_due(bills, as_of) if owed.due.total > 0]
+
+
+def plans_on(prop: Property, as_of: date) -> list[PlanStanding]:
+    """The payment plans of a parcel that are active on `as_of` (good standing, late or in
+    default), newest first, each as a PlanStanding: `plan`, `standing` (Standing.GOOD, LATE or
+    DEFAULT), `remaining` (dollars to finish it; None in default, when its bills owe on their
+    own), `next_due` (the oldest installment not fully paid). For the lien certificate: a parcel
+    with one here "is in a payment plan". Six queries whatever the number of plans."""
+    plan_rows = PaymentPlan.objects.filter(property=prop, status=PaymentPlan.Status.ACTIVE)
+    found = standings(plan_rows.select_related("property", "customer"), as_of)
+    return sorted(found.values(), key=lambda s: (s.plan.enrolled_on, s.plan.pk), reverse=True)
+
+
+def plan_of_bills(bill_ids: Iterable[int], as_of: date | None = None) -> dict[int, PlanStanding]:
+    """For each of `bill_ids` in an active payment plan, the plan's standing as of `as_of`
+    (today by default): bill id -> PlanStanding. Bills in no active plan are left out. Six
+    queries whatever the number of bills."""
+    as_of = as_of or timezone.localdate()
+    links = list(
+        PlanBill.objects.filter(
+            bill_id__in=list(bill_ids), plan__status=PaymentPlan.Status.ACTIVE
+        ).select_related("plan", "plan__property", "plan__customer")
+    )
+    found = standings({link.plan_id: link.plan for link in links}.values(), as_of)
+    return {link.bill_id: found[link.plan_id] for link in links}
+
+
+def plans_at_risk(as_of: date) -> list[PlanStanding]:
+    """Active plans with an installment late, and plans in default, the oldest late installment
+    first (the Supervisor's list)."""
+    plan_rows = PaymentPlan.objects.filter(status=PaymentPlan.Status.ACTIVE).select_related(
+        "property", "customer"
+    )
+    risky = [
+        s
+        for s in standings(plan_rows, as_of).values()
+        if s.standing in (Standing.LATE, Standing.DEFAULT)
+    ]
+    return sorted(
+        risky,
+        key=lambda s: (s.next_due.installment.due_on if s.next_due else as_of, s.plan.pk),
+    )
+
+
+def plan_bills_owed(plan: PaymentPlan, as_of: date) -> list[OwedBill]:
+    """The plan's bills, oldest first (tax year, due date), with what each owes on `as_of`
+    (frozen at enrolment in good standing; as if there had been no plan in default)."""
+    bills = (
+        Bill.objects.filter(plan_bills__plan=plan)
+        .select_related("customer", "property", "receivable_account")
+        .order_by("tax_year", "due_date", "id")
+    )
+    return with_amounts_due(bills, as_of)
+
+
+@dataclass(frozen=True)
+class PlanPaymentRow:
+    """One line of a plan's payments: what a receipt applied to one of its bills (dollars),
+    the bill, and the receipt's number (None for a training receipt's)."""
+
+    paid: PlanPayment
+    bill: Bill
+    receipt_number: str | None
+
+
+def plan_payment_rows(standing: PlanStanding, bills: Iterable[Bill]) -> list[PlanPaymentRow]:
+    """The payments that count toward the plan of `standing` (voided, refunded and returned ones
+    left out), oldest first, each with its bill (from `bills`, the plan's) and its receipt
+    number: one query whatever their number."""
+    by_id = {bill.pk: bill for bill in bills}
+    receipts = {
+        (entry_id, bill_id): number
+        for entry_id, bill_id, number in standing.plan.payment_items.values_list(
+            "payment__entry_id", "bill_id", "payment__receipt_number"
+        )
+    }
+    return [
+        PlanPaymentRow(paid, by_id[paid.bill_id], receipts.get((paid.entry_id, paid.bill_id)))
+        for paid in standing.payments
+    ]
+
+
+def plan_bills_owed_if_cancelled(plan: PaymentPlan, as_of: date) -> list[OwedBill]:
+    """What the plan's bills would owe on `as_of` were it cancelled (the Supervisor's cancel
+    page): as if there had been no plan, the principal its payments paid put back into the
+    months that began before them. Oldest first; a fixed number of queries."""
+    bills = list(
+        Bill.objects.filter(plan_bills__plan=plan)
+        .select_related("customer", "property", "receivable_account")
+        .order_by("tax_year", "due_date", "id")
+    )
+    facts = plan_facts((bill.pk for bill in bills), as_of)
+    standing = standings([plan], as_of)[plan.pk]
+    if standing.frozen:
+        # An active plan in good standing freezes its bills; cancelled, its payments count as
+        # a defaulted plan's do (a plan in default is already read that way).
+        for bill in bills:
+            known = facts.get(bill.pk, PlanFacts())
+            ours = [
+                (p.paid_on, p.principal)
+                for p in standing.payments
+                if p.bill_id == bill.pk and p.principal > 0
+            ]
+            facts[bill.pk] = PlanFacts(payments=tuple(sorted([*known.payments, *ours])))
+    return with_amounts_due(bills, as_of, in_plans=facts)
+
+
+def plans_owed_by(customer_ids: Iterable[int], as_of: date) -> dict[int, list[PlanStanding]]:
+    """Active plans of the customers (the taxpayer who signed, or an owner of the parcel), by
+    customer id: what the lookup shows in place of the plan's bills."""
+    ids = list(customer_ids)
+    plan_rows = (
+        PaymentPlan.objects.filter(status=PaymentPlan.Status.ACTIVE)
+        .filter(Q(customer_id__in=ids) | Q(plan_bills__bill__customer_id__in=ids))
+        .distinct()
+        .select_related("property", "customer")
+    )
+    found = standings(plan_rows, as_of)
+    customers_of: dict[int, set[int]] = {}
+    for plan_id, customer_id in PlanBill.objects.filter(plan_id__in=list(found)).values_list(
+        "plan_id", "bill__customer_id"
+    ):
+        customers_of.setdefault(plan_id, set()).add(customer_id)
+    out: dict[int, list[PlanStanding]] = {}
+    for plan_id, standing in found.items():
+        for customer_id in customers_of.get(plan_id, set()) | {standing.plan.customer_id}:
+            if customer_id in ids:
+                out.setdefault(customer_id, []).append(standing)
+    return out

@@ -25,6 +25,7 @@ from django.db.models import F
 from django.db.models.functions import Upper
 from django.utils import timezone
 
+from billing import plans
 from billing.bulk import copy_new
 from billing.business_days import SEEDED_YEARS, legal_holidays
 from billing.errors import AlreadyImported, BillingError, ImportRejected, NothingToWaive
@@ -45,9 +46,15 @@ from billing.models import (
     LienCertificate,
     LienCertificateItem,
     NumberSeries,
+    PaymentPlan,
     PenaltyAssessment,
     PenaltyRule,
     PenaltyWaiver,
+    PlanBill,
+    PlanCancellation,
+    PlanCharge,
+    PlanInstallment,
+    PlanPayment,
     Property,
     StaffTitle,
     TicketAppeal,
@@ -56,7 +63,15 @@ from billing.models import (
     ViolationCode,
     WaterAccount,
 )
-from billing.selectors import REPEAT_WINDOW_DAYS, adjustment_plan, amount_due, bills_under_rule
+from billing.selectors import (
+    REPEAT_WINDOW_DAYS,
+    adjustment_plan,
+    amount_due,
+    bills_under_rule,
+    plan_of_bills,
+    plan_terms,
+    with_amounts_due,
+)
 from cashiering.dates import us_date
 from cashiering.people import person_name
 from cashiering.roles import role_of
@@ -366,6 +381,7 @@ def penalty_waive(
             if earlier.bill_id != locked.pk:
                 raise BillingError("This form was already used for another bill; start again.")
             return earlier
+        _bill_in_plan_refused(locked, as_of, "waive its penalty and interest")
         due = amount_due(locked, as_of)
         if due.penalty + due.interest == 0:
             raise NothingToWaive(
@@ -561,6 +577,9 @@ def bill_adjust(
                 raise BillingError("This form was already used for another adjustment; reload.")
             return earlier
         as_of = as_of or timezone.localdate()
+        _bill_in_plan_refused(
+            locked, as_of, "cancel it" if kind == BillAdjustment.Kind.CANCEL else "write it down"
+        )
         due = amount_due(locked, as_of)
         plan = adjustment_plan(due, kind=kind, amount=amount, number=locked.number)
         taken, penalty, interest, principal = (
@@ -1196,3 +1215,260 @@ def verify_throttle_hit(*, client: str, limit: int, window_seconds: int = 60) ->
                 [start - timedelta(hours=1)],
             )
     return hits <= limit
+
+
+# Delinquent-tax payment plans (RPTL §1184)
+
+
+def _plan_money(value, what: str) -> Decimal:
+    try:
+        amount = Decimal(value)
+    except (ArithmeticError, TypeError, ValueError):
+        raise BillingError(f"{what}: {value!r} is not an amount of money.") from None
+    if not amount.is_finite() or amount < 0 or amount != amount.quantize(CENT):
+        raise BillingError(f"{what} is an amount of whole cents, $0.00 or more.")
+    return amount.quantize(CENT)
+
+
+def payment_plan_enroll(
+    *,
+    property: Property,
+    bills: Sequence[Bill],
+    customer: Customer,
+    down_payment: Decimal,
+    installments: int,
+    as_of: date,
+    by: User,
+    token: uuid.UUID,
+) -> PaymentPlan:
+    """Enroll a parcel's delinquent property tax `bills` in a payment plan (RPTL §1184) that
+    `customer` (an owner of the parcel, or the taxpayer billed) signs: a down payment of
+    `down_payment` dollars due on `as_of` (at most the terms' percent of the total; $0.00 means
+    none) and `installments` monthly installments due the last day of each following month,
+    the odd cents one each on the first ones. The total is what the bills owe on `as_of`
+    (billing.selectors.with_amounts_due); from then on they accrue nothing while the plan is
+    in good standing. Posts nothing (no money moves); numbered gaplessly per year
+    (PP-2026-0001). Idempotent on `token`: the same form again returns the first plan.
+
+    Raises BillingError (with what to do) when `by` is not a Supervisor, a bill is not the
+    parcel's, not property tax, not past due, paid, or already in an active plan, or the down
+    payment or number of installments is outside the terms."""
+    if not by.has_perm("billing.enroll_payment_plan"):
+        raise BillingError("Only a Supervisor enrolls a parcel in a payment plan.")
+    earlier = PaymentPlan.objects.filter(token=token).first()
+    if earlier is not None:
+        return _plan_same_form(earlier, property)
+    down_payment = _plan_money(down_payment, "The down payment")
+    bill_ids = sorted({bill.pk for bill in bills})
+    if not bill_ids:
+        raise BillingError("Choose the delinquent tax bills the plan pays.")
+    terms = plan_terms()
+    if not isinstance(installments, int) or not 1 <= installments <= terms.max_installments:
+        raise BillingError(f"A plan has from 1 to {terms.max_installments} monthly installments.")
+    try:
+        with transaction.atomic():
+            locked = list(Bill.objects.select_for_update().filter(pk__in=bill_ids).order_by("pk"))
+            # Under the bills' locks: a double submit waits for the first and finds its plan.
+            earlier = PaymentPlan.objects.filter(token=token).first()
+            if earlier is not None:
+                return _plan_same_form(earlier, property)
+            owed = with_amounts_due(locked, as_of)
+            _plan_bills_checked(property, customer, locked, owed, as_of)
+            total = sum((o.due.total for o in owed), ZERO)
+            cap = plans.down_payment_cap(total, terms.max_down_payment_percent)
+            if down_payment > cap:
+                raise BillingError(
+                    f"The down payment may be at most {terms.max_down_payment_percent.normalize()}%"
+                    f" of the {format_money(total)} owed: {format_money(cap)}."
+                )
+            rows = plans.schedule(
+                total=total,
+                down_payment=down_payment,
+                installments=installments,
+                enrolled_on=as_of,
+            )
+            sequence = number_next(series="payment_plan", year=as_of.year)
+            plan = PaymentPlan.objects.create(
+                number=f"PP-{as_of.year}-{sequence:04d}",
+                property=property,
+                customer=customer,
+                enrolled_on=as_of,
+                enrolled_by=by,
+                total=total,
+                down_payment=down_payment,
+                installment_count=installments,
+                token=token,
+                **{name: getattr(terms, name) for name in PLAN_TERM_FIELDS},
+            )
+            PlanBill.objects.bulk_create(
+                PlanBill(plan=plan, bill=o.bill, owed_on_enrolment=o.due.total) for o in owed
+            )
+            PlanInstallment.objects.bulk_create(
+                PlanInstallment(plan=plan, number=r.number, due_on=r.due_on, amount=r.amount)
+                for r in rows
+            )
+            return plan
+    except IntegrityError:
+        earlier = PaymentPlan.objects.filter(token=token).first()
+        if earlier is None:
+            raise
+        return _plan_same_form(earlier, property)
+
+
+PLAN_TERM_FIELDS = (
+    "max_down_payment_percent",
+    "max_installments",
+    "late_interest_percent",
+    "late_charge_percent",
+    "late_charge_after_days",
+    "default_after_days",
+)
+
+
+def _plan_same_form(earlier: PaymentPlan, prop: Property) -> PaymentPlan:
+    if earlier.property_id != prop.pk:
+        raise BillingError("This form was already used for another parcel; start again.")
+    return earlier
+
+
+def _plan_bills_checked(prop, customer, bills, owed, as_of: date) -> None:
+    """Every bill is the parcel's, property tax, past due, owing, and in no active plan; the
+    taxpayer is an owner of the parcel or the one the bills name."""
+    for o in owed:
+        bill = o.bill
+        if bill.property_id != prop.pk:
+            raise BillingError(f"Bill {bill.number} is not on parcel {prop.parcel_number}.")
+        if bill.bill_type != BillType.PROPERTY_TAX:
+            raise BillingError(f"Bill {bill.number} is not property tax: a plan pays only taxes.")
+        if bill.due_date >= as_of:
+            raise BillingError(
+                f"Bill {bill.number} is not delinquent: it falls due {us_date(bill.due_date)}."
+            )
+        if o.due.total <= 0:
+            raise BillingError(f"Bill {bill.number} is paid: it owes nothing.")
+    in_plan = (
+        PlanBill.objects.filter(
+            bill_id__in=[b.pk for b in bills], plan__status=PaymentPlan.Status.ACTIVE
+        )
+        .select_related("plan", "bill")
+        .first()
+    )
+    if in_plan is not None:
+        raise BillingError(
+            f"Bill {in_plan.bill.number} is already in payment plan {in_plan.plan.number}."
+        )
+    owners = set(prop.owners.values_list("pk", flat=True)) | {b.customer_id for b in bills}
+    if customer.pk not in owners:
+        raise BillingError(
+            f"{customer.name} neither owns parcel {prop.parcel_number} nor is billed for it: "
+            "the owner or the taxpayer signs the agreement."
+        )
+
+
+def _bill_in_plan_refused(bill: Bill, as_of: date, what: str) -> None:
+    """A bill in a payment plan in good standing (or late) owes what the plan's schedule was
+    built on: a waiver or adjustment would leave the installments paying for money no longer
+    owed. The office cancels the plan, adjusts the bill, and enrolls a new plan. A plan in
+    default is no obstacle: its bills owe on their own again."""
+    standing = plan_of_bills([bill.pk], as_of).get(bill.pk)
+    if standing is not None and standing.frozen:
+        raise BillingError(
+            f"Bill {bill.number} is in payment plan {standing.plan.number}, whose installments "
+            f"are built on what it owes: to {what}, a Supervisor cancels the plan first (the "
+            "plan's page, Cancel the plan), then enrolls the bills in a new plan."
+        )
+
+
+def payment_plan_cancel(
+    *, plan: PaymentPlan, reason: str, by: User, token: uuid.UUID, as_of: date | None = None
+) -> PlanCancellation:
+    """A Supervisor ends a plan for `reason` (the taxpayer withdrew, it defaulted and will not
+    be cured, its bills must be waived or adjusted before a new plan), as of `as_of` (today by
+    default): its bills then owe as if there had been no plan (what its payments paid stays
+    paid; its late charges paid stay paid), and may join a new plan. Posts nothing; cannot be
+    undone. Idempotent on `token`: the same form again returns the first cancellation.
+
+    Raises BillingError when `by` is not a Supervisor, the reason is missing, or the plan is
+    completed or already cancelled."""
+    if not by.has_perm("billing.enroll_payment_plan"):
+        raise BillingError("Only a Supervisor cancels a payment plan.")
+    reason = reason.strip()
+    if not reason:
+        raise BillingError("Say why the plan is cancelled; the reason is kept with the plan.")
+    if contains_card_number(reason):
+        raise BillingError("That reason looks like it holds a full card number: never type one.")
+    with transaction.atomic():
+        locked = PaymentPlan.objects.select_for_update().get(pk=plan.pk)
+        # Under the plan's lock: a double submit waits for the first and finds it.
+        earlier = PlanCancellation.objects.filter(token=token).first()
+        if earlier is not None:
+            if earlier.plan_id != locked.pk:
+                raise BillingError("This form was already used for another plan; start again.")
+            return earlier
+        if locked.status != PaymentPlan.Status.ACTIVE:
+            raise BillingError(
+                f"Payment plan {locked.number} is {locked.get_status_display().lower()}: "
+                "only an active plan is cancelled."
+            )
+        PaymentPlan.objects.filter(pk=locked.pk).update(status=PaymentPlan.Status.CANCELLED)
+        return PlanCancellation.objects.create(
+            plan=locked,
+            reason=reason[:300],
+            cancelled_on=as_of or timezone.localdate(),
+            cancelled_by=by,
+            token=token,
+        )
+
+
+def plan_money_record(*, charges: Sequence[PlanCharge], payments: Sequence[PlanPayment]) -> None:
+    """Keep the late charges a plan payment assessed and what it applied to each of the plan's
+    bills (rows built by payments.services, their entry set). Append-only."""
+    PlanCharge.objects.bulk_create(charges)
+    PlanPayment.objects.bulk_create(payments)
+
+
+def plan_money_undo(*, entry: JournalEntry, undone_by: JournalEntry) -> list[PlanCharge]:
+    """A refund or returned check took back what `entry` (a payment's) applied to plans: its
+    plan payments and late charges no longer count. Returns the late charges, which the
+    caller takes back off the bills (a void needs none of this: the reversed entry says so)."""
+    charges = list(PlanCharge.objects.filter(entry=entry, undone_by__isnull=True))
+    PlanCharge.objects.filter(entry=entry, undone_by__isnull=True).update(undone_by=undone_by)
+    PlanPayment.objects.filter(entry=entry, undone_by__isnull=True).update(undone_by=undone_by)
+    return charges
+
+
+def plan_money_returned(
+    *,
+    undone: Sequence[PlanPayment],
+    undone_by: JournalEntry,
+    standing: Sequence[PlanPayment],
+    charges: Sequence[PlanCharge],
+) -> None:
+    """A returned check (`undone_by`, its entry) took back part or all of what a payment
+    applied to plans: the plan payments `undone` no longer count, `standing` (new rows, same
+    payment entry and day) say what still stands of them, and the late charges `charges` (of
+    plans of which nothing stands, taken back off the bills by the caller) no longer count.
+    Append-only, like the rest of a plan's money."""
+    PlanPayment.objects.filter(pk__in=[row.pk for row in undone], undone_by__isnull=True).update(
+        undone_by=undone_by
+    )
+    PlanPayment.objects.bulk_create(standing)
+    PlanCharge.objects.filter(pk__in=[c.pk for c in charges], undone_by__isnull=True).update(
+        undone_by=undone_by
+    )
+
+
+def plans_status_sync(*, bill_ids: Iterable[int]) -> None:
+    """After a payment or its void: an active plan of these bills whose bills are all paid is
+    completed; a completed one with a bill owing again (a void) is active again."""
+    plan_ids = set(
+        PlanBill.objects.filter(
+            bill_id__in=list(bill_ids),
+            plan__status__in=[PaymentPlan.Status.ACTIVE, PaymentPlan.Status.COMPLETED],
+        ).values_list("plan_id", flat=True)
+    )
+    for plan in PaymentPlan.objects.filter(pk__in=plan_ids).order_by("pk"):
+        owing = Bill.objects.filter(plan_bills__plan=plan, balance__gt=0).exists()
+        status = PaymentPlan.Status.ACTIVE if owing else PaymentPlan.Status.COMPLETED
+        if plan.status != status:
+            PaymentPlan.objects.filter(pk=plan.pk).update(status=status)

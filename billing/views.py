@@ -2,6 +2,7 @@ import csv
 import re
 import uuid
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import cast
 
 from django.conf import settings
@@ -16,9 +17,10 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from billing import plans
 from billing.barcode import code128_svg
 from billing.certificates import lien_certificate_pdf_render
-from billing.errors import AlreadyImported, ImportRejected
+from billing.errors import AlreadyImported, BillingError, ImportRejected
 from billing.forms import (
     AdjustForm,
     AppealForm,
@@ -27,6 +29,8 @@ from billing.forms import (
     InvoiceForm,
     InvoiceLineFormSet,
     LienCertificateFindForm,
+    PlanCancelForm,
+    PlanEnrollForm,
     SearchForm,
     WaiverForm,
 )
@@ -43,8 +47,12 @@ from billing.models import (
     Department,
     ImportBatch,
     LienCertificate,
+    PaymentPlan,
+    PlanBill,
+    PlanCancellation,
     Property,
 )
+from billing.plan_standing import PlanStanding, standings
 from billing.scanline import MAX_AMOUNT as SCANLINE_MAX_AMOUNT
 from billing.scanline import configured_scheme, scanline_build, scanline_spaced
 from billing.selectors import (
@@ -55,7 +63,14 @@ from billing.selectors import (
     boot_eligible_vehicle_ids,
     customer_credit,
     customer_credit_lines,
+    delinquent_tax_bills,
     has_open_drawer,
+    plan_bills_owed,
+    plan_bills_owed_if_cancelled,
+    plan_of_bills,
+    plan_payment_rows,
+    plan_terms,
+    plans_at_risk,
     search,
 )
 from billing.services import (
@@ -64,6 +79,8 @@ from billing.services import (
     bill_import,
     customer_view_log,
     invoice_create,
+    payment_plan_cancel,
+    payment_plan_enroll,
     penalty_waive,
     ticket_appeal_record,
     verify_throttle_hit,
@@ -142,6 +159,7 @@ def bill_view(request: HttpRequest, number: str) -> HttpResponse:
             "appeals": bill.appeals.select_related("recorded_by"),
             "appeal_form": AppealForm(),
             "boot_eligible": boot,
+            "in_plan": plan_of_bills([bill.pk], as_of).get(bill.pk),
         },
     )
 
@@ -200,7 +218,18 @@ def waive_view(request: HttpRequest, number: str) -> HttpResponse:
                 f"on bill {bill.number}.",
             )
             return redirect(bill)
-    return render(request, "billing/waive.html", {"bill": bill, "due": due, "form": form})
+    return render(
+        request,
+        "billing/waive.html",
+        {"bill": bill, "due": due, "form": form, "in_plan": _frozen_plan(bill, today)},
+    )
+
+
+def _frozen_plan(bill: Bill, as_of: date) -> PlanStanding | None:
+    """The plan in good standing (or late) the bill is in: it is not waived or adjusted while
+    the plan stands (billing.services refuses it; the page says so first)."""
+    standing = plan_of_bills([bill.pk], as_of).get(bill.pk)
+    return standing if standing is not None and standing.frozen else None
 
 
 @permission_required("billing.adjust_bill", raise_exception=True)
@@ -249,6 +278,7 @@ def adjust_view(request: HttpRequest, number: str) -> HttpResponse:
             "form": form,
             "plan": plan,
             "written_off": plan is not None and form.cleaned_data["reason"] in WRITE_OFF_REASONS,
+            "in_plan": _frozen_plan(bill, today),
         },
     )
 
@@ -542,5 +572,229 @@ def verify_view(request: HttpRequest, code: str) -> HttpResponse:
             "void": certificate_is_void(certificate),
             "changed": certificate_changes(certificate, detail=False).changed,
             "staff": user.is_authenticated and user.has_perm(VIEW_CERTIFICATES),
+        },
+    )
+
+
+# Delinquent-tax payment plans (RPTL §1184)
+
+
+def _plan_form(request: HttpRequest, prop: Property, as_of: date) -> tuple[PlanEnrollForm, list]:
+    owed = delinquent_tax_bills(prop, as_of)
+    people = {c.pk: c for c in prop.owners.all()} | {
+        o.bill.customer_id: o.bill.customer for o in owed
+    }
+    terms = plan_terms()
+    form = PlanEnrollForm(
+        request.POST or None,
+        initial={
+            "token": uuid.uuid4(),
+            "bills": [o.bill.pk for o in owed],
+            "customer": next(iter(people), None),
+            "down_payment": Decimal("0.00"),
+            "installments": terms.max_installments,
+        },
+        bill_choices=[
+            (
+                o.bill.pk,
+                f"{o.bill.number} · {o.bill.tax_year or ''} {o.bill.description} · "
+                f"${o.due.total:,.2f}",
+            )
+            for o in owed
+        ],
+        customer_choices=[(pk, c.name) for pk, c in people.items()],
+        max_installments=terms.max_installments,
+    )
+    return form, owed
+
+
+def _plan_of_token(request: HttpRequest, prop: Property) -> PaymentPlan | None:
+    if request.method != "POST" or not request.POST.get("confirmed"):
+        return None
+    try:
+        token = uuid.UUID(request.POST.get("token", ""))
+    except ValueError:
+        return None
+    return PaymentPlan.objects.filter(token=token, property=prop).first()
+
+
+@permission_required("billing.enroll_payment_plan", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def plan_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """Enroll a parcel's delinquent taxes in a payment plan: the form, then the schedule to
+    check ("This creates plan …, signed agreement required"), then the plan."""
+    prop = get_object_or_404(Property, pk=pk)
+    today = timezone.localdate()
+    earlier = _plan_of_token(request, prop)
+    if earlier is not None:
+        # A second submit of a form that made a plan (a double-click, a reload): its bills are
+        # no longer offered, so show the plan the first one made.
+        return redirect(earlier)
+    form, owed = _plan_form(request, prop, today)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        chosen = [o for o in owed if o.bill.pk in set(data["bills"])]
+        total = sum((o.due.total for o in chosen), Decimal("0.00"))
+        terms = plan_terms()
+        cap = plans.down_payment_cap(total, terms.max_down_payment_percent)
+        try:
+            if data["down_payment"] > cap:
+                raise BillingError(
+                    f"The down payment may be at most "
+                    f"{terms.max_down_payment_percent.normalize()}% of the ${total:,.2f} owed: "
+                    f"${cap:,.2f}."
+                )
+            rows = plans.schedule(
+                total=total,
+                down_payment=data["down_payment"],
+                installments=data["installments"],
+                enrolled_on=today,
+            )
+            preview = {
+                "bills": chosen,
+                "total": total,
+                "rows": rows,
+                "extra": plans.extra_cent_installments([(r.number, r.amount) for r in rows]),
+                "customer": Customer.objects.filter(pk=data["customer"]).first(),
+            }
+            if data["confirmed"]:
+                plan = payment_plan_enroll(
+                    property=prop,
+                    bills=[o.bill for o in chosen],
+                    customer=get_object_or_404(Customer, pk=data["customer"]),
+                    down_payment=data["down_payment"],
+                    installments=data["installments"],
+                    as_of=today,
+                    by=cast(User, request.user),
+                    token=data["token"],
+                )
+                messages.success(
+                    request,
+                    f"Payment plan {plan.number} created: print the agreement for the taxpayer "
+                    "and the Supervisor to sign.",
+                )
+                return redirect(plan)
+        except (DomainError, ValueError) as exc:
+            form.add_error(None, str(exc))
+            preview = None
+        except DatabaseError:
+            form.add_error(None, books_refused("payment plan"))
+            preview = None
+    return render(
+        request,
+        "billing/plan_new.html",
+        {"property": prop, "form": form, "owed": owed, "preview": preview, "terms": plan_terms()},
+    )
+
+
+def _plan_context(plan: PaymentPlan, as_of: date) -> dict:
+    standing = standings([plan], as_of)[plan.pk]
+    owed = plan_bills_owed(plan, as_of)
+    enrolled = {link.bill_id: link.owed_on_enrolment for link in PlanBill.objects.filter(plan=plan)}
+    return {
+        "plan": plan,
+        "as_of": as_of,
+        "standing": standing,
+        "owed": owed,
+        "enrolled": enrolled,
+        "bills_total": sum((o.due.total for o in owed), Decimal("0.00")),
+        "owners": plan.property.owners.all(),
+        "payments": plan_payment_rows(standing, (o.bill for o in owed)),
+    }
+
+
+@permission_required("billing.view_bill", raise_exception=True)
+def plan_view(request: HttpRequest, number: str) -> HttpResponse:
+    """A plan: its schedule (paid, unpaid, late), bills, payments and standing."""
+    plan = get_object_or_404(
+        PaymentPlan.objects.select_related("property", "customer", "enrolled_by"), number=number
+    )
+    form, as_of = _as_of(request)
+    context = _plan_context(plan, as_of)
+    context |= {
+        "form": form,
+        "can_pay": _can_pay_at_counter(request),
+        "cancellation": PlanCancellation.objects.filter(plan=plan)
+        .select_related("cancelled_by")
+        .first(),
+    }
+    return render(request, "billing/plan.html", context)
+
+
+@permission_required("billing.view_bill", raise_exception=True)
+def plan_agreement_pdf(request: HttpRequest, number: str) -> HttpResponse:
+    """The agreement the taxpayer and the Supervisor sign (US Letter)."""
+    plan = get_object_or_404(
+        PaymentPlan.objects.select_related("property", "customer", "enrolled_by"), number=number
+    )
+    context = _plan_context(plan, plan.enrolled_on)
+    pdf = render_pdf(
+        template_name="pdf/payment_plan_agreement.html", context=context, request=request
+    )
+    return pdf_response(pdf=pdf, filename=f"payment-plan-{plan.number}.pdf")
+
+
+@permission_required("billing.enroll_payment_plan", raise_exception=True)
+def plans_at_risk_view(request: HttpRequest) -> HttpResponse:
+    """Active plans with an installment late, and plans in default, oldest first."""
+    form, as_of = _as_of(request)
+    return render(
+        request,
+        "billing/plans_at_risk.html",
+        {"form": form, "as_of": as_of, "plans": plans_at_risk(as_of)},
+    )
+
+
+@permission_required("billing.enroll_payment_plan", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def plan_cancel(request: HttpRequest, number: str) -> HttpResponse:
+    """Cancel a plan (Supervisors): the reason, then what its bills will owe without it, then
+    the cancellation (one-time token: a second submit finds the first)."""
+    plan = get_object_or_404(
+        PaymentPlan.objects.select_related("property", "customer"), number=number
+    )
+    form = PlanCancelForm(request.POST or None, initial={"token": uuid.uuid4()})
+    today = timezone.localdate()
+    confirm = False
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["confirmed"]:
+                payment_plan_cancel(
+                    plan=plan,
+                    reason=data["reason"],
+                    by=cast(User, request.user),
+                    token=data["token"],
+                    as_of=today,
+                )
+                messages.success(
+                    request,
+                    f"Payment plan {plan.number} cancelled: its bills owe on their own again and "
+                    "may be waived, adjusted or enrolled in a new plan.",
+                )
+                return redirect(plan)
+            if plan.status != PaymentPlan.Status.ACTIVE:
+                raise BillingError(
+                    f"Payment plan {plan.number} is {plan.get_status_display().lower()}: only "
+                    "an active plan is cancelled."
+                )
+            confirm = True
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        except DatabaseError:
+            form.add_error(None, books_refused("cancellation"))
+    owed = plan_bills_owed_if_cancelled(plan, today) if plan.status == plan.Status.ACTIVE else []
+    return render(
+        request,
+        "billing/plan_cancel.html",
+        {
+            "plan": plan,
+            "form": form,
+            "confirm": confirm,
+            "as_of": today,
+            "standing": standings([plan], today)[plan.pk],
+            "owed": owed,
+            "owed_total": sum((o.due.total for o in owed), Decimal("0.00")),
         },
     )

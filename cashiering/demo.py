@@ -12,7 +12,7 @@ from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
 
-from billing.demo import city_seed, reference_data_seed
+from billing.demo import city_seed, demo_plans_seed, reference_data_seed
 from billing.demo_large import large_city_seed
 from cashiering.roles import Role
 from ledger.models import Account, AccountingPeriod, Book, JournalEntry, PeriodState, Source
@@ -114,6 +114,7 @@ def seed_demo(*, large: bool = False, progress=print) -> list[DemoLogin]:
     )
     demo_opening_balances_post(year=year, by=users[Role.SUPERVISOR], office=office)
     city_seed(by=users[Role.SUPERVISOR], today=timezone.localdate())
+    demo_plans_seed(by=users[Role.SUPERVISOR], today=timezone.localdate())
     if large:
         large_city_seed(by=users[Role.SUPERVISOR], today=timezone.localdate(), progress=progress)
     return [*DEMO_LOGINS, SECOND_SUPERVISOR]

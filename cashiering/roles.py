@@ -37,6 +37,7 @@ _SUPERVISOR: list[str] = [
     "billing.waive_penalty",
     "billing.record_appeal",
     "billing.adjust_bill",
+    "billing.enroll_payment_plan",
     "billing.view_importbatch",
     "payments.approve_payment",
     "payments.record_returned_check",
@@ -92,6 +93,8 @@ _ADMIN: list[str] = [
     ),
     # The office calendar: a closure added by mistake is taken off again.
     *(f"billing.{action}_holiday" for action in ("view", "add", "change", "delete")),
+    # Payment plan terms (RPTL 1184): the percents and days a new plan copies.
+    *(f"billing.{action}_planterms" for action in ("view", "change")),
     *(
         f"payments.{action}_{model}"
         for model in ("paymentpolicy", "office", "workstation")
@@ -209,6 +212,12 @@ CAPABILITIES: tuple[Capability, ...] = (
         "what changed since, put its payoff in the cart.",
         "billing:lien_certificates",
         permission="billing.view_liencertificate",
+    ),
+    Capability(
+        "Payment plans at risk",
+        "Delinquent-tax payment plans with an installment late, and plans in default (RPTL 1184).",
+        "billing:plans_at_risk",
+        permission="billing.enroll_payment_plan",
     ),
     Capability(
         "Department directory",

@@ -13,15 +13,18 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 from django.contrib.sessions.backends.base import SessionBase
 from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
 
 from billing.liens import lien_terms
-from billing.models import Bill, Customer, FeePrice, FeeType
+from billing.models import Bill, Customer, FeePrice, FeeType, PaymentPlan
 from billing.penalties import AmountDue
-from billing.selectors import customer_credit, with_amounts_due
+from billing.plan_standing import PlanStanding, standings
+from billing.selectors import customer_credit, plan_of_bills, with_amounts_due
+from cashiering.dates import us_date
 from ledger.errors import DomainError
 from ledger.money import ZERO, format_money
 from payments.models import Drawer, Payment, PaymentItem, Tender
-from payments.services import BillItem, FeeItem, TenderIn, fee_item_check
+from payments.services import BillItem, FeeItem, PlanItem, TenderIn, fee_item_check
 
 SESSION_KEY = "counter_cart"
 
@@ -49,10 +52,19 @@ def cart_store(session: SessionBase, cart: dict) -> None:
     session.modified = True
 
 
-def cart_items(cart: dict) -> list[BillItem | FeeItem]:
-    items: list[BillItem | FeeItem] = []
+def cart_items(cart: dict) -> list[BillItem | FeeItem | PlanItem]:
+    items: list[BillItem | FeeItem | PlanItem] = []
     for row in cart["items"]:
-        if row["kind"] == "bill":
+        if row["kind"] == "plan":
+            expected = row.get("expected_due")
+            items.append(
+                PlanItem(
+                    plan_id=row["plan_id"],
+                    amount=Decimal(row["amount"]),
+                    expected_due=Decimal(expected) if expected is not None else None,
+                )
+            )
+        elif row["kind"] == "bill":
             expected = row.get("expected_due")
             items.append(
                 BillItem(
@@ -94,6 +106,7 @@ class CartLine:
     expected_due: Decimal | None = None
     fee_type: FeeType | None = None
     error: str = ""
+    plan: PlanStanding | None = None  # a payment plan's installments (RPTL 1184)
 
     @property
     def changed(self) -> bool:
@@ -196,8 +209,25 @@ def cart_view(cart: dict, *, drawer: Drawer, as_of: date) -> CartView:
         [row["fee_type_id"] for row in cart["items"] if row["kind"] == "fee"]
     )
     items = cart_items(cart)
+    plan_rows = PaymentPlan.objects.in_bulk([i.plan_id for i in items if isinstance(i, PlanItem)])
+    plan_standing = standings(plan_rows.values(), as_of)
     for index, (row, item) in enumerate(zip(cart["items"], items, strict=True)):
-        if isinstance(item, BillItem):
+        if isinstance(item, PlanItem):
+            standing = plan_standing.get(item.plan_id)
+            if standing is None:
+                continue
+            line = CartLine(
+                index=index,
+                kind="plan",
+                description=plan_description(standing),
+                amount=item.amount,
+                expected_due=item.expected_due,
+                plan=standing,
+            )
+            if not standing.frozen:
+                line.error = f"This plan is {standing.label.lower()}: take it out of the cart."
+            view.lines.append(line)
+        elif isinstance(item, BillItem):
             bill = bills.get(item.bill_id)
             if bill is None:
                 continue
@@ -241,6 +271,65 @@ def cart_view(cart: dict, *, drawer: Drawer, as_of: date) -> CartView:
         )
         view.tenders.append((index, tender))
     return view
+
+
+def plan_description(standing: PlanStanding) -> str:
+    """ "Payment plan PP-2026-0001 — installment 3 of 12 due 03/31/2027 (late: +interest,
+    +charge)", as the lookup and the cart name a plan."""
+    plan = standing.plan
+    text = f"Payment plan {plan.number}"
+    row = standing.next_due
+    if row is not None:
+        number = row.installment.number
+        which = "down payment" if number == 0 else f"installment {number} of "
+        which += "" if number == 0 else str(plan.installment_count)
+        text += f" — {which} due {us_date(row.installment.due_on)}"
+    late = standing.late_installments
+    if late and standing.frozen:
+        interest = sum((r.new_interest for r in late), ZERO)
+        charge = sum((r.new_charge for r in late), ZERO)
+        text += f" (late: +{format_money(interest)} interest, +{format_money(charge)} charge)"
+    return text
+
+
+def plan_add(cart: dict, plan: PaymentPlan, *, as_of: date) -> str:
+    """Put a payment plan in the cart at what it has due now (its late charges included), or
+    its next installment when nothing is due yet (the clerk may change the amount: more
+    prepays, less is a partial payment). Returns what happened, for the clerk."""
+    if any(row.get("plan_id") == plan.pk for row in cart["items"]):
+        return f"Payment plan {plan.number} is already in the cart."
+    standing = standings([plan], as_of)[plan.pk]
+    if not standing.frozen:
+        return (
+            f"Payment plan {plan.number} is {standing.label.lower()}: "
+            + ("its bills are paid one by one." if standing.standing == "default" else "")
+        ).strip()
+    next_unpaid = standing.next_due.unpaid if standing.next_due else ZERO
+    amount = standing.due_now or next_unpaid
+    if not amount:
+        return f"Payment plan {plan.number} owes nothing."
+    if cart["customer_id"] is None:
+        cart["customer_id"] = plan.customer_id
+    cart["items"].append(
+        {
+            "kind": "plan",
+            "plan_id": plan.pk,
+            "amount": str(amount),
+            "expected_due": str(standing.due_now),
+            "added_at": timezone.now().isoformat(),
+        }
+    )
+    return (
+        f"Added payment plan {plan.number}: {format_money(standing.due_now)} due now, "
+        f"{format_money(standing.remaining or ZERO)} to finish it."
+    )
+
+
+def plan_instead_of_bill(bill: Bill, as_of: date) -> PaymentPlan | None:
+    """The active plan in good standing (or late) that pays `bill`: the cart takes the plan
+    instead of the bill. None when it is in none, or its plan is in default."""
+    standing = plan_of_bills([bill.pk], as_of).get(bill.pk)
+    return standing.plan if standing is not None and standing.frozen else None
 
 
 def credit_tender_refusal(cart: dict, amount: Decimal, *, drawer: Drawer) -> str:

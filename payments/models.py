@@ -409,6 +409,14 @@ class PaymentItem(models.Model):
     fee_type = models.ForeignKey(
         FeeType, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # A bill paid as part of a payment plan's installments (billing.PaymentPlan, RPTL 1184).
+    plan = models.ForeignKey(
+        "billing.PaymentPlan",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payment_items",
+    )
     quantity = models.PositiveIntegerField(default=1)
     unit_price = money_field(null=True, blank=True)
     plate = models.CharField(max_length=10, blank=True)

@@ -20,7 +20,20 @@ from django.utils import timezone
 from billing.business_days import is_business_day
 from billing.errors import BillingError
 from billing.liens import good_through_check, lien_terms
-from billing.models import Bill, BillAdjustment, ChargeType, Customer, FeeType, Property
+from billing.models import (
+    Bill,
+    BillAdjustment,
+    BillType,
+    ChargeType,
+    Customer,
+    FeeType,
+    PaymentPlan,
+    PlanBill,
+    PlanCharge,
+    PlanPayment,
+    Property,
+)
+from billing.plan_standing import PlanStanding, Standing, standings
 from billing.selectors import (
     PLATE_RE,
     boot_eligible_vehicle_ids,
@@ -37,6 +50,10 @@ from billing.services import (
     lien_certificate_issue,
     penalty_assessment_record,
     penalty_assessments_undo,
+    plan_money_record,
+    plan_money_returned,
+    plan_money_undo,
+    plans_status_sync,
     principal_by_revenue_account,
 )
 from cashiering.dates import us_date
@@ -420,6 +437,17 @@ class FeeItem:
 
 
 @dataclass(frozen=True)
+class PlanItem:
+    """Pay `amount` dollars on a payment plan (RPTL 1184): applied to its bills oldest first,
+    after the late interest and charges due. `expected_due` is what the clerk was shown as due
+    now: if that changed, nothing is posted."""
+
+    plan_id: int
+    amount: Decimal
+    expected_due: Decimal | None = None
+
+
+@dataclass(frozen=True)
 class TenderIn:
     kind: str
     amount: Decimal
@@ -440,12 +468,15 @@ class _Planned:
     bill_update: dict | None = None
     penalty_rules_assessed: frozenset[int] = frozenset()  # the rules whose events it assesses
     lien_search: tuple[Property, date] | None = None  # the certificate to issue: parcel, date
+    # A payment plan's late charges it assesses and what it applies to the plan's bill.
+    plan_charges: list[PlanCharge] = field(default_factory=list)
+    plan_payment: PlanPayment | None = None
 
 
 def cart_digest(
     *,
     drawer: Drawer,
-    items: Sequence[BillItem | FeeItem],
+    items: Sequence[BillItem | FeeItem | PlanItem],
     tenders: Sequence[TenderIn],
     customer: Customer | None,
     accept_overpayment: bool,
@@ -663,7 +694,7 @@ def receipt_number_next(*, office: Office, training: bool, year: int) -> int:
 def payment_record(
     *,
     drawer: Drawer,
-    items: Sequence[BillItem | FeeItem],
+    items: Sequence[BillItem | FeeItem | PlanItem],
     tenders: Sequence[TenderIn],
     token: uuid.UUID,
     by: User,
@@ -725,7 +756,7 @@ def _same_cart(earlier: Payment, digest: str) -> Payment:
 def _payment_record_locked(
     *,
     drawer: Drawer,
-    items: Sequence[BillItem | FeeItem],
+    items: Sequence[BillItem | FeeItem | PlanItem],
     tender_rows: list[Tender],
     token: uuid.UUID,
     digest: str,
@@ -748,9 +779,11 @@ def _payment_record_locked(
         raise NoOpenDrawer("This is not your drawer; open your own drawer first.")
     today = timezone.localdate()
     as_of = as_of or today
-    bill_ids = sorted({item.bill_id for item in items if isinstance(item, BillItem)})
-    if len(bill_ids) != sum(isinstance(item, BillItem) for item in items):
+    item_bill_ids = sorted({item.bill_id for item in items if isinstance(item, BillItem)})
+    if len(item_bill_ids) != sum(isinstance(item, BillItem) for item in items):
         raise PaymentError("A bill is in the cart twice; pay it once.")
+    plan_rows, plan_bill_ids = _plans_locked(items, item_bill_ids)
+    bill_ids = sorted(set(item_bill_ids) | {pk for ids in plan_bill_ids.values() for pk in ids})
     bills = {
         bill.pk: bill
         for bill in Bill.objects.select_for_update(of=("self",))
@@ -761,6 +794,8 @@ def _payment_record_locked(
     if len(bills) != len(bill_ids):
         raise PaymentError("A bill in the cart no longer exists; start the visit again.")
     owed = {o.bill.pk: o.due for o in with_amounts_due(bills.values(), as_of)}
+    plan_standings = standings(plan_rows.values(), as_of)
+    _bills_in_plans_refused(item_bill_ids, bills, as_of)
     if customer is None:
         customer = next(iter(bills.values())).customer if bills else None
     # Whose credit an overpayment adds to or a credit tender spends (live money only).
@@ -826,6 +861,12 @@ def _payment_record_locked(
             stock_in_cart[fee_type.pk] += item.quantity
             policy = policies.get(PaymentPolicy.AppliesTo.FEES)
             what = fee_type.name
+        elif isinstance(item, PlanItem):
+            planned += _plan_planned(
+                item, plan_standings[item.plan_id], bills, owed, accounts, training, as_of
+            )
+            policy = policies.get(BillType.PROPERTY_TAX)
+            what = f"payment plan {plan_rows[item.plan_id].number}"
         else:
             bill = bills[item.bill_id]
             policy = policies.get(bill.bill_type)
@@ -988,6 +1029,8 @@ def _payment_record_locked(
                 penalty_assessment_record(
                     bill=plan.item.bill, rule_ids=plan.penalty_rules_assessed, entry=entry
                 )
+        _plan_money_saved(planned, entry)
+        plans_status_sync(bill_ids=bill_ids)
     return payment
 
 
@@ -1005,6 +1048,187 @@ def _lien_certificate_sold(plan: _Planned, *, by: User, training: bool, today: d
         f"{fee_name} {certificate.number}, parcel {parcel.parcel_number}, "
         f"good through {us_date(good_through)}"
     )[:200]
+
+
+def _plans_locked(
+    items: Sequence[BillItem | FeeItem | PlanItem], item_bill_ids: list[int]
+) -> tuple[dict[int, PaymentPlan], dict[int, list[int]]]:
+    """Lock the cart's payment plans (in id order, before the bills) and read their bills:
+    (plans by id, bill ids by plan id). Refuses a plan twice, a plan gone, or one of its bills
+    also in the cart on its own."""
+    plan_ids = sorted({item.plan_id for item in items if isinstance(item, PlanItem)})
+    if len(plan_ids) != sum(isinstance(item, PlanItem) for item in items):
+        raise PaymentError("A payment plan is in the cart twice; pay it once.")
+    if not plan_ids:
+        return {}, {}
+    plan_rows = {
+        plan.pk: plan
+        for plan in PaymentPlan.objects.select_for_update().filter(pk__in=plan_ids).order_by("pk")
+    }
+    if len(plan_rows) != len(plan_ids):
+        raise PaymentError("A payment plan in the cart no longer exists; start the visit again.")
+    plan_bill_ids: dict[int, list[int]] = defaultdict(list)
+    for plan_id, bill_id in PlanBill.objects.filter(plan_id__in=plan_ids).values_list(
+        "plan_id", "bill_id"
+    ):
+        plan_bill_ids[plan_id].append(bill_id)
+    both = set(item_bill_ids) & {pk for ids in plan_bill_ids.values() for pk in ids}
+    if both:
+        raise PaymentError(
+            "A bill in the cart is also paid by its payment plan in the cart: pay the plan."
+        )
+    return plan_rows, plan_bill_ids
+
+
+def _bills_in_plans_refused(item_bill_ids: list[int], bills: dict[int, Bill], as_of: date) -> None:
+    """A bill in an active payment plan that is not in default is paid through the plan."""
+    if not item_bill_ids:
+        return
+    links = list(
+        PlanBill.objects.filter(
+            bill_id__in=item_bill_ids, plan__status=PaymentPlan.Status.ACTIVE
+        ).select_related("plan")
+    )
+    found = standings({link.plan_id: link.plan for link in links}.values(), as_of)
+    for link in links:
+        if found[link.plan_id].frozen:
+            raise PaymentError(
+                f"Bill {bills[link.bill_id].number} is in payment plan {link.plan.number}: "
+                "pay the plan's installments instead."
+            )
+
+
+def _plan_planned(
+    item: PlanItem,
+    standing: PlanStanding,
+    bills: dict[int, Bill],
+    owed: dict,
+    accounts: dict[str, Account],
+    training: bool,
+    as_of: date,
+) -> list[_Planned]:
+    """A plan payment as ordinary bill items (issue: RPTL 1184 plans): the late interest and
+    charges due are assessed on the plan's oldest unpaid bill (penalty and interest), then the
+    amount is applied to its bills oldest first (tax year, due date), each penalty → interest
+    → principal. Refused when the plan is not payable (in default, completed, cancelled), what
+    it has due now changed since it was added, or the amount is below its late charges or
+    above what finishes it."""
+    plan = standing.plan
+    number = plan.number
+    if standing.standing == Standing.DEFAULT:
+        raise PaymentError(
+            f"Payment plan {number} is in default since {us_date(standing.defaulted_on)}: its "
+            "bills owe as if there had been no plan and are paid one by one."
+        )
+    if not standing.frozen:
+        raise PaymentError(
+            f"Payment plan {number} is {standing.label.lower()}: it takes no payment."
+        )
+    amount = _money(item.amount, f"The amount to pay on payment plan {number}")
+    if item.expected_due is not None and item.expected_due != standing.due_now:
+        raise PaymentError(
+            f"Payment plan {number} now has {format_money(standing.due_now)} due, not "
+            f"{format_money(item.expected_due)} (a late charge fell due, or it was paid at "
+            "another window). Nothing was posted; take it out of the cart and add it again."
+        )
+    charges = standing.charges_due
+    if amount < charges:
+        raise PaymentError(
+            f"Payment plan {number} owes {format_money(charges)} of late interest and charges: "
+            "pay at least that."
+        )
+    remaining = standing.remaining or ZERO
+    if amount > remaining:
+        raise PaymentError(
+            f"{format_money(amount)} is more than payment plan {number} needs to finish "
+            f"({format_money(remaining)})."
+        )
+    order = sorted(
+        (bills[pk] for pk in standing.bill_ids),
+        key=lambda b: (b.tax_year or 0, b.due_date, b.pk),
+    )
+    dues = {bill.pk: owed[bill.pk] for bill in order}
+    oldest = next((bill for bill in order if dues[bill.pk].total > 0), None)
+    if oldest is None:
+        raise PaymentError(f"The bills of payment plan {number} owe nothing.")
+    charge_rows = []
+    if standing.new_charges:
+        late_interest = sum((row.new_interest for row in standing.installments), ZERO)
+        late_charge = sum((row.new_charge for row in standing.installments), ZERO)
+        due = dues[oldest.pk]
+        dues[oldest.pk] = replace(
+            due,
+            penalty=due.penalty + late_charge,
+            new_penalty=due.new_penalty + late_charge,
+            interest=due.interest + late_interest,
+            new_interest=due.new_interest + late_interest,
+        )
+        for row in standing.installments:
+            for kind, part, months in (
+                (PlanCharge.Kind.INTEREST, row.new_interest, row.interest_months),
+                (PlanCharge.Kind.LATE_CHARGE, row.new_charge, 0),
+            ):
+                if part:
+                    charge_rows.append(
+                        PlanCharge(
+                            plan=plan,
+                            installment=row.installment,
+                            kind=kind,
+                            months=months,
+                            amount=part,
+                            bill=oldest,
+                        )
+                    )
+    out: list[_Planned] = []
+    left = amount
+    for bill in order:
+        pay = min(left, dues[bill.pk].total)
+        if pay <= 0:
+            continue
+        left -= pay
+        one = _bill_planned(
+            BillItem(bill.pk, pay),
+            bill,
+            dues[bill.pk],
+            None,  # a plan is paid by installments: the tax policy's "in full" does not apply
+            accounts,
+            training,
+            False,
+            [],
+            trainee_overpay_needs_approval=False,
+            credit_customer_id=None,
+        )
+        one.item.plan = plan
+        one.item.description = f"Payment plan {number}: {one.item.description}"[:200]
+        if not training:
+            one.plan_payment = PlanPayment(
+                plan=plan,
+                bill=bill,
+                paid_on=as_of,
+                applied=pay,
+                principal=one.item.principal_paid,
+                charges=charges if bill.pk == oldest.pk else ZERO,
+            )
+            if bill.pk == oldest.pk:
+                one.plan_charges = charge_rows
+        out.append(one)
+    if left:
+        raise PaymentError(
+            f"The bills of payment plan {number} owe {format_money(amount - left)} now, less "
+            f"than {format_money(amount)}; a Supervisor checks the plan."
+        )
+    return out
+
+
+def _plan_money_saved(planned: list[_Planned], entry) -> None:
+    charges = [charge for one in planned for charge in one.plan_charges]
+    payments = [one.plan_payment for one in planned if one.plan_payment is not None]
+    for charge in charges:
+        charge.entry = entry
+    for paid in payments:
+        paid.entry = entry
+    if charges or payments:
+        plan_money_record(charges=charges, payments=payments)
 
 
 def _credit_tender_checked(
@@ -1376,6 +1600,7 @@ def payment_void(
                     interest_months_assessed=item.interest_months_before,
                 )
             penalty_assessments_undo(entry=locked.entry)
+            plans_status_sync(bill_ids=list(bills))
         Payment.objects.filter(pk=locked.pk).update(status=Payment.Status.VOIDED)
         _requests_done(locked, approver)
         return PaymentReversal.objects.create(
@@ -1467,6 +1692,31 @@ def _unapplied_lines(
             )
         )
     return lines, list(reopened.values()), fees
+
+
+def _plan_charges_taken_back(charges: Sequence[PlanCharge], bills: dict) -> list[Line]:
+    """A refund of a plan payment takes back the late interest and charges it assessed (Dr
+    penalty and interest revenue, Cr the bill), so the plan stands exactly as before it."""
+    if not charges:
+        return []
+    revenue = _accounts(PENALTY_INTEREST_ACCOUNT_CODE)[PENALTY_INTEREST_ACCOUNT_CODE]
+    lines = []
+    for charge in charges:
+        bill = bills[charge.bill_id]
+        memo = f"Payment plan late charge taken back: bill {bill.number}"
+        lines += [
+            Line(revenue, charge.amount, memo),
+            Line(bill.receivable_account, -charge.amount, memo, charge.bill_id),
+        ]
+    return lines
+
+
+def _plan_charges_off_bills(charges: Sequence[PlanCharge]) -> None:
+    for charge in charges:
+        part = "interest_balance" if charge.kind == PlanCharge.Kind.INTEREST else "penalty_balance"
+        Bill.objects.filter(pk=charge.bill_id).update(
+            **{part: F(part) - charge.amount, "balance": F("balance") - charge.amount}
+        )
 
 
 def _credit_taken_back(lines: Sequence[Line]) -> Decimal:
@@ -1676,6 +1926,13 @@ def payment_refund(
         taken = _taken_back(locked)
         standing = locked.total - taken
         amount = standing if amount is None else amount
+        plan_paid = any(item.plan_id for item in items)
+        if plan_paid and amount != standing:
+            raise NotReversible(
+                f"Receipt {locked.receipt_number} paid a payment plan: it is refunded whole "
+                f"({format_money(standing)}), so the plan's installments and late charges "
+                "stand as before it; then take a new payment."
+            )
         if amount > standing:
             raise NotReversible(
                 f"Only {format_money(standing)} of receipt {locked.receipt_number} stands; "
@@ -1694,6 +1951,12 @@ def payment_refund(
         _credit_still_held(locked, _credit_taken_back(lines))
         lines, reopened = _cancelled_bills_kept_closed(locked, lines, reopened)
         lines += _payout_lines(split, paying, city_check_number, locked.customer_id)
+        late_charges = (
+            list(PlanCharge.objects.filter(entry=locked.entry, undone_by__isnull=True))
+            if plan_paid and not locked.training
+            else []
+        )
+        lines += _plan_charges_taken_back(late_charges, {i.bill_id: i.bill for i in items})
         # Not `reverses=`: that link means the exact mirror (ledger_violations checks it), and a
         # refund is not one (assessments stay, the cash comes out of another drawer).
         entry = post(
@@ -1706,6 +1969,9 @@ def payment_refund(
         )
         if not locked.training:
             _bills_reopen(reopened)
+            if plan_paid:
+                _plan_charges_off_bills(plan_money_undo(entry=locked.entry, undone_by=entry))
+                plans_status_sync(bill_ids=[i.bill_id for i in items if i.bill_id])
         if amount == standing:
             Payment.objects.filter(pk=locked.pk).update(status=Payment.Status.REFUNDED)
         _requests_done(locked, approver)
@@ -1787,7 +2053,7 @@ def returned_check_record(
     if not by.has_perm("payments.record_returned_check"):
         raise ApprovalRequired("Only a Supervisor records a returned check.")
     with database_refusal_explained("returned check"), transaction.atomic():
-        locked, items, _ = _reversal_locks(payment)
+        locked, items, bills = _reversal_locks(payment)
         if locked.training:
             raise NotReversible("Training receipts take no real checks.")
         if locked.status == Payment.Status.VOIDED:
@@ -1812,6 +2078,8 @@ def returned_check_record(
             )
             lines, credit_spent = _credit_lines_held(locked, lines)
             in_entry = reopen - credit_spent
+            returned = _plan_money_returned(locked, reopened)
+            lines += _plan_charges_taken_back(returned.charges, bills)
             if in_entry:
                 lines.append(
                     Line(
@@ -1833,6 +2101,15 @@ def returned_check_record(
                     lines=lines,
                 )
             _bills_reopen(reopened)
+            if entry is not None and returned.rows:
+                _plan_charges_off_bills(returned.charges)
+                plan_money_returned(
+                    undone=returned.rows,
+                    undone_by=entry,
+                    standing=returned.standing,
+                    charges=returned.charges,
+                )
+                plans_status_sync(bill_ids=list(bills))
         writer = chosen.check_payer.strip() or locked.payer_name.strip() or "Check writer"
         customer = locked.customer or Customer.objects.create(name=writer)
         Customer.objects.filter(pk=customer.pk).update(checks_refused=True)
@@ -1864,6 +2141,71 @@ def returned_check_record(
             reversal=reversal,
         )
         return reversal
+
+
+@dataclass(frozen=True)
+class _PlanReturn:
+    """What a returned check does to the payment plans its receipt paid: the plan payments it
+    touches (`rows`) no longer count; `standing` replaces them with what still stands of each
+    (other tenders of the receipt still paid it); the late charges of a plan of which nothing
+    stands (`charges`) are taken back off its bills, as a void would."""
+
+    rows: list[PlanPayment] = field(default_factory=list)
+    standing: list[PlanPayment] = field(default_factory=list)
+    charges: list[PlanCharge] = field(default_factory=list)
+
+
+def _plan_money_returned(
+    payment: Payment, reopened: list[tuple[PaymentItem, dict[str, Decimal]]]
+) -> _PlanReturn:
+    """A returned check on a receipt that paid payment plans (RPTL 1184) puts each plan where a
+    void of that receipt would, for the part the check takes back: what it reopens of a plan's
+    bills no longer counts as paid toward the installments. When nothing of a plan's payment
+    stands, its late charges go too (taken back off the bills; the next payment assesses them
+    again as of its day); when some stands (the receipt had another tender), the late charges
+    stay assessed and what stands pays them first, any left unpaid being owed with the next
+    installment (PlanStanding.charges_owed)."""
+    back = {item.bill_id: parts for item, parts in reopened if item.plan_id is not None}
+    if payment.training or not back:
+        return _PlanReturn()
+    rows = list(
+        PlanPayment.objects.filter(
+            entry_id=payment.entry_id, undone_by__isnull=True, bill_id__in=list(back)
+        ).order_by("id")
+    )
+    if not rows:
+        return _PlanReturn()
+    plan_ids = {row.plan_id for row in rows}
+    rows = list(
+        PlanPayment.objects.filter(
+            entry_id=payment.entry_id, undone_by__isnull=True, plan_id__in=plan_ids
+        ).order_by("id")
+    )
+    standing = []
+    for row in rows:
+        parts = back.get(row.bill_id, {})
+        applied = row.applied - sum(parts.values(), ZERO)
+        if applied <= 0:
+            continue
+        principal = row.principal - parts.get("principal_paid", ZERO)
+        standing.append(
+            PlanPayment(
+                plan_id=row.plan_id,
+                bill_id=row.bill_id,
+                paid_on=row.paid_on,
+                applied=applied,
+                principal=principal,
+                charges=min(row.charges, applied - principal),
+                entry_id=row.entry_id,
+            )
+        )
+    gone = plan_ids - {row.plan_id for row in standing}
+    charges = list(
+        PlanCharge.objects.filter(
+            entry_id=payment.entry_id, undone_by__isnull=True, plan_id__in=gone
+        ).order_by("id")
+    )
+    return _PlanReturn(rows=rows, standing=standing, charges=charges)
 
 
 def _credit_lines_held(payment: Payment, lines: list[Line]) -> tuple[list[Line], Decimal]:

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.counter_view, name="counter"),
     path("search/", views.counter_search, name="search"),
     path("cart/bills/", views.cart_bill_add, name="cart_bill_add"),
+    path("cart/plans/", views.cart_plan_add, name="cart_plan_add"),
     path("cart/items/<int:index>/", views.cart_item_update, name="cart_item_update"),
     path("cart/fees/", views.cart_fee_add, name="cart_fee_add"),
     path("lien-search/", views.lien_search, name="lien_search"),

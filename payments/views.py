@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from billing.barcode import code128_svg
 from billing.liens import LienList, certificate_is_void, lien_terms, liens_on
-from billing.models import Bill, Customer, FeeType, LienCertificate
+from billing.models import Bill, Customer, FeeType, LienCertificate, PaymentPlan
 from billing.selectors import amount_due, customer_credit, open_bills, search
 from cashiering.dates import us_date
 from cashiering.pdf import pdf_response, render_pdf
@@ -37,6 +37,8 @@ from payments.cart import (
     cart_view,
     credit_tender_refusal,
     fee_types_sold,
+    plan_add,
+    plan_instead_of_bill,
 )
 from payments.errors import ApprovalRequired, BillChanged, PolicyRefused
 from payments.forms import (
@@ -397,8 +399,14 @@ def counter_search(request: HttpRequest, drawer: Drawer) -> HttpResponse:
 
 
 def _bill_add(request: HttpRequest, bill: Bill) -> str:
-    """Put a bill in the cart at what it owes today. Returns what happened, for the clerk."""
+    """Put a bill in the cart at what it owes today (its payment plan instead, while the plan
+    is not in default). Returns what happened, for the clerk."""
     cart = cart_of(request.session)
+    plan = plan_instead_of_bill(bill, timezone.localdate())
+    if plan is not None:
+        notice = plan_add(cart, plan, as_of=timezone.localdate())
+        cart_store(request.session, cart)
+        return f"Bill {bill.number} is in payment plan {plan.number}. {notice}"
     if any(row.get("bill_id") == bill.pk for row in cart["items"]):
         return f"Bill {bill.number} is already in the cart."
     due = amount_due(bill, timezone.localdate())
@@ -444,6 +452,21 @@ def cart_bill_add(request: HttpRequest, drawer: Drawer) -> HttpResponse:
 @permission_required(TAKE, raise_exception=True)
 @require_POST
 @_with_open_drawer
+def cart_plan_add(request: HttpRequest, drawer: Drawer) -> HttpResponse:
+    """Put a payment plan in the cart (from the lookup or the plan's page)."""
+    wanted = request.POST.get("plan", "")
+    plan = PaymentPlan.objects.filter(pk=int(wanted)).first() if wanted.isdigit() else None
+    if plan is None:
+        return _back_to_counter(request, drawer, error="That payment plan does not exist.")
+    cart = cart_of(request.session)
+    notice = plan_add(cart, plan, as_of=timezone.localdate())
+    cart_store(request.session, cart)
+    return _back_to_counter(request, drawer, notice=notice)
+
+
+@permission_required(TAKE, raise_exception=True)
+@require_POST
+@_with_open_drawer
 def cart_item_update(request: HttpRequest, drawer: Drawer, index: int) -> HttpResponse:
     cart = cart_of(request.session)
     if index >= len(cart["items"]):
@@ -455,7 +478,7 @@ def cart_item_update(request: HttpRequest, drawer: Drawer, index: int) -> HttpRe
         cart_store(request.session, cart)
         return _back_to_counter(request, drawer)
     row = cart["items"][index]
-    if row["kind"] != "bill":
+    if row["kind"] not in ("bill", "plan"):
         return _back_to_counter(request, drawer, error="A fee's amount comes from its price.")
     form = ItemAmountForm(request.POST)
     if not form.is_valid():

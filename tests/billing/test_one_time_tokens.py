@@ -1,6 +1,7 @@
-"""Every billing form with a one-time token (penalty waiver, bill import, invoice): a missing or
-altered token is answered with a message and a fresh form that can be submitted; the same token
-twice does the thing once and shows the first result."""
+"""Every billing form with a one-time token (penalty waiver, bill import, invoice, adjustment,
+payment plan enrolment and cancellation): a missing or altered token is answered with a message
+and a fresh form that can be submitted; the same token twice does the thing once and shows the
+first result."""
 
 import re
 import uuid
@@ -13,9 +14,20 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from billing.models import Bill, BillType, ChargeType, FeeType, ImportBatch, PenaltyWaiver
+from billing.models import (
+    Bill,
+    BillType,
+    ChargeType,
+    FeeType,
+    ImportBatch,
+    PaymentPlan,
+    PenaltyWaiver,
+    PlanCancellation,
+    Property,
+)
 from billing.services import Charge, bill_issue
 from cashiering.forms import FRESH_FORM_MESSAGE
+from tests.plans_fixtures import tax_bill
 
 SAMPLES = Path(__file__).resolve().parents[2] / "docs" / "samples"
 BAD_TOKENS = [
@@ -177,6 +189,80 @@ def test_an_invoice_sent_twice_makes_one_and_shows_it(client, clerk, reference, 
     assert first["Location"] == again["Location"] == bill.get_absolute_url()
 
 
+# Payment plans (enrolment and cancellation)
+
+
+@pytest.fixture
+def delinquent_parcel(reference, dana, supervisor):
+    """A parcel of Dana's with a $900.00 tax bill 45 days past due today."""
+    prop = Property.objects.create(parcel_number="24.-3-1", street_address="108 E Green St")
+    prop.owners.add(dana)
+    bill = tax_bill(
+        dana,
+        supervisor,
+        prop,
+        amount="900.00",
+        due=timezone.localdate() - timedelta(days=45),
+        year=timezone.localdate().year,
+    )
+    return prop, bill
+
+
+def plan_data(bill, customer, token: str | None) -> dict:
+    return with_token(
+        {
+            "bills": [bill.pk],
+            "customer": customer.pk,
+            "down_payment": "0",
+            "installments": "6",
+            "confirmed": "on",
+        },
+        token,
+    )
+
+
+@pytest.mark.parametrize("bad", BAD_TOKENS)
+def test_a_plan_with_a_bad_token_says_so_and_offers_a_fresh_form(
+    client, supervisor, dana, delinquent_parcel, bad
+):
+    prop, bill = delinquent_parcel
+    client.force_login(supervisor)
+    url = reverse("billing:plan_new", args=[prop.pk])
+    response = client.post(url, plan_data(bill, dana, bad))
+
+    assert response.status_code == 200
+    assert message_shown(response.text)
+    assert not PaymentPlan.objects.exists()
+    token = fresh_token(response.text, bad)
+    done = client.post(url, plan_data(bill, dana, token))
+    assert done.status_code == 302
+    assert done["Location"] == PaymentPlan.objects.get().get_absolute_url()
+
+
+@pytest.mark.parametrize("bad", BAD_TOKENS)
+def test_a_plan_cancellation_with_a_bad_token_says_so_and_offers_a_fresh_form(
+    client, supervisor, dana, delinquent_parcel, bad
+):
+    prop, bill = delinquent_parcel
+    client.force_login(supervisor)
+    client.post(
+        reverse("billing:plan_new", args=[prop.pk]), plan_data(bill, dana, str(uuid.uuid4()))
+    )
+    plan = PaymentPlan.objects.get()
+    url = reverse("billing:plan_cancel", args=[plan.number])
+    data = {"reason": "Taxpayer withdrew", "confirmed": "on"}
+    response = client.post(url, with_token(data, bad))
+
+    assert response.status_code == 200
+    assert message_shown(response.text)
+    assert "Taxpayer withdrew" in response.text  # the reason typed is kept
+    assert not PlanCancellation.objects.exists()
+    token = fresh_token(response.text, bad)
+    done = client.post(url, {**data, "token": token})
+    assert done["Location"] == plan.get_absolute_url()
+    assert PlanCancellation.objects.get().plan == plan
+
+
 def test_every_billing_form_with_a_token_is_covered_here():
     from billing import forms
     from cashiering.forms import OneTimeTokenForm
@@ -188,6 +274,13 @@ def test_every_billing_form_with_a_token_is_covered_here():
         and form.__module__ == forms.__name__
         and "token" in getattr(form, "base_fields", {})
     }
-    assert with_tokens == {"WaiverForm", "ImportForm", "InvoiceForm", "AdjustForm"}
+    assert with_tokens == {
+        "WaiverForm",
+        "ImportForm",
+        "InvoiceForm",
+        "AdjustForm",
+        "PlanEnrollForm",
+        "PlanCancelForm",
+    }
     for name in with_tokens:
         assert issubclass(getattr(forms, name), OneTimeTokenForm), name

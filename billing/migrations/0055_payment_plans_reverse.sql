@@ -1,0 +1,13 @@
+DROP TRIGGER IF EXISTS plan_cancellation_append_only ON billing_plancancellation;
+DROP TRIGGER IF EXISTS plan_installments_add_up ON billing_planinstallment;
+DROP TRIGGER IF EXISTS plan_bill_one_active_plan ON billing_planbill;
+DROP TRIGGER IF EXISTS plan_payment_undone_only ON billing_planpayment;
+DROP TRIGGER IF EXISTS plan_charge_undone_only ON billing_plancharge;
+DROP TRIGGER IF EXISTS payment_plan_status_only ON billing_paymentplan;
+DROP TRIGGER IF EXISTS plan_bill_append_only ON billing_planbill;
+DROP TRIGGER IF EXISTS plan_installment_append_only ON billing_planinstallment;
+DROP FUNCTION IF EXISTS billing_plan_installments_add_up();
+DROP FUNCTION IF EXISTS billing_plan_bill_one_active();
+DROP FUNCTION IF EXISTS billing_plan_money_undone_only();
+DROP FUNCTION IF EXISTS billing_plan_status_only();
+DROP FUNCTION IF EXISTS billing_plan_rows_append_only();
