@@ -674,12 +674,18 @@ def demo_plans_seed(*, by: User, today: date) -> int:
     if PaymentPlan.objects.exists():
         return 0
     year = today.year - 1
-    parcels = list(
+    # Two parcels, each by a first installment of its taxes (a parcel may have several years').
+    firsts: dict[int, Bill] = {}
+    for bill in (
         Bill.objects.filter(source="demo", bill_type=BillType.PROPERTY_TAX, installment=1)
         .exclude(property=None)
         .select_related("property", "customer")
-        .order_by("id")[:2]
-    )
+        .order_by("id")
+    ):
+        firsts.setdefault(bill.property_id or 0, bill)  # never 0: excluded above
+        if len(firsts) == 2:
+            break
+    parcels = list(firsts.values())
     late_on = today - timedelta(days=20)
     closed = closed_days(late_on - timedelta(days=10), late_on)
     while not is_business_day(late_on, closed):  # a down payment due on a business day

@@ -12,7 +12,7 @@ penalty and interest rules and the office's business-day calendar (RPTL 924-a, 9
 import re
 import secrets
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
@@ -28,7 +28,8 @@ from billing.models import (
     LienTerms,
     Property,
 )
-from billing.selectors import HistoryRow, bill_history, with_amounts_due
+from billing.plan_standing import PlanStanding, Standing
+from billing.selectors import HistoryRow, bill_history, plan_of_bills, with_amounts_due
 from cashiering.dates import us_date
 from ledger.money import ZERO, format_money
 
@@ -101,6 +102,13 @@ class LienList:
     good_through: date
     issued_on: date
     items: list[LienItem] = field(default_factory=list)
+    # The parcel's payment plans (RPTL 1184) as they stand on the good-through date.
+    plans: list[PlanStanding] = field(default_factory=list)
+
+    @property
+    def notes(self) -> str:
+        """What the certificate says of the parcel's payment plans, one paragraph a plan."""
+        return "\n".join(plan_note(standing) for standing in self.plans)
 
     @property
     def principal(self) -> Decimal:
@@ -135,12 +143,71 @@ def liens_on(prop: Property, *, good_through: date, issued_on: date) -> LienList
         .order_by("due_date", "id")
     )
     items = [_lien_item(o.bill, o.due) for o in with_amounts_due(bills, good_through)]
+    items = [item for item in items if item.total > 0]
+    in_plans = plan_of_bills([item.bill.pk for item in items], good_through)
+    standings = list({s.plan.pk: s for s in in_plans.values()}.values())
     return LienList(
         parcel=prop,
         good_through=good_through,
         issued_on=issued_on,
-        items=[item for item in items if item.total > 0],
+        items=_with_plan_charges(items, standings),
+        plans=sorted(standings, key=lambda s: (s.plan.enrolled_on, s.plan.pk)),
     )
+
+
+def plan_note(standing: PlanStanding) -> str:
+    """The certificate's paragraph on a payment plan, as the plan stands on the good-through
+    date (RPTL 1184): its bills stay liens until paid in full."""
+    plan, through = standing.plan, us_date(standing.as_of)
+    head = (
+        f"Payment plan {plan.number} (RPTL \u00a71184), enrolled {us_date(plan.enrolled_on)}, "
+        f"covers the items marked with it."
+    )
+    if standing.standing == Standing.DEFAULT:
+        return (
+            f"{head} It is in default on {through}: its bills owe in full, with interest as if "
+            "there had been no plan, as stated."
+        )
+    charges = standing.charges_due
+    return (
+        f"{head} {standing.label} on {through}: its bills accrue no further penalty or interest "
+        "while the plan stands, and remain liens until paid in full."
+        + (
+            f" Late installment interest and charges of {format_money(charges)} through "
+            f"{through} are included with its oldest item."
+            if charges
+            else ""
+        )
+        + " Should the plan fall into default, the amounts revert to the full delinquent "
+        "amounts with interest as if there had been no plan."
+    )
+
+
+def _with_plan_charges(items: list[LienItem], standings: list[PlanStanding]) -> list[LienItem]:
+    """The items, each of a plan's bills marked with the plan; a plan in good standing or late
+    adds its late installment interest and charges through the good-through date to its oldest
+    item, where a payment would assess them (payments.services, plan payments)."""
+    by_bill = {bill_id: s for s in standings for bill_id in s.bill_ids}
+    charged: set[int] = set()
+    marked = []
+    for item in items:
+        standing = by_bill.get(item.bill.pk)
+        if standing is None:
+            marked.append(item)
+            continue
+        note = f"Payment plan {standing.plan.number}: {standing.label.lower()}"
+        penalty, interest = item.penalty, item.interest
+        if standing.frozen and standing.plan.pk not in charged:
+            charged.add(standing.plan.pk)
+            late_interest = sum((row.new_interest for row in standing.installments), ZERO)
+            late_charge = standing.charges_due - late_interest
+            if standing.charges_due:
+                owed = format_money(standing.charges_due)
+                note += f"; late installment interest and charges {owed}"
+            penalty, interest = penalty + late_charge, interest + late_interest
+        detail = f"{item.detail}; {note}" if item.detail else note
+        marked.append(replace(item, detail=detail[:500], penalty=penalty, interest=interest))
+    return marked
 
 
 def _lien_item(bill: Bill, due) -> LienItem:

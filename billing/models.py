@@ -998,6 +998,11 @@ class LienCertificate(models.Model):
     penalty = models.DecimalField(max_digits=14, decimal_places=2)
     interest = models.DecimalField(max_digits=14, decimal_places=2)
     payoff = models.DecimalField(max_digits=14, decimal_places=2)
+    notes = models.TextField(
+        blank=True,
+        db_default="",
+        help_text="What the certificate says of the parcel's payment plans (RPTL 1184).",
+    )
 
     class Meta:
         ordering = ["-issued_at", "-id"]

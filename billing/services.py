@@ -1171,6 +1171,7 @@ def lien_certificate_issue(
             penalty=liens.penalty,
             interest=liens.interest,
             payoff=liens.payoff,
+            notes=liens.notes,
         )
         LienCertificateItem.objects.bulk_create(
             LienCertificateItem(

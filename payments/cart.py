@@ -292,20 +292,29 @@ def plan_description(standing: PlanStanding) -> str:
     return text
 
 
-def plan_add(cart: dict, plan: PaymentPlan, *, as_of: date) -> str:
+def plan_add(cart: dict, plan: PaymentPlan, *, as_of: date, payoff: bool = False) -> str:
     """Put a payment plan in the cart at what it has due now (its late charges included), or
     its next installment when nothing is due yet (the clerk may change the amount: more
-    prepays, less is a partial payment). Returns what happened, for the clerk."""
-    if any(row.get("plan_id") == plan.pk for row in cart["items"]):
-        return f"Payment plan {plan.number} is already in the cart."
+    prepays, less is a partial payment); with `payoff`, at all it takes to finish the plan
+    (a certificate of liens' payoff). Returns what happened, for the clerk."""
     standing = standings([plan], as_of)[plan.pk]
+    for row in cart["items"]:
+        if row.get("plan_id") != plan.pk:
+            continue
+        if payoff and standing.frozen and standing.remaining:
+            row["amount"] = str(standing.remaining)
+            return (
+                f"Payment plan {plan.number} is in the cart for "
+                f"{format_money(standing.remaining)}, all it takes to finish it."
+            )
+        return f"Payment plan {plan.number} is already in the cart."
     if not standing.frozen:
         return (
             f"Payment plan {plan.number} is {standing.label.lower()}: "
             + ("its bills are paid one by one." if standing.standing == "default" else "")
         ).strip()
     next_unpaid = standing.next_due.unpaid if standing.next_due else ZERO
-    amount = standing.due_now or next_unpaid
+    amount = (standing.remaining or ZERO) if payoff else (standing.due_now or next_unpaid)
     if not amount:
         return f"Payment plan {plan.number} owes nothing."
     if cart["customer_id"] is None:

@@ -398,13 +398,14 @@ def counter_search(request: HttpRequest, drawer: Drawer) -> HttpResponse:
     return render(request, "payments/_search_results.html", context)
 
 
-def _bill_add(request: HttpRequest, bill: Bill) -> str:
+def _bill_add(request: HttpRequest, bill: Bill, *, payoff: bool = False) -> str:
     """Put a bill in the cart at what it owes today (its payment plan instead, while the plan
-    is not in default). Returns what happened, for the clerk."""
+    is not in default: with `payoff`, at all it takes to finish the plan). Returns what
+    happened, for the clerk."""
     cart = cart_of(request.session)
     plan = plan_instead_of_bill(bill, timezone.localdate())
     if plan is not None:
-        notice = plan_add(cart, plan, as_of=timezone.localdate())
+        notice = plan_add(cart, plan, as_of=timezone.localdate(), payoff=payoff)
         cart_store(request.session, cart)
         return f"Bill {bill.number} is in payment plan {plan.number}. {notice}"
     if any(row.get("bill_id") == bill.pk for row in cart["items"]):
@@ -655,7 +656,7 @@ def cart_lien_payoff(request: HttpRequest, drawer: Drawer, pk: int) -> HttpRespo
         if amount_due(bill, today).total <= 0:
             notes.append(f"Bill {bill.number} was paid since the certificate; it is skipped.")
             continue
-        notes.append(_bill_add(request, bill))
+        notes.append(_bill_add(request, bill, payoff=True))
     messages.info(request, f"Payoff of certificate {certificate.number}: " + " ".join(notes))
     return redirect("payments:counter")
 

@@ -13,14 +13,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing.liens import certificate_is_void, lien_terms, liens_on
-from billing.models import LienCertificate
+from billing.models import LienCertificate, Property
 from billing.selectors import amount_due
-from billing.services import lien_certificate_issue
+from billing.services import lien_certificate_issue, payment_plan_enroll
 from ledger.models import JournalLine
 from payments.errors import PaymentError
 from payments.models import PaymentItem
 from payments.services import BillItem, FeeItem, payment_record, payment_void
 from tests.payments.conftest import cash, new_user, open_drawer
+from tests.plans_fixtures import tax_bill as plan_tax_bill
 
 D = Decimal
 
@@ -251,3 +252,55 @@ def test_the_payoff_needs_an_open_drawer(client, clerk, office, two_years):
     response = client.post(reverse("payments:cart_lien_payoff", args=[certificate.pk]))
 
     assert response.url == reverse("payments:drawer_open")
+
+
+def test_the_payoff_of_a_parcel_in_a_plan_puts_the_plan_in_the_cart_to_finish_it(
+    client, drawer, clerk, supervisor, dana
+):
+    # Given: a parcel whose two delinquent tax bills are in a payment plan enrolled today (no
+    # down payment), a certificate issued on it, and the plan already in the cart at its first
+    # installment (the clerk looked the owner up first).
+    today = timezone.localdate()
+    prop = Property.objects.create(parcel_number="31.-1-9", street_address="7 Cliff St")
+    prop.owners.add(dana)
+    bills = [
+        plan_tax_bill(
+            dana,
+            supervisor,
+            prop,
+            amount=amount,
+            due=today - timedelta(days=days),
+            year=today.year - 1,
+        )
+        for amount, days in (("600.00", 60), ("400.00", 30))
+    ]
+    plan = payment_plan_enroll(
+        property=prop,
+        bills=bills,
+        customer=dana,
+        down_payment=D("0.00"),
+        installments=6,
+        as_of=today,
+        by=supervisor,
+        token=uuid.uuid4(),
+    )
+    owed = liens_on(prop, good_through=today, issued_on=today)
+    certificate = lien_certificate_issue(property=prop, good_through=today, by=clerk)
+    assert certificate.payoff == owed.payoff and plan.number in certificate.notes
+    client.force_login(clerk)
+    client.post(reverse("payments:cart_bill_add"), {"bill": bills[0].pk})
+    first = client.session["counter_cart"]["items"]
+    assert [(row["kind"], D(row["amount"])) for row in first] == [
+        ("plan", plan.installments.get(number=1).amount)
+    ]
+
+    # When: the certificate's payoff.
+    response = client.post(reverse("payments:cart_lien_payoff", args=[certificate.pk]), follow=True)
+
+    # Then: the plan once, for all it takes to finish it: the certificate's payoff.
+    rows = client.session["counter_cart"]["items"]
+    assert [(row["kind"], row["plan_id"], D(row["amount"])) for row in rows] == [
+        ("plan", plan.pk, certificate.payoff)
+    ]
+    notes = " ".join(str(m) for m in response.context["messages"])
+    assert f"Payment plan {plan.number} is in the cart for ${certificate.payoff:,.2f}" in notes
