@@ -65,6 +65,12 @@ def schedule(
     rest = total - down_payment
     if rest <= 0:
         raise ValueError("Something must be left for the monthly installments.")
+    if rest < CENT * installments:
+        # Every installment is at least a cent (the database refuses a $0.00 one).
+        raise ValueError(
+            f"The ${rest:,.2f} left after the down payment makes at most "
+            f"{int(rest / CENT)} monthly installment{'s' if rest > CENT else ''} of a cent or more."
+        )
     each = (rest / installments).quantize(CENT, rounding=ROUND_DOWN)
     extra_cents = int((rest - each * installments) / CENT)
     rows = []

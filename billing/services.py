@@ -1282,12 +1282,15 @@ def payment_plan_enroll(
                     f"The down payment may be at most {terms.max_down_payment_percent.normalize()}%"
                     f" of the {format_money(total)} owed: {format_money(cap)}."
                 )
-            rows = plans.schedule(
-                total=total,
-                down_payment=down_payment,
-                installments=installments,
-                enrolled_on=as_of,
-            )
+            try:
+                rows = plans.schedule(
+                    total=total,
+                    down_payment=down_payment,
+                    installments=installments,
+                    enrolled_on=as_of,
+                )
+            except ValueError as exc:
+                raise BillingError(str(exc)) from None
             sequence = number_next(series="payment_plan", year=as_of.year)
             plan = PaymentPlan.objects.create(
                 number=f"PP-{as_of.year}-{sequence:04d}",

@@ -8,9 +8,10 @@ import pytest
 from django.db import DatabaseError, transaction
 
 from billing.errors import BillingError
-from billing.models import PaymentPlan, PlanInstallment
+from billing.models import PaymentPlan, PlanInstallment, Property
 from billing.selectors import amount_due, delinquent_tax_bills
-from tests.plans_fixtures import ENROLLED_ON, D, enroll, parcel_with_delinquent_taxes
+from billing.services import payment_plan_enroll
+from tests.plans_fixtures import ENROLLED_ON, D, enroll, parcel_with_delinquent_taxes, tax_bill
 
 
 @pytest.fixture
@@ -105,3 +106,30 @@ def test_the_database_refuses_a_schedule_that_does_not_add_up(reference, dana, s
         PlanInstallment.objects.filter(plan=plan, number=1).update(amount=D("127.68"))
     with pytest.raises(Exception, match="only its status changes"), transaction.atomic():
         PaymentPlan.objects.filter(pk=plan.pk).update(total=D("1.00"))
+
+
+def test_a_few_cents_owed_make_at_most_that_many_installments(reference, dana, supervisor):
+    # given a parcel whose only delinquent tax is $0.05 (no interest accrues on it)
+    prop = Property.objects.create(parcel_number="24.-3-9", street_address="2 E Green St")
+    prop.owners.add(dana)
+    bill = tax_bill(dana, supervisor, prop, amount="0.05", due=date(2026, 1, 30), year=2025)
+
+    def plan_of(installments):
+        return payment_plan_enroll(
+            property=prop,
+            bills=[bill],
+            customer=dana,
+            down_payment=D("0"),
+            installments=installments,
+            as_of=ENROLLED_ON,
+            by=supervisor,
+            token=uuid.uuid4(),
+        )
+
+    # when 24 installments are asked then a message says how many it can make, nothing saved
+    with pytest.raises(BillingError, match=r"\$0.05 left .* at most 5 monthly installments"):
+        plan_of(24)
+    assert not PaymentPlan.objects.exists()
+    # and 5 installments of a cent each is a plan
+    plan = plan_of(5)
+    assert list(plan.installments.values_list("amount", flat=True)) == [D("0.01")] * 5

@@ -4,6 +4,7 @@ interest and charges, the day a plan defaults; and the penalty engine's freeze a
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -238,3 +239,25 @@ def test_reversion_hand_computed():
     due = penalties.compute_amount_due(state, ONE_PERCENT, date(2026, 6, 15), closed=NO_CLOSURES)
     assert due.new_interest == D("26.00")
     assert due.total == D("826.00")
+
+
+@given(
+    rest_cents=st.integers(min_value=1, max_value=60),
+    count=st.integers(min_value=1, max_value=24),
+)
+def test_a_tiny_total_makes_no_installment_of_nothing(rest_cents, count):
+    # given a few cents left to split ($0.01 ... $0.60) into up to 24 installments
+    rest = D(rest_cents) / 100
+    if rest_cents < count:
+        # then more installments than cents is refused, with how many it can make
+        with pytest.raises(ValueError, match=f"at most {rest_cents} monthly installment"):
+            plans.schedule(
+                total=rest, down_payment=D(0), installments=count, enrolled_on=date(2026, 1, 5)
+            )
+        return
+    # else every installment is at least a cent and they add up
+    rows = plans.schedule(
+        total=rest, down_payment=D(0), installments=count, enrolled_on=date(2026, 1, 5)
+    )
+    assert all(r.amount >= D("0.01") for r in rows)
+    assert sum(r.amount for r in rows) == rest
