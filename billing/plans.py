@@ -151,5 +151,9 @@ def late_charge(
 
 def default_from(due_on: date, after_days: int, closed: frozenset[date]) -> date:
     """The day a plan whose oldest unpaid installment was due `due_on` is in default: the day
-    after `after_days` days past the due date (moved to the next business day)."""
-    return next_business_day(due_on, closed) + timedelta(days=after_days + 1)
+    after the last day to cure it, `after_days` days past the due date (moved to the next
+    business day), that last day itself moved to the next business day when the office is
+    closed on it (RPTL 925-a, as for the late charge): the taxpayer always has a business day
+    to pay in person."""
+    last_day = next_business_day(due_on, closed) + timedelta(days=after_days)
+    return next_business_day(last_day, closed) + timedelta(days=1)

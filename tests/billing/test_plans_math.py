@@ -122,6 +122,15 @@ def test_a_plan_defaults_the_day_after_thirty_days_past_the_business_due_date():
     assert plans.default_from(date(2026, 1, 31), 30, NO_CLOSURES) == date(2026, 3, 5)
 
 
+def test_the_last_day_to_cure_a_late_installment_moves_off_a_weekend_or_closed_day():
+    # due Thursday April 30, 2026: +30 = Saturday May 30, moved to Monday June 1; default
+    # from Tuesday June 2
+    assert plans.default_from(date(2026, 4, 30), 30, NO_CLOSURES) == date(2026, 6, 2)
+    # and a closure on that Monday moves it to Tuesday: default from Wednesday June 3
+    closed = frozenset({date(2026, 6, 1)})
+    assert plans.default_from(date(2026, 4, 30), 30, closed) == date(2026, 6, 3)
+
+
 def test_money_fills_installments_oldest_first():
     assert plans.filled([D("250"), D("107.15"), D("107.15")], D("300")) == [
         D("250"),

@@ -133,13 +133,14 @@ def test_a_weekend_due_date_moves_to_monday(plan_setup, drawer, clerk):
 def test_a_plan_more_than_thirty_days_late_defaults_and_its_bills_revert(plan_setup, drawer, clerk):
     _prop, older, newer, plan = plan_setup
     _pay_plan(drawer, clerk, plan, "250.00", ENROLLED_ON)
-    # given installment 1 due April 30 unpaid: late through May 30, in default from May 31
-    assert _standing(plan, date(2026, 5, 30)).standing == Standing.LATE
-    standing = _standing(plan, date(2026, 5, 31))
+    # given installment 1 due April 30 unpaid: 30 days later is Saturday May 30, so the last
+    # day to cure it is Monday June 1; late through June 1, in default from June 2
+    assert _standing(plan, date(2026, 6, 1)).standing == Standing.LATE
+    standing = _standing(plan, date(2026, 6, 2))
     assert standing.standing == Standing.DEFAULT
-    assert standing.defaulted_on == date(2026, 5, 31)
+    assert standing.defaulted_on == date(2026, 6, 2)
     assert standing.new_charges == D("0.00")  # unpaid late charges vanish
-    assert [s.plan.pk for s in plans_at_risk(date(2026, 5, 31))] == [plan.pk]
+    assert [s.plan.pk for s in plans_at_risk(date(2026, 6, 2))] == [plan.pk]
     # then on June 15 the bills owe as if there had been no plan:
     # 2025 bill: $362.00 principal; months 3-5 since January 30 (from March 31, May 1 and
     # June 1, the day after Saturday May 30 moved to Monday) at 1%: $3.62 x 3 = $10.86
@@ -148,7 +149,7 @@ def test_a_plan_more_than_thirty_days_late_defaults_and_its_bills_revert(plan_se
     # 2026 bill: $400.00 and four months since February 27: $16.00
     assert amount_due(newer, date(2026, 6, 15)).total == D("416.00")
     # and the plan takes no payment; its bills are paid one by one again
-    with pytest.raises(PaymentError, match="in default since 05/31/2026"):
+    with pytest.raises(PaymentError, match="in default since 06/02/2026"):
         _pay_plan(drawer, clerk, plan, "100.00", date(2026, 6, 15))
     payment = payment_record(
         drawer=drawer,
