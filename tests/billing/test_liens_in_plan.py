@@ -72,8 +72,9 @@ def test_a_plan_in_default_owes_as_if_there_had_been_no_plan(in_plan):
     prop, older, newer, plan = in_plan
 
     # When: good through Friday 06/05/2026; installment 1 is more than 30 days late (default
-    # from Tuesday 06/02: 30 days after 04/30 is Saturday 05/30, moved to Monday 06/01). As if there had been no plan: the older bill
-    # five months of interest (to 06/30) = $30.00, the newer four (to 06/27) = $16.00.
+    # from Tuesday 06/02: 30 days after 04/30 is Saturday 05/30, moved to Monday 06/01). As if
+    # there had been no plan: the older bill five months of interest (to 06/30) = $30.00, the
+    # newer four (to 06/27) = $16.00.
     liens = liens_on(prop, good_through=date(2026, 6, 5), issued_on=date(2026, 6, 1))
 
     # Then
