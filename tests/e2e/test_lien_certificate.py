@@ -42,6 +42,9 @@ def test_a_clerk_sells_a_lien_search_and_a_stranger_verifies_it(browser, page, o
     page.get_by_label("$20 bills").fill("5")
     page.get_by_role("button", name="Open drawer").click()
     expect(page.get_by_text("Drawer opened")).to_be_visible()
+    # The counter page has loaded once its search box has the focus (autofocus would otherwise
+    # take it back from a key pressed while the page still loads).
+    expect(page.get_by_label("Search or scan")).to_be_focused()
 
     # F6 opens the lien search at the parcel; the date, then Enter previews.
     page.keyboard.press("F6")
