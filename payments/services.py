@@ -973,6 +973,15 @@ def _payment_record_locked(
         overrides=breaches,
         needs_review=trainee,
     )
+    if not training:
+        for plan in planned:
+            if plan.bill_update is not None and plan.item.bill is not None:
+                Bill.objects.filter(pk=plan.item.bill.pk).update(**plan.bill_update)
+                penalty_assessment_record(
+                    bill=plan.item.bill, rule_ids=plan.penalty_rules_assessed, entry=entry
+                )
+    # After the bills are updated: a lien search sold with a payment on the parcel certifies
+    # what the parcel owes once the visit is posted, not what it owed before.
     for plan in planned:
         plan.item.payment = payment
         if plan.lien_search is not None:
@@ -981,13 +990,6 @@ def _payment_record_locked(
     for row in tender_rows:
         row.payment = payment
     Tender.objects.bulk_create(tender_rows)
-    if not training:
-        for plan in planned:
-            if plan.bill_update is not None and plan.item.bill is not None:
-                Bill.objects.filter(pk=plan.item.bill.pk).update(**plan.bill_update)
-                penalty_assessment_record(
-                    bill=plan.item.bill, rule_ids=plan.penalty_rules_assessed, entry=entry
-                )
     return payment
 
 

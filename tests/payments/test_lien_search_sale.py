@@ -12,7 +12,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from billing.liens import certificate_is_void, lien_terms, liens_on
+from billing.liens import certificate_changes, certificate_is_void, lien_terms, liens_on
 from billing.models import LienCertificate
 from billing.selectors import amount_due
 from billing.services import lien_certificate_issue
@@ -251,3 +251,34 @@ def test_the_payoff_needs_an_open_drawer(client, clerk, office, two_years):
     response = client.post(reverse("payments:cart_lien_payoff", args=[certificate.pk]))
 
     assert response.url == reverse("payments:drawer_open")
+
+
+def test_a_lien_paid_in_the_same_visit_is_not_certified_as_unpaid(drawer, clerk, two_years):
+    # Given: the closing agent pays the oldest lien in full and buys the lien search at once.
+    today = timezone.localdate()
+    paid, part_paid = two_years["A"], two_years["B"]
+    due = amount_due(paid, today).total
+    payment = payment_record(
+        drawer=drawer,
+        items=[
+            BillItem(bill_id=paid.pk, amount=due, expected_due=due),
+            BillItem(bill_id=part_paid.pk, amount=D("100.00")),
+            lien_search(paid.property),
+        ],
+        tenders=[cash(str(due + D("125.00")))],
+        token=uuid.uuid4(),
+        by=clerk,
+    )
+
+    # Then: the certificate states the parcel as the visit left it, so nothing has changed
+    # since it was issued.
+    certificate = PaymentItem.objects.get(payment=payment, kind="fee").lien_certificate
+    listed = {item.bill_id: item for item in certificate.items.all()}
+    assert paid.pk not in listed
+    part_paid.refresh_from_db()
+    assert listed[part_paid.pk].total == amount_due(part_paid, certificate.good_through).total
+    assert (
+        certificate.payoff
+        == liens_on(paid.property, good_through=certificate.good_through, issued_on=today).payoff
+    )
+    assert not certificate_changes(certificate).changed
