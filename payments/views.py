@@ -592,16 +592,22 @@ def cart_lien_add(request: HttpRequest, drawer: Drawer) -> HttpResponse:
         return _back_to_counter(request, drawer, error=error)
     description, _ = fee_item_check(item=item, as_of=timezone.localdate(), drawer=drawer)
     cart = cart_of(request.session)
-    cart["items"].append(
-        {
-            "kind": "fee",
-            "fee_type_id": item.fee_type_id,
-            "quantity": 1,
-            "parcel_id": item.parcel_id,
-            "good_through": item.good_through.isoformat() if item.good_through else None,
-            "description": description,
-        }
-    )
+    row = {
+        "kind": "fee",
+        "fee_type_id": item.fee_type_id,
+        "quantity": 1,
+        "parcel_id": item.parcel_id,
+        "good_through": item.good_through.isoformat() if item.good_through else None,
+        "description": description,
+    }
+    # A double click or a reloaded page adds the same search again: two certificates and two
+    # fees nobody asked for. A second one for the same parcel and date is refused here.
+    same = ("fee_type_id", "parcel_id", "good_through")
+    if any(all(old.get(key) == row[key] for key in same) for old in cart["items"]):
+        return _back_to_counter(
+            request, drawer, notice=f"{description} is already in the cart; it was not added again."
+        )
+    cart["items"].append(row)
     cart_store(request.session, cart)
     return _back_to_counter(request, drawer, notice=f"Added: {description}.")
 

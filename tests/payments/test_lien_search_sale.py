@@ -282,3 +282,22 @@ def test_a_lien_paid_in_the_same_visit_is_not_certified_as_unpaid(drawer, clerk,
         == liens_on(paid.property, good_through=certificate.good_through, issued_on=today).payoff
     )
     assert not certificate_changes(certificate).changed
+
+
+def test_the_same_lien_search_goes_into_the_cart_once(client, drawer, clerk, two_years):
+    client.force_login(clerk)
+    good_through = timezone.localdate() + timedelta(days=20)
+    form = {"parcel": "24.-3-1", "good_through": good_through.isoformat()}
+
+    # When: the add button is pressed twice (a double click, or the page reloaded).
+    client.post(reverse("payments:cart_lien_add"), form, HTTP_HX_REQUEST="true")
+    again = client.post(reverse("payments:cart_lien_add"), form, follow=True)
+    # and once more for another good-through date: another certificate, sold on its own.
+    later = {**form, "good_through": (good_through + timedelta(days=1)).isoformat()}
+    client.post(reverse("payments:cart_lien_add"), later, HTTP_HX_REQUEST="true")
+
+    # Then: the one search is in the cart once, and the clerk is told why nothing was added.
+    rows = client.session["counter_cart"]["items"]
+    assert [row["good_through"] for row in rows] == [form["good_through"], later["good_through"]]
+    notes = " ".join(str(m) for m in again.context["messages"])
+    assert "is already in the cart" in notes
