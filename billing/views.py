@@ -1,4 +1,5 @@
 import csv
+import ipaddress
 import re
 import uuid
 from datetime import date, timedelta
@@ -516,6 +517,21 @@ def client_address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
+def throttled_client(address: str) -> str:
+    """Who the verification page's throttle counts an address as: an IPv4 address itself, an
+    IPv6 address its /64 network (what one household or server is given, so a client cannot
+    take a fresh address for every guess), anything else as it is."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:  # ::ffff:203.0.113.9 is an IPv4 client
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
 @login_not_required
 @require_GET
 @never_cache
@@ -525,7 +541,8 @@ def verify_view(request: HttpRequest, code: str) -> HttpResponse:
     anything on the parcel changed since it was issued, and VOID. Throttled per client address
     (VERIFY_REQUESTS_PER_MINUTE), unknown codes included, so codes cannot be tried in bulk."""
     if not verify_throttle_hit(
-        client=client_address(request), limit=settings.VERIFY_REQUESTS_PER_MINUTE
+        client=throttled_client(client_address(request)),
+        limit=settings.VERIFY_REQUESTS_PER_MINUTE,
     ):
         response = render(request, "billing/verify_throttled.html", status=429)
         response["Retry-After"] = "60"

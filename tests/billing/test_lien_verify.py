@@ -85,6 +85,24 @@ def test_the_page_is_throttled_per_client(client, certificate, settings):
     assert other_client.status_code == 200
 
 
+def test_an_ipv6_client_is_throttled_by_its_network(client, certificate, settings):
+    # An IPv6 host is given a /64 network: a new address for every guess must not be a new
+    # client, else the throttle holds back nobody who has IPv6.
+    settings.VERIFY_REQUESTS_PER_MINUTE = 2
+    code = certificate.verification_code
+
+    answers = [
+        verify(client, code, REMOTE_ADDR=f"2001:db8:1:2::{n:x}").status_code for n in range(1, 4)
+    ]
+    # The same network written out in full is the same client.
+    spelled = verify(client, code, REMOTE_ADDR="2001:0db8:0001:0002:ffff:0:0:9")
+    another_network = verify(client, code, REMOTE_ADDR="2001:db8:1:3::1")
+
+    assert answers == [200, 200, 429]
+    assert spelled.status_code == 429
+    assert another_network.status_code == 200
+
+
 def test_behind_a_proxy_the_client_is_the_address_the_proxy_saw(client, certificate, settings):
     settings.VERIFY_REQUESTS_PER_MINUTE = 1
     settings.TRUSTED_PROXY_HOPS = 1
