@@ -265,8 +265,8 @@ def certificate_by_code(text: str) -> LienCertificate | None:
 
 @dataclass(frozen=True)
 class CertificateSale:
-    """The receipt that sold a certificate, and whether the sale was taken back (voided, or
-    refunded in full): then the certificate is VOID."""
+    """The receipt that sold a certificate, and whether the sale was taken back (voided,
+    refunded in full, or its fee refunded): then the certificate is VOID."""
 
     receipt_number: str
     void: bool
@@ -301,7 +301,8 @@ def certificate_is_void(certificate: LienCertificate) -> bool:
 class ItemChange:
     """A lien whose amount through the good-through date differs from the certificate's (in
     dollars; `certified` 0 for a lien the certificate did not list), with what was posted on it
-    since the day of issue (payments, waivers, adjustments, reopenings)."""
+    after the certificate was issued (payments, waivers, adjustments, reopenings): after its
+    moment of issue, not its day, since what was posted earlier that day is in its amounts."""
 
     bill: Bill
     certified: Decimal
@@ -325,8 +326,8 @@ class CertificateChanges:
 def certificate_changes(certificate: LienCertificate, *, detail: bool = True) -> CertificateChanges:
     """Recompute the certificate's list for its own dates (liens_on) and compare it with what was
     certified, and find the lien bills put on the parcel after it was issued. With `detail`, each
-    changed lien carries its history since the day of issue (a few queries a changed bill); the
-    public page asks without."""
+    changed lien carries what was posted on it after the moment of issue (a few queries a
+    changed bill); the public page asks without."""
     now = liens_on(
         certificate.property,
         good_through=certificate.good_through,
@@ -364,7 +365,9 @@ def certificate_changes(certificate: LienCertificate, *, detail: bool = True) ->
                 events=[
                     row
                     for row in bill_history(change.bill)
-                    if row.day >= certificate.issued_on and row.kind != "Issued"
+                    if row.posted_at is not None
+                    and row.posted_at > certificate.issued_at
+                    and row.kind != "Issued"
                 ],
             )
             for change in changes

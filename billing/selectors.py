@@ -3,7 +3,7 @@
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.models import User
@@ -695,7 +695,8 @@ class HistoryRow:
     """One dated event of a bill's history. `amount` is in dollars, signed as the bill sees it:
     positive adds to what it owes (issued, penalty and interest assessed, a payment put back
     by a void, refund or returned check), negative takes off it (a payment, a waiver, an
-    adjustment). `balance` is what the bill owed after it (dollars)."""
+    adjustment). `balance` is what the bill owed after it (dollars). `posted_at` is when its
+    entry was posted (its transaction's time): what happened after a moment, not a day."""
 
     day: date
     kind: str
@@ -704,6 +705,7 @@ class HistoryRow:
     balance: Decimal
     by: str
     receipt_number: str = ""
+    posted_at: datetime | None = None
 
     @property
     def charged(self) -> Decimal:
@@ -772,6 +774,7 @@ def bill_history(bill: Bill) -> list[HistoryRow]:
                 balance=balance,
                 by=_person(entry.posted_by),
                 receipt_number=receipt_number,
+                posted_at=entry.posted_at,
             )
         )
     return rows

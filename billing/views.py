@@ -1,4 +1,5 @@
 import csv
+import ipaddress
 import re
 import uuid
 from datetime import date, timedelta
@@ -480,7 +481,10 @@ def lien_certificates_view(request: HttpRequest) -> HttpResponse:
         )
         if found is not None:
             return redirect(found)
-        parcel = Property.objects.filter(parcel_number=query.replace(" ", "")).first()
+        # As the counter's lien search reads a parcel (payments.forms.LienSearchForm): no
+        # blanks of any kind, any case.
+        typed = "".join(query.split())
+        parcel = Property.objects.filter(parcel_number__iexact=typed).first()
         certificates = certificates.filter(property=parcel) if parcel else certificates.none()
     listed = list(certificates[:CERTIFICATES_LISTED])
     sales = certificate_sales(c.pk for c in listed)
@@ -546,6 +550,21 @@ def client_address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
+def throttled_client(address: str) -> str:
+    """Who the verification page's throttle counts an address as: an IPv4 address itself, an
+    IPv6 address its /64 network (what one household or server is given, so a client cannot
+    take a fresh address for every guess), anything else as it is."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:  # ::ffff:203.0.113.9 is an IPv4 client
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
 @login_not_required
 @require_GET
 @never_cache
@@ -555,7 +574,8 @@ def verify_view(request: HttpRequest, code: str) -> HttpResponse:
     anything on the parcel changed since it was issued, and VOID. Throttled per client address
     (VERIFY_REQUESTS_PER_MINUTE), unknown codes included, so codes cannot be tried in bulk."""
     if not verify_throttle_hit(
-        client=client_address(request), limit=settings.VERIFY_REQUESTS_PER_MINUTE
+        client=throttled_client(client_address(request)),
+        limit=settings.VERIFY_REQUESTS_PER_MINUTE,
     ):
         response = render(request, "billing/verify_throttled.html", status=429)
         response["Retry-After"] = "60"

@@ -111,6 +111,7 @@ from payments.selectors import (
     drawer_cash_expected,
     stock_available,
 )
+from payments.take_back import take_back_order
 
 
 class PaymentSource:
@@ -1014,14 +1015,6 @@ def _payment_record_locked(
         overrides=breaches,
         needs_review=trainee,
     )
-    for plan in planned:
-        plan.item.payment = payment
-        if plan.lien_search is not None:
-            _lien_certificate_sold(plan, by=by, training=training, today=today)
-    PaymentItem.objects.bulk_create([plan.item for plan in planned])
-    for row in tender_rows:
-        row.payment = payment
-    Tender.objects.bulk_create(tender_rows)
     if not training:
         for plan in planned:
             if plan.bill_update is not None and plan.item.bill is not None:
@@ -1031,6 +1024,16 @@ def _payment_record_locked(
                 )
         _plan_money_saved(planned, entry)
         plans_status_sync(bill_ids=bill_ids)
+    # After the bills and plans are updated: a lien search sold with a payment on the parcel
+    # certifies what the parcel owes once the visit is posted, not what it owed before.
+    for plan in planned:
+        plan.item.payment = payment
+        if plan.lien_search is not None:
+            _lien_certificate_sold(plan, by=by, training=training, today=today)
+    PaymentItem.objects.bulk_create([plan.item for plan in planned])
+    for row in tender_rows:
+        row.payment = payment
+    Tender.objects.bulk_create(tender_rows)
     return payment
 
 
@@ -1615,22 +1618,6 @@ def payment_void(
         )
 
 
-def _take_back_order(items: Sequence[PaymentItem]) -> list[tuple[PaymentItem, str, Decimal]]:
-    """What a payment applied, last applied first: overpayment credits (what was left after
-    everything else), then each item from the last: a fee sale's amount, or a bill's
-    principal, interest and penalty (the reverse of penalty → interest → principal)."""
-    order = [(item, "credit", item.credit) for item in reversed(items) if item.bill_id]
-    for item in reversed(items):
-        if item.fee_type_id is not None:
-            order.append((item, "amount", item.amount))
-        else:
-            order += [
-                (item, part, getattr(item, part))
-                for part in ("principal_paid", "interest_paid", "penalty_paid")
-            ]
-    return [(item, part, amount) for item, part, amount in order if amount > 0]
-
-
 def _unapplied_lines(
     items: Sequence[PaymentItem],
     training: bool,
@@ -1649,7 +1636,7 @@ def _unapplied_lines(
     reopened: dict[int, tuple[PaymentItem, dict[str, Decimal]]] = {}
     fees: list[PaymentItem] = []
     left = limit
-    for item, part, amount in _take_back_order(items):
+    for item, part, amount in take_back_order(items):
         skipped = min(skip, amount)
         skip -= skipped
         take = min(left, amount - skipped)

@@ -85,6 +85,24 @@ def test_the_page_is_throttled_per_client(client, certificate, settings):
     assert other_client.status_code == 200
 
 
+def test_an_ipv6_client_is_throttled_by_its_network(client, certificate, settings):
+    # An IPv6 host is given a /64 network: a new address for every guess must not be a new
+    # client, else the throttle holds back nobody who has IPv6.
+    settings.VERIFY_REQUESTS_PER_MINUTE = 2
+    code = certificate.verification_code
+
+    answers = [
+        verify(client, code, REMOTE_ADDR=f"2001:db8:1:2::{n:x}").status_code for n in range(1, 4)
+    ]
+    # The same network written out in full is the same client.
+    spelled = verify(client, code, REMOTE_ADDR="2001:0db8:0001:0002:ffff:0:0:9")
+    another_network = verify(client, code, REMOTE_ADDR="2001:db8:1:3::1")
+
+    assert answers == [200, 200, 429]
+    assert spelled.status_code == 429
+    assert another_network.status_code == 200
+
+
 def test_behind_a_proxy_the_client_is_the_address_the_proxy_saw(client, certificate, settings):
     settings.VERIFY_REQUESTS_PER_MINUTE = 1
     settings.TRUSTED_PROXY_HOPS = 1
@@ -183,3 +201,30 @@ def test_certificates_are_found_by_number_code_or_parcel(client, certificate, tr
     assert by_number.url == by_code.url == certificate.get_absolute_url()
     assert certificate.number in by_parcel.text
     assert "No certificate has the number or code" in nothing.text
+
+
+def test_a_parcel_is_found_as_the_counter_finds_it(client, certificate, clerk):
+    # A parcel number pasted with a no-break space or a tab, or typed in small letters, is the
+    # parcel the counter's lien search would find (it drops all blanks, ignores case).
+    from billing.models import Property
+
+    Property.objects.filter(pk=certificate.property_id).update(parcel_number="24.-3-1.A")
+    client.force_login(clerk)
+    url = reverse("billing:lien_certificates")
+
+    for typed in ("24.-3-1.a", "24.-3-1.A\u00a0", "\t24.-3- 1.A"):
+        found = client.get(url, {"q": typed})
+        assert certificate.number in found.text, repr(typed)
+
+
+def test_a_card_number_in_the_certificate_search_is_refused_at_the_field(
+    client, certificate, clerk
+):
+    client.force_login(clerk)
+
+    page = client.get(reverse("billing:lien_certificates"), {"q": "4111 1111 1111 1111"}).text
+
+    # Said at the field (invalid, described by the message), and the number not shown back.
+    assert 'aria-invalid="true"' in page and 'aria-describedby="id_q-error"' in page
+    assert "This looks like a full card number" in page
+    assert "4111" not in page

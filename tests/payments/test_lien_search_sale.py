@@ -3,6 +3,7 @@ parcel and a good-through date): the fee posts like any fee sale, the certificat
 numbered in the same transaction, named on the receipt, and VOID when the sale is voided. Then
 the counter's pages: the preview, the cart, the receipt's link, and the payoff."""
 
+import re
 import uuid
 from datetime import timedelta
 from decimal import Decimal
@@ -12,14 +13,14 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from billing.liens import certificate_is_void, lien_terms, liens_on
+from billing.liens import certificate_changes, certificate_is_void, lien_terms, liens_on
 from billing.models import LienCertificate, Property
 from billing.selectors import amount_due
 from billing.services import lien_certificate_issue, payment_plan_enroll
 from ledger.models import JournalLine
 from payments.errors import PaymentError
 from payments.models import PaymentItem
-from payments.services import BillItem, FeeItem, payment_record, payment_void
+from payments.services import BillItem, FeeItem, payment_record, payment_refund, payment_void
 from tests.payments.conftest import cash, new_user, open_drawer
 from tests.plans_fixtures import tax_bill as plan_tax_bill
 
@@ -304,3 +305,140 @@ def test_the_payoff_of_a_parcel_in_a_plan_puts_the_plan_in_the_cart_to_finish_it
     ]
     notes = " ".join(str(m) for m in response.context["messages"])
     assert f"Payment plan {plan.number} is in the cart for ${certificate.payoff:,.2f}" in notes
+
+
+def test_a_lien_paid_in_the_same_visit_is_not_certified_as_unpaid(drawer, clerk, two_years):
+    # Given: the closing agent pays the oldest lien in full and buys the lien search at once.
+    today = timezone.localdate()
+    paid, part_paid = two_years["A"], two_years["B"]
+    due = amount_due(paid, today).total
+    payment = payment_record(
+        drawer=drawer,
+        items=[
+            BillItem(bill_id=paid.pk, amount=due, expected_due=due),
+            BillItem(bill_id=part_paid.pk, amount=D("100.00")),
+            lien_search(paid.property),
+        ],
+        tenders=[cash(str(due + D("125.00")))],
+        token=uuid.uuid4(),
+        by=clerk,
+    )
+
+    # Then: the certificate states the parcel as the visit left it, so nothing has changed
+    # since it was issued.
+    certificate = PaymentItem.objects.get(payment=payment, kind="fee").lien_certificate
+    listed = {item.bill_id: item for item in certificate.items.all()}
+    assert paid.pk not in listed
+    part_paid.refresh_from_db()
+    assert listed[part_paid.pk].total == amount_due(part_paid, certificate.good_through).total
+    assert (
+        certificate.payoff
+        == liens_on(paid.property, good_through=certificate.good_through, issued_on=today).payoff
+    )
+    assert not certificate_changes(certificate).changed
+
+
+def test_the_same_lien_search_goes_into_the_cart_once(client, drawer, clerk, two_years):
+    client.force_login(clerk)
+    good_through = timezone.localdate() + timedelta(days=20)
+    form = {"parcel": "24.-3-1", "good_through": good_through.isoformat()}
+
+    # When: the add button is pressed twice (a double click, or the page reloaded).
+    client.post(reverse("payments:cart_lien_add"), form, HTTP_HX_REQUEST="true")
+    again = client.post(reverse("payments:cart_lien_add"), form, follow=True)
+    # and once more for another good-through date: another certificate, sold on its own.
+    later = {**form, "good_through": (good_through + timedelta(days=1)).isoformat()}
+    client.post(reverse("payments:cart_lien_add"), later, HTTP_HX_REQUEST="true")
+
+    # Then: the one search is in the cart once, and the clerk is told why nothing was added.
+    rows = client.session["counter_cart"]["items"]
+    assert [row["good_through"] for row in rows] == [form["good_through"], later["good_through"]]
+    notes = " ".join(str(m) for m in again.context["messages"])
+    assert "is already in the cart" in notes
+
+
+def test_a_refund_that_takes_back_the_search_fee_makes_the_certificate_void(
+    drawer, clerk, supervisor, two_years
+):
+    # Given: a visit that paid a lien and bought the search, the search last.
+    bill = two_years["A"]
+    due = amount_due(bill, timezone.localdate()).total
+    payment = payment_record(
+        drawer=drawer,
+        items=[BillItem(bill_id=bill.pk, amount=due), lien_search(bill.property)],
+        tenders=[cash(str(due + D("25.00")))],
+        token=uuid.uuid4(),
+        by=clerk,
+    )
+    certificate = PaymentItem.objects.get(payment=payment, kind="fee").lien_certificate
+
+    # When: part of the fee is refunded, then the rest (refunds take back the last item first).
+    refund = {"payment": payment, "by": clerk, "approved_by": supervisor, "drawer": drawer}
+    payment_refund(**refund, reason="Search not needed", amount=D("10.00"))
+    part_refunded = certificate_is_void(certificate)
+    payment_refund(**refund, reason="Search not needed", amount=D("15.00"))
+
+    # Then: the certificate stands while part of its fee does, and is VOID once none does;
+    # the payment itself still stands for the bill it paid.
+    assert not part_refunded
+    assert certificate_is_void(certificate)
+    payment.refresh_from_db()
+    assert payment.status == payment.Status.POSTED
+
+
+def test_the_preview_puts_each_error_next_to_its_field(client, drawer, clerk, two_years):
+    client.force_login(clerk)
+    late = (timezone.localdate() + timedelta(days=120)).isoformat()
+
+    # When: a parcel not on file and a date too late; then a right parcel and no date.
+    both = client.post(
+        reverse("payments:lien_search"),
+        {"parcel": "99.-9-9", "good_through": late},
+        HTTP_HX_REQUEST="true",
+    )
+    no_date = client.post(
+        reverse("payments:lien_search"), {"parcel": "24.-3-1"}, HTTP_HX_REQUEST="true"
+    )
+
+    # Then: each field says what is wrong with it, is marked invalid and described by its
+    # message (announced as it appears), and the first wrong field takes the focus.
+    parcel = field(both.text, "id_parcel")
+    assert 'aria-invalid="true"' in parcel and 'aria-describedby="id_parcel-error"' in parcel
+    assert "autofocus" in parcel
+    assert "No parcel 99.-9-9 is on file" in error_of(both.text, "id_parcel")
+    date_box = field(both.text, "id_good_through")
+    assert 'aria-invalid="true"' in date_box and "autofocus" not in date_box
+    assert "at most 90 days after the date of issue" in error_of(both.text, "id_good_through")
+    assert 'aria-invalid="true"' not in field(no_date.text, "id_parcel")
+    assert "autofocus" in field(no_date.text, "id_good_through")
+    assert "the closing date" in error_of(no_date.text, "id_good_through")
+    # and no preview of another search is left standing beside the errors.
+    assert 'name="Lien search preview"' not in both.text and "Payoff through" not in both.text
+
+
+def field(page: str, id_: str) -> str:
+    """The <input> tag whose id is `id_`."""
+    [tag] = re.findall(rf'<input[^>]*\bid="{id_}"[^>]*>', page)
+    return tag
+
+
+def error_of(page: str, id_: str) -> str:
+    [message] = re.findall(rf'<div id="{id_}-error"[^>]*role="alert"[^>]*>(.*?)</div>', page, re.S)
+    return message
+
+
+def test_a_card_number_typed_as_the_parcel_is_refused_and_not_shown_back(
+    client, drawer, clerk, two_years
+):
+    client.force_login(clerk)
+    typed = {"parcel": "4111 1111 1111 1111", "good_through": timezone.localdate().isoformat()}
+
+    preview = client.post(reverse("payments:lien_search"), typed, HTTP_HX_REQUEST="true")
+    added = client.post(reverse("payments:cart_lien_add"), typed, follow=True)
+
+    # Refused as any card number is, and neither echoed into the page nor kept in a message.
+    assert "looks like a card number" in error_of(preview.text, "id_parcel")
+    notes = " ".join(str(m) for m in added.context["messages"])
+    assert "looks like a card number" in notes
+    for page in (preview.text, added.text, notes):
+        assert "4111" not in page and "1111 1111" not in page
