@@ -20,7 +20,14 @@ from billing.services import lien_certificate_issue, payment_plan_enroll
 from ledger.models import JournalLine
 from payments.errors import PaymentError
 from payments.models import PaymentItem
-from payments.services import BillItem, FeeItem, payment_record, payment_refund, payment_void
+from payments.services import (
+    BillItem,
+    FeeItem,
+    PlanItem,
+    payment_record,
+    payment_refund,
+    payment_void,
+)
 from tests.payments.conftest import cash, new_user, open_drawer
 from tests.plans_fixtures import tax_bill as plan_tax_bill
 
@@ -255,12 +262,10 @@ def test_the_payoff_needs_an_open_drawer(client, clerk, office, two_years):
     assert response.url == reverse("payments:drawer_open")
 
 
-def test_the_payoff_of_a_parcel_in_a_plan_puts_the_plan_in_the_cart_to_finish_it(
-    client, drawer, clerk, supervisor, dana
-):
-    # Given: a parcel whose two delinquent tax bills are in a payment plan enrolled today (no
-    # down payment), a certificate issued on it, and the plan already in the cart at its first
-    # installment (the clerk looked the owner up first).
+@pytest.fixture
+def plan_parcel(supervisor, dana):
+    """Parcel 31.-1-9 whose two delinquent tax bills ($600.00 due 60 days ago, $400.00 due 30
+    days ago) are in a payment plan enrolled today: no down payment, six installments."""
     today = timezone.localdate()
     prop = Property.objects.create(parcel_number="31.-1-9", street_address="7 Cliff St")
     prop.owners.add(dana)
@@ -285,6 +290,16 @@ def test_the_payoff_of_a_parcel_in_a_plan_puts_the_plan_in_the_cart_to_finish_it
         by=supervisor,
         token=uuid.uuid4(),
     )
+    return prop, bills, plan
+
+
+def test_the_payoff_of_a_parcel_in_a_plan_puts_the_plan_in_the_cart_to_finish_it(
+    client, drawer, clerk, plan_parcel
+):
+    # Given: a certificate issued on a parcel in a plan, and the plan already in the cart at
+    # its first installment (the clerk looked the owner up first).
+    today = timezone.localdate()
+    prop, bills, plan = plan_parcel
     owed = liens_on(prop, good_through=today, issued_on=today)
     certificate = lien_certificate_issue(property=prop, good_through=today, by=clerk)
     assert certificate.payoff == owed.payoff and plan.number in certificate.notes
@@ -442,3 +457,26 @@ def test_a_card_number_typed_as_the_parcel_is_refused_and_not_shown_back(
     assert "looks like a card number" in notes
     for page in (preview.text, added.text, notes):
         assert "4111" not in page and "1111 1111" not in page
+
+
+def test_a_lien_search_sold_with_a_plan_payment_certifies_the_plan_as_the_visit_leaves_it(
+    drawer, clerk, plan_parcel
+):
+    # Given: the owner pays the plan's first installment and buys a lien search at once.
+    prop, _bills, plan = plan_parcel
+    first = plan.installments.get(number=1).amount
+    before = liens_on(prop, good_through=timezone.localdate(), issued_on=timezone.localdate())
+
+    payment = payment_record(
+        drawer=drawer,
+        items=[PlanItem(plan_id=plan.pk, amount=first), lien_search(prop)],
+        tenders=[cash(str(first + D("25.00")))],
+        token=uuid.uuid4(),
+        by=clerk,
+    )
+
+    # Then: the certificate lists what is left after the installment, nothing changed since.
+    certificate = PaymentItem.objects.get(payment=payment, kind="fee").lien_certificate
+    assert certificate.payoff == before.payoff - first
+    assert plan.number in certificate.notes
+    assert not certificate_changes(certificate).changed
