@@ -4,7 +4,8 @@ the items and payoff, the statement with the officer, the verification code, and
 decodes to the verification address. The longest owner's name and address wrap on the page."""
 
 import io
-from datetime import timedelta
+import itertools
+from datetime import date, timedelta
 
 import pypdfium2
 import zxingcpp
@@ -12,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing.services import lien_certificate_issue
+from tests.conftest import charge, tax_bill
 from tests.documents.pdf_reading import (
     assert_nothing_runs_off,
     assert_on_the_page,
@@ -122,3 +124,56 @@ def test_a_void_certificate_says_void(client, drawer, clerk, supervisor, two_yea
     pdf = printed(client, payment.items.get().lien_certificate)
 
     assert "VOID: the sale of this certificate was taken back" in text(pdf)
+
+
+def figure_spans(pdf: bytes, figures: list[str]) -> list[tuple[float, float]]:
+    """Where each figure is last printed (the payoff row), its left and right edge in points
+    (its characters' boxes, pypdfium2)."""
+    document = pypdfium2.PdfDocument(io.BytesIO(pdf))
+    spans = []
+    for figure in figures:
+        last = None
+        for page in document:
+            text_page = page.get_textpage()
+            searcher = text_page.search(figure)
+            while found := searcher.get_next():
+                start, count = found
+                box = (text_page.get_charbox(start)[0], text_page.get_charbox(start + count - 1)[2])
+                last = box
+        assert last is not None, f"{figure} is not printed"
+        spans.append(last)
+    return spans
+
+
+def test_the_payoff_of_a_large_parcel_prints_every_figure_clear(client, parcel, dana, clerk):
+    # Given: a commercial parcel whose four unpaid installments make totals in the millions.
+    for year in (2025, 2026):
+        for installment, due in ((1, date(year, 1, 31)), (2, date(year, 6, 30))):
+            tax_bill(
+                parcel,
+                dana,
+                clerk,
+                year=year,
+                installment=installment,
+                due=due,
+                charges=[charge("city_tax", "1234567.89")],
+            )
+    today = timezone.localdate()
+    certificate = lien_certificate_issue(
+        property=parcel, good_through=today + timedelta(days=30), by=clerk, issued_on=today
+    )
+    client.force_login(clerk)
+
+    pdf = printed(client, certificate)
+
+    # Then: the payoff row's four figures stand apart, inside the right margin (0.6 in).
+    figures = [
+        f"{certificate.principal:,.2f}",
+        f"{certificate.penalty:,.2f}",
+        f"{certificate.interest:,.2f}",
+        f"${certificate.payoff:,.2f}",
+    ]
+    spans = figure_spans(pdf, figures)
+    for (_, right), (left, _) in itertools.pairwise(spans):
+        assert right < left, f"figures overlap: {list(zip(figures, spans, strict=True))}"
+    assert spans[-1][1] <= pages(pdf)[-1].width - 0.6 * 72
