@@ -177,3 +177,35 @@ def test_the_payoff_of_a_large_parcel_prints_every_figure_clear(client, parcel, 
     for (_, right), (left, _) in itertools.pairwise(spans):
         assert right < left, f"figures overlap: {list(zip(figures, spans, strict=True))}"
     assert spans[-1][1] <= pages(pdf)[-1].width - 0.6 * 72
+
+
+def test_a_long_list_repeats_its_headings_on_every_page_and_its_payoff_once(
+    client, parcel, dana, clerk
+):
+    # Given: a parcel with twenty-five years of unpaid installments, more than a page holds.
+    for year in range(2002, 2027):
+        for installment, due in ((1, date(year, 1, 31)), (2, date(year, 6, 30))):
+            tax_bill(
+                parcel,
+                dana,
+                clerk,
+                year=year,
+                installment=installment,
+                due=due,
+                charges=[charge("city_tax", "100.00")],
+            )
+    today = timezone.localdate()
+    certificate = lien_certificate_issue(
+        property=parcel, good_through=today, by=clerk, issued_on=today
+    )
+    client.force_login(clerk)
+
+    pdf = printed(client, certificate)
+
+    # Then: each page of the list starts with the column headings; the payoff is printed once,
+    # at the end, not at the foot of every page as if it were that page's total.
+    listing = [page.text for page in pages(pdf) if "T2" in page.text]
+    assert len(listing) > 1
+    assert all("Principal" in page and "Interest" in page for page in listing)
+    assert text(pdf).count("Payoff if paid on or before") == 1
+    assert "Payoff if paid on or before" in listing[-1]
