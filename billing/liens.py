@@ -198,8 +198,8 @@ def certificate_by_code(text: str) -> LienCertificate | None:
 
 @dataclass(frozen=True)
 class CertificateSale:
-    """The receipt that sold a certificate, and whether the sale was taken back (voided, or
-    refunded in full): then the certificate is VOID."""
+    """The receipt that sold a certificate, and whether the sale was taken back (voided,
+    refunded in full, or its fee refunded): then the certificate is VOID."""
 
     receipt_number: str
     void: bool

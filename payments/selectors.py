@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 
 from billing.liens import CertificateSale
 from billing.models import Bill, FeeType
@@ -30,6 +30,7 @@ from payments.models import (
     TenderKind,
     Workstation,
 )
+from payments.take_back import take_back_order
 
 # Rules that `manage.py ledger_verify` re-checks (see ledger.selectors.register_check).
 PAYMENT_CHECKS: list[tuple[str, str]] = [
@@ -510,16 +511,57 @@ def drawer_payments(drawer: Drawer) -> QuerySet[Payment]:
 
 
 def certificate_sales(certificate_ids: Iterable[int]) -> dict[int, CertificateSale]:
-    """Which receipt sold each lien certificate, and whether that sale was voided or refunded
-    in full (the certificate is then VOID). One query; registered with billing.liens."""
-    items = PaymentItem.objects.filter(lien_certificate_id__in=list(certificate_ids)).values_list(
-        "lien_certificate_id", "payment__receipt_number", "payment__status"
+    """Which receipt sold each lien certificate, and whether the sale was taken back: the
+    payment voided or refunded in full, or refunds that took back the whole of the certificate's
+    fee (the certificate is then VOID). One query, two more when a sale was refunded in part;
+    registered with billing.liens."""
+    refund = PaymentReversal.objects.filter(
+        payment=OuterRef("payment_id"), kind=PaymentReversal.Kind.REFUND
+    )
+    items = list(
+        PaymentItem.objects.filter(lien_certificate_id__in=list(certificate_ids))
+        .select_related("payment")
+        .annotate(part_refunded=Exists(refund))
+    )
+    taken_back = (Payment.Status.VOIDED, Payment.Status.REFUNDED)
+    refunded = _fees_refunded(
+        [i for i in items if i.part_refunded and i.payment.status not in taken_back]
     )
     return {
-        certificate_id: CertificateSale(
-            receipt_number=number,
-            void=status in (Payment.Status.VOIDED, Payment.Status.REFUNDED),
+        item.lien_certificate_id: CertificateSale(
+            receipt_number=item.payment.receipt_number,
+            void=item.payment.status in taken_back or item.pk in refunded,
         )
-        for certificate_id, number, status in items
-        if certificate_id is not None
+        for item in items
+        if item.lien_certificate_id is not None
     }
+
+
+def _fees_refunded(sold: list[PaymentItem]) -> set[int]:
+    """The ids of the fee items in `sold` whose whole amount refunds took back. Reversals take
+    back a payment's items in one order (payments.take_back), each the next `taken_back` of it;
+    a fee a returned check took back stands (it is billed to the check writer)."""
+    if not sold:
+        return set()
+    payment_ids = {item.payment_id for item in sold}
+    reversals: dict[int, list[PaymentReversal]] = {}
+    for reversal in PaymentReversal.objects.filter(payment_id__in=payment_ids).order_by("id"):
+        reversals.setdefault(reversal.payment_id, []).append(reversal)
+    all_items: dict[int, list[PaymentItem]] = {}
+    for item in PaymentItem.objects.filter(payment_id__in=list(reversals)).order_by("id"):
+        all_items.setdefault(item.payment_id, []).append(item)
+    refunded = set()
+    for fee in sold:
+        start = ZERO
+        for item, _part, amount in take_back_order(all_items.get(fee.payment_id, [])):
+            if item.pk == fee.pk:
+                break
+            start += amount
+        end, at, by_refunds = start + fee.amount, ZERO, True
+        for reversal in reversals.get(fee.payment_id, []):
+            begins, at = at, at + reversal.taken_back
+            if begins < end and at > start and reversal.kind != PaymentReversal.Kind.REFUND:
+                by_refunds = False
+        if by_refunds and at >= end:
+            refunded.add(fee.pk)
+    return refunded

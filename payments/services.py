@@ -94,6 +94,7 @@ from payments.selectors import (
     drawer_cash_expected,
     stock_available,
 )
+from payments.take_back import take_back_order
 
 
 class PaymentSource:
@@ -1392,22 +1393,6 @@ def payment_void(
         )
 
 
-def _take_back_order(items: Sequence[PaymentItem]) -> list[tuple[PaymentItem, str, Decimal]]:
-    """What a payment applied, last applied first: overpayment credits (what was left after
-    everything else), then each item from the last: a fee sale's amount, or a bill's
-    principal, interest and penalty (the reverse of penalty → interest → principal)."""
-    order = [(item, "credit", item.credit) for item in reversed(items) if item.bill_id]
-    for item in reversed(items):
-        if item.fee_type_id is not None:
-            order.append((item, "amount", item.amount))
-        else:
-            order += [
-                (item, part, getattr(item, part))
-                for part in ("principal_paid", "interest_paid", "penalty_paid")
-            ]
-    return [(item, part, amount) for item, part, amount in order if amount > 0]
-
-
 def _unapplied_lines(
     items: Sequence[PaymentItem],
     training: bool,
@@ -1426,7 +1411,7 @@ def _unapplied_lines(
     reopened: dict[int, tuple[PaymentItem, dict[str, Decimal]]] = {}
     fees: list[PaymentItem] = []
     left = limit
-    for item, part, amount in _take_back_order(items):
+    for item, part, amount in take_back_order(items):
         skipped = min(skip, amount)
         skip -= skipped
         take = min(left, amount - skipped)

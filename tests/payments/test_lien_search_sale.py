@@ -19,7 +19,7 @@ from billing.services import lien_certificate_issue
 from ledger.models import JournalLine
 from payments.errors import PaymentError
 from payments.models import PaymentItem
-from payments.services import BillItem, FeeItem, payment_record, payment_void
+from payments.services import BillItem, FeeItem, payment_record, payment_refund, payment_void
 from tests.payments.conftest import cash, new_user, open_drawer
 
 D = Decimal
@@ -301,3 +301,32 @@ def test_the_same_lien_search_goes_into_the_cart_once(client, drawer, clerk, two
     assert [row["good_through"] for row in rows] == [form["good_through"], later["good_through"]]
     notes = " ".join(str(m) for m in again.context["messages"])
     assert "is already in the cart" in notes
+
+
+def test_a_refund_that_takes_back_the_search_fee_makes_the_certificate_void(
+    drawer, clerk, supervisor, two_years
+):
+    # Given: a visit that paid a lien and bought the search, the search last.
+    bill = two_years["A"]
+    due = amount_due(bill, timezone.localdate()).total
+    payment = payment_record(
+        drawer=drawer,
+        items=[BillItem(bill_id=bill.pk, amount=due), lien_search(bill.property)],
+        tenders=[cash(str(due + D("25.00")))],
+        token=uuid.uuid4(),
+        by=clerk,
+    )
+    certificate = PaymentItem.objects.get(payment=payment, kind="fee").lien_certificate
+
+    # When: part of the fee is refunded, then the rest (refunds take back the last item first).
+    refund = {"payment": payment, "by": clerk, "approved_by": supervisor, "drawer": drawer}
+    payment_refund(**refund, reason="Search not needed", amount=D("10.00"))
+    part_refunded = certificate_is_void(certificate)
+    payment_refund(**refund, reason="Search not needed", amount=D("15.00"))
+
+    # Then: the certificate stands while part of its fee does, and is VOID once none does;
+    # the payment itself still stands for the bill it paid.
+    assert not part_refunded
+    assert certificate_is_void(certificate)
+    payment.refresh_from_db()
+    assert payment.status == payment.Status.POSTED
