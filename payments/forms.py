@@ -10,6 +10,8 @@ from django.contrib.auth.models import User
 from django.db.models import Q
 from django.utils import timezone
 
+from billing.errors import BillingError
+from billing.liens import good_through_check
 from billing.models import FeeType, Property
 from cashiering.forms import OneTimeTokenForm
 from ledger.cards import NoCardNumbersMixin
@@ -502,6 +504,16 @@ class LienSearchForm(NoCardNumbersForm):
             "invalid": "Enter a date such as 12/31/2026.",
         },
     )
+
+    def clean_good_through(self) -> date:
+        """A date a certificate issued today may be good through (billing.liens), said beside
+        the field rather than after the search."""
+        good_through = self.cleaned_data["good_through"]
+        try:
+            good_through_check(good_through=good_through, issued_on=timezone.localdate())
+        except BillingError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return good_through
 
     def clean_parcel(self) -> Property:
         number = "".join(self.cleaned_data["parcel"].split())

@@ -530,7 +530,7 @@ def _lien_search_checked(
             ),
         )
     if not form.is_valid():
-        return None, None, _form_errors(form)
+        return None, None, ""  # each field shows its own error (payments/_lien_search.html)
     terms = lien_terms()
     if terms.fee_type_id is None:
         return None, None, "No lien search fee is set up: an Admin names it in the lien terms."
@@ -560,7 +560,7 @@ def lien_search(request: HttpRequest, drawer: Drawer) -> HttpResponse:
         _, price = fee_item_check(item=item, as_of=timezone.localdate(), drawer=drawer)
     context = {"lien_form": form, "liens": liens, "lien_error": error, "lien_price": price}
     if _is_htmx(request):
-        return render(request, "payments/_lien_preview.html", context)
+        return render(request, "payments/_lien_search.html", context)
     cart = cart_of(request.session)
     return render(
         request,
@@ -589,7 +589,8 @@ def cart_lien_add(request: HttpRequest, drawer: Drawer) -> HttpResponse:
     form = LienSearchForm(request.POST)
     _, item, error = _lien_search_checked(request, drawer, form)
     if item is None:
-        return _back_to_counter(request, drawer, error=error)
+        # The hidden fields of a preview: a refusal here is one sentence on the cart.
+        return _back_to_counter(request, drawer, error=error or _form_errors(form))
     description, _ = fee_item_check(item=item, as_of=timezone.localdate(), drawer=drawer)
     cart = cart_of(request.session)
     row = {

@@ -90,3 +90,43 @@ def test_a_clerk_sells_a_lien_search_and_a_stranger_verifies_it(browser, page, o
         expect(public.get_by_text("Dana Whitfield")).to_have_count(0)
     finally:
         stranger.close()
+
+
+def test_a_keyboard_user_hears_each_lien_search_error_at_its_field(page, office, two_years):
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill("clerk")
+    page.get_by_label("Password").fill("clerk-demo-2026")
+    page.get_by_role("button", name="Sign in").click()
+    page.goto("/counter/")
+    page.get_by_label("Window").select_option(label="CH Window 1")
+    page.get_by_label("$20 bills").fill("5")
+    page.get_by_role("button", name="Open drawer").click()
+    expect(page.get_by_text("Drawer opened")).to_be_visible()
+    # The page is ready for keys once its search box has the focus (autofocus is applied a
+    # moment after the page shows, and would take the focus back from a key pressed sooner).
+    expect(page.get_by_label("Search or scan")).to_be_focused()
+
+    # A parcel mistyped, no date yet, Enter.
+    page.keyboard.press("F6")
+    parcel = page.get_by_label("Parcel number")
+    expect(parcel).to_be_focused()
+    page.keyboard.type("24.-3-7")
+    page.keyboard.press("Enter")
+
+    # The parcel says what is wrong with it and keeps the focus; the date says what it needs.
+    parcel = page.get_by_label("Parcel number")
+    expect(parcel).to_have_attribute("aria-invalid", "true")
+    expect(parcel).to_have_accessible_description(re.compile("No parcel 24.-3-7 is on file"))
+    expect(parcel).to_be_focused()
+    date_box = page.get_by_label("Good through")
+    expect(date_box).to_have_accessible_description(re.compile("the closing date"))
+
+    # Corrected, with a date too far out: now only the date is wrong, and it takes the focus.
+    parcel.fill("24.-3-1")
+    date_box.fill((timezone.localdate() + timedelta(days=120)).isoformat())
+    date_box.press("Enter")
+    date_box = page.get_by_label("Good through")
+    expect(date_box).to_have_accessible_description(re.compile("at most 90 days"))
+    expect(date_box).to_be_focused()
+    expect(page.get_by_label("Parcel number")).not_to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_role("region", name="Lien search preview")).to_have_count(0)

@@ -3,6 +3,7 @@ parcel and a good-through date): the fee posts like any fee sale, the certificat
 numbered in the same transaction, named on the receipt, and VOID when the sale is voided. Then
 the counter's pages: the preview, the cart, the receipt's link, and the payoff."""
 
+import re
 import uuid
 from datetime import timedelta
 from decimal import Decimal
@@ -330,3 +331,44 @@ def test_a_refund_that_takes_back_the_search_fee_makes_the_certificate_void(
     assert certificate_is_void(certificate)
     payment.refresh_from_db()
     assert payment.status == payment.Status.POSTED
+
+
+def test_the_preview_puts_each_error_next_to_its_field(client, drawer, clerk, two_years):
+    client.force_login(clerk)
+    late = (timezone.localdate() + timedelta(days=120)).isoformat()
+
+    # When: a parcel not on file and a date too late; then a right parcel and no date.
+    both = client.post(
+        reverse("payments:lien_search"),
+        {"parcel": "99.-9-9", "good_through": late},
+        HTTP_HX_REQUEST="true",
+    )
+    no_date = client.post(
+        reverse("payments:lien_search"), {"parcel": "24.-3-1"}, HTTP_HX_REQUEST="true"
+    )
+
+    # Then: each field says what is wrong with it, is marked invalid and described by its
+    # message (announced as it appears), and the first wrong field takes the focus.
+    parcel = field(both.text, "id_parcel")
+    assert 'aria-invalid="true"' in parcel and 'aria-describedby="id_parcel-error"' in parcel
+    assert "autofocus" in parcel
+    assert "No parcel 99.-9-9 is on file" in error_of(both.text, "id_parcel")
+    date_box = field(both.text, "id_good_through")
+    assert 'aria-invalid="true"' in date_box and "autofocus" not in date_box
+    assert "at most 90 days after the date of issue" in error_of(both.text, "id_good_through")
+    assert 'aria-invalid="true"' not in field(no_date.text, "id_parcel")
+    assert "autofocus" in field(no_date.text, "id_good_through")
+    assert "the closing date" in error_of(no_date.text, "id_good_through")
+    # and no preview of another search is left standing beside the errors.
+    assert 'name="Lien search preview"' not in both.text and "Payoff through" not in both.text
+
+
+def field(page: str, id_: str) -> str:
+    """The <input> tag whose id is `id_`."""
+    [tag] = re.findall(rf'<input[^>]*\bid="{id_}"[^>]*>', page)
+    return tag
+
+
+def error_of(page: str, id_: str) -> str:
+    [message] = re.findall(rf'<div id="{id_}-error"[^>]*role="alert"[^>]*>(.*?)</div>', page, re.S)
+    return message
