@@ -451,7 +451,10 @@ def lien_certificates_view(request: HttpRequest) -> HttpResponse:
         )
         if found is not None:
             return redirect(found)
-        parcel = Property.objects.filter(parcel_number=query.replace(" ", "")).first()
+        # As the counter's lien search reads a parcel (payments.forms.LienSearchForm): no
+        # blanks of any kind, any case.
+        typed = "".join(query.split())
+        parcel = Property.objects.filter(parcel_number__iexact=typed).first()
         certificates = certificates.filter(property=parcel) if parcel else certificates.none()
     listed = list(certificates[:CERTIFICATES_LISTED])
     sales = certificate_sales(c.pk for c in listed)

@@ -201,3 +201,17 @@ def test_certificates_are_found_by_number_code_or_parcel(client, certificate, tr
     assert by_number.url == by_code.url == certificate.get_absolute_url()
     assert certificate.number in by_parcel.text
     assert "No certificate has the number or code" in nothing.text
+
+
+def test_a_parcel_is_found_as_the_counter_finds_it(client, certificate, clerk):
+    # A parcel number pasted with a no-break space or a tab, or typed in small letters, is the
+    # parcel the counter's lien search would find (it drops all blanks, ignores case).
+    from billing.models import Property
+
+    Property.objects.filter(pk=certificate.property_id).update(parcel_number="24.-3-1.A")
+    client.force_login(clerk)
+    url = reverse("billing:lien_certificates")
+
+    for typed in ("24.-3-1.a", "24.-3-1.A\u00a0", "\t24.-3- 1.A"):
+        found = client.get(url, {"q": typed})
+        assert certificate.number in found.text, repr(typed)
