@@ -8,13 +8,14 @@ from typing import cast
 from django import forms
 from django.contrib.auth.models import User
 from django.db.models import Q
+from django.http import QueryDict
 from django.utils import timezone
 
 from billing.errors import BillingError
 from billing.liens import good_through_check
 from billing.models import FeeType, Property
 from cashiering.forms import OneTimeTokenForm
-from ledger.cards import NoCardNumbersMixin
+from ledger.cards import NoCardNumbersMixin, contains_card_number
 from ledger.formfields import DateField, MoneyField
 from payments.models import (
     DENOMINATIONS,
@@ -516,7 +517,15 @@ class LienSearchForm(NoCardNumbersForm):
         return good_through
 
     def clean_parcel(self) -> Property:
-        number = "".join(self.cleaned_data["parcel"].split())
+        typed = self.cleaned_data["parcel"]
+        if contains_card_number(typed):
+            # Refused before it is looked up, so no message repeats it ("No parcel 4111... is
+            # on file", kept in the session's messages), and the field is not filled with it.
+            data = self.data.copy() if isinstance(self.data, QueryDict) else dict(self.data)
+            data[self.add_prefix("parcel")] = ""
+            self.data = data
+            raise forms.ValidationError(self.card_number_message)
+        number = "".join(typed.split())
         parcel = Property.objects.filter(parcel_number__iexact=number).first()
         if parcel is None:
             raise forms.ValidationError(f"No parcel {number} is on file: check the number.")

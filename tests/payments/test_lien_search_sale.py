@@ -372,3 +372,20 @@ def field(page: str, id_: str) -> str:
 def error_of(page: str, id_: str) -> str:
     [message] = re.findall(rf'<div id="{id_}-error"[^>]*role="alert"[^>]*>(.*?)</div>', page, re.S)
     return message
+
+
+def test_a_card_number_typed_as_the_parcel_is_refused_and_not_shown_back(
+    client, drawer, clerk, two_years
+):
+    client.force_login(clerk)
+    typed = {"parcel": "4111 1111 1111 1111", "good_through": timezone.localdate().isoformat()}
+
+    preview = client.post(reverse("payments:lien_search"), typed, HTTP_HX_REQUEST="true")
+    added = client.post(reverse("payments:cart_lien_add"), typed, follow=True)
+
+    # Refused as any card number is, and neither echoed into the page nor kept in a message.
+    assert "looks like a card number" in error_of(preview.text, "id_parcel")
+    notes = " ".join(str(m) for m in added.context["messages"])
+    assert "looks like a card number" in notes
+    for page in (preview.text, added.text, notes):
+        assert "4111" not in page and "1111 1111" not in page
