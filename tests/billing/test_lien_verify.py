@@ -215,3 +215,16 @@ def test_a_parcel_is_found_as_the_counter_finds_it(client, certificate, clerk):
     for typed in ("24.-3-1.a", "24.-3-1.A\u00a0", "\t24.-3- 1.A"):
         found = client.get(url, {"q": typed})
         assert certificate.number in found.text, repr(typed)
+
+
+def test_a_card_number_in_the_certificate_search_is_refused_at_the_field(
+    client, certificate, clerk
+):
+    client.force_login(clerk)
+
+    page = client.get(reverse("billing:lien_certificates"), {"q": "4111 1111 1111 1111"}).text
+
+    # Said at the field (invalid, described by the message), and the number not shown back.
+    assert 'aria-invalid="true"' in page and 'aria-describedby="id_q-error"' in page
+    assert "This looks like a full card number" in page
+    assert "4111" not in page
