@@ -5,14 +5,17 @@ import contextlib
 import threading
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
-from django.db import connection
+from django.db import connection, transaction
+from django.utils import timezone
 
 import payments.services
-from billing.models import Bill
+from billing.liens import lien_terms
+from billing.models import Bill, LienCertificate
 from cashiering.roles import Role
 from ledger.models import Book, JournalEntry
 from ledger.selectors import ledger_violations, trial_balance
@@ -21,6 +24,7 @@ from payments.models import Drawer, Payment, PaymentReversal, ReceiptSeries
 from payments.selectors import drawer_cash_expected
 from payments.services import (
     BillItem,
+    FeeItem,
     TenderIn,
     cash_movement_record,
     counter_setup_seed,
@@ -262,3 +266,45 @@ def test_a_drawer_opened_twice_at_once_is_opened_once(office, clerk):
     assert Drawer.objects.count() == 1
     assert {d.pk for d in results} == {Drawer.objects.get().pk}
     assert JournalEntry.objects.filter(source="drawer_open").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_windows_selling_lien_searches_at_once_number_them_without_a_gap(
+    office, clerk, two_years
+):
+    # given two windows, and a lien search on the same parcel at each
+    other = new_user("clerk-window-2")
+    first, second = open_drawer(clerk, office, number=1), open_drawer(other, office, number=2)
+    search = FeeItem(
+        fee_type_id=lien_terms().fee_type_id,
+        parcel_id=two_years["A"].property_id,
+        good_through=timezone.localdate() + timedelta(days=5),
+    )
+
+    def sell(drawer, by, *, fails=False) -> Callable[[], Payment]:
+        def call() -> Payment:
+            with transaction.atomic():
+                payment = payment_record(
+                    drawer=drawer,
+                    items=[search],
+                    tenders=[cash("25.00")],
+                    token=uuid.uuid4(),
+                    by=by,
+                )
+                if fails:  # the number is taken, held a moment, then given back
+                    connection.cursor().execute("SELECT pg_sleep(0.3)")
+                    raise RuntimeError("the visit's transaction failed after numbering")
+                return payment
+
+        return call
+
+    # when one sale rolls back while the other waits for the number, then both sell at once
+    _, errors = race(sell(first, clerk, fails=True), sell(second, other))
+    race(sell(first, clerk), sell(second, other))
+
+    # then three certificates stand, numbered 1, 2 and 3 of the year, each on its own receipt
+    assert [str(e) for e in errors] == ["the visit's transaction failed after numbering"]
+    numbers = sorted(LienCertificate.objects.values_list("sequence", flat=True))
+    assert numbers == [1, 2, 3]
+    assert Payment.objects.count() == 3
+    assert ledger_violations() == []
