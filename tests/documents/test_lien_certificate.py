@@ -127,19 +127,21 @@ def test_a_void_certificate_says_void(client, drawer, clerk, supervisor, two_yea
 
 
 def figure_spans(pdf: bytes, figures: list[str]) -> list[tuple[float, float]]:
-    """Where each figure is printed on the last page, left and right edge in points (its
-    characters' boxes, pypdfium2): the last place it is printed, the payoff row."""
+    """Where each figure is last printed (the payoff row), its left and right edge in points
+    (its characters' boxes, pypdfium2)."""
     document = pypdfium2.PdfDocument(io.BytesIO(pdf))
-    page = document[len(document) - 1].get_textpage()
     spans = []
     for figure in figures:
-        searcher = page.search(figure)
-        found, last = searcher.get_next(), None
-        while found:
-            last, found = found, searcher.get_next()
+        last = None
+        for page in document:
+            text_page = page.get_textpage()
+            searcher = text_page.search(figure)
+            while found := searcher.get_next():
+                start, count = found
+                box = (text_page.get_charbox(start)[0], text_page.get_charbox(start + count - 1)[2])
+                last = box
         assert last is not None, f"{figure} is not printed"
-        start, count = last
-        spans.append((page.get_charbox(start)[0], page.get_charbox(start + count - 1)[2]))
+        spans.append(last)
     return spans
 
 
