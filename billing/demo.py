@@ -416,6 +416,11 @@ def _back_tax(charge, prop, owner, i: int, year: int, installment: int, amount: 
     charges = [Charge(charge["city_tax"], amount, f"{year} city tax, installment {installment}")]
     if installment == 1 and i % 2 == 0:
         charges.append(Charge(charge["relevied_water"], Decimal("212.40"), "Relevied unpaid water"))
+    return _tax_row(prop, owner, i, year, installment, due, charges)
+
+
+def _tax_row(prop, owner, i: int, year: int, installment: int, due: date, charges):
+    """A demo city tax installment to issue in bulk: (its bill's fields, its charges)."""
     return (
         dict(
             number=f"T{year}-{i + 1:05d}-{installment}",
@@ -474,24 +479,7 @@ def city_seed(
                     )
                 if i in BACK_TAX_PARCELS:
                     bills.append(_back_tax(charge, prop, owner, i, year - 1, installment, half))
-                bills.append(
-                    (
-                        dict(
-                            number=f"T{year}-{i + 1:05d}-{installment}",
-                            bill_type=BillType.PROPERTY_TAX,
-                            source="demo",
-                            customer_id=owner.pk,
-                            property_id=prop.pk,
-                            description=f"{year} city tax, installment {installment} of 2",
-                            issue_date=date(year, 1, 1),
-                            due_date=due,
-                            tax_year=year,
-                            installment=installment,
-                            principal=sum(c.amount for c in charges),
-                        ),
-                        charges,
-                    )
-                )
+                bills.append(_tax_row(prop, owner, i, year, installment, due, charges))
 
         prop, owner = properties[SPECIAL_ASSESSMENT_PARCEL], owners[SPECIAL_ASSESSMENT_PARCEL]
         assessment = Charge(

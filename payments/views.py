@@ -342,24 +342,26 @@ def _back_to_counter(request: HttpRequest, drawer: Drawer, **extra) -> HttpRespo
     return redirect("payments:counter")
 
 
+def _counter_context(request: HttpRequest, drawer: Drawer) -> dict:
+    """What the counter page shows whatever else it shows: the drawer, the cart as of today and
+    the empty search, fee, tender and post forms."""
+    cart = cart_of(request.session)  # stored in the session only when it is new
+    return {
+        "drawer": drawer,
+        "search_form": CounterSearchForm(),
+        "cart": cart_view(cart, drawer=drawer, as_of=timezone.localdate()),
+        "fee_form": _fee_form(),
+        "tender_form": TenderForm(),
+        "post_form": PostForm(
+            initial={"token": cart["token"], "accept_overpayment": cart["overpayment"]}
+        ),
+    }
+
+
 @permission_required(TAKE, raise_exception=True)
 @_with_open_drawer
 def counter_view(request: HttpRequest, drawer: Drawer) -> HttpResponse:
-    cart = cart_of(request.session)  # stored in the session only when it is new
-    return render(
-        request,
-        "payments/counter.html",
-        {
-            "drawer": drawer,
-            "search_form": CounterSearchForm(),
-            "cart": cart_view(cart, drawer=drawer, as_of=timezone.localdate()),
-            "fee_form": _fee_form(),
-            "tender_form": TenderForm(),
-            "post_form": PostForm(
-                initial={"token": cart["token"], "accept_overpayment": cart["overpayment"]}
-            ),
-        },
-    )
+    return render(request, "payments/counter.html", _counter_context(request, drawer))
 
 
 @permission_required(TAKE, raise_exception=True)
@@ -585,19 +587,11 @@ def lien_search(request: HttpRequest, drawer: Drawer) -> HttpResponse:
     context = {"lien_form": form, "liens": liens, "lien_error": error, "lien_price": price}
     if _is_htmx(request):
         return render(request, "payments/_lien_search.html", context)
-    cart = cart_of(request.session)
     return render(
         request,
         "payments/counter.html",
         {
-            "drawer": drawer,
-            "search_form": CounterSearchForm(),
-            "cart": cart_view(cart, drawer=drawer, as_of=timezone.localdate()),
-            "fee_form": _fee_form(),
-            "tender_form": TenderForm(),
-            "post_form": PostForm(
-                initial={"token": cart["token"], "accept_overpayment": cart["overpayment"]}
-            ),
+            **_counter_context(request, drawer),
             "open_panel": "lien",
             **context,
         },
