@@ -30,6 +30,9 @@ _CLERK: list[str] = [
     "billing.create_invoice",
     "billing.issue_lien_certificate",
     "payments.work_unsupervised",
+    # Mail batches and lockbox/vendor files (payments.remittance); trainees do not.
+    "payments.work_remittance",
+    "payments.view_remittancebatch",
 ]
 _SUPERVISOR: list[str] = [
     *_CLERK,
@@ -44,6 +47,7 @@ _SUPERVISOR: list[str] = [
     "payments.review_payment",
     "payments.pickup_cash",
     "payments.refund_credit",
+    "payments.resolve_remittance",
     "payments.view_drawer",
     "payments.view_approvalrequest",
     "ledger.view_trial_balance",
@@ -97,7 +101,7 @@ _ADMIN: list[str] = [
     *(f"billing.{action}_planterms" for action in ("view", "change")),
     *(
         f"payments.{action}_{model}"
-        for model in ("paymentpolicy", "office", "workstation")
+        for model in ("paymentpolicy", "office", "workstation", "remittancesource")
         for action in ("view", "add", "change")
     ),
     "billing.view_customer",
