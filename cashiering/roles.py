@@ -199,6 +199,24 @@ CAPABILITIES: tuple[Capability, ...] = (
         permission="payments.approve_payment",
     ),
     Capability(
+        "Mail batches",
+        "Work the day's mail: the tape's control total, then scan each stub and key its check.",
+        "payments:remittance_batches",
+        permission="payments.work_remittance",
+    ),
+    Capability(
+        "Import a remittance file",
+        "Post the bank's lockbox file or the online vendor's settlement file, all rows or none.",
+        "payments:remittance_import",
+        permission="payments.work_remittance",
+    ),
+    Capability(
+        "Remittance exceptions",
+        "Checks that could not be applied as they came: apply, apply part, hold or return.",
+        "payments:remittance_exceptions",
+        permission="payments.work_remittance",
+    ),
+    Capability(
         "Close my drawer",
         "End your shift: count the drawer blind, tick the checks, enter the card batch total.",
         "reconciliation:drawer_close",
