@@ -7,15 +7,18 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from billing.models import Customer
-from payments.models import RemittanceBatch, RemittanceItem
+from ledger.models import Account
+from payments.models import RemittanceBatch, RemittanceItem, RemittanceSource
 from payments.remittance import (
     remittance_batch_open,
     remittance_batch_post,
     remittance_item_add,
 )
+from payments.views_remittance import _CachedProgress
 from tests.payments.conftest import issue
 
 D = Decimal
@@ -486,3 +489,110 @@ def test_a_supervisor_applies_and_applies_part_through_the_page(
     # The batch page lists both receipts.
     batch_page = client.get(reverse("payments:remittance_batch", args=[batch.pk])).text
     assert second_check.payment.receipt_number in batch_page
+
+
+# File imports
+
+
+@pytest.fixture
+def lockbox(office, chart):
+    """The city's bank lockbox, with the documented default layout. (Admins keep sources in
+    the Django admin; there is no service for it.)"""
+    return RemittanceSource.objects.create(
+        name="City bank lockbox",
+        kind=RemittanceSource.Kind.LOCKBOX,
+        bank_account=Account.objects.get(code="1100"),
+        office=office,
+    )
+
+
+def lockbox_file(rows: list[tuple[str, str, str]], total: str | None = None) -> bytes:
+    """A lockbox file: a header, one D row per (scanline, amount, check number), the trailer."""
+    lines = ["Record,Deposit date,Scanline,Amount,Check number,Payer,Postmark,Count"]
+    lines += [
+        f"D,,{scan},{amount},{number},Payer {n},," for n, (scan, amount, number) in enumerate(rows)
+    ]
+    summed = total or str(sum((D(amount) for _, amount, _ in rows), D("0")))
+    lines.append(f"T,2026-11-30,,{summed},,,,{len(rows)}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _upload(client, source, name: str, content: bytes, **extra):
+    page = client.get(reverse("payments:remittance_import")).text
+    upload = SimpleUploadedFile(name, content, content_type="text/csv")
+    return client.post(
+        reverse("payments:remittance_import"),
+        {"token": token_in(page), "source": source.pk, "file": upload},
+        **extra,
+    )
+
+
+def test_a_lockbox_file_is_imported_once_and_its_batch_shown(client, clerk, lockbox, bills):
+    content = lockbox_file(
+        [
+            (bills[0].number, "1000.00", "101"),
+            (bills[1].number, "250.00", "102"),
+            ("NO-SUCH-BILL", "12.34", "103"),
+        ]
+    )
+    client.force_login(clerk)
+
+    imported = _upload(client, lockbox, "lockbox-1130.csv", content)
+
+    batch = RemittanceBatch.objects.get(source=lockbox)
+    assert imported["Location"] == reverse("payments:remittance_batch", args=[batch.pk])
+    page = client.get(imported["Location"]).text
+    assert f"lockbox-1130.csv imported and posted as batch {batch.number}." in page
+    assert "Deposit announced by the file: 1,262.34 on 11/30/2026" in page
+    assert "NO-SUCH-BILL" in page and "Exception" in page
+    for item in batch.items.exclude(payment=None):
+        assert item.payment.receipt_number in page
+
+    again = _upload(client, lockbox, "lockbox-1130-again.csv", content)
+    assert again.status_code == 200
+    assert f"This file was imported already as batch {batch.number}" in again.text
+    assert f'href="{reverse("payments:remittance_batch", args=[batch.pk])}"' in again.text
+    assert RemittanceBatch.objects.filter(source=lockbox).count() == 1
+
+
+def test_a_file_with_a_bad_row_posts_nothing_and_names_the_row(client, clerk, lockbox, bills):
+    content = lockbox_file(
+        [(bills[0].number, "1000.00", "101"), (bills[1].number, "2x0.00", "102")],
+        total="1250.00",
+    )
+    client.force_login(clerk)
+
+    refused = _upload(client, lockbox, "bad.csv", content, **HTMX)
+
+    assert refused.status_code == 200
+    assert "row 3" in refused.text.lower()
+    assert "Amount" in refused.text
+    assert not RemittanceBatch.objects.exists()
+
+
+def test_the_import_page_refuses_what_is_no_file(client, clerk, lockbox):
+    client.force_login(clerk)
+    page = client.get(reverse("payments:remittance_import")).text
+    no_file = client.post(
+        reverse("payments:remittance_import"), {"token": token_in(page), "source": lockbox.pk}
+    )
+    assert no_file.status_code == 200
+    assert "This field is required." in no_file.text
+    binary = _upload(client, lockbox, "photo.csv", b"\xff\xd8\xff\xe0 not text")
+    assert "not UTF-8 text" in binary.text
+    card_name = _upload(client, lockbox, "4111111111111111.csv", b"x")
+    assert "card number" in card_name.text
+    assert "4111111111111111" not in card_name.text
+    assert not RemittanceBatch.objects.exists()
+
+
+def test_the_import_progress_reads_what_the_import_wrote(client, clerk):
+    token = uuid.uuid4()
+    report = _CachedProgress(token)
+    report(1000, 10_000)
+    client.force_login(clerk)
+    shown = client.get(reverse("payments:remittance_import_progress", args=[token])).text
+    assert "1000 of 10000 rows" in shown
+    report(10_000, 10_000)  # the last call is never held back
+    shown = client.get(reverse("payments:remittance_import_progress", args=[token])).text
+    assert "10000 of 10000 rows" in shown
