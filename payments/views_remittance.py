@@ -12,12 +12,14 @@ from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cashiering.pdf import pdf_response, render_pdf
 from ledger.errors import DomainError
+from ledger.money import ZERO, format_money
 from payments.forms_remittance import (
     BatchCancelForm,
     BatchOpenForm,
@@ -226,13 +228,7 @@ def batch_post_view(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             form.add_error(None, str(exc))
         else:
-            totals = remittance_batch_totals(posted)
-            messages.success(
-                request,
-                f"Batch {posted.number} posted: {totals.clean_count} receipts for "
-                f"${totals.clean_total:,.2f}; {totals.exception_count} exceptions "
-                f"(${totals.exception_total:,.2f}) wait for a Supervisor.",
-            )
+            messages.success(request, _posted_message(posted))
             return redirect("payments:remittance_batch", pk=posted.pk)
     totals = remittance_batch_totals(batch)
     return render(
@@ -240,6 +236,23 @@ def batch_post_view(request: HttpRequest, pk: int) -> HttpResponse:
         "payments/remittance/post_confirm.html",
         {"batch": batch, "totals": totals, "form": form},
     )
+
+
+def _posted_message(batch: RemittanceBatch) -> str:
+    """What posting did: receipts for the applied items, exceptions left for a Supervisor."""
+    items = list(batch.items.only("amount", "state"))
+    applied = [i.amount for i in items if i.state == RemittanceItem.State.APPLIED]
+    held = [i.amount for i in items if i.state != RemittanceItem.State.APPLIED]
+    said = (
+        f"Batch {batch.number} posted: {len(applied)} receipt{pluralize(len(applied))} "
+        f"for {format_money(sum(applied, ZERO))}"
+    )
+    if held:
+        said += (
+            f"; {len(held)} exception{pluralize(len(held))} "
+            f"({format_money(sum(held, ZERO))}) wait for a Supervisor"
+        )
+    return said + "."
 
 
 @permission_required(WORK, raise_exception=True)

@@ -225,6 +225,7 @@ def test_a_clerk_works_a_mail_batch_through_the_pages(client, clerk, office, bil
     ).text
     batch.refresh_from_db()
     assert batch.status == RemittanceBatch.Status.POSTED
+    assert "2 receipts for $1,075.50; 1 exception ($250.00) wait for a Supervisor." in posted
     receipts = [item.payment.receipt_number for item in batch.items.exclude(payment=None)]
     assert len(receipts) == 2
     for number in receipts:
