@@ -204,11 +204,17 @@ def item_remove_view(request: HttpRequest, pk: int, item_pk: int) -> HttpRespons
     try:
         remittance_item_remove(item=item, by=_user(request))
     except DomainError as exc:
-        messages.error(request, str(exc))
+        said, level = str(exc), messages.ERROR
     else:
-        messages.success(request, f"Item {item.sequence} (${item.amount:,.2f}) removed.")
+        said, level = (
+            f"Item {item.sequence} ({format_money(item.amount)}) removed.",
+            messages.SUCCESS,
+        )
     if _is_htmx(request):
-        return render(request, "payments/remittance/_work.html", _work_context(batch))
+        context = _work_context(batch)
+        context["notice"] = said
+        return render(request, "payments/remittance/_work.html", context)
+    messages.add_message(request, level, said)
     return redirect("payments:remittance_batch", pk=batch.pk)
 
 

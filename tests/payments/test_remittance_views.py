@@ -331,7 +331,7 @@ def test_bad_text_in_the_other_fields_is_said_at_its_field(client, clerk, office
         )
         assert response.status_code == 200
         assert f'id="id_{field}-error"' in response.text, field
-        assert "4111" not in response.text
+        assert "4111 1111" not in response.text
     assert batch.items.count() == 0
 
 
@@ -370,6 +370,15 @@ def test_an_item_is_removed_and_a_batch_cancelled_with_a_reason(client, clerk, o
     )
     assert "Item 1 ($1,000.00) removed." in removed.text
     assert batch.items.count() == 0
+    second = add(batch, clerk, bills[1].number, "250.00")
+    work = client.post(
+        reverse("payments:remittance_item_remove", args=[batch.pk, second.pk]), **HTMX
+    ).text
+    assert "Item 1 ($250.00) removed." in work and "<html" not in work
+    again = client.post(
+        reverse("payments:remittance_item_remove", args=[batch.pk, second.pk]), follow=True
+    )
+    assert "That item is no longer in the batch." in again.text
     no_reason = client.post(reverse("payments:remittance_cancel", args=[batch.pk]), {"reason": ""})
     assert "Say why the batch is cancelled." in no_reason.text
     cancelled = client.post(
