@@ -1142,3 +1142,19 @@ __all__ = [
     "remittance_item_remove",
     "remittance_return_letter_context",
 ]
+
+
+def remittance_sources_seed(*, office: Office) -> list[RemittanceSource]:
+    """The demo city's two sources in the documented default layouts: the lockbox at the city's
+    bank and the online payment vendor, both settling into the operating account (1100)."""
+    remittance_chart_seed()
+    bank = Account.objects.get(code="1100")
+    return [
+        RemittanceSource.objects.get_or_create(
+            name=name, defaults={"kind": kind, "bank_account": bank, "office": office}
+        )[0]
+        for name, kind in (
+            ("Tompkins Trust lockbox", RemittanceSource.Kind.LOCKBOX),
+            ("PayCity online payments", RemittanceSource.Kind.VENDOR),
+        )
+    ]
