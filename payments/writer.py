@@ -12,7 +12,14 @@ from datetime import date
 
 from django.contrib.auth.models import User
 from django.db import connection
-from django.db.models import NOT_PROVIDED, Model
+from django.db.models import (
+    NOT_PROVIDED,
+    BooleanField,
+    CharField,
+    JSONField,
+    Model,
+    TextField,
+)
 from django.db.models.expressions import DatabaseDefault
 
 from billing.models import Bill, PenaltyAssessment
@@ -37,15 +44,23 @@ class PlannedPayment:
     penalty_rules: list[tuple[int, frozenset[int]]] = field(default_factory=list)
 
 
-def _text(value: object) -> str:
-    """One value in COPY's text format."""
-    if value is None:
-        return "\\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, list | dict):
-        return json.dumps(value).translate(_ESCAPES)
-    return str(value).translate(_ESCAPES)
+def _escaped(text: str) -> str:
+    """A text value in COPY's text format (backslash, tab and line ends escaped)."""
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        return text.translate(_ESCAPES)
+    return text
+
+
+def _converter(f) -> Callable[[object], str]:
+    """How one field's Python values are written in COPY's text format: chosen once per
+    field, not per value (a field's get_db_prep_save per value is most of a large COPY)."""
+    if isinstance(f, JSONField):
+        return lambda value: _escaped(json.dumps(value))
+    if isinstance(f, BooleanField):
+        return lambda value: "t" if value else "f"
+    if isinstance(f, CharField | TextField):
+        return lambda value: _escaped(str(value))
+    return str  # numbers, decimals, dates, UUIDs, ids: their str() is what COPY reads
 
 
 def _columns(model: type[Model], rows: Sequence[Model]) -> list:
@@ -71,22 +86,24 @@ def _ids_reserved(model: type[Model], count: int) -> list[int]:
 
 
 def copy_rows(model: type[Model], rows: Sequence[Model]) -> None:
-    """Write `rows` (unsaved instances with their primary keys set) with one COPY. Values go as
-    the fields prepare them; columns left to the database (db_default) must be unset on every
+    """Write `rows` (unsaved instances with their primary keys set) with one COPY, each value as
+    its str() (text escaped); columns left to the database (db_default) must be unset on every
     row or on none."""
     if not rows:
         return
     fields = _columns(model, rows)
+    pairs = [(f.attname, _converter(f)) for f in fields]
     buffer = io.StringIO()
+    write = buffer.write
     for row in rows:
-        values = []
-        for f in fields:
-            value = getattr(row, f.attname)
-            if value is not None and not isinstance(value, list | dict | bool):
-                value = f.get_db_prep_save(value, connection)
-            values.append(_text(value))
-        buffer.write("\t".join(values))
-        buffer.write("\n")
+        values = row.__dict__
+        write(
+            "\t".join(
+                "\\N" if (value := values.get(name)) is None else convert(value)
+                for name, convert in pairs
+            )
+        )
+        write("\n")
     buffer.seek(0)
     columns = ", ".join(f.column for f in fields)
     with connection.cursor() as cursor:
