@@ -20,6 +20,7 @@ from django.db.models import (
     Model,
     TextField,
 )
+from django.db.models.base import ModelState
 from django.db.models.expressions import DatabaseDefault
 
 from billing.models import Bill, PenaltyAssessment
@@ -73,7 +74,7 @@ def _columns(model: type[Model], rows: Sequence[Model]) -> list:
     ]
 
 
-def _ids_reserved(model: type[Model], count: int) -> list[int]:
+def ids_reserved(model: type[Model], count: int) -> list[int]:
     """`count` primary keys from the table's own sequence, so rows can be COPYed with their ids
     and referenced by the next table's rows without a round trip per row."""
     table = model._meta.db_table
@@ -83,6 +84,28 @@ def _ids_reserved(model: type[Model], count: int) -> list[int]:
             [table, count],
         )
         return [row[0] for row in cursor.fetchall()]
+
+
+_DEFAULTS: dict[type[Model], list[tuple[str, Callable[[], object]]]] = {}
+
+
+def model_new[M: Model](model: type[M], **values: object) -> M:
+    """An unsaved instance of `model` for copy_rows, built from attnames (`bill_id`, not
+    `bill`) without Model.__init__'s per-field descriptor work: a tenth of the cost for
+    thousands of rows. Fields not given take their defaults, as __init__ would."""
+    defaults = _DEFAULTS.get(model)
+    if defaults is None:
+        defaults = _DEFAULTS[model] = [
+            (f.attname, f.get_default) for f in model._meta.concrete_fields
+        ]
+    obj = model.__new__(model)
+    attrs = obj.__dict__
+    for name, default in defaults:
+        attrs[name] = values.pop(name) if name in values else default()
+    if values:
+        raise TypeError(f"{model.__name__} has no field {', '.join(values)}")
+    obj._state = ModelState()
+    return obj
 
 
 def copy_rows(model: type[Model], rows: Sequence[Model]) -> None:
@@ -175,7 +198,7 @@ def payments_write(
     what post() raises (LedgerError), and DatabaseError for a refused row."""
     entry = post(entry_date=entry_date, memo=memo, source=source, by=by, lines=lines, book=book)
     payments = [p.payment for p in planned]
-    for payment, pk in zip(payments, _ids_reserved(Payment, len(payments)), strict=True):
+    for payment, pk in zip(payments, ids_reserved(Payment, len(payments)), strict=True):
         payment.pk = pk
         payment.entry = entry
     copy_rows(Payment, payments)
@@ -188,7 +211,7 @@ def payments_write(
     tenders = [_linked(tender, p.payment) for p in planned for tender in p.tenders]
     for rows, model in ((items, PaymentItem), (tenders, Tender)):
         if rows:
-            for row, pk in zip(rows, _ids_reserved(model, len(rows)), strict=True):
+            for row, pk in zip(rows, ids_reserved(model, len(rows)), strict=True):
                 row.pk = pk
             copy_rows(model, rows)
     return entry
