@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from billing.models import Bill, BillAdjustment, PaymentPlan, PlanBill
@@ -55,7 +56,7 @@ from payments.services import (
     database_refusal_explained,
     refuse_card_numbers,
 )
-from payments.writer import PlannedPayment, payments_write
+from payments.writer import PlannedPayment, copy_rows, ids_reserved, model_new, payments_write
 
 UNAPPLIED_REMITTANCES = "2150"
 # Accounts the remittance batches post to beyond the standard chart (ledger.services).
@@ -167,12 +168,16 @@ def _bills_found(ids: Sequence[int | None], numbers: Sequence[str | None], *, lo
     posting)."""
     wanted_ids = {i for i in ids if i is not None}
     wanted_numbers = {n for n in numbers if n}
-    query = Bill.objects.select_related("receivable_account", "customer").filter(
-        pk__in=wanted_ids
-    ) | Bill.objects.filter(number__in=wanted_numbers)
+    query = Bill.objects.filter(Q(pk__in=wanted_ids) | Q(number__in=wanted_numbers)).annotate(
+        customer_name=F("customer__name")
+    )
     if lock:
         query = query.select_for_update(of=("self",))
     bills = list(query.order_by("pk"))
+    # A handful of receivable accounts for thousands of bills: loaded once, not joined per row.
+    accounts = Account.objects.in_bulk({b.receivable_account_id for b in bills})
+    for bill in bills:
+        bill.receivable_account = accounts[bill.receivable_account_id]
     by_id = {b.pk: b for b in bills}
     by_number = {b.number.upper(): b for b in bills}
     return by_id, by_number
@@ -511,16 +516,22 @@ def _receipt_block(office: Office, year: int, count: int) -> int:
     raise RuntimeError(f"receipt series of office {office.code} {year} could not be created")
 
 
+def _customer_name(bill: Bill) -> str:
+    return getattr(bill, "customer_name", None) or bill.customer.name
+
+
 def _tender_of(batch: RemittanceBatch, item: RemittanceItem) -> Tender:
     if batch.kind == RemittanceBatch.Kind.VENDOR:
-        return Tender(
+        return model_new(
+            Tender,
             kind=TenderKind.CARD,
             amount=item.amount,
             card_brand=item.card_brand,
             card_last4=item.card_last4,
             terminal_reference=item.reference or batch.number,
         )
-    return Tender(
+    return model_new(
+        Tender,
         kind=TenderKind.CHECK,
         amount=item.amount,
         check_number=item.check_number,
@@ -533,7 +544,8 @@ def _planned_payment(
 ) -> PlannedPayment:
     bill = item.bill
     number, sequence = receipt
-    payment = Payment(
+    payment = model_new(
+        Payment,
         drawer_id=batch.drawer_id,
         office_id=batch.office_id,
         training=False,
@@ -541,11 +553,11 @@ def _planned_payment(
         receipt_year=today.year,
         receipt_sequence=sequence,
         customer_id=bill.customer_id,
-        payer_name=(item.check_payer or bill.customer.name)[:200],
+        payer_name=(item.check_payer or _customer_name(bill))[:200],
         total=item.amount,
         tendered=item.amount,
         change=ZERO,
-        posted_by=by,
+        posted_by_id=by.pk,
         posted_on=today,
         token=uuid.uuid4(),
         cart_digest=hashlib.sha256(f"{batch.number}:{item.sequence}".encode()).hexdigest(),
@@ -678,17 +690,28 @@ def _batch_write(
     batch.posted_by, batch.posted_at = by, timezone.now()
 
 
-def _items_settled(items, verdicts, planned: list[PlannedPayment]) -> None:
-    """Set each item's state, reason, snapshot and payment in one UPDATE."""
+def _items_settled(
+    items: list[RemittanceItem], verdicts: list[ItemVerdict], planned: list[PlannedPayment]
+) -> None:
+    """Each item's state, reason, snapshot and payment: new items (a file) are written once
+    with them by COPY; items already saved (a mail batch) are set by one UPDATE."""
     payments = iter(planned)
     rows = []
     for item, verdict in zip(items, verdicts, strict=True):
         clean = verdict.state == RemittanceItem.State.CLEAN
-        payment_id = next(payments).payment.pk if clean else None
-        state = RemittanceItem.State.APPLIED if clean else RemittanceItem.State.EXCEPTION
-        rows.append(
-            (item.pk, state, verdict.reason, verdict.message[:300], verdict.owed, payment_id)
+        item.payment_id = next(payments).payment.pk if clean else None
+        item.state = RemittanceItem.State.APPLIED if clean else RemittanceItem.State.EXCEPTION
+        item.reason, item.message, item.owed_at_postmark = (
+            verdict.reason,
+            verdict.message[:300],
+            verdict.owed,
         )
+        rows.append(
+            (item.pk, item.state, item.reason, item.message, item.owed_at_postmark, item.payment_id)
+        )
+    if items and items[0].pk is None:
+        _items_saved(items)
+        return
     columns = list(zip(*rows, strict=True))
     with connection.cursor() as cursor:
         cursor.execute(
@@ -811,11 +834,12 @@ def _items_of_file(
         if progress is not None and n % PROGRESS_EVERY == 0:
             progress(n, len(rows))
         items.append(
-            RemittanceItem(
+            model_new(
+                RemittanceItem,
                 batch_id=batch.pk,
                 sequence=n,
                 scanline_text=row.scanline,
-                bill=verdict.bill,
+                bill_id=verdict.bill.pk if verdict.bill else None,
                 amount=row.amount,
                 check_number=row.check_number,
                 check_payer=row.check_payer[:200],
@@ -892,7 +916,6 @@ def remittance_file_import(
             ]
             verdicts = items_checked(entered, lock=True)
             items = _items_of_file(batch, parsed.rows, verdicts, progress)
-            _items_saved(items)
             _batch_write(batch, items, by, verdicts)
             _progress(progress, total, total)
             return _batch_closed(batch, by)
@@ -908,9 +931,7 @@ def _progress(progress: Progress | None, done: int, total: int) -> None:
 
 
 def _items_saved(items: list[RemittanceItem]) -> None:
-    from payments.writer import _ids_reserved, copy_rows
-
-    for item, pk in zip(items, _ids_reserved(RemittanceItem, len(items)), strict=True):
+    for item, pk in zip(items, ids_reserved(RemittanceItem, len(items)), strict=True):
         item.pk = pk
     copy_rows(RemittanceItem, items)
 
@@ -1142,3 +1163,19 @@ __all__ = [
     "remittance_item_remove",
     "remittance_return_letter_context",
 ]
+
+
+def remittance_sources_seed(*, office: Office) -> list[RemittanceSource]:
+    """The demo city's two sources in the documented default layouts: the lockbox at the city's
+    bank and the online payment vendor, both settling into the operating account (1100)."""
+    remittance_chart_seed()
+    bank = Account.objects.get(code="1100")
+    return [
+        RemittanceSource.objects.get_or_create(
+            name=name, defaults={"kind": kind, "bank_account": bank, "office": office}
+        )[0]
+        for name, kind in (
+            ("Tompkins Trust lockbox", RemittanceSource.Kind.LOCKBOX),
+            ("PayCity online payments", RemittanceSource.Kind.VENDOR),
+        )
+    ]

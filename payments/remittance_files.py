@@ -257,3 +257,33 @@ def _totals_agree(parsed: RemittanceFile) -> None:
             f"{format_money(parsed.fee_total)}. Nothing was posted; ask the vendor."
         )
     parsed.fee_total = fees
+
+
+def remittance_file_write(
+    kind: str, rows: list[dict], *, deposit_date: date, date_format: str = "%Y-%m-%d"
+) -> bytes:
+    """A file in the default layout of `kind` (for the demo, tests and benchmarks): `rows` are
+    dicts of our field names; the trailer announces the rows' total, count and fees."""
+    layout = DEFAULT_LAYOUTS[RemittanceSource.Kind(kind)]
+    fields = list(layout)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([layout[f] for f in fields])
+
+    def cell(value: object) -> str:
+        if isinstance(value, date):
+            return value.strftime(date_format)
+        return "" if value is None else str(value)
+
+    for row in rows:
+        writer.writerow([cell({"record": DETAIL, **row}.get(f)) for f in fields])
+    trailer = {
+        "record": TRAILER,
+        "deposit_date": deposit_date,
+        "amount": sum((Decimal(str(r["amount"])) for r in rows), ZERO),
+        "count": len(rows),
+    }
+    if kind == RemittanceSource.Kind.VENDOR:
+        trailer["fee"] = sum((Decimal(str(r.get("fee") or 0)) for r in rows), ZERO)
+    writer.writerow([cell(trailer.get(f)) for f in fields])
+    return buffer.getvalue().encode()

@@ -400,7 +400,7 @@ CUSTODY_CHECKS: list[tuple[str, str]] = [
     ),
     (
         "1040 Deposits in transit of each office equals its verified bags not at the bank",
-        """WITH bags AS (
+        """WITH parts AS (
                  SELECT dp.office_id,
                         sum(dp.cash_total + dp.checks_total - coalesce((
                             SELECT sum(dc.amount) FROM reconciliation_depositcheck dc
@@ -411,7 +411,18 @@ CUSTODY_CHECKS: list[tuple[str, str]] = [
                   WHERE dp.status = 'verified'
                     AND NOT EXISTS (SELECT 1 FROM reconciliation_statementline s
                                      WHERE s.deposit_id = dp.id)
-                  GROUP BY dp.office_id),
+                  GROUP BY dp.office_id
+                 UNION ALL
+                 -- a lockbox file's deposit (payments.remittance), in transit from its
+                 -- posting, less its checks the bank returned since
+                 SELECT b.office_id,
+                        b.deposit_total - coalesce((
+                            SELECT sum(t.amount) FROM payments_payment p
+                              JOIN payments_tender t ON t.payment_id = p.id
+                             WHERE p.drawer_id = b.drawer_id AND t.returned), 0)
+                   FROM payments_remittancebatch b
+                  WHERE b.kind = 'lockbox' AND b.status = 'posted'),
+                 bags AS (SELECT office_id, sum(total) AS total FROM parts GROUP BY office_id),
                  books AS (
                    SELECT l.office_id, sum(l.amount) AS total
                      FROM ledger_journalline l JOIN ledger_account a ON a.id = l.account_id
