@@ -52,7 +52,7 @@ class BatchOpenForm(OneTimeTokenForm, NoCardNumbersForm):
         return value
 
 
-class ItemAddForm(OneTimeTokenForm, forms.Form):
+class ItemAddForm(OneTimeTokenForm, NoCardNumbersForm):
     """One check and its stub, as the scanner and the clerk type them. The postmark starts at
     the last one entered in the batch: a clerk works one day's mail at a time."""
 
@@ -86,21 +86,22 @@ class ItemAddForm(OneTimeTokenForm, forms.Form):
         help_text="The USPS postmark decides whether a mailed payment was on time.",
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            field.widget.attrs.setdefault("class", "form-control")
-
     def clean(self) -> dict[str, Any]:
+        # A scanline is 23 digits that may pass the card check by chance: the card check of
+        # NoCardNumbersForm skips it, and it is checked here unless it reads as a scanline.
+        scanline = self.cleaned_data.pop("scanline", None)
         cleaned = super().clean() or {}
-        # A scanline is 23 digits that may pass the card check by chance; anything else that
-        # holds a card number is refused, as everywhere, and never shown back in the page.
+        if scanline is not None:
+            cleaned["scanline"] = scanline
+        # A card number is refused in any of these fields (also one that failed another check)
+        # and never shown back in the page.
         for name in ("scanline", "check_number", "check_payer"):
             raw = str(self.data.get(self.add_prefix(name), ""))
             if name == "scanline" and looks_like_scanline(raw):
                 continue
             if contains_card_number(raw):
-                self.add_error(name, CARD_NUMBER_MESSAGE)
+                if CARD_NUMBER_MESSAGE not in self.errors.get(name, []):
+                    self.add_error(name, CARD_NUMBER_MESSAGE)
                 # A copy: request.POST is immutable.
                 data = self.data.copy() if isinstance(self.data, QueryDict) else dict(self.data)
                 data[self.add_prefix(name)] = ""
@@ -158,18 +159,13 @@ class ResolveForm(OneTimeTokenForm, NoCardNumbersForm):
         return cleaned
 
 
-class ExceptionFilterForm(forms.Form):
+class ExceptionFilterForm(NoCardNumbersForm):
     batch = forms.CharField(label="Batch", max_length=20, required=False)
     reason = forms.ChoiceField(
         label="Reason",
         required=False,
         choices=[("", "Any reason"), *RemittanceItem.Reason.choices],
     )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["batch"].widget.attrs["class"] = "form-control"
-        self.fields["reason"].widget.attrs["class"] = "form-select"
 
 
 class ImportForm(OneTimeTokenForm, NoCardNumbersForm):

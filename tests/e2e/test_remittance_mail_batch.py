@@ -4,7 +4,6 @@ amount and number, sees the running totals agree, posts with the confirmation (F
 opens the batch report (static/js/remittance.js)."""
 
 import re
-from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
@@ -13,6 +12,7 @@ from billing.demo import reference_data_seed
 from billing.models import Customer
 from billing.scanline import configured_scheme, scanline_build
 from cashiering.demo import demo_users_seed
+from ledger.cards import contains_card_number
 from ledger.services import chart_of_accounts_seed
 from payments.models import RemittanceBatch
 from payments.services import counter_setup_seed
@@ -35,8 +35,18 @@ def mail():
     bills = []
     for n, amount in enumerate(AMOUNTS):
         owner = Customer.objects.create(name=f"Mailed Payer {n}", city="Ithaca")
-        bills.append(issue(owner, users["Supervisor"], amount=amount.replace(",", "")))
+        bill = issue(owner, users["Supervisor"], amount=amount.replace(",", ""))
+        # The service refuses a scanline whose leading digits happen to pass the card check
+        # (see test_a_scanline_that_passes_the_card_check_by_chance_is_taken, xfail): this
+        # journey is about the keyboard, so it uses stubs that do not (the next bill does).
+        while contains_card_number(stub_of(bill)):
+            bill = issue(owner, users["Supervisor"], amount=amount.replace(",", ""))
+        bills.append(bill)
     return bills
+
+
+def stub_of(bill) -> str:
+    return scanline_build(reference=bill.pk, amount=bill.balance, scheme=configured_scheme())
 
 
 def test_a_clerk_works_a_mail_batch_by_keyboard_alone(page, mail):
@@ -58,10 +68,7 @@ def test_a_clerk_works_a_mail_batch_by_keyboard_alone(page, mail):
     scanline_box = page.get_by_label("Scanline or bill number")
     for count, (bill, amount) in enumerate(zip(mail, AMOUNTS, strict=True), start=1):
         expect(scanline_box).to_be_focused()
-        stub = scanline_build(
-            reference=bill.pk, amount=Decimal(amount.replace(",", "")), scheme=configured_scheme()
-        )
-        page.keyboard.type(stub)  # the scanner's burst
+        page.keyboard.type(stub_of(bill))  # the scanner's burst
         page.keyboard.press("Enter")
         expect(page.get_by_label("Check amount")).to_be_focused()
         page.keyboard.type(amount)
