@@ -18,6 +18,7 @@ from cashiering.roles import Role
 from ledger.models import Account, AccountingPeriod, Book, JournalEntry, PeriodState, Source
 from ledger.services import Line, chart_of_accounts_seed, period_close, post
 from payments.models import Office
+from payments.remittance import remittance_sources_seed
 from payments.services import counter_setup_seed
 
 
@@ -113,6 +114,8 @@ def seed_demo(*, large: bool = False, progress=print) -> list[DemoLogin]:
         windows=4,
     )
     demo_opening_balances_post(year=year, by=users[Role.SUPERVISOR], office=office)
+    # The bank's lockbox and the online vendor whose files the remittance page imports.
+    remittance_sources_seed(office=office)
     city_seed(by=users[Role.SUPERVISOR], today=timezone.localdate())
     demo_plans_seed(by=users[Role.SUPERVISOR], today=timezone.localdate())
     if large:

@@ -30,6 +30,9 @@ _CLERK: list[str] = [
     "billing.create_invoice",
     "billing.issue_lien_certificate",
     "payments.work_unsupervised",
+    # Mail batches and lockbox/vendor files (payments.remittance); trainees do not.
+    "payments.work_remittance",
+    "payments.view_remittancebatch",
 ]
 _SUPERVISOR: list[str] = [
     *_CLERK,
@@ -44,6 +47,7 @@ _SUPERVISOR: list[str] = [
     "payments.review_payment",
     "payments.pickup_cash",
     "payments.refund_credit",
+    "payments.resolve_remittance",
     "payments.view_drawer",
     "payments.view_approvalrequest",
     "ledger.view_trial_balance",
@@ -97,7 +101,7 @@ _ADMIN: list[str] = [
     *(f"billing.{action}_planterms" for action in ("view", "change")),
     *(
         f"payments.{action}_{model}"
-        for model in ("paymentpolicy", "office", "workstation")
+        for model in ("paymentpolicy", "office", "workstation", "remittancesource")
         for action in ("view", "add", "change")
     ),
     "billing.view_customer",
@@ -193,6 +197,24 @@ CAPABILITIES: tuple[Capability, ...] = (
         "Voids and refunds waiting for you, trainees' payments to review, returned checks.",
         "payments:approvals",
         permission="payments.approve_payment",
+    ),
+    Capability(
+        "Mail batches",
+        "Work the day's mail: the tape's control total, then scan each stub and key its check.",
+        "payments:remittance_batches",
+        permission="payments.work_remittance",
+    ),
+    Capability(
+        "Import a remittance file",
+        "Post the bank's lockbox file or the online vendor's settlement file, all rows or none.",
+        "payments:remittance_import",
+        permission="payments.work_remittance",
+    ),
+    Capability(
+        "Remittance exceptions",
+        "Checks that could not be applied as they came: apply, apply part, hold or return.",
+        "payments:remittance_exceptions",
+        permission="payments.work_remittance",
     ),
     Capability(
         "Close my drawer",

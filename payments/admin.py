@@ -5,7 +5,7 @@ from django.contrib import admin
 
 from ledger.admin_guard import GuardedAdminMixin
 from payments.forms import OfficeAdminForm
-from payments.models import Office, PaymentPolicy, Workstation
+from payments.models import Office, PaymentPolicy, RemittanceSource, Workstation
 
 
 class WorkstationInline(GuardedAdminMixin, admin.TabularInline):
@@ -43,3 +43,14 @@ class PaymentPolicyAdmin(GuardedAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # every kind of bill needs a policy; change it instead
+
+
+@admin.register(RemittanceSource)
+class RemittanceSourceAdmin(GuardedAdminMixin, admin.ModelAdmin):
+    """A lockbox or vendor's file layout (docs/remittance.md lists the fields a mapping names)."""
+
+    list_display = ["name", "kind", "office", "bank_account", "has_header_row", "is_active"]
+    list_filter = ["kind", "is_active"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # its batches name it; make it inactive instead

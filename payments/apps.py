@@ -10,6 +10,7 @@ class PaymentsConfig(AppConfig):
         from billing.selectors import register_bill_receipts, register_open_drawer_check
         from ledger.selectors import register_check, register_trigger
         from ledger.services import register_period_close_check
+        from payments.remittance_selectors import REMITTANCE_CHECKS, REMITTANCE_TRIGGERS
         from payments.selectors import (
             PAYMENT_CHECKS,
             PAYMENT_TRIGGERS,
@@ -19,9 +20,9 @@ class PaymentsConfig(AppConfig):
             open_drawers_in_period,
         )
 
-        for rule, sql in PAYMENT_CHECKS:
+        for rule, sql in [*PAYMENT_CHECKS, *REMITTANCE_CHECKS]:
             register_check(rule, sql)
-        for table, name in PAYMENT_TRIGGERS:
+        for table, name in [*PAYMENT_TRIGGERS, *REMITTANCE_TRIGGERS]:
             register_trigger(table, name)
         register_period_close_check(open_drawers_in_period)
         # Billing's bill page names the receipts; its look up offers to pay at the counter.

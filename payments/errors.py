@@ -48,3 +48,26 @@ class ApprovalRequired(PaymentError):
 
 class NotReversible(PaymentError):
     code = "not_reversible"
+
+
+class RemittanceError(PaymentError):
+    """A remittance batch, item, file or resolution refused (payments.remittance)."""
+
+    code = "remittance_error"
+
+
+class RemittanceFileError(RemittanceError):
+    """A lockbox or vendor file that cannot be read: names the row number and the column."""
+
+    code = "remittance_file_error"
+
+
+class RemittanceFileSeen(RemittanceError):
+    """The same file (same bytes) was imported already for this source: `batch` is the batch
+    it posted; nothing was posted again."""
+
+    code = "remittance_file_seen"
+
+    def __init__(self, message: str, *, batch):
+        super().__init__(message)
+        self.batch = batch

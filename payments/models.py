@@ -171,7 +171,13 @@ class PaymentPolicy(models.Model):
 
 
 class Drawer(models.Model):
-    """A clerk's till from opening to closing: one open drawer per clerk and per window."""
+    """A clerk's till from opening to closing: one open drawer per clerk and per window. A
+    remittance batch is worked in a drawer of its own (kind remittance), opened with no float
+    and closed when the batch posts or is cancelled, never counted."""
+
+    class Kind(models.TextChoices):
+        COUNTER = "counter", "Counter"
+        REMITTANCE = "remittance", "Remittance batch"
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
@@ -186,6 +192,7 @@ class Drawer(models.Model):
     training = models.BooleanField(
         default=False, help_text="Training mode: postings go to the training book only."
     )
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.COUNTER)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
     opening_float = money_field()
     opened_at = models.DateTimeField(db_default=Now())
@@ -206,12 +213,12 @@ class Drawer(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["clerk"],
-                condition=models.Q(status="open"),
+                condition=models.Q(status="open", kind="counter"),
                 name="one_open_drawer_per_clerk",
             ),
             models.UniqueConstraint(
                 fields=["workstation"],
-                condition=models.Q(status="open"),
+                condition=models.Q(status="open", kind="counter"),
                 name="one_open_drawer_per_workstation",
             ),
             models.CheckConstraint(
@@ -336,7 +343,8 @@ class Payment(models.Model):
     )
     posted_at = models.DateTimeField(db_default=Now())
     posted_on = models.DateField()
-    entry = models.OneToOneField("ledger.JournalEntry", on_delete=models.PROTECT, related_name="+")
+    # One entry per counter visit; a remittance batch's payments share the batch's entry.
+    entry = models.ForeignKey("ledger.JournalEntry", on_delete=models.PROTECT, related_name="+")
     # The cart form's one-time token and a digest of the cart it carried: a repeated submit of
     # the same cart returns this payment; the same token with another cart is refused.
     token = models.UUIDField(unique=True, editable=False)
@@ -764,3 +772,199 @@ class CreditRefund(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("payments:credit_refund_pdf", args=[self.pk])
+
+
+# Remittance: payments that do not come to the window (mail, the bank's lockbox, the online
+# vendor), worked in batches and posted together (payments.remittance).
+
+
+class RemittanceSource(models.Model):
+    """A bank lockbox or an online payment vendor that sends us files of payments: how its CSV
+    is laid out (docs/remittance.md) and which bank account its deposits land in. Admin-edited."""
+
+    class Kind(models.TextChoices):
+        LOCKBOX = "lockbox", "Bank lockbox"
+        VENDOR = "vendor", "Online payment vendor"
+
+    name = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    column_mapping = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Our field -> the column header in the file (payments.remittance_files lists "
+        "the fields). Empty: the documented default layout of its kind.",
+    )
+    date_format = models.CharField(
+        max_length=20, default="%Y-%m-%d", help_text="How the file writes dates (strftime)."
+    )
+    has_header_row = models.BooleanField(default=True)
+    bank_account = models.ForeignKey(
+        "ledger.Account",
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The bank account its deposits or settlements land in.",
+    )
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RemittanceBatch(models.Model):
+    """Payments received together: a clerk's mail batch (a control tape and the checks with
+    their stubs) or one imported lockbox/vendor file. Worked in a drawer of its own; posted as
+    one ledger entry, one receipt per applied item."""
+
+    class Kind(models.TextChoices):
+        MAIL = "mail", "Mail"
+        LOCKBOX = "lockbox", "Lockbox file"
+        VENDOR = "vendor", "Online vendor file"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        POSTED = "posted", "Posted"
+        CANCELLED = "cancelled", "Cancelled"
+
+    number = models.CharField(max_length=20, unique=True)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+")
+    drawer = models.OneToOneField(Drawer, on_delete=models.PROTECT, related_name="batch")
+    source = models.ForeignKey(
+        RemittanceSource, null=True, blank=True, on_delete=models.PROTECT, related_name="batches"
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    opened_at = models.DateTimeField(db_default=Now())
+    business_date = models.DateField()
+    control_total = money_field()
+    control_count = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    file_name = models.CharField(max_length=200, blank=True)
+    file_sha256 = models.CharField(max_length=64, blank=True)
+    deposit_date = models.DateField(null=True, blank=True)
+    deposit_total = money_field(null=True, blank=True, help_text="Announced by the file.")
+    fee_total = money_field(default=0, help_text="Vendor files: its fees.")
+    entry = models.ForeignKey(
+        "ledger.JournalEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    posted_at = models.DateTimeField(null=True, blank=True)
+    cancelled_reason = models.CharField(max_length=300, blank=True)
+    token = models.UUIDField(unique=True, editable=False)
+    post_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        verbose_name_plural = "remittance batches"
+        permissions = [
+            ("work_remittance", "Can work mail batches and import remittance files"),
+            ("resolve_remittance", "Can resolve remittance exceptions (supervisor)"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "file_sha256"],
+                condition=~models.Q(file_sha256=""),
+                name="remittance_file_once_per_source",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(control_total__gte=0, fee_total__gte=0),
+                name="remittance_batch_totals_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="mail", source__isnull=True)
+                | (~models.Q(kind="mail") & models.Q(source__isnull=False)),
+                name="remittance_file_batch_names_its_source",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="posted") | models.Q(entry__isnull=False),
+                name="remittance_posted_batch_has_entry",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class RemittanceItem(models.Model):
+    """One check with its stub (mail, lockbox) or one online payment (vendor): checked when it
+    is entered, clean or an exception with a reason; applied (a receipt), held, or returned."""
+
+    class State(models.TextChoices):
+        CLEAN = "clean", "Clean"
+        EXCEPTION = "exception", "Exception"
+        APPLIED = "applied", "Applied"
+        HELD = "held", "Held"
+        RETURNED = "returned", "Returned to sender"
+
+    class Reason(models.TextChoices):
+        UNKNOWN_BILL = "unknown_bill", "No such bill"
+        BILL_PAID = "bill_paid", "Bill already paid"
+        AMOUNT_DIFFERS = "amount_differs", "Amount differs from what is owed"
+        FLAGGED_WRITER = "flagged_writer", "Check writer flagged (returned check)"
+        CLOSED_BILL = "closed_bill", "Bill cancelled or written off"
+        IN_PLAN = "in_plan", "Bill is in a payment plan"
+        DUPLICATE = "duplicate", "Bill paid twice in this batch"
+
+    batch = models.ForeignKey(RemittanceBatch, on_delete=models.PROTECT, related_name="items")
+    sequence = models.PositiveIntegerField()
+    scanline_text = models.CharField(max_length=60)
+    bill = models.ForeignKey(
+        Bill, null=True, blank=True, on_delete=models.PROTECT, related_name="remittance_items"
+    )
+    amount = money_field()
+    check_number = models.CharField(max_length=12, blank=True)
+    check_payer = models.CharField(max_length=200, blank=True)
+    postmark = models.DateField(null=True, blank=True)
+    paid_on = models.DateField(null=True, blank=True, help_text="Vendor: the payment's date.")
+    card_brand = models.CharField(max_length=12, choices=Tender.Brand.choices, blank=True)
+    card_last4 = models.CharField(max_length=4, blank=True)
+    reference = models.CharField(max_length=30, blank=True, help_text="Vendor's reference.")
+    fee = money_field(default=0, help_text="Vendor: its fee on this payment.")
+    state = models.CharField(max_length=10, choices=State.choices)
+    reason = models.CharField(max_length=16, choices=Reason.choices, blank=True)
+    message = models.CharField(max_length=300, blank=True)
+    owed_at_postmark = money_field(null=True, blank=True)
+    payment = models.OneToOneField(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="remittance_item"
+    )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution_note = models.CharField(max_length=300, blank=True)
+    applied_amount = money_field(null=True, blank=True)
+    resolution_entry = models.ForeignKey(
+        "ledger.JournalEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    resolve_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+
+    class Meta:
+        ordering = ["batch", "sequence"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["batch", "sequence"], name="remittance_item_sequence_per_batch"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0, fee__gte=0), name="remittance_item_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(card_last4="") | models.Q(card_last4__regex=r"^[0-9]{4}$"),
+                name="remittance_item_last_four_only",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state="applied") | models.Q(payment__isnull=False),
+                name="remittance_applied_item_has_payment",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "batch"])]
+
+    def __str__(self) -> str:
+        return f"{self.batch.number} #{self.sequence}"

@@ -43,7 +43,9 @@ PAYMENT_CHECKS: list[tuple[str, str]] = [
     (
         # Credit on account is a tender too: a debit to 2100 (an overpayment is a credit there).
         "a payment's entry debits its tenders net of change",
+        # A remittance batch's receipts share its entry (payments.remittance checks those).
         """SELECT p.receipt_number FROM payments_payment p
+             JOIN payments_drawer d ON d.id = p.drawer_id AND d.kind = 'counter'
             WHERE p.total <> (SELECT coalesce(sum(l.amount), 0) FROM ledger_journalline l
                                JOIN ledger_account a ON a.id = l.account_id
                               WHERE l.entry_id = p.entry_id
@@ -79,6 +81,8 @@ PAYMENT_CHECKS: list[tuple[str, str]] = [
                       EXISTS (SELECT 1 FROM payments_paymentreversal r
                                WHERE r.payment_id = p.id AND r.kind = 'void') AS voided
                  FROM payments_payment p LEFT JOIN payments_tender t ON t.payment_id = p.id
+                -- a remittance batch's checks go straight to the safe or the bank
+                WHERE p.drawer_id IN (SELECT id FROM payments_drawer WHERE kind = 'counter')
                 GROUP BY p.id
            ), movements AS (
                SELECT id AS drawer_id, opening_float AS cash, 0.00 AS checks, 0.00 AS card

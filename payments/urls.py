@@ -1,6 +1,6 @@
 from django.urls import path
 
-from payments import views
+from payments import views, views_remittance
 
 app_name = "payments"
 urlpatterns = [
@@ -48,4 +48,43 @@ urlpatterns = [
     path("credit-refunds/<int:pk>/", views.credit_refund_record_view, name="credit_refund_record"),
     path("credit-refunds/<int:pk>.pdf", views.credit_refund_pdf, name="credit_refund_pdf"),
     path("approvals/<int:pk>/", views.approval_decide_view, name="approval_decide"),
+    # Remittance: mail batches, the exceptions queue, lockbox and vendor files.
+    path("remittance/", views_remittance.batches_view, name="remittance_batches"),
+    path("remittance/<int:pk>/", views_remittance.batch_view, name="remittance_batch"),
+    path("remittance/<int:pk>/items/", views_remittance.item_add_view, name="remittance_item_add"),
+    path(
+        "remittance/<int:pk>/items/<int:item_pk>/remove/",
+        views_remittance.item_remove_view,
+        name="remittance_item_remove",
+    ),
+    path("remittance/<int:pk>/post/", views_remittance.batch_post_view, name="remittance_post"),
+    path(
+        "remittance/<int:pk>/cancel/", views_remittance.batch_cancel_view, name="remittance_cancel"
+    ),
+    path(
+        "remittance/<int:pk>/report.pdf",
+        views_remittance.batch_report_pdf,
+        name="remittance_report_pdf",
+    ),
+    path(
+        "remittance/exceptions/",
+        views_remittance.exceptions_view,
+        name="remittance_exceptions",
+    ),
+    path(
+        "remittance/items/<int:pk>/resolve/",
+        views_remittance.resolve_view,
+        name="remittance_resolve",
+    ),
+    path(
+        "remittance/items/<int:pk>/letter.pdf",
+        views_remittance.return_letter_pdf,
+        name="remittance_letter_pdf",
+    ),
+    path("remittance/import/", views_remittance.import_view, name="remittance_import"),
+    path(
+        "remittance/import/progress/<uuid:token>/",
+        views_remittance.import_progress,
+        name="remittance_import_progress",
+    ),
 ]

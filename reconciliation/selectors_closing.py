@@ -90,7 +90,8 @@ def closes_awaiting_sign_off() -> QuerySet[DrawerClose]:
 def drawers_open() -> QuerySet[Drawer]:
     """Drawers still open (a Supervisor may close one left open, with a witness)."""
     return (
-        Drawer.objects.filter(status=Drawer.Status.OPEN)
+        # a remittance batch's drawer closes when the batch posts or is cancelled
+        Drawer.objects.filter(status=Drawer.Status.OPEN, kind=Drawer.Kind.COUNTER)
         .select_related("workstation", "office")
         .order_by("opened_at")
     )
@@ -203,6 +204,8 @@ CLOSING_CHECKS: list[tuple[str, str]] = [
                   || count(c.id) FILTER (WHERE c.status = 'closed') || ' standing closes'
              FROM payments_drawer d
              LEFT JOIN reconciliation_drawerclose c ON c.drawer_id = d.id
+            -- a remittance batch's drawer is never counted (payments.remittance)
+            WHERE d.kind = 'counter'
             GROUP BY d.id, d.status
            HAVING (d.status = 'closed'
                    AND count(c.id) FILTER (WHERE c.status = 'closed') <> 1)

@@ -20,7 +20,7 @@ from ledger.chart import (
 )
 from ledger.models import JournalLine
 from ledger.money import ZERO
-from payments.models import Drawer, Office
+from payments.models import Drawer, Office, RemittanceBatch, Tender, TenderKind
 from payments.selectors import custody_held
 from reconciliation.models import (
     CloseCheck,
@@ -91,16 +91,17 @@ def checks_in_safe(office: Office, *, include_reserved: bool = True) -> list[Saf
         .select_related("tender", "close")
         .order_by("close__drawer_id", "id")
     )
+    mailed = _mailed_checks(office)
     held = {
         (dc.tender_id, dc.close_check_id): dc.deposit
         for dc in DepositCheck.objects.filter(released=False)
         .filter(
-            Q(tender__in=[r.tender_id for r in rows if r.tender_id])
+            Q(tender__in=[r.tender_id for r in rows if r.tender_id] + [t.pk for t in mailed])
             | Q(close_check__in=[r.pk for r in rows if r.tender_id is None])
         )
         .select_related("deposit")
     }
-    found: list[SafeCheck] = []
+    found: list[SafeCheck] = _mailed_in_safe(mailed, held, include_reserved)
     for row in rows:
         key = (row.tender_id, None) if row.tender_id else (None, row.pk)
         deposit = held.get(key)
@@ -118,6 +119,47 @@ def checks_in_safe(office: Office, *, include_reserved: bool = True) -> list[Saf
                 payer=tender.check_payer if tender else row.payer,
                 amount=tender.amount if tender else row.amount,
                 drawer_id=row.close.drawer_id,
+                bag=deposit.bag_number if deposit is not None else "",
+            )
+        )
+    return found
+
+
+def _mailed_checks(office: Office) -> list[Tender]:
+    """The check tenders of the office's posted mail batches (payments.remittance): in the
+    safe from the batch's posting, never in a drawer; not returned."""
+    return list(
+        Tender.objects.filter(
+            kind=TenderKind.CHECK,
+            returned=False,
+            payment__drawer__kind=Drawer.Kind.REMITTANCE,
+            payment__drawer__office=office,
+            payment__drawer__training=False,
+            payment__drawer__batch__kind=RemittanceBatch.Kind.MAIL,
+            payment__drawer__batch__status=RemittanceBatch.Status.POSTED,
+        )
+        .select_related("payment")
+        .order_by("payment__drawer_id", "id")
+    )
+
+
+def _mailed_in_safe(tenders: list[Tender], held: dict, include_reserved: bool) -> list[SafeCheck]:
+    found = []
+    for tender in tenders:
+        deposit = held.get((tender.pk, None))
+        if deposit is not None and (
+            deposit.status != Deposit.Status.PREPARED or not include_reserved
+        ):
+            continue
+        found.append(
+            SafeCheck(
+                ref=check_ref(tender_id=tender.pk),
+                tender_id=tender.pk,
+                close_check_id=None,
+                check_number=tender.check_number,
+                payer=tender.check_payer,
+                amount=tender.amount,
+                drawer_id=tender.payment.drawer_id,
                 bag=deposit.bag_number if deposit is not None else "",
             )
         )
@@ -323,7 +365,20 @@ CUSTODY_CHECKS: list[tuple[str, str]] = [
       FROM reconciliation_closecheck cc
       JOIN reconciliation_drawerclose c ON c.id = cc.close_id AND c.status = 'closed'
       JOIN payments_drawer d ON d.id = c.drawer_id AND d.status = 'closed' AND NOT d.training
-     WHERE cc.state = 'extra'),
+     WHERE cc.state = 'extra'
+    UNION ALL
+    -- the checks of posted mail batches (payments.remittance): their receipts' check tenders,
+    -- and the checks of their exceptions not applied (held in 2150) nor sent back
+    SELECT b.office_id, t.amount, t.id, NULL
+      FROM payments_remittancebatch b
+      JOIN payments_payment p ON p.drawer_id = b.drawer_id
+      JOIN payments_tender t ON t.payment_id = p.id AND t.kind = 'check'
+     WHERE b.kind = 'mail' AND b.status = 'posted' AND NOT t.returned
+    UNION ALL
+    SELECT b.office_id, i.amount, NULL, NULL
+      FROM payments_remittancebatch b
+      JOIN payments_remittanceitem i ON i.batch_id = b.id
+     WHERE b.kind = 'mail' AND b.status = 'posted' AND i.state IN ('exception', 'held')),
                  safe AS (
                    SELECT l.office_id, sum(l.amount) AS total FROM listed l
                     WHERE NOT EXISTS (
@@ -345,7 +400,7 @@ CUSTODY_CHECKS: list[tuple[str, str]] = [
     ),
     (
         "1040 Deposits in transit of each office equals its verified bags not at the bank",
-        """WITH bags AS (
+        """WITH parts AS (
                  SELECT dp.office_id,
                         sum(dp.cash_total + dp.checks_total - coalesce((
                             SELECT sum(dc.amount) FROM reconciliation_depositcheck dc
@@ -356,7 +411,18 @@ CUSTODY_CHECKS: list[tuple[str, str]] = [
                   WHERE dp.status = 'verified'
                     AND NOT EXISTS (SELECT 1 FROM reconciliation_statementline s
                                      WHERE s.deposit_id = dp.id)
-                  GROUP BY dp.office_id),
+                  GROUP BY dp.office_id
+                 UNION ALL
+                 -- a lockbox file's deposit (payments.remittance), in transit from its
+                 -- posting, less its checks the bank returned since
+                 SELECT b.office_id,
+                        b.deposit_total - coalesce((
+                            SELECT sum(t.amount) FROM payments_payment p
+                              JOIN payments_tender t ON t.payment_id = p.id
+                             WHERE p.drawer_id = b.drawer_id AND t.returned), 0)
+                   FROM payments_remittancebatch b
+                  WHERE b.kind = 'lockbox' AND b.status = 'posted'),
+                 bags AS (SELECT office_id, sum(total) AS total FROM parts GROUP BY office_id),
                  books AS (
                    SELECT l.office_id, sum(l.amount) AS total
                      FROM ledger_journalline l JOIN ledger_account a ON a.id = l.account_id

@@ -164,6 +164,23 @@ def change_fund_adjust(
         )
 
 
+def _remittance_check_location(tender: Tender, drawer: Drawer) -> CheckLocation:
+    """A check of a remittance batch: a mail batch's is in the safe from its posting; a lockbox
+    file's went to the bank with the deposit the file announced (in transit, 1040)."""
+    from payments.models import RemittanceBatch
+
+    batch = RemittanceBatch.objects.get(drawer=drawer)
+    if batch.kind == RemittanceBatch.Kind.LOCKBOX:
+        return CheckLocation(
+            accounts(DEPOSITS_IN_TRANSIT)[DEPOSITS_IN_TRANSIT],
+            f"the lockbox deposit of batch {batch.number} in transit",
+            office_id=drawer.office_id,
+        )
+    return CheckLocation(
+        accounts(CHECKS_IN_SAFE)[CHECKS_IN_SAFE], "the safe", office_id=drawer.office_id
+    )
+
+
 def check_location(tender: Tender) -> CheckLocation:
     """Where a check tender is now, for a returned check (payments.custody): in a bag at the
     bank (the bag's bank account), in a bag in transit (1040), in the safe (1036, once its
@@ -198,6 +215,8 @@ def check_location(tender: Tender) -> CheckLocation:
             office_id=deposit.office_id,
         )
     drawer = Drawer.objects.get(pk=tender.payment.drawer_id)
+    if drawer.kind == Drawer.Kind.REMITTANCE:
+        return _remittance_check_location(tender, drawer)
     if drawer.status == Drawer.Status.CLOSING:
         # Its count waits for a Supervisor's sign-off, which posts what was counted: the
         # drawer's books must not change under it (reconciliation.services.closing).

@@ -28,6 +28,8 @@ def _day_refusals(office: Office, day: date) -> list[str]:
             training=False,
             opened_on__lte=day,
             status__in=[Drawer.Status.OPEN, Drawer.Status.CLOSING],
+            # an open remittance batch has posted nothing yet: it posts on the day it posts
+            kind=Drawer.Kind.COUNTER,
         )
         .select_related("workstation", "clerk")
         .order_by("workstation__name", "pk")
