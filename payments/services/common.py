@@ -1,9 +1,11 @@
 """Small rules the counter's services share: amounts, card numbers, roles and dual control,
 the accounts, and the database's refusals in a clerk's words."""
 
+import copy
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
+from types import MappingProxyType
 
 from django.contrib.auth.models import User
 from django.db import DatabaseError
@@ -13,8 +15,9 @@ from ledger.cards import contains_card_number
 from ledger.chart import CARD_CLEARING, CASH_IN_DRAWER, CHECKS_IN_DRAWER
 from ledger.models import Account
 from ledger.money import MAX_AMOUNT, format_money, is_whole_cents
+from ledger.reference import Reference, reference_accounts, reference_loader
 from payments.errors import ApprovalRequired, PaymentError
-from payments.models import CheckWriterFlag, Office, TenderKind, check_writer_key
+from payments.models import CheckWriterFlag, Office, PaymentPolicy, TenderKind, check_writer_key
 
 
 class PaymentSource:
@@ -43,8 +46,22 @@ MAX_QUANTITY = 1000
 MAX_CHANGE = Decimal("100.00")
 
 
-def _accounts(*codes: str) -> dict[str, Account]:
+def _accounts(*codes: str, reference: Reference | None = None) -> dict[str, Account]:
+    """The accounts with these codes, by code: from `reference` (the reference cache, as fresh
+    copies) when the caller holds one, else read."""
+    if reference is not None:
+        return reference_accounts(reference, *codes)
     return {a.code: a for a in Account.objects.filter(code__in=codes)}
+
+
+@reference_loader("payments.policies")
+def _policies_load() -> MappingProxyType[str, PaymentPolicy]:
+    return MappingProxyType({p.applies_to: p for p in PaymentPolicy.objects.all()})
+
+
+def _policies(reference: Reference) -> dict[str, PaymentPolicy]:
+    """The payment policies by what they apply to, as fresh copies, from the reference cache."""
+    return {key: copy.copy(policy) for key, policy in reference["payments.policies"].items()}
 
 
 def _money(value, what: str) -> Decimal:

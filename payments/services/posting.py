@@ -9,11 +9,21 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from billing.liens import lien_terms
-from billing.models import Bill, BillType, Customer, FeeType, PaymentPlan
+from billing.models import (
+    Bill,
+    BillType,
+    Customer,
+    FeeType,
+    PaymentPlan,
+    PenaltyAssessment,
+    PlanBill,
+)
 from billing.penalties import AmountDue
 from billing.plan_standing import standings
 from billing.selectors import boot_eligible_vehicle_ids, with_amounts_due
@@ -27,6 +37,7 @@ from cashiering.dates import us_date
 from ledger.chart import CARD_CLEARING, CASH_IN_DRAWER, CHECKS_IN_DRAWER, CUSTOMER_CREDITS
 from ledger.models import Account, Book
 from ledger.money import MAX_AMOUNT, ZERO, format_money
+from ledger.reference import Reference, reference_data
 from ledger.services import Line, post
 from payments.errors import (
     ApprovalRequired,
@@ -54,6 +65,7 @@ from payments.services.common import (
     _approval_checked,
     _is_approver,
     _is_trainee,
+    _policies,
     check_writer_refused,
     database_refusal,
     refuse_card_numbers,
@@ -177,6 +189,8 @@ class _Held:
     bill_ids: list[int]
     bills: dict[int, Bill]
     owed: dict[int, AmountDue]
+    in_plans: list[int]  # the bills that are or were in a payment plan
+    reference: Reference
 
 
 @dataclass(frozen=True)
@@ -227,8 +241,8 @@ def _payment_record_locked(
         raise NoOpenDrawer("This is not your drawer; open your own drawer first.")
     today = timezone.localdate()
     as_of = as_of or today
-    held = _bills_locked(locked, items, as_of)
-    accounts = _accounts(*_VISIT_ACCOUNTS)
+    held = _bills_locked(locked, items, as_of, reference_data())
+    accounts = _accounts(*_VISIT_ACCOUNTS, reference=held.reference)
     if customer is None:
         customer = next(iter(held.bills.values())).customer if held.bills else None
     _changed_refused(items, held)
@@ -275,33 +289,64 @@ def _payment_record_locked(
         tender_rows=tender_rows,
         lines=lines + [line for plan in planned for line in plan.lines],
         memo=f"Receipt {receipt.number}: {count}, {format_money(sums.total)}",
-        bill_ids=held.bill_ids,
+        plan_bill_ids=held.in_plans,
     )
 
 
 def _bills_locked(
-    locked: Drawer, items: Sequence[BillItem | FeeItem | PlanItem], as_of: date
+    locked: Drawer,
+    items: Sequence[BillItem | FeeItem | PlanItem],
+    as_of: date,
+    reference: Reference,
 ) -> _Held:
     """Lock the cart's plans, then its bills and its plans' bills (in id order), and work out
     what each owes as of `as_of`. Refuses a bill twice in the cart, a bill gone, or a bill paid
-    on its own while its payment plan stands."""
+    on its own while its payment plan stands. The locking statement also reads each bill's
+    penalty events assessed and whether it was ever in a plan: a visit without plans reads
+    nothing more about them."""
     item_bill_ids = sorted({item.bill_id for item in items if isinstance(item, BillItem)})
     if len(item_bill_ids) != sum(isinstance(item, BillItem) for item in items):
         raise PaymentError("A bill is in the cart twice; pay it once.")
     plan_rows, plan_bill_ids = _plans_locked(items, item_bill_ids)
     bill_ids = sorted(set(item_bill_ids) | {pk for ids in plan_bill_ids.values() for pk in ids})
-    bills = {
-        bill.pk: bill
-        for bill in Bill.objects.select_for_update(of=("self",))
+    rows = (
+        Bill.objects.select_for_update(of=("self",))
         .select_related("customer", "receivable_account")
+        .annotate(
+            rules_assessed=ArraySubquery(
+                PenaltyAssessment.objects.filter(bill_id=OuterRef("pk")).values("rule_id")
+            ),
+            in_plan=Exists(PlanBill.objects.filter(bill_id=OuterRef("pk"))),
+        )
         .filter(pk__in=bill_ids)
         .order_by("pk")
-    }
+    )
+    in_plans = [bill.pk for bill in rows if bill.in_plan]
+    assessed = {bill.pk: frozenset(bill.rules_assessed) for bill in rows}
+    bills: dict[int, Bill] = {bill.pk: bill for bill in rows}
     if len(bills) != len(bill_ids):
         raise PaymentError("A bill in the cart no longer exists; start the visit again.")
-    owed = {o.bill.pk: o.due for o in with_amounts_due(bills.values(), as_of)}
-    _bills_in_plans_refused(item_bill_ids, bills, as_of)
-    return _Held(drawer=locked, plans=plan_rows, bill_ids=bill_ids, bills=bills, owed=owed)
+    owed = {
+        o.bill.pk: o.due
+        for o in with_amounts_due(
+            bills.values(),
+            as_of,
+            assessed=assessed,
+            in_plans=None if in_plans else {},
+            reference=reference,
+        )
+    }
+    if in_plans:
+        _bills_in_plans_refused(item_bill_ids, bills, as_of)
+    return _Held(
+        drawer=locked,
+        plans=plan_rows,
+        bill_ids=bill_ids,
+        bills=bills,
+        owed=owed,
+        in_plans=in_plans,
+        reference=reference,
+    )
 
 
 def _changed_refused(items: Sequence[BillItem | FeeItem | PlanItem], held: _Held) -> None:
@@ -340,7 +385,7 @@ def _items_planned(
     """Every item of the cart worked out in cart order (a plan gives one per bill it pays),
     with the policy breaches a Supervisor must approve: a partial or over-payment the policy
     refuses, a tender it does not accept, cash only for a boot-eligible vehicle."""
-    policies = {p.applies_to: p for p in PaymentPolicy.objects.all()}
+    policies = _policies(held.reference)
     kinds = {row.kind for row in tender_rows}
     training = held.drawer.training
     # Whose credit an overpayment adds to or a credit tender spends (live money only).
@@ -582,12 +627,13 @@ def _visit_write(
     tender_rows: list[Tender],
     lines: list[Line],
     memo: str,
-    bill_ids: list[int],
+    plan_bill_ids: list[int],
 ) -> Payment:
     """Write a planned visit and return its payment: the entry (`lines`, balanced; `memo`;
     dated, posted by and booked as the payment), the payment (`payment_fields`: Payment's
     fields but its entry), the bills' new balances with the penalty events assessed, the plans'
-    money, the lien certificates sold, then its items and tenders.
+    money, the lien certificates sold, then its items and tenders. `plan_bill_ids`: the bills
+    that are or were in a payment plan, whose plans' status follows what they owe now.
 
     The one place the counter writes a visit's rows (the batch writer is to share it)."""
     training = payment_fields["training"]
@@ -598,6 +644,7 @@ def _visit_write(
         by=payment_fields["posted_by"],
         book=Book.TRAINING if training else Book.LIVE,
         lines=lines,
+        savepoint=False,  # a refused entry fails the whole visit: no savepoint to go back to
     )
     payment = Payment.objects.create(entry=entry, **payment_fields)
     if not training:
@@ -605,10 +652,11 @@ def _visit_write(
             if plan.bill_update is not None and plan.item.bill is not None:
                 Bill.objects.filter(pk=plan.item.bill.pk).update(**plan.bill_update)
                 penalty_assessment_record(
-                    bill=plan.item.bill, rule_ids=plan.penalty_rules_assessed, entry=payment.entry
+                    bill=plan.item.bill, rule_ids=plan.penalty_rules_assessed, entry=entry
                 )
-        _plan_money_saved(planned, payment.entry)
-        plans_status_sync(bill_ids=bill_ids)
+        _plan_money_saved(planned, entry)
+        if plan_bill_ids:
+            plans_status_sync(bill_ids=plan_bill_ids)
     # After the bills and plans are updated: a lien search sold with a payment on the parcel
     # certifies what the parcel owes once the visit is posted, not what it owed before.
     for plan in planned:
