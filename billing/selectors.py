@@ -5,6 +5,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from types import MappingProxyType
 
 from django.contrib.auth.models import User
 from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
@@ -44,6 +45,7 @@ from billing.plan_standing import PlanFacts, PlanStanding, Standing, plan_facts,
 from billing.scanline import ScanlineError, configured_scheme, looks_like_scanline, scanline_parse
 from ledger.models import JournalLine
 from ledger.money import ZERO, format_money, is_whole_cents
+from ledger.reference import Reference, reference_data, reference_loader
 
 BOOT_ELIGIBLE_TICKETS = 5
 REPEAT_WINDOW_DAYS = 548  # 18 months
@@ -218,22 +220,56 @@ def customer_credit_lines(customer: Customer) -> QuerySet[JournalLine]:
     )
 
 
-def _rules_of_types(bill_types: Iterable[str]) -> list[PenaltyRule]:
-    return list(PenaltyRule.objects.filter(bill_type__in=list(bill_types)).order_by("id"))
+@dataclass(frozen=True)
+class _RuleRow:
+    """A penalty rule as the reference cache keeps it: its bill type, its effective dates and
+    the engine's frozen view of it."""
+
+    bill_type: str
+    effective_from: date
+    effective_to: date | None
+    rule: penalties.Rule
 
 
-def _rules_on(rows: Sequence[PenaltyRule], bill_type: str, day: date) -> list[penalties.Rule]:
-    return [
-        penalties.Rule(
-            kind=r.kind,
-            percent=r.percent,
-            amount=r.amount,
-            days=r.days,
-            month=r.month,
-            day=r.day,
-            id=r.pk,
-            business_days=r.extend_to_business_day,
+@reference_loader("billing.penalty_rules")
+def _penalty_rules_load() -> tuple[_RuleRow, ...]:
+    return tuple(
+        _RuleRow(
+            bill_type=r.bill_type,
+            effective_from=r.effective_from,
+            effective_to=r.effective_to,
+            rule=penalties.Rule(
+                kind=r.kind,
+                percent=r.percent,
+                amount=r.amount,
+                days=r.days,
+                month=r.month,
+                day=r.day,
+                id=r.pk,
+                business_days=r.extend_to_business_day,
+            ),
         )
+        for r in PenaltyRule.objects.order_by("id")
+    )
+
+
+@reference_loader("billing.holidays")
+def _holidays_load() -> tuple[date, ...]:
+    return tuple(Holiday.objects.order_by("date").values_list("date", flat=True))
+
+
+def _rules_of_types(
+    bill_types: Iterable[str], reference: Reference | None = None
+) -> list[_RuleRow]:
+    """The penalty rules of these bill types, in id order, from the reference cache."""
+    wanted = set(bill_types)
+    rows = (reference or reference_data())["billing.penalty_rules"]
+    return [row for row in rows if row.bill_type in wanted]
+
+
+def _rules_on(rows: Sequence[_RuleRow], bill_type: str, day: date) -> list[penalties.Rule]:
+    return [
+        r.rule
         for r in rows
         if r.bill_type == bill_type
         and r.effective_from <= day
@@ -248,14 +284,14 @@ def rules_for(bill_type: str, day: date) -> list[penalties.Rule]:
     return _rules_on(_rules_of_types([bill_type]), bill_type, day)
 
 
-def closed_days(first: date, last: date) -> frozenset[date]:
+def closed_days(first: date, last: date, *, reference: Reference | None = None) -> frozenset[date]:
     """The office's legal holidays and closures from `first` through `last` (weekends are
-    implied), in one query. Read afresh each time: an Admin's snow day counts at once."""
+    implied), from the reference cache (ledger.reference): an Admin's snow day counts at once,
+    as the calendar's change moves the reference version in its own transaction."""
     if last < first:
         return frozenset()
-    return frozenset(
-        Holiday.objects.filter(date__range=(first, last)).values_list("date", flat=True)
-    )
+    holidays = (reference or reference_data())["billing.holidays"]
+    return frozenset(day for day in holidays if first <= day <= last)
 
 
 def bills_under_rule(rule: PenaltyRule) -> QuerySet[Bill]:
@@ -331,23 +367,31 @@ class OwedBill:
 
 
 def with_amounts_due(
-    bills: Iterable[Bill], as_of: date, *, in_plans: dict[int, PlanFacts] | None = None
+    bills: Iterable[Bill],
+    as_of: date,
+    *,
+    in_plans: dict[int, PlanFacts] | None = None,
+    assessed: dict[int, frozenset[int]] | None = None,
+    reference: Reference | None = None,
 ) -> list[OwedBill]:
-    """Each bill with what it owes as of `as_of`; the rules, the penalties already assessed,
-    the payment plans and (when a bill is past due) the office calendar are read in one query
-    each (a few more when some bill is in a plan). `in_plans` (bill id -> PlanFacts) replaces
-    what the plans say, for a page asking "what would it owe if ...": see
-    plan_bills_owed_if_cancelled."""
+    """Each bill with what it owes as of `as_of`. The rules and the office calendar come from
+    the reference cache (`reference`, or one version query); the penalties already assessed
+    and the payment plans are read in one query each (a few more when some bill is in a plan)
+    unless given: `assessed` (bill id -> rule ids, as _rules_assessed reads them) and
+    `in_plans` (bill id -> PlanFacts; also for a page asking "what would it owe if ...": see
+    plan_bills_owed_if_cancelled)."""
     bills = list(bills)
     if not bills:
         return []
-    rows = _rules_of_types({bill.bill_type for bill in bills})
-    assessed = _rules_assessed(bill.pk for bill in bills)
+    reference = reference or reference_data()
+    rows = _rules_of_types({bill.bill_type for bill in bills}, reference)
+    if assessed is None:
+        assessed = _rules_assessed(bill.pk for bill in bills)
     if in_plans is None:
         in_plans = plan_facts((bill.pk for bill in bills), as_of)
     # Only bills past due accrue anything, so only they need the calendar.
     past_due = [bill.due_date for bill in bills if as_of > bill.due_date]
-    closed = closed_days(min(past_due), as_of) if past_due else frozenset()
+    closed = closed_days(min(past_due), as_of, reference=reference) if past_due else frozenset()
     return [
         OwedBill(
             bill,
@@ -376,14 +420,22 @@ def bills_owed_by(customer: Customer, as_of: date) -> list[OwedBill]:
     )
 
 
-def fee_price(fee_type: FeeType, as_of: date) -> Decimal | None:
-    price = (
-        FeePrice.objects.filter(fee_type=fee_type, effective_from__lte=as_of)
-        .order_by("-effective_from")
-        .values_list("price", flat=True)
-        .first()
-    )
-    return price
+@reference_loader("billing.fee_prices")
+def _fee_prices_load() -> MappingProxyType[int, tuple[tuple[date, Decimal], ...]]:
+    prices: dict[int, list[tuple[date, Decimal]]] = {}
+    for fee_type_id, effective_from, price in FeePrice.objects.order_by(
+        "fee_type_id", "-effective_from"
+    ).values_list("fee_type_id", "effective_from", "price"):
+        prices.setdefault(fee_type_id, []).append((effective_from, price))
+    return MappingProxyType({pk: tuple(rows) for pk, rows in prices.items()})
+
+
+def fee_price(
+    fee_type: FeeType, as_of: date, *, reference: Reference | None = None
+) -> Decimal | None:
+    """The fee's price in effect on `as_of` (None: no price yet), from the reference cache."""
+    prices = (reference or reference_data())["billing.fee_prices"].get(fee_type.pk, ())
+    return next((price for effective_from, price in prices if effective_from <= as_of), None)
 
 
 def violation_fine(

@@ -209,3 +209,22 @@ class JournalLine(models.Model):
     @property
     def credit(self):
         return -self.amount if self.amount < 0 else None
+
+
+class ReferenceVersion(models.Model):
+    """One row holding the version of the reference data the posting reads on every call
+    (accounts, penalty rules, holidays, fee prices, payment policies...). PostgreSQL sets it
+    to a new number from a sequence on any change to those tables, in the changing transaction
+    (trigger reference_version_bump, ledger migration 0031), so a number is never reused: a
+    process keeps what it loaded under a number until the number moves (ledger.reference)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    version = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="reference_version_one_row")
+        ]
+
+    def __str__(self) -> str:
+        return f"reference data version {self.version}"

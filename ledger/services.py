@@ -163,18 +163,22 @@ def post(
     lines: Sequence[Line],
     book: str = Book.LIVE,
     reverses: JournalEntry | None = None,
+    savepoint: bool = True,
 ) -> JournalEntry:
     """Post one balanced journal entry. The only writer of entries and lines.
 
     Python checks the lines first to give a clear message; PostgreSQL checks again and has the
-    last word (balance at commit, append-only, closed periods)."""
+    last word (balance at commit, append-only, closed periods). `savepoint=False` saves the two
+    round trips of a savepoint for a caller whose whole transaction fails with the entry (the
+    counter's payment): a refused entry then spoils the caller's transaction, not only its own
+    block."""
     if not memo.strip():
         raise LedgerError("An entry needs a memo saying what it is for.", code="memo_required")
     if book not in Book.values:
         raise LedgerError(f"Unknown book {book!r}.", code="unknown_book")
     _check_lines(lines)
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=savepoint):
             entry = JournalEntry.objects.create(
                 entry_date=entry_date,
                 memo=memo.strip()[:255],

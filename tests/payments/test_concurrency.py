@@ -13,7 +13,7 @@ from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.utils import timezone
 
-import payments.services
+import payments.services.refunds
 from billing.liens import lien_terms
 from billing.models import Bill, LienCertificate
 from cashiering.roles import Role
@@ -202,7 +202,7 @@ def test_two_refunds_each_paid_out_of_the_others_drawer_both_go_through(
     # and each refund, once it holds the drawer it pays out of, waits for the other to get as
     # far (if the other cannot, because it waits for a lock, it goes on after a moment)
     meet = threading.Barrier(2)
-    real = payments.services._open_drawer_locked
+    real = payments.services.refunds._open_drawer_locked
 
     def locked_then_meet(target):
         result = real(target)
@@ -210,7 +210,7 @@ def test_two_refunds_each_paid_out_of_the_others_drawer_both_go_through(
             meet.wait(timeout=2)
         return result
 
-    monkeypatch.setattr(payments.services, "_open_drawer_locked", locked_then_meet)
+    monkeypatch.setattr(payments.services.refunds, "_open_drawer_locked", locked_then_meet)
 
     def refund(payment, by, out_of):
         return lambda: payment_refund(

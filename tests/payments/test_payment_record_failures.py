@@ -11,7 +11,7 @@ from django.db import DatabaseError
 from django.db.models.query import QuerySet
 from django.utils import timezone
 
-import payments.services
+import payments.services.posting
 from billing.models import Bill
 from billing.selectors import amount_due
 from ledger.models import Book, JournalEntry, JournalLine
@@ -45,8 +45,10 @@ def _bill_update_fails(monkeypatch):
 
 
 STEPS = {
-    "number the receipt": lambda mp: mp.setattr(payments.services, "receipt_number_next", fail),
-    "post the entry": lambda mp: mp.setattr(payments.services, "post", fail),
+    "number the receipt": lambda mp: mp.setattr(
+        payments.services.posting, "receipt_number_next", fail
+    ),
+    "post the entry": lambda mp: mp.setattr(payments.services.posting, "post", fail),
     "create the payment": lambda mp: mp.setattr(Payment.objects, "create", fail),
     "save the items": lambda mp: mp.setattr(PaymentItem.objects, "bulk_create", fail),
     "save the tenders": lambda mp: mp.setattr(Tender.objects, "bulk_create", fail),

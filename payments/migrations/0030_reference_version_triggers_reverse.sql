@@ -1,0 +1,1 @@
+DROP TRIGGER IF EXISTS reference_version_bump ON payments_paymentpolicy;
