@@ -172,8 +172,9 @@ class PaymentPolicy(models.Model):
 
 class Drawer(models.Model):
     """A clerk's till from opening to closing: one open drawer per clerk and per window. A
-    remittance batch is worked in a drawer of its own (kind remittance), opened with no float
-    and closed when the batch posts or is cancelled, never counted."""
+    remittance batch has a drawer of its own (kind remittance) that only groups its receipts:
+    no float, closed from the start (it never holds money, so no query for open drawers finds
+    it), never counted."""
 
     class Kind(models.TextChoices):
         COUNTER = "counter", "Counter"

@@ -17,7 +17,13 @@ from django.utils import timezone
 
 from billing.models import Bill, BillAdjustment, PaymentPlan, PlanBill
 from billing.penalties import AmountDue
-from billing.scanline import ScanlineError, configured_scheme, looks_like_scanline, scanline_parse
+from billing.scanline import (
+    ScanlineError,
+    configured_scheme,
+    is_valid_scanline,
+    looks_like_scanline,
+    scanline_parse,
+)
 from billing.selectors import with_amounts_due
 from billing.services import PENALTY_INTEREST_ACCOUNT_CODE
 from ledger.chart import (
@@ -301,8 +307,11 @@ def _verdict(item, bill, error, owed, seen, in_plan, cancelled, flagged, policie
 
 
 def _workstation(office: Office) -> Workstation:
-    """The office's "Remittance" workstation, where every batch's drawer is (made on demand)."""
-    workstation, _ = Workstation.objects.get_or_create(office=office, name=REMITTANCE_WORKSTATION)
+    """The office's "Remittance" workstation, where every batch's drawer is (made on demand).
+    Inactive, so that the counter never offers it as a window to open a drawer at."""
+    workstation, _ = Workstation.objects.get_or_create(
+        office=office, name=REMITTANCE_WORKSTATION, defaults={"is_active": False}
+    )
     return workstation
 
 
@@ -318,6 +327,9 @@ def _batch_created(
     **file_fields,
 ) -> RemittanceBatch:
     today = timezone.localdate()
+    # Closed from the start: it only groups the batch's receipts and never holds money (the
+    # checks go to the safe, a file's money is at the bank), so no counter page, close or day
+    # check that looks for open drawers ever finds it, and no line may name it.
     drawer = Drawer.objects.create(
         kind=Drawer.Kind.REMITTANCE,
         clerk=by,
@@ -325,6 +337,8 @@ def _batch_created(
         office=office,
         opening_float=ZERO,
         opened_on=today,
+        status=Drawer.Status.CLOSED,
+        closed_at=timezone.now(),
     )
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval(pg_get_serial_sequence('payments_remittancebatch', 'id'))")
@@ -355,8 +369,8 @@ def remittance_batch_open(
     token: uuid.UUID,
 ) -> RemittanceBatch:
     """Open a mail batch with its control total (the adding-machine tape of the checks, dollars)
-    and count, in a drawer of its own (kind remittance, no float) at the office's "Remittance"
-    workstation. Idempotent on `token`. Raises RemittanceError (a Trainee, bad totals; files
+    and count, with a drawer of its own (kind remittance, no float, closed from the start: it
+    groups the batch's receipts and holds no money) at the office's "Remittance" workstation. Idempotent on `token`. Raises RemittanceError (a Trainee, bad totals; files
     are opened by remittance_file_import)."""
     _permission_checked(by)
     if kind != RemittanceBatch.Kind.MAIL:
@@ -416,7 +430,8 @@ def remittance_item_add(
     `token`. Raises RemittanceError for bad input (nothing is saved)."""
     _permission_checked(by)
     money = _amount(amount, "The check's amount")
-    _no_card_numbers(scanline, check_number, check_payer)
+    # A stub's scanline may hold a Luhn-valid run by chance; a valid scanline is no card.
+    _no_card_numbers("" if is_valid_scanline(scanline) else scanline, check_number, check_payer)
     text = scanline.strip()
     if not text or len(text) > 60:
         raise RemittanceError("Scan the stub's scanline or type the bill number.")
@@ -474,7 +489,7 @@ def remittance_item_remove(*, item: RemittanceItem, by: User) -> None:
 
 
 def remittance_batch_cancel(*, batch: RemittanceBatch, by: User, reason: str) -> RemittanceBatch:
-    """Cancel an open batch: nothing was posted; its drawer closes. Raises RemittanceError."""
+    """Cancel an open batch: nothing was posted. Raises RemittanceError."""
     _permission_checked(by)
     reason = reason.strip()
     if not reason:
@@ -482,9 +497,6 @@ def remittance_batch_cancel(*, batch: RemittanceBatch, by: User, reason: str) ->
     _no_card_numbers(reason)
     with transaction.atomic():
         locked = _open_batch_locked(batch)
-        Drawer.objects.filter(pk=locked.drawer_id).update(
-            status=Drawer.Status.CLOSED, closed_at=timezone.now()
-        )
         locked.status = RemittanceBatch.Status.CANCELLED
         locked.cancelled_reason = reason[:300]
         locked.save(update_fields=["status", "cancelled_reason"])
@@ -752,7 +764,7 @@ def _post_locked(batch: RemittanceBatch, by: User, token: uuid.UUID | None) -> R
 def remittance_batch_post(*, batch: RemittanceBatch, by: User, token: uuid.UUID) -> RemittanceBatch:
     """Post a batch whose items agree with its control total and count: each clean item
     (checked again now, under the bills' locks) becomes a payment with a gapless receipt; the
-    exceptions are held in 2150; one ledger entry; the drawer closes. Idempotent on `token`.
+    exceptions are held in 2150; one ledger entry. Idempotent on `token`.
     Raises RemittanceError (totals differ: by how much; not open)."""
     _permission_checked(by)
     with database_refusal_explained("batch"), transaction.atomic():
@@ -937,9 +949,6 @@ def _items_saved(items: list[RemittanceItem]) -> None:
 
 
 def _batch_closed(batch: RemittanceBatch, by: User) -> RemittanceBatch:
-    Drawer.objects.filter(pk=batch.drawer_id).update(
-        status=Drawer.Status.CLOSED, closed_at=timezone.now()
-    )
     batch.save(update_fields=["status", "entry", "posted_by", "posted_at", "post_token"])
     for hook in _batch_posted_hooks:
         hook(batch)

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     """The payment policies move the reference data version (ledger 0031) on any change."""
 
     dependencies = [
-        ("payments", "0027_payment_plans"),
+        ("payments", "0029_remittance_rules"),
         ("ledger", "0031_reference_version"),
     ]
 

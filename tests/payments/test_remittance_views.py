@@ -337,12 +337,6 @@ def test_bad_text_in_the_other_fields_is_said_at_its_field(client, clerk, office
     assert batch.items.count() == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="payments.remittance.remittance_item_add refuses every text that holds a Luhn-valid "
-    "run as a card number, a stub's 23-digit scanline too (about one stub in four or five); "
-    "remit-core's to fix: check the scanline only when it does not read as one.",
-)
 def test_a_scanline_that_passes_the_card_check_by_chance_is_taken(client, clerk, office, bills):
     # Given a stub's scanline whose leading digits happen to be Luhn-valid.
     scheme = configured_scheme()
@@ -641,11 +635,6 @@ def test_the_import_progress_reads_what_the_import_wrote(client, clerk):
     assert "10000 of 10000 rows" in shown
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="payments.remittance_files refuses a cell holding a Luhn-valid run as a card number, "
-    "a stub's 23-digit scanline too; remit-core's to fix, as for remittance_item_add.",
-)
 def test_a_lockbox_scanline_that_passes_the_card_check_by_chance_is_imported(
     client, clerk, lockbox, bills
 ):
@@ -663,3 +652,23 @@ def test_a_lockbox_scanline_that_passes_the_card_check_by_chance_is_imported(
 
     item = RemittanceItem.objects.get()
     assert item.bill == bills[0]
+
+
+def test_the_remittance_window_is_not_offered_for_a_counter_drawer(client, clerk, office, bills):
+    # Given a mail batch open (its drawer is at the office's "Remittance" workstation)
+    remittance_batch_open(
+        office=office,
+        control_total=Decimal("10.00"),
+        control_count=1,
+        by=clerk,
+        token=uuid.uuid4(),
+    )
+
+    # When the clerk goes to open a counter drawer
+    client.force_login(clerk)
+    page = client.get(reverse("payments:drawer_open")).text
+
+    # Then the windows offered are the counter's, never the remittance one
+    offered = re.findall(r"<option[^>]*>([^<]*)</option>", page)
+    assert any("Window 1" in name for name in offered)
+    assert not [name for name in offered if "Remittance" in name]
