@@ -370,8 +370,9 @@ def remittance_batch_open(
 ) -> RemittanceBatch:
     """Open a mail batch with its control total (the adding-machine tape of the checks, dollars)
     and count, with a drawer of its own (kind remittance, no float, closed from the start: it
-    groups the batch's receipts and holds no money) at the office's "Remittance" workstation. Idempotent on `token`. Raises RemittanceError (a Trainee, bad totals; files
-    are opened by remittance_file_import)."""
+    groups the batch's receipts and holds no money) at the office's "Remittance" workstation.
+    Idempotent on `token`. Raises RemittanceError (a Trainee, bad totals; files are opened by
+    remittance_file_import)."""
     _permission_checked(by)
     if kind != RemittanceBatch.Kind.MAIL:
         raise RemittanceError("Lockbox and vendor batches come from their files: import the file.")
