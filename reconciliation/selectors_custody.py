@@ -414,14 +414,17 @@ CUSTODY_CHECKS: list[tuple[str, str]] = [
                   GROUP BY dp.office_id
                  UNION ALL
                  -- a lockbox file's deposit (payments.remittance), in transit from its
-                 -- posting, less its checks the bank returned since
+                 -- posting until a statement line matches it, less its checks the bank
+                 -- returned since
                  SELECT b.office_id,
                         b.deposit_total - coalesce((
                             SELECT sum(t.amount) FROM payments_payment p
                               JOIN payments_tender t ON t.payment_id = p.id
                              WHERE p.drawer_id = b.drawer_id AND t.returned), 0)
                    FROM payments_remittancebatch b
-                  WHERE b.kind = 'lockbox' AND b.status = 'posted'),
+                  WHERE b.kind = 'lockbox' AND b.status = 'posted'
+                    AND NOT EXISTS (SELECT 1 FROM reconciliation_statementline s
+                                     WHERE s.remittance_batch_id = b.id)),
                  bags AS (SELECT office_id, sum(total) AS total FROM parts GROUP BY office_id),
                  books AS (
                    SELECT l.office_id, sum(l.amount) AS total

@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ledger.money import ZERO
+from payments.models import RemittanceBatch, Tender, TenderKind
 from reconciliation.models import Deposit, DepositCheck, DrawerClose, StatementLine
 
 # Rules `manage.py ledger_verify` re-checks (registered in apps.py).
@@ -80,7 +81,58 @@ STATEMENT_CHECKS: list[tuple[str, str]] = [
                   SELECT -coalesce(sum(l.amount), 0) AS cleared
                     FROM ledger_journalline l JOIN ledger_account a ON a.id = l.account_id
                    WHERE l.entry_id = c.entry_id AND a.code = '1020') k ON true
-            WHERE b.batches <> c.gross OR NOT coalesce(b.same, false) OR k.cleared <> c.gross""",
+            WHERE c.remittance_batch_id IS NULL
+              AND (b.batches <> c.gross OR NOT coalesce(b.same, false) OR k.cleared <> c.gross)""",
+    ),
+    (
+        "a vendor file's settlement took its net (its gross less the fees booked when it "
+        "posted) off card clearing, once, for a posted vendor file of the line's bank account",
+        """SELECT 'card settlement ' || c.id || ' (remittance batch ' || b.id || ')'
+             FROM reconciliation_cardsettlement c
+             JOIN payments_remittancebatch b ON b.id = c.remittance_batch_id
+             JOIN payments_remittancesource r ON r.id = b.source_id
+             JOIN reconciliation_statementline s ON s.id = c.statement_line_id
+             JOIN LATERAL (
+                  SELECT -coalesce(sum(l.amount), 0) AS cleared
+                    FROM ledger_journalline l JOIN ledger_account a ON a.id = l.account_id
+                   WHERE l.entry_id = c.entry_id AND a.code = '1020') k ON true
+            WHERE b.kind <> 'vendor' OR b.status <> 'posted'
+               OR r.bank_account_id <> s.bank_account_id
+               OR (c.gross, c.fees) IS DISTINCT FROM (b.deposit_total, b.fee_total)
+               OR k.cleared <> c.net
+               OR EXISTS (SELECT 1 FROM reconciliation_cardsettlementclose x
+                           WHERE x.settlement_id = c.id)""",
+    ),
+    (
+        "a statement line matched to a lockbox file's deposit took what it still held in "
+        "transit off 1040 of its office (the deposit less its checks returned before the "
+        "match), for a posted lockbox file of the line's bank account",
+        """SELECT 'statement line ' || s.id || ' (remittance batch ' || b.id || ')'
+             FROM reconciliation_statementline s
+             JOIN payments_remittancebatch b ON b.id = s.remittance_batch_id
+             JOIN payments_remittancesource r ON r.id = b.source_id
+             JOIN LATERAL (
+                  SELECT -coalesce(sum(l.amount), 0) AS cleared,
+                         count(*) FILTER (WHERE l.office_id IS DISTINCT FROM b.office_id)
+                             AS elsewhere
+                    FROM ledger_journalline l JOIN ledger_account a ON a.id = l.account_id
+                   WHERE l.entry_id = s.entry_id AND a.code = '1040') k ON true
+            WHERE b.kind <> 'lockbox' OR b.status <> 'posted' OR s.status <> 'matched'
+               OR r.bank_account_id <> s.bank_account_id
+               OR k.cleared <> s.amount OR k.elsewhere > 0
+               OR s.amount <> b.deposit_total - coalesce((
+                    SELECT sum(t.amount) FROM payments_payment p
+                      JOIN payments_tender t ON t.payment_id = p.id AND t.returned
+                      JOIN payments_paymentreversal v
+                        ON v.tender_id = t.id AND v.kind = 'returned_check'
+                     WHERE p.drawer_id = b.drawer_id
+                       AND EXISTS (SELECT 1 FROM ledger_journalline l
+                                     JOIN ledger_account a ON a.id = l.account_id
+                                    WHERE a.code = '1040' AND l.amount < 0
+                                      AND (l.entry_id = v.entry_id
+                                           OR l.entry_id IN (
+                                              SELECT f.entry_id FROM ledger_journalline f
+                                               WHERE f.bill_id = v.fee_bill_id)))), 0)""",
     ),
     (
         "a drawer's card batch settles once",
@@ -154,3 +206,58 @@ def card_days_unsettled() -> list[dict[str, Any]]:
         .order_by("business_date")
     ]
     return days
+
+
+def _as_ids(bank_account_id: int | Iterable[int]) -> list[int]:
+    return [bank_account_id] if isinstance(bank_account_id, int) else list(bank_account_id)
+
+
+def lockbox_deposits_unmatched(bank_account_id: int | Iterable[int]) -> QuerySet[RemittanceBatch]:
+    """Posted lockbox files (payments.remittance) whose deposit no statement line matched yet,
+    of the bank accounts their sources name, each with `amount`: the deposit the file announced
+    less its checks the bank returned since (taken back out of 1040 Deposits in transit), which
+    is what the bank credits for it; and `bank_account_id`, the source's."""
+    returned = (
+        Tender.objects.filter(
+            payment__drawer_id=OuterRef("drawer_id"), kind=TenderKind.CHECK, returned=True
+        )
+        .values("payment__drawer_id")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    money = DecimalField(max_digits=14, decimal_places=2)
+    return (
+        RemittanceBatch.objects.filter(
+            kind=RemittanceBatch.Kind.LOCKBOX,
+            status=RemittanceBatch.Status.POSTED,
+            source__bank_account_id__in=_as_ids(bank_account_id),
+            statement_line__isnull=True,
+        )
+        .annotate(
+            bank_account_id=F("source__bank_account_id"),
+            amount=F("deposit_total")
+            - Coalesce(Subquery(returned, output_field=money), Value(ZERO), output_field=money),
+        )
+        .order_by("deposit_date", "id")
+    )
+
+
+def vendor_settlements_unmatched(
+    bank_account_id: int | Iterable[int],
+) -> QuerySet[RemittanceBatch]:
+    """Posted online-vendor files (payments.remittance) not yet settled by a statement line, of
+    the bank accounts their sources name, each with `net`: the file's gross less the vendor's
+    fees, what the vendor pays into the bank (and what the file left on 1020 Card clearing)."""
+    return (
+        RemittanceBatch.objects.filter(
+            kind=RemittanceBatch.Kind.VENDOR,
+            status=RemittanceBatch.Status.POSTED,
+            source__bank_account_id__in=_as_ids(bank_account_id),
+            card_settlement__isnull=True,
+        )
+        .annotate(
+            bank_account_id=F("source__bank_account_id"),
+            net=F("deposit_total") - F("fee_total"),
+        )
+        .order_by("deposit_date", "id")
+    )

@@ -96,7 +96,11 @@ class CsvMapping(models.Model):
 class CardSettlement(models.Model):
     """A card processor's deposit (a statement line) matched to the card batches of the
     drawers closed on `business_date`: Dr bank `net`, Dr 5100 Bank fees `fees`, Cr 1020 Card
-    clearing `gross`. Each drawer's batch settles once (CardSettlementClose)."""
+    clearing `gross`. Each drawer's batch settles once (CardSettlementClose).
+
+    Or the online vendor's settlement of one remittance file (`remittance_batch`, kind vendor):
+    its `gross` and `fees` are the file's, the fees were booked when the file posted (Dr 5100,
+    Cr 1020), so the entry is Dr bank `net` / Cr 1020 `net`; it has no CardSettlementClose."""
 
     statement_line = models.OneToOneField(
         StatementLine, on_delete=models.PROTECT, related_name="card_settlement"
@@ -105,6 +109,13 @@ class CardSettlement(models.Model):
     gross = money_field()
     fees = money_field()
     net = money_field()
+    remittance_batch = models.OneToOneField(
+        "payments.RemittanceBatch",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="card_settlement",
+    )
     entry = models.OneToOneField("ledger.JournalEntry", on_delete=models.PROTECT, related_name="+")
     settled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

@@ -96,6 +96,15 @@ class StatementLine(models.Model):
         db_index=False,
         db_constraint=False,
     )
+    # A lockbox file's deposit (payments.RemittanceBatch of kind lockbox) the bank credited:
+    # the bank made that deposit itself, so there is no bag (reconciliation.services.remittance).
+    remittance_batch = models.OneToOneField(
+        "payments.RemittanceBatch",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="statement_line",
+    )
     explanation = models.CharField(max_length=300, blank=True)
     matched_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -166,11 +166,21 @@ def change_fund_adjust(
 
 def _remittance_check_location(tender: Tender, drawer: Drawer) -> CheckLocation:
     """A check of a remittance batch: a mail batch's is in the safe from its posting; a lockbox
-    file's went to the bank with the deposit the file announced (in transit, 1040)."""
+    file's went to the bank with the deposit the file announced: in transit (1040) until a
+    statement line matched that deposit (reconciliation.services.remittance), then at the bank."""
     from payments.models import RemittanceBatch
 
-    batch = RemittanceBatch.objects.get(drawer=drawer)
+    # Locked: a statement match of the lockbox deposit (which locks the batch too) and this
+    # return are judged one after the other (as for a deposit bag).
+    batch = RemittanceBatch.objects.select_for_update(of=("self",)).get(drawer=drawer)
     if batch.kind == RemittanceBatch.Kind.LOCKBOX:
+        line = (
+            StatementLine.objects.select_related("bank_account")
+            .filter(remittance_batch=batch)
+            .first()
+        )
+        if line is not None:
+            return CheckLocation(line.bank_account, f"the bank ({line.bank_account.name})")
         return CheckLocation(
             accounts(DEPOSITS_IN_TRANSIT)[DEPOSITS_IN_TRANSIT],
             f"the lockbox deposit of batch {batch.number} in transit",

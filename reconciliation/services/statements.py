@@ -404,11 +404,19 @@ class AutoMatchResult:
     deposits: int = 0
     card_settlements: int = 0
     returned_checks: int = 0
+    lockbox_deposits: int = 0
+    vendor_settlements: int = 0
     left: int = 0
 
     @property
     def matched(self) -> int:
-        return self.deposits + self.card_settlements + self.returned_checks
+        return (
+            self.deposits
+            + self.card_settlements
+            + self.returned_checks
+            + self.lockbox_deposits
+            + self.vendor_settlements
+        )
 
 
 def _may_match(by: User) -> None:
@@ -444,6 +452,8 @@ def statement_auto_match(
     - a credit equal to what a VERIFIED deposit still holds in transit (its total less checks
       returned in transit), of the same bank account, posted within
       DEPOSIT_WINDOW_DAYS after the deposit's business date (earliest deposit first);
+    - a credit equal to a posted lockbox file's deposit still in transit, or to a posted
+      vendor file's net settlement (reconciliation.services.remittance);
     - a credit that is a day's card batches net of the processor's fees (at most
       CARD_FEES_AT_MOST of the gross), posted within CARD_WINDOW_DAYS after that day;
     - a debit for a returned deposited check (BAI2 555/566/568, or RETURN/NSF in the text):
@@ -471,7 +481,14 @@ def statement_auto_match(
             result.deposits += 1
         else:
             left.append(line)
-    for line in left:
+    # Lockbox deposits and vendor settlements (reconciliation.services.remittance, which
+    # builds on this module: imported here, not at the top).
+    from reconciliation.services.remittance import statement_lines_match_remittance
+
+    remittance = statement_lines_match_remittance(lines=left, by=by)
+    result.lockbox_deposits = remittance.lockbox_deposits
+    result.vendor_settlements = remittance.vendor_settlements
+    for line in remittance.left:
         day = _card_day_for(line)
         if day is not None and _quietly(statement_line_match_card_day, line, day, by):
             result.card_settlements += 1

@@ -53,8 +53,15 @@ PAGE_LINES = 500
 
 
 def _matched_message(result: AutoMatchResult) -> str:
+    files = (
+        f"{result.lockbox_deposits} lockbox deposit{'s' if result.lockbox_deposits != 1 else ''}"
+        f", {result.vendor_settlements} vendor settlement"
+        f"{'s' if result.vendor_settlements != 1 else ''}, "
+        if result.lockbox_deposits or result.vendor_settlements
+        else ""
+    )
     return (
-        f"Auto-match: {result.deposits} deposit{'s' if result.deposits != 1 else ''}, "
+        f"Auto-match: {result.deposits} deposit{'s' if result.deposits != 1 else ''}, {files}"
         f"{result.card_settlements} card settlement"
         f"{'s' if result.card_settlements != 1 else ''}, {result.returned_checks} returned "
         f"check{'s' if result.returned_checks != 1 else ''}; {result.left} line"
