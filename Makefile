@@ -64,8 +64,12 @@ lint: install
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/mypy cashiering ledger billing payments reconciliation
 
+# Two workers (CI has two cores): each gets its own test database. The embedded server is
+# started once here, before the workers, so that they do not race to start it.
+TEST_WORKERS ?= 2
 test: install-test lint
-	$(PY) -m pytest
+	DATABASE_URL="$${DATABASE_URL:-$$($(PY) -m cashiering.embedded_pg)}" \
+		$(PY) -m pytest -n $(TEST_WORKERS)
 
 bench: install
 	@for f in bench/[!_]*.py; do echo "== $$f"; $(PY) "$$f" || exit 1; done
