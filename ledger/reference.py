@@ -24,20 +24,20 @@ copies by the accessors that need them (`reference_accounts`)."""
 
 import copy
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from ledger.models import Account, ReferenceVersion
+from ledger.models import Account
 
 # The database's oid too: a database dropped and made again under its name (a benchmark's
 # scratch copy) starts its sequence afresh, so a number alone could come back in one process.
-_VERSION_SQL = (
-    "SELECT (SELECT oid FROM pg_database WHERE datname = current_database()),"  # noqa: S608
-    f" (SELECT version FROM {ReferenceVersion._meta.db_table} WHERE id = 1)"
+_VERSION_COLUMNS = (
+    "(SELECT oid FROM pg_database WHERE datname = current_database()),"
+    " (SELECT version FROM ledger_referenceversion WHERE id = 1)"
 )
 
 _LOADERS: dict[str, Callable[[], Any]] = {}
@@ -90,17 +90,26 @@ def reference_data(using: str = DEFAULT_DB_ALIAS) -> Reference:
     none more while it has not moved (see the module's docstring for why it is never stale).
     Without a version row (a test database just flushed) nothing is kept: every Reference
     loads afresh."""
+    return reference_data_beside("", [], using=using)[1]
+
+
+def reference_data_beside(
+    select: str, params: Sequence[Any], *, using: str = DEFAULT_DB_ALIAS
+) -> tuple[tuple[Any, ...], Reference]:
+    """reference_data(), with the version read in the same statement as the caller's own
+    one-row SELECT list `select` (with `params`): a hot path saves a round trip. Returns the
+    caller's values and the Reference."""
     connection = connections[using]
     with connection.cursor() as cursor:
-        cursor.execute(_VERSION_SQL)
-        database, version = cursor.fetchone()
+        cursor.execute(f"SELECT {select + ', ' if select else ''}{_VERSION_COLUMNS}", params)
+        *values, database, version = cursor.fetchone()
     if version is None:
-        return Reference(_Store(None))
+        return tuple(values), Reference(_Store(None))
     with _lock:
         store = _stores.get(database)
         if store is None or store.version != version:
             store = _stores[database] = _Store(version)
-    return Reference(store)
+    return tuple(values), Reference(store)
 
 
 @reference_loader("ledger.accounts")
@@ -113,3 +122,16 @@ def reference_accounts(reference: Reference, *codes: str) -> dict[str, Account]:
     may keep or change."""
     accounts = reference["ledger.accounts"]
     return {code: copy.copy(accounts[code]) for code in codes if code in accounts}
+
+
+@reference_loader("ledger.accounts_by_id")
+def _accounts_by_id_load() -> MappingProxyType[int, Account]:
+    return MappingProxyType({account.pk: account for account in Account.objects.all()})
+
+
+def reference_account(reference: Reference, account_id: int) -> Account:
+    """The account with this id, as a fresh copy the caller may keep or change."""
+    account = reference["ledger.accounts_by_id"].get(account_id)
+    if account is None:  # not in the chart this version was loaded from: read it
+        return Account.objects.get(pk=account_id)
+    return copy.copy(account)

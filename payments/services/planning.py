@@ -7,6 +7,7 @@ from decimal import Decimal
 from billing.errors import BillingError
 from billing.liens import good_through_check, lien_terms
 from billing.models import Bill, FeeType, Property
+from billing.penalties import AmountDue
 from billing.selectors import PLATE_RE, fee_price
 from billing.services import PENALTY_INTEREST_ACCOUNT_CODE
 from cashiering.dates import us_date
@@ -140,28 +141,25 @@ def fee_item_check(*, item: FeeItem, as_of: date, drawer: Drawer) -> tuple[str, 
     return plan.item.description, plan.item.amount
 
 
-def _bill_planned(
-    item: BillItem,
+def _bill_policy_breaches(
     bill: Bill,
-    due,
+    due: AmountDue,
     policy: PaymentPolicy | None,
-    accounts: dict[str, Account],
-    training: bool,
+    amount: Decimal,
+    pay: Decimal,
     accept_overpayment: bool,
-    breaches: list[str],
-    *,
     trainee_overpay_needs_approval: bool,
-    credit_customer_id: int | None,
-) -> _Planned:
-    amount = _money(item.amount, f"The amount to pay on bill {bill.number}")
-    pay = min(amount, due.total)
-    credit = amount - pay
+) -> list[str]:
+    """What paying `amount` (of which `pay` goes to the bill) breaches: a part payment or an
+    overpayment the policy refuses, a trainee's overpayment. An overpayment not accepted is
+    refused outright."""
+    breaches = []
     if pay < due.total and policy is not None and not policy.partial_allowed:
         breaches.append(
             f"{policy.get_applies_to_display()} are paid in full: bill {bill.number} owes "
             f"{format_money(due.total)}."
         )
-    if credit:
+    if amount > pay:
         if not accept_overpayment:
             raise PaymentError(
                 f"{format_money(amount)} is more than bill {bill.number} owes "
@@ -173,10 +171,21 @@ def _bill_planned(
             )
         if trainee_overpay_needs_approval:
             breaches.append("A trainee's overpayment needs a Supervisor.")
-    penalty_paid = min(pay, due.penalty)
-    interest_paid = min(pay - penalty_paid, due.interest)
-    principal_paid = pay - penalty_paid - interest_paid
-    bill_ref = None if training else bill.pk
+    return breaches
+
+
+def _bill_lines(
+    bill: Bill,
+    due: AmountDue,
+    accounts: dict[str, Account],
+    *,
+    pay: Decimal,
+    credit: Decimal,
+    bill_ref: int | None,
+    credit_customer_id: int | None,
+) -> list[Line]:
+    """A bill's lines: the penalty and interest newly assessed (Dr receivable, Cr 4900), what
+    is paid on it (Cr receivable) and an accepted overpayment (Cr Customer credits)."""
     receivable = bill.receivable_account
     lines: list[Line] = []
     assessed = due.new_penalty + due.new_interest
@@ -197,6 +206,43 @@ def _bill_planned(
                 customer_id=credit_customer_id,
             )
         )
+    return lines
+
+
+def _bill_planned(
+    item: BillItem,
+    bill: Bill,
+    due,
+    policy: PaymentPolicy | None,
+    accounts: dict[str, Account],
+    training: bool,
+    accept_overpayment: bool,
+    breaches: list[str],
+    *,
+    trainee_overpay_needs_approval: bool,
+    credit_customer_id: int | None,
+) -> _Planned:
+    """A bill item worked out against what the bill owes (`due`, as of the payment date): paid
+    penalty → interest → principal, the rest an overpayment kept as credit when accepted; the
+    policy's breaches are added to `breaches`. Shared with the remittance batches."""
+    amount = _money(item.amount, f"The amount to pay on bill {bill.number}")
+    pay = min(amount, due.total)
+    credit = amount - pay
+    breaches += _bill_policy_breaches(
+        bill, due, policy, amount, pay, accept_overpayment, trainee_overpay_needs_approval
+    )
+    penalty_paid = min(pay, due.penalty)
+    interest_paid = min(pay - penalty_paid, due.interest)
+    principal_paid = pay - penalty_paid - interest_paid
+    lines = _bill_lines(
+        bill,
+        due,
+        accounts,
+        pay=pay,
+        credit=credit,
+        bill_ref=None if training else bill.pk,
+        credit_customer_id=credit_customer_id,
+    )
     row = PaymentItem(
         kind=PaymentItem.Kind.BILL,
         bill=bill,

@@ -5,6 +5,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
+from decimal import Decimal
 
 from billing.models import Bill, PaymentPlan, PlanBill, PlanCharge, PlanPayment
 from billing.plan_standing import PlanStanding, Standing, standings
@@ -81,8 +82,43 @@ def _plan_planned(
     → principal. Refused when the plan is not payable (in default, completed, cancelled), what
     it has due now changed since it was added, or the amount is below its late charges or
     above what finishes it."""
+    amount = _plan_amount_checked(item, standing)
     plan = standing.plan
-    number = plan.number
+    order = sorted(
+        (bills[pk] for pk in standing.bill_ids),
+        key=lambda b: (b.tax_year or 0, b.due_date, b.pk),
+    )
+    dues = {bill.pk: owed[bill.pk] for bill in order}
+    oldest = next((bill for bill in order if dues[bill.pk].total > 0), None)
+    if oldest is None:
+        raise PaymentError(f"The bills of payment plan {plan.number} owe nothing.")
+    charge_rows = _plan_late_charges(standing, oldest, dues) if standing.new_charges else []
+    out: list[_Planned] = []
+    left = amount
+    for bill in order:
+        pay = min(left, dues[bill.pk].total)
+        if pay <= 0:
+            continue
+        left -= pay
+        one = _plan_bill_planned(bill, pay, dues[bill.pk], standing, accounts, training, as_of)
+        if one.plan_payment is not None and bill.pk != oldest.pk:
+            one.plan_payment.charges = ZERO
+        if not training and bill.pk == oldest.pk:
+            one.plan_charges = charge_rows
+        out.append(one)
+    if left:
+        raise PaymentError(
+            f"The bills of payment plan {plan.number} owe {format_money(amount - left)} now, "
+            f"less than {format_money(amount)}; a Supervisor checks the plan."
+        )
+    return out
+
+
+def _plan_amount_checked(item: PlanItem, standing: PlanStanding) -> Decimal:
+    """The amount to pay on a plan, refused unless the plan is payable (in good standing), its
+    amount due now is what the clerk was shown, and the amount covers its late charges without
+    going past what finishes it."""
+    number = standing.plan.number
     if standing.standing == Standing.DEFAULT:
         raise PaymentError(
             f"Payment plan {number} is in default since {us_date(standing.defaulted_on)}: its "
@@ -99,11 +135,10 @@ def _plan_planned(
             f"{format_money(item.expected_due)} (a late charge fell due, or it was paid at "
             "another window). Nothing was posted; take it out of the cart and add it again."
         )
-    charges = standing.charges_due
-    if amount < charges:
+    if amount < standing.charges_due:
         raise PaymentError(
-            f"Payment plan {number} owes {format_money(charges)} of late interest and charges: "
-            "pay at least that."
+            f"Payment plan {number} owes {format_money(standing.charges_due)} of late interest "
+            "and charges: pay at least that."
         )
     remaining = standing.remaining or ZERO
     if amount > remaining:
@@ -111,81 +146,77 @@ def _plan_planned(
             f"{format_money(amount)} is more than payment plan {number} needs to finish "
             f"({format_money(remaining)})."
         )
-    order = sorted(
-        (bills[pk] for pk in standing.bill_ids),
-        key=lambda b: (b.tax_year or 0, b.due_date, b.pk),
+    return amount
+
+
+def _plan_late_charges(standing: PlanStanding, oldest: Bill, dues: dict) -> list[PlanCharge]:
+    """Assess the plan's new late interest and charges on its oldest unpaid bill (added to
+    what `dues` says it owes, as interest and penalty) and return their PlanCharge rows."""
+    late_interest = sum((row.new_interest for row in standing.installments), ZERO)
+    late_charge = sum((row.new_charge for row in standing.installments), ZERO)
+    due = dues[oldest.pk]
+    dues[oldest.pk] = replace(
+        due,
+        penalty=due.penalty + late_charge,
+        new_penalty=due.new_penalty + late_charge,
+        interest=due.interest + late_interest,
+        new_interest=due.new_interest + late_interest,
     )
-    dues = {bill.pk: owed[bill.pk] for bill in order}
-    oldest = next((bill for bill in order if dues[bill.pk].total > 0), None)
-    if oldest is None:
-        raise PaymentError(f"The bills of payment plan {number} owe nothing.")
-    charge_rows = []
-    if standing.new_charges:
-        late_interest = sum((row.new_interest for row in standing.installments), ZERO)
-        late_charge = sum((row.new_charge for row in standing.installments), ZERO)
-        due = dues[oldest.pk]
-        dues[oldest.pk] = replace(
-            due,
-            penalty=due.penalty + late_charge,
-            new_penalty=due.new_penalty + late_charge,
-            interest=due.interest + late_interest,
-            new_interest=due.new_interest + late_interest,
+    return [
+        PlanCharge(
+            plan=standing.plan,
+            installment=row.installment,
+            kind=kind,
+            months=months,
+            amount=part,
+            bill=oldest,
         )
-        for row in standing.installments:
-            for kind, part, months in (
-                (PlanCharge.Kind.INTEREST, row.new_interest, row.interest_months),
-                (PlanCharge.Kind.LATE_CHARGE, row.new_charge, 0),
-            ):
-                if part:
-                    charge_rows.append(
-                        PlanCharge(
-                            plan=plan,
-                            installment=row.installment,
-                            kind=kind,
-                            months=months,
-                            amount=part,
-                            bill=oldest,
-                        )
-                    )
-    out: list[_Planned] = []
-    left = amount
-    for bill in order:
-        pay = min(left, dues[bill.pk].total)
-        if pay <= 0:
-            continue
-        left -= pay
-        one = _bill_planned(
-            BillItem(bill.pk, pay),
-            bill,
-            dues[bill.pk],
-            None,  # a plan is paid by installments: the tax policy's "in full" does not apply
-            accounts,
-            training,
-            False,
-            [],
-            trainee_overpay_needs_approval=False,
-            credit_customer_id=None,
+        for row in standing.installments
+        for kind, part, months in (
+            (PlanCharge.Kind.INTEREST, row.new_interest, row.interest_months),
+            (PlanCharge.Kind.LATE_CHARGE, row.new_charge, 0),
         )
-        one.item.plan = plan
-        one.item.description = f"Payment plan {number}: {one.item.description}"[:200]
-        if not training:
-            one.plan_payment = PlanPayment(
-                plan=plan,
-                bill=bill,
-                paid_on=as_of,
-                applied=pay,
-                principal=one.item.principal_paid,
-                charges=charges if bill.pk == oldest.pk else ZERO,
-            )
-            if bill.pk == oldest.pk:
-                one.plan_charges = charge_rows
-        out.append(one)
-    if left:
-        raise PaymentError(
-            f"The bills of payment plan {number} owe {format_money(amount - left)} now, less "
-            f"than {format_money(amount)}; a Supervisor checks the plan."
+        if part
+    ]
+
+
+def _plan_bill_planned(
+    bill: Bill,
+    pay: Decimal,
+    due,
+    standing: PlanStanding,
+    accounts: dict[str, Account],
+    training: bool,
+    as_of: date,
+) -> _Planned:
+    """`pay` of a plan's payment applied to one of its bills, as a bill item naming the plan,
+    with the PlanPayment row that records it (live money only; its `charges` are the plan's
+    late charges, which the caller keeps on the oldest bill's row only)."""
+    plan = standing.plan
+    one = _bill_planned(
+        BillItem(bill.pk, pay),
+        bill,
+        due,
+        None,  # a plan is paid by installments: the tax policy's "in full" does not apply
+        accounts,
+        training,
+        False,
+        [],
+        trainee_overpay_needs_approval=False,
+        credit_customer_id=None,
+    )
+    one.item.plan = plan
+    one.item.description = f"Payment plan {plan.number}: {one.item.description}"[:200]
+    if not training:
+        one.plan_payment = PlanPayment(
+            plan=plan,
+            bill=bill,
+            paid_on=as_of,
+            applied=pay,
+            principal=one.item.principal_paid,
+            charges=standing.charges_due,
         )
-    return out
+    return one
 
 
 def _plan_money_saved(planned: list[_Planned], entry) -> None:

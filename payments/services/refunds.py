@@ -14,11 +14,18 @@ from billing.selectors import customer_credit
 from billing.services import plan_money_undo, plans_status_sync
 from cashiering.dates import us_date
 from ledger.chart import BANK, CARD_CLEARING, CASH_IN_DRAWER, CUSTOMER_CREDITS, REFUNDS_PAYABLE
-from ledger.models import Book
+from ledger.models import Account, Book
 from ledger.money import ZERO, format_money
 from ledger.services import Line, post
 from payments.errors import ApprovalRequired, NoOpenDrawer, NotReversible, PaymentError, TokenReused
-from payments.models import CreditRefund, Drawer, Payment, PaymentReversal, TenderKind
+from payments.models import (
+    CreditRefund,
+    Drawer,
+    Payment,
+    PaymentItem,
+    PaymentReversal,
+    TenderKind,
+)
 from payments.selectors import credit_refund_office, drawer_cash_expected
 from payments.services.common import (
     PaymentSource,
@@ -163,12 +170,7 @@ def payment_refund(
     approver = _approval_checked(by, approved_by, "refund", payment.office)
     if amount is not None:
         amount = _money(amount, "The amount to refund")
-    city_check_number = city_check_number.strip()
-    refuse_card_numbers(city_check_number)
-    if len(city_check_number) > 20:
-        raise PaymentError("A city check number has at most 20 characters.")
-    if drawer is None and not city_check_number:
-        raise NoOpenDrawer("Open a drawer first: the refund is paid out of it.")
+    city_check_number = _city_check_number_checked(city_check_number, drawer)
     with database_refusal_explained("refund"), transaction.atomic():
         # Both drawers in id order: two refunds, each paid out of the other's drawer, would
         # otherwise wait for each other (a deadlock).
@@ -186,19 +188,8 @@ def payment_refund(
             raise NotReversible("A training receipt is refunded from a training drawer.")
         taken = _taken_back(locked)
         standing = locked.total - taken
-        amount = standing if amount is None else amount
         plan_paid = any(item.plan_id for item in items)
-        if plan_paid and amount != standing:
-            raise NotReversible(
-                f"Receipt {locked.receipt_number} paid a payment plan: it is refunded whole "
-                f"({format_money(standing)}), so the plan's installments and late charges "
-                "stand as before it; then take a new payment."
-            )
-        if amount > standing:
-            raise NotReversible(
-                f"Only {format_money(standing)} of receipt {locked.receipt_number} stands; "
-                f"{format_money(amount)} cannot be refunded."
-            )
+        amount = _refund_amount_checked(locked, amount, standing, plan_paid)
         split = _refund_split(locked, amount)
         _check_money_cleared(locked, split)
         if paying is not None and split.rest > drawer_cash_expected(paying):
@@ -206,18 +197,10 @@ def payment_refund(
                 f"The drawer should hold only {format_money(drawer_cash_expected(paying))} in "
                 f"cash; {format_money(split.rest)} cannot be paid out of it."
             )
-        lines, reopened, _fees = _unapplied_lines(
-            items, locked.training, skip=taken, limit=amount, customer_id=locked.customer_id
+        lines, reopened = _refund_lines(
+            locked, items, taken=taken, amount=amount, plan_paid=plan_paid
         )
-        _credit_still_held(locked, _credit_taken_back(lines))
-        lines, reopened = _cancelled_bills_kept_closed(locked, lines, reopened)
         lines += _payout_lines(split, paying, city_check_number, locked.customer_id)
-        late_charges = (
-            list(PlanCharge.objects.filter(entry=locked.entry, undone_by__isnull=True))
-            if plan_paid and not locked.training
-            else []
-        )
-        lines += _plan_charges_taken_back(late_charges, {i.bill_id: i.bill for i in items})
         # Not `reverses=`: that link means the exact mirror (ledger_violations checks it), and a
         # refund is not one (assessments stay, the cash comes out of another drawer).
         entry = post(
@@ -251,6 +234,90 @@ def payment_refund(
             entry=entry,
             token=token,
         )
+
+
+def _city_check_number_checked(city_check_number: str, drawer: Drawer | None) -> str:
+    """The city check's number (at most 20 characters, never a card number); without one the
+    refund is paid out of a drawer, which must be given."""
+    city_check_number = city_check_number.strip()
+    refuse_card_numbers(city_check_number)
+    if len(city_check_number) > 20:
+        raise PaymentError("A city check number has at most 20 characters.")
+    if drawer is None and not city_check_number:
+        raise NoOpenDrawer("Open a drawer first: the refund is paid out of it.")
+    return city_check_number
+
+
+def _refund_amount_checked(
+    locked: Payment, amount: Decimal | None, standing: Decimal, plan_paid: bool
+) -> Decimal:
+    """What the refund gives back: `amount`, or all that stands of the receipt. A receipt that
+    paid a payment plan is refunded whole; no more than stands is refunded."""
+    amount = standing if amount is None else amount
+    if plan_paid and amount != standing:
+        raise NotReversible(
+            f"Receipt {locked.receipt_number} paid a payment plan: it is refunded whole "
+            f"({format_money(standing)}), so the plan's installments and late charges "
+            "stand as before it; then take a new payment."
+        )
+    if amount > standing:
+        raise NotReversible(
+            f"Only {format_money(standing)} of receipt {locked.receipt_number} stands; "
+            f"{format_money(amount)} cannot be refunded."
+        )
+    return amount
+
+
+def _refund_lines(
+    locked: Payment,
+    items: list[PaymentItem],
+    *,
+    taken: Decimal,
+    amount: Decimal,
+    plan_paid: bool,
+) -> tuple[list[Line], list[tuple[PaymentItem, dict[str, Decimal]]]]:
+    """The lines taking back `amount` of what the receipt applied (after the `taken` earlier
+    refunds and returned checks took back), the credit it left still held, cancelled bills kept
+    closed, and a plan's late charges taken back; with the bills to reopen."""
+    lines, reopened, _fees = _unapplied_lines(
+        items, locked.training, skip=taken, limit=amount, customer_id=locked.customer_id
+    )
+    _credit_still_held(locked, _credit_taken_back(lines))
+    lines, reopened = _cancelled_bills_kept_closed(locked, lines, reopened)
+    late_charges = (
+        list(PlanCharge.objects.filter(entry=locked.entry, undone_by__isnull=True))
+        if plan_paid and not locked.training
+        else []
+    )
+    lines += _plan_charges_taken_back(late_charges, {i.bill_id: i.bill for i in items})
+    return lines, reopened
+
+
+def _credit_refundable(locked: Customer, amount: Decimal) -> None:
+    """No more than the customer holds, and none that a check not yet cleared paid for."""
+    held = customer_credit(locked)
+    if amount > held:
+        raise PaymentError(
+            f"{locked.name} holds {format_money(held)} of credit on account; "
+            f"{format_money(amount)} cannot be refunded."
+        )
+    _credit_cleared(locked, held, amount)
+
+
+def _credit_paid_from(
+    accounts: dict[str, Account], paying: Drawer | None, amount: Decimal, *, memo: str, payee: str
+) -> Line:
+    """The credit line of a credit refund: Cash in drawer (no more than it should hold), or
+    Refunds payable for the city check to `payee`."""
+    if paying is None:
+        return Line(accounts[REFUNDS_PAYABLE], -amount, f"City check to {payee}"[:255])
+    available = drawer_cash_expected(paying)
+    if amount > available:
+        raise PaymentError(
+            f"The drawer should hold {format_money(available)} in cash; "
+            f"{format_money(amount)} cannot be paid out of it."
+        )
+    return Line(accounts[CASH_IN_DRAWER], -amount, memo, None, paying.pk)
 
 
 def _credit_cleared(customer: Customer, held: Decimal, amount: Decimal) -> None:
@@ -343,25 +410,10 @@ def credit_refund(
             if (earlier.customer_id, earlier.amount, earlier.method) != (locked.pk, amount, method):
                 raise TokenReused("This form was already used; reload the page, start again.")
             return earlier
-        held = customer_credit(locked)
-        if amount > held:
-            raise PaymentError(
-                f"{locked.name} holds {format_money(held)} of credit on account; "
-                f"{format_money(amount)} cannot be refunded."
-            )
-        _credit_cleared(locked, held, amount)
+        _credit_refundable(locked, amount)
         accounts = _accounts(CUSTOMER_CREDITS, CASH_IN_DRAWER, REFUNDS_PAYABLE)
         memo = f"Credit refunded to {locked.name}"
-        if paying is not None:
-            available = drawer_cash_expected(paying)
-            if amount > available:
-                raise PaymentError(
-                    f"The drawer should hold {format_money(available)} in cash; "
-                    f"{format_money(amount)} cannot be paid out of it."
-                )
-            paid_from = Line(accounts[CASH_IN_DRAWER], -amount, memo, None, paying.pk)
-        else:
-            paid_from = Line(accounts[REFUNDS_PAYABLE], -amount, f"City check to {payee}"[:255])
+        paid_from = _credit_paid_from(accounts, paying, amount, memo=memo, payee=payee)
         entry = post(
             entry_date=timezone.localdate(),
             memo=f"{memo} ({CreditRefund.Method(method).label.lower()}): {reason}",

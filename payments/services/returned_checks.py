@@ -11,6 +11,7 @@ from django.utils import timezone
 from billing.models import Bill, ChargeType, Customer, FeeType, PlanCharge, PlanPayment
 from billing.selectors import customer_credit, fee_price
 from billing.services import Charge, invoice_create, plan_money_returned, plans_status_sync
+from ledger.models import JournalEntry
 from ledger.money import ZERO
 from ledger.services import Line, post
 from payments.custody import CheckLocation, check_location
@@ -85,13 +86,7 @@ def returned_check_record(
         raise ApprovalRequired("Only a Supervisor records a returned check.")
     with database_refusal_explained("returned check"), transaction.atomic():
         locked, items, bills = _reversal_locks(payment)
-        if locked.training:
-            raise NotReversible("Training receipts take no real checks.")
-        if locked.status == Payment.Status.VOIDED:
-            raise NotReversible(
-                f"Receipt {locked.receipt_number} was voided: its check was handed back, so "
-                "the bank cannot return it."
-            )
+        _returned_check_refused(locked)
         chosen = _check_chosen(locked, check)
         # Taken back from wherever the check is now: the safe, a bag in transit, the bank.
         where = check_location(chosen)
@@ -99,48 +94,13 @@ def returned_check_record(
         taken = _taken_back(locked)
         reopen = min(amount, locked.total - taken)
         billed = amount - reopen
-        today = timezone.localdate()
-        entry = None
-        fees: list[PaymentItem] = []
-        credit_spent = ZERO
-        if reopen:
-            lines, reopened, fees = _unapplied_lines(
-                items, False, skip=taken, limit=reopen, customer_id=locked.customer_id
+        entry, fees, credit_spent = (
+            _returned_check_taken_back(
+                locked, items, bills, chosen, where, taken=taken, reopen=reopen, memo=reason, by=by
             )
-            lines, credit_spent = _credit_lines_held(locked, lines)
-            in_entry = reopen - credit_spent
-            returned = _plan_money_returned(locked, reopened)
-            lines += _plan_charges_taken_back(returned.charges, bills)
-            if in_entry:
-                lines.append(
-                    Line(
-                        where.account,
-                        -in_entry,
-                        f"Returned check {chosen.check_number} (from {where.where})"[:255],
-                        drawer_id=where.drawer_id,
-                        office_id=where.office_id,
-                    )
-                )
-                # Not `reverses=` (see payment_refund): the bank is credited, not the checks in
-                # drawer.
-                entry = post(
-                    entry_date=today,
-                    memo=f"Returned check {chosen.check_number} on receipt "
-                    f"{locked.receipt_number}: {reason}",
-                    source=PaymentSource.RETURNED_CHECK,
-                    by=by,
-                    lines=lines,
-                )
-            _bills_reopen(reopened)
-            if entry is not None and returned.rows:
-                _plan_charges_off_bills(returned.charges)
-                plan_money_returned(
-                    undone=returned.rows,
-                    undone_by=entry,
-                    standing=returned.standing,
-                    charges=returned.charges,
-                )
-                plans_status_sync(bill_ids=list(bills))
+            if reopen
+            else (None, [], ZERO)
+        )
         writer = chosen.check_payer.strip() or locked.payer_name.strip() or "Check writer"
         customer = locked.customer or Customer.objects.create(name=writer)
         Customer.objects.filter(pk=customer.pk).update(checks_refused=True)
@@ -172,6 +132,73 @@ def returned_check_record(
             reversal=reversal,
         )
         return reversal
+
+
+def _returned_check_refused(locked: Payment) -> None:
+    """A training receipt took no real check; a voided one handed its check back."""
+    if locked.training:
+        raise NotReversible("Training receipts take no real checks.")
+    if locked.status == Payment.Status.VOIDED:
+        raise NotReversible(
+            f"Receipt {locked.receipt_number} was voided: its check was handed back, so "
+            "the bank cannot return it."
+        )
+
+
+def _returned_check_taken_back(
+    locked: Payment,
+    items: list[PaymentItem],
+    bills: dict[int, Bill],
+    chosen: Tender,
+    where: CheckLocation,
+    *,
+    taken: Decimal,
+    reopen: Decimal,
+    memo: str,
+    by: User,
+) -> tuple[JournalEntry | None, list[PaymentItem], Decimal]:
+    """Take back `reopen` of what the check paid and still stands (after the `taken` earlier
+    refunds took back), last applied first: the bills reopen (Dr receivable), credit the
+    customer still holds is taken back, a plan's money is undone, and wherever the check is now
+    is credited. Returns the entry (None when only credit was taken back), the fee items it
+    reached (billed on the returned-check invoice) and the credit spent since (billed too)."""
+    entry = None
+    lines, reopened, fees = _unapplied_lines(
+        items, False, skip=taken, limit=reopen, customer_id=locked.customer_id
+    )
+    lines, credit_spent = _credit_lines_held(locked, lines)
+    in_entry = reopen - credit_spent
+    returned = _plan_money_returned(locked, reopened)
+    lines += _plan_charges_taken_back(returned.charges, bills)
+    if in_entry:
+        lines.append(
+            Line(
+                where.account,
+                -in_entry,
+                f"Returned check {chosen.check_number} (from {where.where})"[:255],
+                drawer_id=where.drawer_id,
+                office_id=where.office_id,
+            )
+        )
+        # Not `reverses=` (see payment_refund): the bank is credited, not the checks in drawer.
+        entry = post(
+            entry_date=timezone.localdate(),
+            memo=f"Returned check {chosen.check_number} on receipt {locked.receipt_number}: {memo}",
+            source=PaymentSource.RETURNED_CHECK,
+            by=by,
+            lines=lines,
+        )
+    _bills_reopen(reopened)
+    if entry is not None and returned.rows:
+        _plan_charges_off_bills(returned.charges)
+        plan_money_returned(
+            undone=returned.rows,
+            undone_by=entry,
+            standing=returned.standing,
+            charges=returned.charges,
+        )
+        plans_status_sync(bill_ids=list(bills))
+    return entry, fees, credit_spent
 
 
 @dataclass(frozen=True)

@@ -154,6 +154,12 @@ def _void_refused(locked: Payment, bills: dict[int, Bill], by: User) -> None:
             f"The drawer should hold only {format_money(drawer_cash_expected(drawer))} in "
             f"cash; {format_money(cash)} cannot be paid back out of it."
         )
+    _later_changes_refused(locked, bills)
+
+
+def _later_changes_refused(locked: Payment, bills: dict[int, Bill]) -> None:
+    """A void puts the bills back as they were before the receipt: refused when one of them was
+    paid again after it, adjusted or waived, or changed by any later posting."""
     later = (
         PaymentItem.objects.filter(
             bill_id__in=list(bills), payment_id__gt=locked.pk, payment__training=locked.training
