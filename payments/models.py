@@ -912,6 +912,8 @@ class RemittanceItem(models.Model):
         CLOSED_BILL = "closed_bill", "Bill cancelled or written off"
         IN_PLAN = "in_plan", "Bill is in a payment plan"
         DUPLICATE = "duplicate", "Bill paid twice in this batch"
+        TENDER_REFUSED = "tender_refused", "The bill's payment policy does not take it"
+        CASH_ONLY = "cash_only", "Cash only at the window (boot-eligible vehicle)"
 
     batch = models.ForeignKey(RemittanceBatch, on_delete=models.PROTECT, related_name="items")
     sequence = models.PositiveIntegerField()
