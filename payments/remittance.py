@@ -75,15 +75,6 @@ RESOLUTION_SOURCE = "remittance_resolution"
 PROGRESS_EVERY = 1000
 
 Progress = Callable[[int, int], None]
-# Reconciliation registers what a posted batch means to it (a lockbox file's bank deposit, a
-# vendor's settlement to match); payments does not import reconciliation.
-BatchPosted = Callable[[RemittanceBatch], None]
-_batch_posted_hooks: list[BatchPosted] = []
-
-
-def register_batch_posted(hook: BatchPosted) -> None:
-    """Reconciliation's hook, called in the posting transaction after the batch is posted."""
-    _batch_posted_hooks[:] = [hook]
 
 
 @dataclass(frozen=True)
@@ -1006,8 +997,6 @@ def _items_saved(items: list[RemittanceItem]) -> None:
 
 def _batch_closed(batch: RemittanceBatch, by: User) -> RemittanceBatch:
     batch.save(update_fields=["status", "entry", "posted_by", "posted_at", "post_token"])
-    for hook in _batch_posted_hooks:
-        hook(batch)
     return batch
 
 
