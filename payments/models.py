@@ -912,6 +912,8 @@ class RemittanceItem(models.Model):
         CLOSED_BILL = "closed_bill", "Bill cancelled or written off"
         IN_PLAN = "in_plan", "Bill is in a payment plan"
         DUPLICATE = "duplicate", "Bill paid twice in this batch"
+        TENDER_REFUSED = "tender_refused", "The bill's payment policy does not take it"
+        CASH_ONLY = "cash_only", "Cash only at the window (boot-eligible vehicle)"
 
     batch = models.ForeignKey(RemittanceBatch, on_delete=models.PROTECT, related_name="items")
     sequence = models.PositiveIntegerField()
@@ -969,3 +971,31 @@ class RemittanceItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch.number} #{self.sequence}"
+
+
+class RemittanceImport(models.Model):
+    """One upload of a lockbox or vendor file: its progress while it runs (written through a
+    connection of its own, so the page polling it from any app server sees it before the
+    import commits) and its outcome. Named by the upload form's one-time token. Not money: it
+    may change."""
+
+    class Stage(models.TextChoices):
+        READING = "reading", "Reading the file"
+        POSTING = "posting", "Checking and posting"
+        DONE = "done", "Imported and posted"
+        FAILED = "failed", "Refused (nothing posted)"
+
+    token = models.UUIDField(unique=True, editable=False)
+    source = models.ForeignKey(RemittanceSource, on_delete=models.PROTECT, related_name="+")
+    file_name = models.CharField(max_length=200)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(default=0)
+    stage = models.CharField(max_length=10, choices=Stage.choices, default=Stage.READING)
+    started_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_stage_display()})"

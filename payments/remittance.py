@@ -24,7 +24,7 @@ from billing.scanline import (
     looks_like_scanline,
     scanline_parse,
 )
-from billing.selectors import with_amounts_due
+from billing.selectors import boot_eligible_vehicle_ids, with_amounts_due
 from billing.services import PENALTY_INTEREST_ACCOUNT_CODE
 from ledger.chart import (
     BANK_FEES,
@@ -75,15 +75,6 @@ RESOLUTION_SOURCE = "remittance_resolution"
 PROGRESS_EVERY = 1000
 
 Progress = Callable[[int, int], None]
-# Reconciliation registers what a posted batch means to it (a lockbox file's bank deposit, a
-# vendor's settlement to match); payments does not import reconciliation.
-BatchPosted = Callable[[RemittanceBatch], None]
-_batch_posted_hooks: list[BatchPosted] = []
-
-
-def register_batch_posted(hook: BatchPosted) -> None:
-    """Reconciliation's hook, called in the posting transaction after the batch is posted."""
-    _batch_posted_hooks[:] = [hook]
 
 
 @dataclass(frozen=True)
@@ -189,12 +180,16 @@ def _bills_found(ids: Sequence[int | None], numbers: Sequence[str | None], *, lo
     return by_id, by_number
 
 
-def items_checked(items: Sequence[ItemIn], *, lock: bool = False) -> list[ItemVerdict]:
+def items_checked(
+    items: Sequence[ItemIn], *, lock: bool = False, tender_kind: str = TenderKind.CHECK
+) -> list[ItemVerdict]:
     """The checks every item goes through, set-based: one query for the bills, one
     with_amounts_due per distinct date (postmark rule: what a bill owes is judged as of the
-    item's date, RPTL §925), one for the flagged check writers, one for payment plans and one
-    for cancelled bills. Exceptions: unknown bill, bill paid or cancelled, in a payment plan,
-    flagged writer, the same bill twice, an amount the bill's policy does not take."""
+    item's date, RPTL §925), one for the flagged check writers, one for payment plans, one
+    for cancelled bills, one for the policies and one for boot-eligible vehicles. Exceptions:
+    unknown bill, bill paid or cancelled, in a payment plan, flagged writer, the same bill
+    twice, an amount the bill's policy does not take, a `tender_kind` (check: mail, lockbox;
+    card: vendor) the policy does not take, a boot-eligible vehicle's ticket (cash only)."""
     ids, numbers, errors = _bill_refs([i.scanline for i in items])
     by_id, by_number = _bills_found(ids, numbers, lock=lock)
     bills = [
@@ -221,11 +216,57 @@ def items_checked(items: Sequence[ItemIn], *, lock: bool = False) -> list[ItemVe
     policies = {p.applies_to: p for p in PaymentPolicy.objects.all()}
     seen: set[int] = set()
     verdicts = []
+    booted = _boot_eligible(bills, policies)
     for item, bill, error in zip(items, bills, errors, strict=True):
-        verdicts.append(
-            _verdict(item, bill, error, owed, seen, in_plan, cancelled, flagged, policies)
-        )
+        verdict = _verdict(item, bill, error, owed, seen, in_plan, cancelled, flagged, policies)
+        verdicts.append(_policy_checked(verdict, policies, tender_kind, booted))
     return verdicts
+
+
+def _boot_eligible(bills: Sequence[Bill | None], policies: dict) -> set[int]:
+    """The boot-eligible vehicles among those of the bills whose policy pays them in cash only
+    then (the counter's rule, payments.services.posting): one query, none when no such bill."""
+    vehicle_ids = {
+        b.vehicle_id
+        for b in bills
+        if b is not None
+        and b.vehicle_id
+        and getattr(policies.get(b.bill_type), "cash_only_when_boot_eligible", False)
+    }
+    return boot_eligible_vehicle_ids(vehicle_ids) if vehicle_ids else set()
+
+
+def _policy_checked(
+    verdict: ItemVerdict, policies: dict, tender_kind: str, booted: set[int]
+) -> ItemVerdict:
+    """A clean item (or one whose amount differs) of a bill whose PaymentPolicy does not take
+    a check (mail, lockbox) or a card (vendor), or of a boot-eligible vehicle's ticket (cash
+    only at the window), becomes an exception saying so."""
+    bill = verdict.bill
+    policy = policies.get(bill.bill_type) if bill is not None else None
+    if bill is None or policy is None:
+        return verdict
+    if verdict.reason not in ("", RemittanceItem.Reason.AMOUNT_DIFFERS):
+        return verdict
+    reasons = RemittanceItem.Reason
+    if policy.cash_only_when_boot_eligible and bill.vehicle_id in booted:
+        reason = reasons.CASH_ONLY
+        message = (
+            f"Ticket {bill.number}'s vehicle is boot-eligible: cash only at the window. "
+            "Return the payment to the sender."
+        )
+    elif not policy.accepts(tender_kind):
+        reason = reasons.TENDER_REFUSED
+        what = "checks" if tender_kind == TenderKind.CHECK else "card payments"
+        message = (
+            f"{policy} take no {what} (payment policy): bill {bill.number} is not paid "
+            "this way; return the payment or apply it once a Supervisor agrees."
+        )
+    else:
+        return verdict
+    return ItemVerdict(
+        bill, RemittanceItem.State.EXCEPTION, reason, message, verdict.owed, verdict.due
+    )
 
 
 def _owed_by_date(
@@ -881,6 +922,11 @@ def _file_seen(source: RemittanceSource, digest: str) -> None:
         )
 
 
+def _file_tender(source: RemittanceSource) -> str:
+    """What a source's items are paid with: a vendor's by card, a lockbox's by check."""
+    return TenderKind.CARD if source.kind == RemittanceSource.Kind.VENDOR else TenderKind.CHECK
+
+
 def remittance_file_import(
     *,
     source: RemittanceSource,
@@ -927,7 +973,7 @@ def remittance_file_import(
                 ItemIn(r.scanline, r.amount, r.paid_on or r.postmark or received, r.check_payer)
                 for r in parsed.rows
             ]
-            verdicts = items_checked(entered, lock=True)
+            verdicts = items_checked(entered, lock=True, tender_kind=_file_tender(source))
             items = _items_of_file(batch, parsed.rows, verdicts, progress)
             _batch_write(batch, items, by, verdicts)
             _progress(progress, total, total)
@@ -951,8 +997,6 @@ def _items_saved(items: list[RemittanceItem]) -> None:
 
 def _batch_closed(batch: RemittanceBatch, by: User) -> RemittanceBatch:
     batch.save(update_fields=["status", "entry", "posted_by", "posted_at", "post_token"])
-    for hook in _batch_posted_hooks:
-        hook(batch)
     return batch
 
 

@@ -2,14 +2,12 @@
 confirmation, cancel), its report PDF, the exceptions queue with a Supervisor's resolutions and
 the return letter, and the import of a lockbox or vendor file with progress."""
 
-import time
 import uuid
 from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
@@ -40,6 +38,12 @@ from payments.remittance import (
     remittance_item_remove,
     remittance_return_letter_context,
 )
+from payments.remittance_progress import (
+    ImportProgress,
+    remittance_import_finish,
+    remittance_import_progress,
+    remittance_import_start,
+)
 from payments.remittance_selectors import (
     remittance_batch_totals,
     remittance_batches,
@@ -48,8 +52,6 @@ from payments.remittance_selectors import (
 
 WORK = "payments.work_remittance"
 RESOLVE = "payments.resolve_remittance"
-# Seconds an import's progress stays readable after it was last written.
-PROGRESS_TTL = 3600
 RECENT_BATCHES = 30
 QUEUE_PAGE = 200
 
@@ -413,30 +415,6 @@ def return_letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 # File imports
 
 
-class _CachedProgress:
-    """The import's progress, for the page that polls it while the upload's request is still
-    importing: kept in the cache under the form's one-time token, at most every quarter
-    second. (The statement import writes a row through a second connection; a remittance
-    import has no row of its own to write until it commits.)"""
-
-    INTERVAL = 0.25
-
-    def __init__(self, token: uuid.UUID) -> None:
-        self.key = progress_key(token)
-        self.last = 0.0
-
-    def __call__(self, done: int, total: int) -> None:
-        now = time.monotonic()
-        if now - self.last < self.INTERVAL and done < total:
-            return
-        self.last = now
-        cache.set(self.key, {"done": done, "total": total}, PROGRESS_TTL)
-
-
-def progress_key(token: uuid.UUID) -> str:
-    return f"remittance-import:{token}"
-
-
 @permission_required(WORK, raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def import_view(request: HttpRequest) -> HttpResponse:
@@ -445,13 +423,7 @@ def import_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            batch = remittance_file_import(
-                source=form.cleaned_data["source"],
-                file_name=upload.name,
-                content=upload.read(),
-                by=_user(request),
-                progress=_CachedProgress(form.cleaned_data["token"]),
-            )
+            batch = _file_imported(request, form, upload)
         except DomainError as exc:
             form.add_error("file", str(exc))
             seen = getattr(exc, "batch", None)  # the same file twice: the batch that has it
@@ -473,10 +445,37 @@ def import_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _file_imported(request: HttpRequest, form: ImportForm, upload) -> RemittanceBatch:
+    """Import the upload with its progress in a RemittanceImport row (any app server's poller
+    reads it), marked done or failed once the import is over."""
+    job = remittance_import_start(
+        token=form.cleaned_data["token"],
+        source=form.cleaned_data["source"],
+        file_name=upload.name,
+        by=_user(request),
+    )
+    report = ImportProgress(job)
+    try:
+        batch = remittance_file_import(
+            source=form.cleaned_data["source"],
+            file_name=upload.name,
+            content=upload.read(),
+            by=_user(request),
+            progress=report,
+        )
+    except Exception:
+        remittance_import_finish(job=job, failed=True)
+        raise
+    finally:
+        report.close()
+    remittance_import_finish(job=job, failed=False)
+    return batch
+
+
 @permission_required(WORK, raise_exception=True)
 def import_progress(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
     return render(
         request,
         "payments/remittance/_import_progress.html",
-        {"progress": cache.get(progress_key(token))},
+        {"progress": remittance_import_progress(token)},
     )

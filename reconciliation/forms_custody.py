@@ -102,8 +102,12 @@ class CheckTicks(forms.Form):
     def picks(self) -> list[CheckPick]:
         picked = []
         for ref in self.cleaned_data.get("checks") or []:
-            tender_id, close_check_id = check_ref_parse(ref)
-            picked.append(CheckPick(tender_id=tender_id, close_check_id=close_check_id))
+            tender_id, close_check_id, item_id = check_ref_parse(ref)
+            picked.append(
+                CheckPick(
+                    tender_id=tender_id, close_check_id=close_check_id, remittance_item_id=item_id
+                )
+            )
         return picked
 
 

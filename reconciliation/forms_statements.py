@@ -9,6 +9,7 @@ from cashiering.dates import us_date
 from cashiering.forms import OneTimeTokenForm
 from ledger.cards import NoCardNumbersMixin
 from ledger.models import Account
+from payments.models import RemittanceBatch
 from reconciliation.models import CsvMapping, Deposit
 from reconciliation.services.statements import EXPLAIN_ACCOUNTS, bank_accounts
 
@@ -72,6 +73,33 @@ class MatchDepositForm(_Bootstrap, NoCardNumbersMixin, OneTimeTokenForm):
         super().__init__(*args, **kwargs)
         if deposits is not None:
             cast(forms.ModelChoiceField, self.fields["deposit"]).queryset = deposits
+        self._style()
+
+
+class RemittanceBatchChoice(forms.ModelChoiceField):
+    """A posted lockbox or vendor file, named with what the bank credits for it (`amount`
+    for a lockbox deposit, `net` for a vendor settlement: selectors_statements)."""
+
+    def label_from_instance(self, obj: RemittanceBatch) -> str:
+        credited = getattr(obj, "net", None)
+        if credited is None:
+            credited = getattr(obj, "amount", obj.deposit_total)
+        dated = us_date(obj.deposit_date) if obj.deposit_date else "no date"
+        return f"{obj.number} ({obj.file_name or 'file'}, {dated}): ${credited:,.2f}"
+
+
+class MatchRemittanceForm(_Bootstrap, NoCardNumbersMixin, OneTimeTokenForm):
+    """A statement line matched to a posted lockbox file's deposit or a vendor file's
+    settlement (`batches`: lockbox_deposits_unmatched or vendor_settlements_unmatched)."""
+
+    batch = RemittanceBatchChoice(queryset=RemittanceBatch.objects.none(), label="File")
+
+    def __init__(self, *args: Any, batches=None, label: str = "File", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ModelChoiceField, self.fields["batch"])
+        field.label = label
+        if batches is not None:
+            field.queryset = batches
         self._style()
 
 

@@ -20,7 +20,14 @@ from ledger.chart import (
 )
 from ledger.models import JournalLine
 from ledger.money import ZERO
-from payments.models import Drawer, Office, RemittanceBatch, Tender, TenderKind
+from payments.models import (
+    Drawer,
+    Office,
+    RemittanceBatch,
+    RemittanceItem,
+    Tender,
+    TenderKind,
+)
 from payments.selectors import custody_held
 from reconciliation.models import (
     CloseCheck,
@@ -38,9 +45,12 @@ OFFICE_CODES = (CHANGE_FUND, CASH_IN_SAFE, CHECKS_IN_SAFE, DEPOSITS_IN_TRANSIT)
 
 @dataclass(frozen=True)
 class SafeCheck:
-    """A check in the safe: a check tender (`tender_id`) or an extra check found at a drawer's
-    close (`close_check_id`). `ref` names it in forms ("t12", "x7"); `bag` is the bag number
-    of a PREPARED deposit that reserves it (still in the safe, not yet verified), else ""."""
+    """A check in the safe: a check tender (`tender_id`), an extra check found at a drawer's
+    close (`close_check_id`), or the check of a posted mail batch's exception not yet applied
+    nor returned (`remittance_item_id`; `held` says "held exception (batch RB-…, #n)": its
+    money is in 1036, held unapplied in 2150, and it is not depositable until it is applied).
+    `ref` names it in forms ("t12", "x7", "r3"); `bag` is the bag number of a PREPARED deposit
+    that reserves it (still in the safe, not yet verified), else ""."""
 
     ref: str
     tender_id: int | None
@@ -50,20 +60,37 @@ class SafeCheck:
     amount: Decimal
     drawer_id: int
     bag: str = ""
+    remittance_item_id: int | None = None
+    held: str = ""
 
 
-def check_ref(*, tender_id: int | None = None, close_check_id: int | None = None) -> str:
-    """The form value naming a check in the safe: "t<tender id>" or "x<extra close check id>"."""
-    return f"t{tender_id}" if tender_id is not None else f"x{close_check_id}"
+def check_ref(
+    *,
+    tender_id: int | None = None,
+    close_check_id: int | None = None,
+    remittance_item_id: int | None = None,
+) -> str:
+    """The form value naming a check in the safe: "t<tender id>", "x<extra close check id>" or
+    "r<held remittance item id>"."""
+    if tender_id is not None:
+        return f"t{tender_id}"
+    if remittance_item_id is not None:
+        return f"r{remittance_item_id}"
+    return f"x{close_check_id}"
 
 
-def check_ref_parse(ref: str) -> tuple[int | None, int | None]:
-    """(tender id, close check id) of a `check_ref` value. Raises ValueError when malformed."""
+def check_ref_parse(ref: str) -> tuple[int | None, int | None, int | None]:
+    """(tender id, close check id, held remittance item id) of a `check_ref` value, one of them
+    set. Raises ValueError when malformed."""
     ref = ref.strip()
-    if len(ref) < 2 or ref[0] not in "tx" or not ref[1:].isdigit() or len(ref) > 20:
+    if len(ref) < 2 or ref[0] not in "txr" or not ref[1:].isdigit() or len(ref) > 20:
         raise ValueError(ref)
     number = int(ref[1:])
-    return (number, None) if ref[0] == "t" else (None, number)
+    return (
+        number if ref[0] == "t" else None,
+        number if ref[0] == "x" else None,
+        number if ref[0] == "r" else None,
+    )
 
 
 def _standing_closes(office: Office) -> QuerySet[DrawerClose]:
@@ -76,11 +103,13 @@ def _standing_closes(office: Office) -> QuerySet[DrawerClose]:
 
 
 def checks_in_safe(office: Office, *, include_reserved: bool = True) -> list[SafeCheck]:
-    """Every check now in `office`'s safe, in drawer then check order: check tenders of closed
-    (live) drawers that were PRESENT at their standing close, plus EXTRA checks found at those
-    closes; not returned, not in a verified deposit. A check reserved by a PREPARED deposit is
-    still in the safe (1036 holds it until the deposit is verified): listed with its bag, or
-    left out when `include_reserved` is False (what a new deposit may take)."""
+    """Every check now in `office`'s safe: the check tenders of posted mail batches, then the
+    held exception checks of those batches (`SafeCheck.held`), then, in drawer then check
+    order, check tenders of closed (live) drawers that were PRESENT at their standing close,
+    plus EXTRA checks found at those closes; not returned, not in a verified deposit. A check
+    reserved by a PREPARED deposit is still in the safe (1036 holds it until the deposit is
+    verified): listed with its bag, or left out when `include_reserved` is False. Held checks
+    are counted like any check but a deposit may not take them (see `depositable`)."""
     closes = _standing_closes(office)
     rows = (
         CloseCheck.objects.filter(close__in=closes)
@@ -102,6 +131,7 @@ def checks_in_safe(office: Office, *, include_reserved: bool = True) -> list[Saf
         .select_related("deposit")
     }
     found: list[SafeCheck] = _mailed_in_safe(mailed, held, include_reserved)
+    found += _held_exceptions(office)
     for row in rows:
         key = (row.tender_id, None) if row.tender_id else (None, row.pk)
         deposit = held.get(key)
@@ -164,6 +194,43 @@ def _mailed_in_safe(tenders: list[Tender], held: dict, include_reserved: bool) -
             )
         )
     return found
+
+
+def _held_exceptions(office: Office) -> list[SafeCheck]:
+    """The checks of the office's posted mail batches' exceptions, neither applied (then a
+    tender, in `_mailed_checks`) nor returned to the sender: their money went into 1036 when
+    the batch posted (held in 2150), so the safe holds them (ledger_verify counts them too)."""
+    items = (
+        RemittanceItem.objects.filter(
+            batch__office=office,
+            batch__kind=RemittanceBatch.Kind.MAIL,
+            batch__status=RemittanceBatch.Status.POSTED,
+            state__in=(RemittanceItem.State.EXCEPTION, RemittanceItem.State.HELD),
+        )
+        .select_related("batch")
+        .order_by("batch_id", "sequence")
+    )
+    return [
+        SafeCheck(
+            ref=check_ref(remittance_item_id=item.pk),
+            tender_id=None,
+            close_check_id=None,
+            check_number=item.check_number,
+            payer=item.check_payer,
+            amount=item.amount,
+            drawer_id=item.batch.drawer_id,
+            remittance_item_id=item.pk,
+            held=f"held exception (batch {item.batch.number}, #{item.sequence})",
+        )
+        for item in items
+    ]
+
+
+def depositable(checks: list[SafeCheck]) -> list[SafeCheck]:
+    """The checks of `checks` a deposit may take: not the held exception checks, whose money
+    the city holds unapplied (2150) until a Supervisor applies them (then a tendered check) or
+    returns them; a deposit's checks are tenders or extra close checks (DepositCheck)."""
+    return [c for c in checks if not c.held]
 
 
 def safe_checks_total(checks: list[SafeCheck]) -> Decimal:

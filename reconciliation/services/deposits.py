@@ -20,7 +20,12 @@ from payments.models import DENOMINATIONS, Office
 from payments.services import database_refusal, refuse_card_numbers
 from reconciliation.errors import DepositError
 from reconciliation.models import CustodyTransfer, Deposit, DepositCheck, DepositDenomination
-from reconciliation.selectors_custody import SafeCheck, checks_in_safe, safe_cash_available
+from reconciliation.selectors_custody import (
+    SafeCheck,
+    check_ref,
+    checks_in_safe,
+    safe_cash_available,
+)
 from reconciliation.services.custody import (
     Handover,
     ReconciliationSource,
@@ -36,10 +41,21 @@ DENOMINATION_VALUE = dict((label, value) for value, label in DENOMINATIONS)
 
 @dataclass(frozen=True)
 class CheckPick:
-    """A check chosen from the safe: a check tender's id, or an extra close check's id."""
+    """A check chosen from the safe: a check tender's id, an extra close check's id, or a held
+    remittance exception's item id (counted in the safe, never deposited)."""
 
     tender_id: int | None = None
     close_check_id: int | None = None
+    remittance_item_id: int | None = None
+
+    @property
+    def ref(self) -> str:
+        """The chosen check's `selectors_custody.check_ref`."""
+        return check_ref(
+            tender_id=self.tender_id,
+            close_check_id=self.close_check_id,
+            remittance_item_id=self.remittance_item_id,
+        )
 
 
 def counts_checked(counts: Mapping[str, int]) -> dict[str, int]:
@@ -77,11 +93,11 @@ def _bank_account_checked(bank_account: Account) -> Account:
 def _picked(office: Office, picks: Sequence[CheckPick]) -> list[SafeCheck]:
     """The safe's checks named by `picks`, each once; refuses a check not in the safe, or
     reserved by another bag (the one it is in is named)."""
-    in_safe = {(c.tender_id, c.close_check_id): c for c in checks_in_safe(office)}
+    in_safe = {c.ref: c for c in checks_in_safe(office)}
     chosen: list[SafeCheck] = []
-    seen: set[tuple[int | None, int | None]] = set()
+    seen: set[str] = set()
     for pick in picks:
-        key = (pick.tender_id, pick.close_check_id)
+        key = pick.ref
         if key in seen:
             continue
         seen.add(key)
@@ -90,6 +106,11 @@ def _picked(office: Office, picks: Sequence[CheckPick]) -> list[SafeCheck]:
             raise DepositError(
                 "A check chosen is not in the safe (deposited, returned, or still in a drawer): "
                 "reload the page and choose again."
+            )
+        if found.held:
+            raise DepositError(
+                f"Check {found.check_number} ({format_money(found.amount)}) is a "
+                f"{found.held}: it is not depositable until a Supervisor applies it."
             )
         if found.bag:
             raise DepositError(

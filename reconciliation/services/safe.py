@@ -37,8 +37,8 @@ def _checks_counted(office: Office, checks: Sequence[CheckPick]) -> Decimal:
     """The dollars of the ticked checks. Every check the safe should hold is ticked: a check
     cannot be written off as a shortage by amount alone (the safe's list and 1036 would part);
     an unticked one is named so that it is found, or taken back as a returned check."""
-    in_safe = {(c.tender_id, c.close_check_id): c for c in checks_in_safe(office)}
-    ticked = {(p.tender_id, p.close_check_id) for p in checks}
+    in_safe = {c.ref: c for c in checks_in_safe(office)}
+    ticked = {p.ref for p in checks}
     unknown = ticked - set(in_safe)
     if unknown:
         raise CustodyError(

@@ -37,6 +37,7 @@ from reconciliation.selectors_custody import (
     check_ref,
     checks_in_safe,
     custody_now,
+    depositable,
     deposits_of,
     safe_cash_available,
 )
@@ -254,7 +255,8 @@ def deposits_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def deposit_prepare_view(request: HttpRequest) -> HttpResponse:
     office = _office(request)
-    checks = checks_in_safe(office, include_reserved=False)
+    in_safe = checks_in_safe(office, include_reserved=False)
+    checks = depositable(in_safe)
     form = DepositPrepareForm(request.POST or None, initial={"token": uuid.uuid4()}, checks=checks)
     if request.method == "POST" and form.is_valid():
         try:
@@ -283,6 +285,7 @@ def deposit_prepare_view(request: HttpRequest) -> HttpResponse:
             "form": form,
             "office": office,
             "checks": checks,
+            "held_checks": [c for c in in_safe if c.held],
             "cash_available": safe_cash_available(office),
         },
     )

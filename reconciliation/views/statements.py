@@ -25,6 +25,7 @@ from reconciliation.forms_statements import (
     ExplainForm,
     MatchCardDayForm,
     MatchDepositForm,
+    MatchRemittanceForm,
     StatementImportForm,
 )
 from reconciliation.models import BankStatement, CsvMapping, StatementImport, StatementLine
@@ -32,7 +33,13 @@ from reconciliation.selectors_statements import (
     card_days_unsettled,
     deposits_unmatched,
     line_age_days,
+    lockbox_deposits_unmatched,
     unmatched_lines,
+    vendor_settlements_unmatched,
+)
+from reconciliation.services.remittance import (
+    statement_line_match_lockbox,
+    statement_line_match_vendor,
 )
 from reconciliation.services.statements import (
     AutoMatchResult,
@@ -165,6 +172,7 @@ def _line_page(request: HttpRequest, line: StatementLine, **forms) -> HttpRespon
     unmatched = line.status == StatementLine.Status.UNMATCHED
     deposits = deposits_unmatched(line.bank_account_id) if unmatched else None
     days = card_days_unsettled() if unmatched and line.amount > 0 else []
+    lockbox, vendor = _remittance_forms(line, unmatched, forms)
     return render(
         request,
         "reconciliation/statement_line.html",
@@ -180,6 +188,8 @@ def _line_page(request: HttpRequest, line: StatementLine, **forms) -> HttpRespon
             or ExplainForm(initial={"token": uuid.uuid4()}),
             "has_deposits": unmatched and deposits is not None and deposits.exists(),
             "has_days": bool(days),
+            "lockbox_form": lockbox,
+            "vendor_form": vendor,
             "settlement": getattr(line, "card_settlement", None)
             if line.status == StatementLine.Status.MATCHED
             else None,
@@ -188,10 +198,35 @@ def _line_page(request: HttpRequest, line: StatementLine, **forms) -> HttpRespon
     )
 
 
+LOCKBOX_LABEL = "Lockbox file's deposit"
+VENDOR_LABEL = "Vendor file's settlement"
+
+
+def _remittance_forms(line: StatementLine, unmatched: bool, forms: dict):
+    """The lockbox and vendor files the line may be matched to (None when there is none, or
+    the line is not an unmatched credit), or the bound forms of a refused match."""
+    credit = unmatched and line.amount > 0
+    lockbox = forms.get("lockbox_form")
+    if lockbox is None and credit:
+        batches = lockbox_deposits_unmatched(line.bank_account_id)
+        if batches.exists():
+            lockbox = MatchRemittanceForm(
+                batches=batches, label=LOCKBOX_LABEL, initial={"token": uuid.uuid4()}
+            )
+    vendor = forms.get("vendor_form")
+    if vendor is None and credit:
+        batches = vendor_settlements_unmatched(line.bank_account_id)
+        if batches.exists():
+            vendor = MatchRemittanceForm(
+                batches=batches, label=VENDOR_LABEL, initial={"token": uuid.uuid4()}
+            )
+    return lockbox, vendor
+
+
 def _line(pk: int) -> StatementLine:
     return get_object_or_404(
         StatementLine.objects.select_related(
-            "bank_account", "statement", "deposit", "entry", "matched_by"
+            "bank_account", "statement", "deposit", "entry", "matched_by", "remittance_batch"
         ),
         pk=pk,
     )
@@ -260,6 +295,57 @@ def line_match_card(request: HttpRequest, pk: int) -> HttpResponse:
 
 @permission_required(MATCH, raise_exception=True)
 @require_POST
+def line_match_lockbox(request: HttpRequest, pk: int) -> HttpResponse:
+    line = _line(pk)
+    if (done := _settled_already(request, line)) is not None:
+        return done
+    form = MatchRemittanceForm(
+        request.POST, batches=lockbox_deposits_unmatched(line.bank_account_id), label=LOCKBOX_LABEL
+    )
+    if form.is_valid():
+        batch = form.cleaned_data["batch"]
+        try:
+            statement_line_match_lockbox(line=line, target=batch, by=cast(User, request.user))
+        except (ReconciliationError, DomainError) as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                f"Matched {format_money(line.amount)} to lockbox batch {batch.number}'s deposit.",
+            )
+            return redirect("reconciliation:statement_line", pk=line.pk)
+    return _line_page(request, line, lockbox_form=form)
+
+
+@permission_required(MATCH, raise_exception=True)
+@require_POST
+def line_match_vendor(request: HttpRequest, pk: int) -> HttpResponse:
+    line = _line(pk)
+    if (done := _settled_already(request, line)) is not None:
+        return done
+    form = MatchRemittanceForm(
+        request.POST, batches=vendor_settlements_unmatched(line.bank_account_id), label=VENDOR_LABEL
+    )
+    if form.is_valid():
+        batch = form.cleaned_data["batch"]
+        try:
+            settlement = statement_line_match_vendor(
+                line=line, target=batch, by=cast(User, request.user)
+            )
+        except (ReconciliationError, DomainError) as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                f"Settled vendor batch {batch.number}: gross {format_money(settlement.gross)}, "
+                f"fees {format_money(settlement.fees)}.",
+            )
+            return redirect("reconciliation:statement_line", pk=line.pk)
+    return _line_page(request, line, vendor_form=form)
+
+
+@permission_required(MATCH, raise_exception=True)
+@require_POST
 def line_explain(request: HttpRequest, pk: int) -> HttpResponse:
     line = _line(pk)
     if (done := _settled_already(request, line)) is not None:
@@ -321,6 +407,8 @@ urlpatterns = [
     path("statements/lines/<int:pk>/", statement_line, name="statement_line"),
     path("statements/lines/<int:pk>/deposit/", line_match_deposit, name="statement_line_deposit"),
     path("statements/lines/<int:pk>/card/", line_match_card, name="statement_line_card"),
+    path("statements/lines/<int:pk>/lockbox/", line_match_lockbox, name="statement_line_lockbox"),
+    path("statements/lines/<int:pk>/vendor/", line_match_vendor, name="statement_line_vendor"),
     path("statements/lines/<int:pk>/explain/", line_explain, name="statement_line_explain"),
     path("statements/csv-mappings/", csv_mappings, name="csv_mappings"),
     path("statements/csv-mappings/<int:account_pk>/", csv_mapping_edit, name="csv_mapping_edit"),

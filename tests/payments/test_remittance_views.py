@@ -20,7 +20,6 @@ from payments.remittance import (
     remittance_batch_post,
     remittance_item_add,
 )
-from payments.views_remittance import _CachedProgress
 from tests.payments.conftest import issue
 
 D = Decimal
@@ -621,18 +620,6 @@ def test_the_import_page_refuses_what_is_no_file(client, clerk, lockbox):
     assert "card number" in card_name.text
     assert "4111111111111111" not in card_name.text
     assert not RemittanceBatch.objects.exists()
-
-
-def test_the_import_progress_reads_what_the_import_wrote(client, clerk):
-    token = uuid.uuid4()
-    report = _CachedProgress(token)
-    report(1000, 10_000)
-    client.force_login(clerk)
-    shown = client.get(reverse("payments:remittance_import_progress", args=[token])).text
-    assert "1000 of 10000 rows" in shown
-    report(10_000, 10_000)  # the last call is never held back
-    shown = client.get(reverse("payments:remittance_import_progress", args=[token])).text
-    assert "10000 of 10000 rows" in shown
 
 
 def test_a_lockbox_scanline_that_passes_the_card_check_by_chance_is_imported(
