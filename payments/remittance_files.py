@@ -7,11 +7,12 @@ import io
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from billing.scanline import is_valid_scanline
 from ledger.cards import contains_card_number
-from ledger.money import MAX_AMOUNT, ZERO, format_money, is_whole_cents
+from ledger.errors import InvalidAmount
+from ledger.money import ZERO, format_money, parse_decimal_text
 from payments.errors import RemittanceFileError
 from payments.models import RemittanceSource, Tender
 
@@ -138,14 +139,15 @@ class _Reader:
         )
 
     def money(self, ours: str, *, positive: bool = True) -> Decimal:
-        text = self.cell(ours).replace("$", "").replace(",", "")
+        # Read as a clerk's typing is (ledger.money): "12,34" is refused, never taken as $1,234.
+        text = self.cell(ours)
+        if not text and not positive:
+            return ZERO
         try:
-            amount = Decimal(text or "0" if not positive else text)
-        except InvalidOperation:
-            raise self.fail(ours, f"{self.cell(ours)!r} is not an amount of money.") from None
-        if not amount.is_finite() or not is_whole_cents(amount) or abs(amount) > MAX_AMOUNT:
-            raise self.fail(ours, f"{self.cell(ours)!r} is not an amount of whole cents.")
-        if amount < 0 or (positive and amount == 0):
+            amount = parse_decimal_text(text, what="an amount of money")
+        except InvalidAmount as exc:
+            raise self.fail(ours, str(exc.message)) from None
+        if positive and amount == 0:
             raise self.fail(ours, "the amount must be more than $0.00.")
         return amount.quantize(Decimal("0.01"))
 

