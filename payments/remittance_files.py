@@ -138,6 +138,20 @@ class _Reader:
             "posted; correct the file (or the source's mapping) and import it again."
         )
 
+    def refuse_card_numbers(self, header: list[str] | None) -> None:
+        """Refuse the row if any cell, read by us or not, holds what looks like a full card
+        number; checked first, so no other message ever quotes one."""
+        scanline = self.index.get("scanline")
+        for i, cell in enumerate(self.cells):
+            if i == scanline and is_valid_scanline(cell.strip()):
+                continue
+            if contains_card_number(cell):
+                column = header[i] if header is not None and i < len(header) else str(i + 1)
+                raise RemittanceFileError(
+                    f"Row {self.number}, column {column!r}: it holds what looks like a full "
+                    "card number; never send one. Nothing was posted."
+                )
+
     def money(self, ours: str, *, positive: bool = True) -> Decimal:
         # Read as a clerk's typing is (ledger.money): "12,34" is refused, never taken as $1,234.
         text = self.cell(ours)
@@ -191,6 +205,7 @@ def remittance_file_parse(source: RemittanceSource, content: bytes) -> Remittanc
         if not any(c.strip() for c in cells):
             continue
         reader.cells, reader.number = cells, number
+        reader.refuse_card_numbers(header)
         record = reader.cell("record").upper()
         if trailer_seen:
             raise reader.fail("record", "a row after the trailer (T).")

@@ -10,7 +10,7 @@ import pytest
 
 from payments.errors import RemittanceFileError
 from payments.remittance import remittance_sources_seed
-from payments.remittance_files import remittance_file_parse
+from payments.remittance_files import remittance_file_parse, remittance_file_write
 
 CARD = "4111111111111111"
 DEPOSIT = date(2026, 6, 30)
@@ -52,3 +52,47 @@ def test_an_amount_written_loosely_is_refused_not_guessed(lockbox, amount):
 def test_an_amount_as_people_write_it_is_read(lockbox, amount):
     parsed = remittance_file_parse(lockbox, lockbox_file(amount))
     assert parsed.rows[0].amount == parsed.deposit_total != 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "column,row",
+    [
+        ("Amount", {"amount": CARD}),
+        ("Postmark", {"postmark": CARD}),
+        ("Record", {"record": CARD}),
+        ("Deposit date", {"deposit_date": CARD}),
+    ],
+)
+def test_a_card_number_in_any_lockbox_column_is_refused_and_never_repeated(lockbox, column, row):
+    with pytest.raises(RemittanceFileError, match="card number") as refused:
+        remittance_file_parse(lockbox, lockbox_file(**row))
+    assert CARD not in str(refused.value)
+
+
+@pytest.mark.django_db
+def test_a_card_number_in_a_vendor_brand_column_is_never_repeated(vendor):
+    rows = [
+        {
+            "paid_on": DEPOSIT,
+            "scanline": "B-1",
+            "amount": "10.00",
+            "fee": "0.30",
+            "card_brand": CARD,
+            "card_last4": "1111",
+        }
+    ]
+    content = remittance_file_write("vendor", rows, deposit_date=DEPOSIT)
+    with pytest.raises(RemittanceFileError, match="card number") as refused:
+        remittance_file_parse(vendor, content)
+    assert CARD not in str(refused.value)
+
+
+@pytest.mark.django_db
+def test_a_card_number_in_a_column_we_do_not_read_is_refused(lockbox):
+    content = lockbox_file("12.34").replace(b"Count\n", b"Count,Memo\n", 1)
+    lines = content.decode().splitlines()
+    lines[1] += f",{CARD}"
+    with pytest.raises(RemittanceFileError, match=r"Row 2, column .Memo.: .*card") as refused:
+        remittance_file_parse(lockbox, "\n".join(lines).encode())
+    assert CARD not in str(refused.value)
