@@ -196,6 +196,8 @@ def remittance_file_parse(source: RemittanceSource, content: bytes) -> Remittanc
     except UnicodeDecodeError:
         raise RemittanceFileError("The file is not UTF-8 text: is it the right file?") from None
     rows = list(csv.reader(io.StringIO(text)))
+    if not any(c.strip() for cells in rows for c in cells):
+        raise RemittanceFileError("The file is empty: is it the right file? Nothing was posted.")
     header = [h.strip() for h in rows[0]] if source.has_header_row and rows else None
     reader = _Reader(source, header)
     parsed = RemittanceFile()

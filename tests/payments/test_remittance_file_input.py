@@ -96,3 +96,9 @@ def test_a_card_number_in_a_column_we_do_not_read_is_refused(lockbox):
     with pytest.raises(RemittanceFileError, match=r"Row 2, column .Memo.: .*card") as refused:
         remittance_file_parse(lockbox, "\n".join(lines).encode())
     assert CARD not in str(refused.value)
+
+
+@pytest.mark.django_db
+def test_an_empty_file_says_so(lockbox):
+    with pytest.raises(RemittanceFileError, match="The file is empty"):
+        remittance_file_parse(lockbox, b"")
