@@ -224,7 +224,21 @@ def remittance_file_parse(source: RemittanceSource, content: bytes) -> Remittanc
             "Nothing was posted."
         )
     _totals_agree(parsed)
+    _dates_agree(parsed, reader.layout)
     return parsed
+
+
+def _dates_agree(parsed: RemittanceFile, layout: dict[str, str]) -> None:
+    """No envelope is postmarked, and no vendor payment made, after the deposit or settlement
+    that holds it: such a date would judge lateness (RPTL §925) on a day that did not happen."""
+    for row in parsed.rows:
+        for ours, day in (("postmark", row.postmark), ("paid_on", row.paid_on)):
+            if day is not None and parsed.deposit_date and day > parsed.deposit_date:
+                raise RemittanceFileError(
+                    f"Row {row.number}, column {layout[ours]!r}: {day:%m/%d/%Y} is after the "
+                    f"file's deposit date {parsed.deposit_date:%m/%d/%Y}. Nothing was posted; "
+                    "ask the bank or vendor."
+                )
 
 
 def _detail_read(reader: _Reader, source: RemittanceSource) -> FileRow:

@@ -102,3 +102,26 @@ def test_a_card_number_in_a_column_we_do_not_read_is_refused(lockbox):
 def test_an_empty_file_says_so(lockbox):
     with pytest.raises(RemittanceFileError, match="The file is empty"):
         remittance_file_parse(lockbox, b"")
+
+
+@pytest.mark.django_db
+def test_a_postmark_after_the_deposit_is_refused(lockbox):
+    # the bank cannot deposit a check before its envelope was postmarked
+    with pytest.raises(RemittanceFileError, match=r"Row 2, column 'Postmark'.*after"):
+        remittance_file_parse(lockbox, lockbox_file("12.34", postmark="2026-07-01"))
+
+
+@pytest.mark.django_db
+def test_a_vendor_payment_after_its_settlement_is_refused(vendor):
+    rows = [
+        {
+            "paid_on": date(2026, 7, 1),
+            "scanline": "B-1",
+            "amount": "10.00",
+            "card_brand": "Visa",
+            "card_last4": "1111",
+        }
+    ]
+    content = remittance_file_write("vendor", rows, deposit_date=DEPOSIT)
+    with pytest.raises(RemittanceFileError, match=r"Row 2, column 'Paid on'.*after"):
+        remittance_file_parse(vendor, content)
