@@ -3,6 +3,7 @@ source's saved column mapping, and every row checked for form before anything is
 with one malformed row posts nothing; the error names the row and the column)."""
 
 import csv
+import hashlib
 import io
 import re
 from dataclasses import dataclass, field
@@ -185,6 +186,18 @@ class _Reader:
         if len(value) > longest:
             raise self.fail(ours, f"longer than {longest} characters.")
         return value
+
+
+def remittance_file_digest(content: bytes) -> str:
+    """The SHA-256 (hex) that keys a file once per source: of its text with line ends, a
+    byte-order mark, trailing blanks and blank lines made uniform, so the same file saved by
+    another program is the same file. A file already so written keeps its bytes' digest."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return hashlib.sha256(content).hexdigest()
+    lines = [line.rstrip() for line in text.splitlines() if line.strip()]
+    return hashlib.sha256(("\n".join(lines) + "\n").encode()).hexdigest()
 
 
 def remittance_file_parse(source: RemittanceSource, content: bytes) -> RemittanceFile:
