@@ -52,7 +52,7 @@ from payments.models import (
     Workstation,
     check_writer_key,
 )
-from payments.remittance_files import FileRow, remittance_file_parse
+from payments.remittance_files import FileRow, remittance_file_digest, remittance_file_parse
 from payments.services import (
     BillItem,
     _accounts,
@@ -912,8 +912,8 @@ def _items_of_file(
     return items
 
 
-def _file_seen(source: RemittanceSource, digest: str) -> None:
-    earlier = RemittanceBatch.objects.filter(source=source, file_sha256=digest).first()
+def _file_seen(source: RemittanceSource, *digests: str) -> None:
+    earlier = RemittanceBatch.objects.filter(source=source, file_sha256__in=digests).first()
     if earlier is not None:
         raise RemittanceFileSeen(
             f"This file was imported already as batch {earlier.number} "
@@ -946,8 +946,9 @@ def remittance_file_import(
     _permission_checked(by)
     if not source.is_active:
         raise RemittanceError(f"{source.name} is not active; an Admin turns it back on.")
-    digest = hashlib.sha256(content).hexdigest()
-    _file_seen(source, digest)
+    # Batches imported before the digest was made uniform hold their bytes' digest.
+    digest = remittance_file_digest(content)
+    _file_seen(source, digest, hashlib.sha256(content).hexdigest())
     parsed = remittance_file_parse(source, content)
     if not parsed.rows:
         raise RemittanceError("The file has no payments.")

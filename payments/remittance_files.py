@@ -3,15 +3,17 @@ source's saved column mapping, and every row checked for form before anything is
 with one malformed row posts nothing; the error names the row and the column)."""
 
 import csv
+import hashlib
 import io
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from billing.scanline import is_valid_scanline
 from ledger.cards import contains_card_number
-from ledger.money import MAX_AMOUNT, ZERO, format_money, is_whole_cents
+from ledger.errors import InvalidAmount
+from ledger.money import ZERO, format_money, parse_decimal_text
 from payments.errors import RemittanceFileError
 from payments.models import RemittanceSource, Tender
 
@@ -137,15 +139,30 @@ class _Reader:
             "posted; correct the file (or the source's mapping) and import it again."
         )
 
+    def refuse_card_numbers(self, header: list[str] | None) -> None:
+        """Refuse the row if any cell, read by us or not, holds what looks like a full card
+        number; checked first, so no other message ever quotes one."""
+        scanline = self.index.get("scanline")
+        for i, cell in enumerate(self.cells):
+            if i == scanline and is_valid_scanline(cell.strip()):
+                continue
+            if contains_card_number(cell):
+                column = header[i] if header is not None and i < len(header) else str(i + 1)
+                raise RemittanceFileError(
+                    f"Row {self.number}, column {column!r}: it holds what looks like a full "
+                    "card number; never send one. Nothing was posted."
+                )
+
     def money(self, ours: str, *, positive: bool = True) -> Decimal:
-        text = self.cell(ours).replace("$", "").replace(",", "")
+        # Read as a clerk's typing is (ledger.money): "12,34" is refused, never taken as $1,234.
+        text = self.cell(ours)
+        if not text and not positive:
+            return ZERO
         try:
-            amount = Decimal(text or "0" if not positive else text)
-        except InvalidOperation:
-            raise self.fail(ours, f"{self.cell(ours)!r} is not an amount of money.") from None
-        if not amount.is_finite() or not is_whole_cents(amount) or abs(amount) > MAX_AMOUNT:
-            raise self.fail(ours, f"{self.cell(ours)!r} is not an amount of whole cents.")
-        if amount < 0 or (positive and amount == 0):
+            amount = parse_decimal_text(text, what="an amount of money")
+        except InvalidAmount as exc:
+            raise self.fail(ours, str(exc.message)) from None
+        if positive and amount == 0:
             raise self.fail(ours, "the amount must be more than $0.00.")
         return amount.quantize(Decimal("0.01"))
 
@@ -171,6 +188,18 @@ class _Reader:
         return value
 
 
+def remittance_file_digest(content: bytes) -> str:
+    """The SHA-256 (hex) that keys a file once per source: of its text with line ends, a
+    byte-order mark, trailing blanks and blank lines made uniform, so the same file saved by
+    another program is the same file. A file already so written keeps its bytes' digest."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return hashlib.sha256(content).hexdigest()
+    lines = [line.rstrip() for line in text.splitlines() if line.strip()]
+    return hashlib.sha256(("\n".join(lines) + "\n").encode()).hexdigest()
+
+
 def remittance_file_parse(source: RemittanceSource, content: bytes) -> RemittanceFile:
     """Read a whole file with the source's layout: detail rows (record D) and one trailer
     (record T) announcing the deposit date, gross total, count (and the vendor's fee total).
@@ -180,6 +209,8 @@ def remittance_file_parse(source: RemittanceSource, content: bytes) -> Remittanc
     except UnicodeDecodeError:
         raise RemittanceFileError("The file is not UTF-8 text: is it the right file?") from None
     rows = list(csv.reader(io.StringIO(text)))
+    if not any(c.strip() for cells in rows for c in cells):
+        raise RemittanceFileError("The file is empty: is it the right file? Nothing was posted.")
     header = [h.strip() for h in rows[0]] if source.has_header_row and rows else None
     reader = _Reader(source, header)
     parsed = RemittanceFile()
@@ -189,6 +220,7 @@ def remittance_file_parse(source: RemittanceSource, content: bytes) -> Remittanc
         if not any(c.strip() for c in cells):
             continue
         reader.cells, reader.number = cells, number
+        reader.refuse_card_numbers(header)
         record = reader.cell("record").upper()
         if trailer_seen:
             raise reader.fail("record", "a row after the trailer (T).")
@@ -205,7 +237,21 @@ def remittance_file_parse(source: RemittanceSource, content: bytes) -> Remittanc
             "Nothing was posted."
         )
     _totals_agree(parsed)
+    _dates_agree(parsed, reader.layout)
     return parsed
+
+
+def _dates_agree(parsed: RemittanceFile, layout: dict[str, str]) -> None:
+    """No envelope is postmarked, and no vendor payment made, after the deposit or settlement
+    that holds it: such a date would judge lateness (RPTL §925) on a day that did not happen."""
+    for row in parsed.rows:
+        for ours, day in (("postmark", row.postmark), ("paid_on", row.paid_on)):
+            if day is not None and parsed.deposit_date and day > parsed.deposit_date:
+                raise RemittanceFileError(
+                    f"Row {row.number}, column {layout[ours]!r}: {day:%m/%d/%Y} is after the "
+                    f"file's deposit date {parsed.deposit_date:%m/%d/%Y}. Nothing was posted; "
+                    "ask the bank or vendor."
+                )
 
 
 def _detail_read(reader: _Reader, source: RemittanceSource) -> FileRow:
