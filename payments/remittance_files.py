@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.utils.formats import date_format
+
 from billing.scanline import is_valid_scanline
 from ledger.cards import contains_card_number
 from ledger.errors import InvalidAmount
@@ -248,8 +250,9 @@ def _dates_agree(parsed: RemittanceFile, layout: dict[str, str]) -> None:
         for ours, day in (("postmark", row.postmark), ("paid_on", row.paid_on)):
             if day is not None and parsed.deposit_date and day > parsed.deposit_date:
                 raise RemittanceFileError(
-                    f"Row {row.number}, column {layout[ours]!r}: {day:%m/%d/%Y} is after the "
-                    f"file's deposit date {parsed.deposit_date:%m/%d/%Y}. Nothing was posted; "
+                    f"Row {row.number}, column {layout[ours]!r}: "
+                    f"{date_format(day, 'SHORT_DATE_FORMAT')} is after the file's deposit date "
+                    f"{date_format(parsed.deposit_date, 'SHORT_DATE_FORMAT')}. Nothing was posted; "
                     "ask the bank or vendor."
                 )
 

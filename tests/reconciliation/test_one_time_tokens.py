@@ -28,6 +28,7 @@ WITH_TOKENS = {
         "AutoMatchForm",
         "MatchDepositForm",
         "MatchCardDayForm",
+        "MatchRemittanceForm",
         "ExplainForm",
     },
 }
