@@ -30,8 +30,8 @@ def build(bill_count: int):
     from billing.models import Bill, BillType, ChargeType, Customer
     from billing.services import Charge, bills_issue_bulk
     from cashiering.roles import Role
-    from payments.remittance import remittance_sources_seed
     from payments.services import counter_setup_seed
+    from payments.services.remittance import remittance_sources_seed
 
     reference_data_seed()
     office = counter_setup_seed(office_code=OFFICE, office_name="Chamberlain's Office")
@@ -73,8 +73,8 @@ def build(bill_count: int):
 def run_service(clerk, lockbox, bills) -> float:
     from django.utils import timezone
 
-    from payments.remittance import remittance_file_import
     from payments.remittance_files import remittance_file_write
+    from payments.services.remittance import remittance_file_import
 
     rows = [
         {"scanline": number, "amount": due, "check_number": str(1000 + n), "check_payer": "Payer"}
@@ -217,7 +217,7 @@ def _ids(cursor, table: str, count: int) -> list[int]:
 
 def main() -> None:
     with scratch_database():
-        from payments.remittance import remittance_batch_open
+        from payments.services.remittance import remittance_batch_open
 
         started = time.perf_counter()
         office, clerk, lockbox, bills = build(2 * ITEMS)

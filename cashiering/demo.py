@@ -18,8 +18,8 @@ from cashiering.roles import Role
 from ledger.models import Account, AccountingPeriod, Book, JournalEntry, PeriodState, Source
 from ledger.services import Line, chart_of_accounts_seed, period_close, post
 from payments.models import Office
-from payments.remittance import remittance_sources_seed
 from payments.services import counter_setup_seed
+from payments.services.remittance import remittance_sources_seed
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ _CLERK: list[str] = [
     "billing.create_invoice",
     "billing.issue_lien_certificate",
     "payments.work_unsupervised",
-    # Mail batches and lockbox/vendor files (payments.remittance); trainees do not.
+    # Mail batches and lockbox/vendor files (payments.services.remittance); trainees do not.
     "payments.work_remittance",
     "payments.view_remittancebatch",
 ]

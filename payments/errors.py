@@ -51,7 +51,7 @@ class NotReversible(PaymentError):
 
 
 class RemittanceError(PaymentError):
-    """A remittance batch, item, file or resolution refused (payments.remittance)."""
+    """A remittance batch, item, file or resolution refused (payments.services.remittance)."""
 
     code = "remittance_error"
 

@@ -1,6 +1,6 @@
 """Forms of the remittance pages: a mail batch (open, add a check, post, cancel), resolving an
 exception, and importing a lockbox or vendor file. They parse what a browser sends; the
-services in payments.remittance decide."""
+services in payments.services.remittance decide."""
 
 from typing import Any, cast
 

@@ -776,7 +776,7 @@ class CreditRefund(models.Model):
 
 
 # Remittance: payments that do not come to the window (mail, the bank's lockbox, the online
-# vendor), worked in batches and posted together (payments.remittance).
+# vendor), worked in batches and posted together (payments.services.remittance).
 
 
 class RemittanceSource(models.Model):

@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.db.models import QuerySet
 
 from payments.models import Office, RemittanceBatch, RemittanceItem
-from payments.remittance import BatchTotals, _totals_of
+from payments.services.remittance import BatchTotals, _totals_of
 
 
 def remittance_batch_totals(batch: RemittanceBatch) -> BatchTotals:

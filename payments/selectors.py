@@ -43,7 +43,7 @@ PAYMENT_CHECKS: list[tuple[str, str]] = [
     (
         # Credit on account is a tender too: a debit to 2100 (an overpayment is a credit there).
         "a payment's entry debits its tenders net of change",
-        # A remittance batch's receipts share its entry (payments.remittance checks those).
+        # A remittance batch's receipts share its entry (payments.services.remittance checks those).
         """SELECT p.receipt_number FROM payments_payment p
              JOIN payments_drawer d ON d.id = p.drawer_id AND d.kind = 'counter'
             WHERE p.total <> (SELECT coalesce(sum(l.amount), 0) FROM ledger_journalline l

@@ -28,16 +28,6 @@ from payments.forms_remittance import (
     ResolveForm,
 )
 from payments.models import RemittanceBatch, RemittanceItem
-from payments.remittance import (
-    remittance_batch_cancel,
-    remittance_batch_open,
-    remittance_batch_post,
-    remittance_exception_resolve,
-    remittance_file_import,
-    remittance_item_add,
-    remittance_item_remove,
-    remittance_return_letter_context,
-)
 from payments.remittance_progress import (
     ImportProgress,
     remittance_import_finish,
@@ -48,6 +38,16 @@ from payments.remittance_selectors import (
     remittance_batch_totals,
     remittance_batches,
     remittance_exceptions_open,
+)
+from payments.services.remittance import (
+    remittance_batch_cancel,
+    remittance_batch_open,
+    remittance_batch_post,
+    remittance_exception_resolve,
+    remittance_file_import,
+    remittance_item_add,
+    remittance_item_remove,
+    remittance_return_letter_context,
 )
 
 WORK = "payments.work_remittance"

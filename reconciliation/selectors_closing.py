@@ -204,7 +204,7 @@ CLOSING_CHECKS: list[tuple[str, str]] = [
                   || count(c.id) FILTER (WHERE c.status = 'closed') || ' standing closes'
              FROM payments_drawer d
              LEFT JOIN reconciliation_drawerclose c ON c.drawer_id = d.id
-            -- a remittance batch's drawer is never counted (payments.remittance)
+            -- a remittance batch's drawer is never counted (payments.services.remittance)
             WHERE d.kind = 'counter'
             GROUP BY d.id, d.status
            HAVING (d.status = 'closed'

@@ -156,7 +156,7 @@ def checks_in_safe(office: Office, *, include_reserved: bool = True) -> list[Saf
 
 
 def _mailed_checks(office: Office) -> list[Tender]:
-    """The check tenders of the office's posted mail batches (payments.remittance): in the
+    """The check tenders of the office's posted mail batches (payments.services.remittance): in the
     safe from the batch's posting, never in a drawer; not returned."""
     return list(
         Tender.objects.filter(
@@ -434,7 +434,7 @@ CUSTODY_CHECKS: list[tuple[str, str]] = [
       JOIN payments_drawer d ON d.id = c.drawer_id AND d.status = 'closed' AND NOT d.training
      WHERE cc.state = 'extra'
     UNION ALL
-    -- the checks of posted mail batches (payments.remittance): their receipts' check tenders,
+    -- the checks of posted mail batches (services.remittance): their receipts' check tenders,
     -- and the checks of their exceptions not applied (held in 2150) nor sent back
     SELECT b.office_id, t.amount, t.id, NULL
       FROM payments_remittancebatch b
@@ -480,7 +480,7 @@ CUSTODY_CHECKS: list[tuple[str, str]] = [
                                      WHERE s.deposit_id = dp.id)
                   GROUP BY dp.office_id
                  UNION ALL
-                 -- a lockbox file's deposit (payments.remittance), in transit from its
+                 -- a lockbox file's deposit (payments.services.remittance), in transit from its
                  -- posting until a statement line matches it, less its checks the bank
                  -- returned since
                  SELECT b.office_id,

@@ -213,7 +213,7 @@ def _as_ids(bank_account_id: int | Iterable[int]) -> list[int]:
 
 
 def lockbox_deposits_unmatched(bank_account_id: int | Iterable[int]) -> QuerySet[RemittanceBatch]:
-    """Posted lockbox files (payments.remittance) whose deposit no statement line matched yet,
+    """Posted lockbox files (services.remittance) whose deposit no statement line matched yet,
     of the bank accounts their sources name, each with `amount`: the deposit the file announced
     less its checks the bank returned since (taken back out of 1040 Deposits in transit), which
     is what the bank credits for it; and `bank_account_id`, the source's."""
@@ -245,7 +245,7 @@ def lockbox_deposits_unmatched(bank_account_id: int | Iterable[int]) -> QuerySet
 def vendor_settlements_unmatched(
     bank_account_id: int | Iterable[int],
 ) -> QuerySet[RemittanceBatch]:
-    """Posted online-vendor files (payments.remittance) not yet settled by a statement line, of
+    """Posted online-vendor files (services.remittance) not yet settled by a statement line, of
     the bank accounts their sources name, each with `net`: the file's gross less the vendor's
     fees, what the vendor pays into the bank (and what the file left on 1020 Card clearing)."""
     return (

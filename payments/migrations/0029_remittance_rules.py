@@ -11,7 +11,7 @@ HERE = Path(__file__).resolve().parent
 
 
 def unapplied_account(apps, schema_editor) -> None:
-    from payments.remittance import REMITTANCE_CHART
+    from payments.services.remittance import REMITTANCE_CHART
 
     account_model = apps.get_model("ledger", "Account")
     for code, name, type_, fund in REMITTANCE_CHART:

@@ -1,6 +1,6 @@
 """Remittance files meet the bank statement (docs/remittance.md, "Reconciliation").
 
-A posted lockbox file (payments.remittance) debited 1040 Deposits in transit for the deposit
+A posted lockbox file (payments' remittance) debited 1040 Deposits in transit for the deposit
 the bank announced in it: the bank made that deposit itself (no bag, no second verifier), so
 its statement line is matched to the batch directly (StatementLine.remittance_batch): Dr the
 bank account / Cr 1040 (the batch's office). A posted vendor file left the vendor's net on 1020

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from billing.models import Customer
 from payments.models import RemittanceItem
-from payments.remittance import (
+from payments.services.remittance import (
     remittance_batch_open,
     remittance_batch_post,
     remittance_exception_resolve,

@@ -9,8 +9,8 @@ from datetime import date
 import pytest
 
 from payments.errors import RemittanceFileError
-from payments.remittance import remittance_sources_seed
 from payments.remittance_files import remittance_file_parse, remittance_file_write
+from payments.services.remittance import remittance_sources_seed
 
 CARD = "4111111111111111"
 DEPOSIT = date(2026, 6, 30)

@@ -1,4 +1,4 @@
-"""payments.remittance.remittance_file_import: the same lockbox file sent again with other
+"""payments.services.remittance.remittance_file_import: the same lockbox file sent again with other
 bytes (Windows line ends, a byte-order mark, a blank line at the end) posts nothing again."""
 
 import pytest
@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from payments.errors import RemittanceFileSeen
 from payments.models import Payment
-from payments.remittance import remittance_file_import
 from payments.remittance_files import remittance_file_write
+from payments.services.remittance import remittance_file_import
 from tests.payments.test_remittance_files import lockbox_rows, sources, water_bills  # noqa: F401
 
 

@@ -1,4 +1,4 @@
-"""payments.remittance.remittance_file_import: lockbox and vendor files posted all or nothing,
+"""remittance_file_import: lockbox and vendor files posted all or nothing,
 once per file, with one gapless receipt per payment; the postmark rule at its boundaries."""
 
 import uuid
@@ -14,9 +14,9 @@ from billing.services import Charge, bills_issue_bulk
 from ledger.models import JournalLine
 from payments.errors import RemittanceFileError, RemittanceFileSeen
 from payments.models import Payment, PaymentItem, ReceiptSeries, RemittanceBatch
-from payments.remittance import remittance_file_import, remittance_sources_seed
 from payments.remittance_files import remittance_file_write
 from payments.services import returned_check_record
+from payments.services.remittance import remittance_file_import, remittance_sources_seed
 from tests.payments.conftest import issue
 from tests.payments.test_reversals import books_are_clean
 
@@ -211,7 +211,7 @@ def late_tax_bill(dana, supervisor, due: date) -> Bill:
 )
 @transactional
 def test_the_postmark_decides_lateness(office, clerk, dana, supervisor, due, postmark, penalty):
-    from payments.remittance import (
+    from payments.services.remittance import (
         remittance_batch_open,
         remittance_batch_post,
         remittance_item_add,

@@ -1,4 +1,4 @@
-"""payments.remittance: mail batches (control total and count, items checked as they are
+"""payments.services.remittance: mail batches (control total and count, items checked as they are
 entered, posting clean items and holding exceptions) and a Supervisor's resolutions.
 
 Transactional: the commit-time checks (entries balance, bill balances match their receivable
@@ -13,7 +13,9 @@ from billing.models import Bill, BillType
 from ledger.models import JournalLine
 from payments.errors import PaymentError, RemittanceError
 from payments.models import Drawer, Payment, RemittanceBatch, RemittanceItem
-from payments.remittance import (
+from payments.remittance_selectors import remittance_batch_totals, remittance_exceptions_open
+from payments.services import payment_void
+from payments.services.remittance import (
     remittance_batch_cancel,
     remittance_batch_open,
     remittance_batch_post,
@@ -22,8 +24,6 @@ from payments.remittance import (
     remittance_item_remove,
     remittance_return_letter_context,
 )
-from payments.remittance_selectors import remittance_batch_totals, remittance_exceptions_open
-from payments.services import payment_void
 from tests.payments.conftest import issue
 from tests.payments.test_reversals import books_are_clean
 

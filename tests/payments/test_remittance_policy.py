@@ -1,4 +1,4 @@
-"""payments.remittance.items_checked against the bills' payment policies: a check where the
+"""payments.services.remittance.items_checked against the bills' payment policies: a check where the
 policy takes no checks (mail, lockbox), a card payment where it takes no cards (vendor), a
 boot-eligible vehicle's ticket (cash only at the window); set-based for a whole file."""
 
@@ -11,13 +11,13 @@ from django.utils import timezone
 
 from billing.models import BillType, Vehicle
 from payments.models import PaymentPolicy, RemittanceItem, TenderKind
-from payments.remittance import (
+from payments.remittance_files import remittance_file_write
+from payments.services.remittance import (
     ItemIn,
     items_checked,
     remittance_file_import,
     remittance_sources_seed,
 )
-from payments.remittance_files import remittance_file_write
 from tests.payments.conftest import issue
 from tests.payments.test_remittance_mail import add, open_batch
 from tests.payments.test_reversals import books_are_clean

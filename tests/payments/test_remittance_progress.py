@@ -10,12 +10,12 @@ from django.urls import reverse
 
 from payments.errors import PaymentError
 from payments.models import RemittanceImport
-from payments.remittance import remittance_sources_seed
 from payments.remittance_progress import (
     ImportProgress,
     remittance_import_finish,
     remittance_import_start,
 )
+from payments.services.remittance import remittance_sources_seed
 from tests.payments.conftest import issue
 from tests.payments.test_remittance_views import _upload, lockbox_file
 

@@ -15,7 +15,7 @@ from billing.scanline import configured_scheme, scanline_build
 from ledger.cards import contains_card_number
 from ledger.models import Account
 from payments.models import RemittanceBatch, RemittanceItem, RemittanceSource
-from payments.remittance import (
+from payments.services.remittance import (
     remittance_batch_open,
     remittance_batch_post,
     remittance_item_add,

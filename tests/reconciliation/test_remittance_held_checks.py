@@ -12,8 +12,8 @@ from django.utils import timezone
 from billing.models import BillType
 from ledger.chart import CASH_IN_SAFE, CHANGE_FUND, CHECKS_IN_SAFE
 from payments.models import RemittanceItem, Tender
-from payments.remittance import remittance_batch_post, remittance_exception_resolve
 from payments.selectors import custody_held
+from payments.services.remittance import remittance_batch_post, remittance_exception_resolve
 from reconciliation.errors import DepositError
 from reconciliation.selectors_custody import checks_in_safe, depositable
 from reconciliation.services import CheckPick, deposit_prepare, safe_count_record

@@ -28,7 +28,7 @@ def located(tender) -> str:
 def test_mailed_checks_go_from_the_safe_to_the_bank_and_come_back_from_either(
     office, clerk, dana, supervisor, supervisor2
 ):
-    from payments.remittance import remittance_batch_post
+    from payments.services.remittance import remittance_batch_post
 
     # given a posted mail batch of two checks
     first, second = (

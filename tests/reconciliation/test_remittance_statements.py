@@ -13,9 +13,9 @@ from django.utils import timezone
 from ledger.models import JournalLine
 from payments.custody import check_location
 from payments.models import Payment, RemittanceBatch
-from payments.remittance import remittance_file_import, remittance_sources_seed
 from payments.remittance_files import remittance_file_write
 from payments.services import returned_check_record
+from payments.services.remittance import remittance_file_import, remittance_sources_seed
 from reconciliation.errors import StatementError
 from reconciliation.models import CardSettlement, StatementLine
 from reconciliation.services import statement_auto_match
