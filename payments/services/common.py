@@ -11,7 +11,8 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import DEFAULT_DB_ALIAS, DatabaseError
-from django.db.models import Model
+from django.db.models import Model, signals
+from django.db.models.base import ModelState
 
 from cashiering.people import person_name
 from ledger.cards import contains_card_number
@@ -83,7 +84,15 @@ def _from_row[M: Model](model: type[M], row: Sequence[Any], start: int) -> tuple
     built as the ORM builds a fetched row (Model.from_db), and where the next columns start."""
     names = _attnames(model)
     end = start + len(names)
-    return model.from_db(DEFAULT_DB_ALIAS, names, row[start:end]), end
+    if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
+        return model.from_db(DEFAULT_DB_ALIAS, names, row[start:end]), end
+    # What from_db gives for a whole row, without Model.__init__'s per-field work (a third of
+    # the time of a remittance batch's bills): the values by attname, the state of a fetched row.
+    obj = model.__new__(model)
+    obj.__dict__.update(zip(names, row[start:end], strict=True))
+    state = obj._state = ModelState()
+    state.adding, state.db = False, DEFAULT_DB_ALIAS
+    return obj, end
 
 
 def _money(value, what: str) -> Decimal:

@@ -9,18 +9,18 @@ from billing.liens import good_through_check, lien_terms
 from billing.models import Bill, FeeType, Property
 from billing.penalties import AmountDue
 from billing.selectors import PLATE_RE, fee_price
-from billing.services import PENALTY_INTEREST_ACCOUNT_CODE
 from cashiering.dates import us_date
-from ledger.chart import CUSTOMER_CREDITS
 from ledger.models import Account
 from ledger.money import MAX_AMOUNT, format_money
 from ledger.services import Line
+from payments.allocation import bill_payment_applied
 from payments.errors import PaymentError
 from payments.models import Drawer, PaymentItem, PaymentPolicy
 from payments.permits import permit_period_end
 from payments.selectors import stock_available
 from payments.services.common import MAX_QUANTITY, _money
 from payments.services.items import BillItem, FeeItem, _Planned
+from payments.writer import model_new
 
 
 def _fee_planned(
@@ -174,41 +174,6 @@ def _bill_policy_breaches(
     return breaches
 
 
-def _bill_lines(
-    bill: Bill,
-    due: AmountDue,
-    accounts: dict[str, Account],
-    *,
-    pay: Decimal,
-    credit: Decimal,
-    bill_ref: int | None,
-    credit_customer_id: int | None,
-) -> list[Line]:
-    """A bill's lines: the penalty and interest newly assessed (Dr receivable, Cr 4900), what
-    is paid on it (Cr receivable) and an accepted overpayment (Cr Customer credits)."""
-    receivable = bill.receivable_account
-    lines: list[Line] = []
-    assessed = due.new_penalty + due.new_interest
-    if assessed:
-        memo = f"Penalty and interest assessed on bill {bill.number}"
-        lines += [
-            Line(receivable, assessed, memo, bill_ref),
-            Line(accounts[PENALTY_INTEREST_ACCOUNT_CODE], -assessed, memo),
-        ]
-    if pay:
-        lines.append(Line(receivable, -pay, f"Paid on bill {bill.number}", bill_ref))
-    if credit:
-        lines.append(
-            Line(
-                accounts[CUSTOMER_CREDITS],
-                -credit,
-                f"Overpayment of bill {bill.number}",
-                customer_id=credit_customer_id,
-            )
-        )
-    return lines
-
-
 def _bill_planned(
     item: BillItem,
     bill: Bill,
@@ -227,44 +192,22 @@ def _bill_planned(
     policy's breaches are added to `breaches`. Shared with the remittance batches."""
     amount = _money(item.amount, f"The amount to pay on bill {bill.number}")
     pay = min(amount, due.total)
-    credit = amount - pay
     breaches += _bill_policy_breaches(
         bill, due, policy, amount, pay, accept_overpayment, trainee_overpay_needs_approval
     )
-    penalty_paid = min(pay, due.penalty)
-    interest_paid = min(pay - penalty_paid, due.interest)
-    principal_paid = pay - penalty_paid - interest_paid
-    lines = _bill_lines(
+    applied = bill_payment_applied(
         bill,
         due,
+        amount,
         accounts,
-        pay=pay,
-        credit=credit,
         bill_ref=None if training else bill.pk,
         credit_customer_id=credit_customer_id,
     )
-    row = PaymentItem(
-        kind=PaymentItem.Kind.BILL,
-        bill=bill,
-        description=f"{bill.get_bill_type_display()} {bill.number}: {bill.description}"[:200],
-        amount=amount,
-        penalty_assessed=due.new_penalty,
-        interest_assessed=due.new_interest,
-        penalty_paid=penalty_paid,
-        interest_paid=interest_paid,
-        principal_paid=principal_paid,
-        credit=credit,
-        balance_after=due.total - pay,
-        penalty_events_before=len(due.penalty_rules - due.new_penalty_rules),
-        interest_months_before=bill.interest_months_assessed,
-    )
-    update = {
-        "principal_balance": due.principal - principal_paid,
-        "penalty_balance": due.penalty - penalty_paid,
-        "interest_balance": due.interest - interest_paid,
-        "balance": due.total - pay,
-        "interest_months_assessed": due.interest_months,
-    }
+    row = model_new(PaymentItem, bill_id=bill.pk, **applied.item)
+    row._state.fields_cache["bill"] = bill  # the bill as locked, not read again
     return _Planned(
-        item=row, lines=lines, bill_update=update, penalty_rules_assessed=due.new_penalty_rules
+        item=row,
+        lines=applied.lines,
+        bill_update=applied.bill_update,
+        penalty_rules_assessed=due.new_penalty_rules,
     )

@@ -28,15 +28,14 @@ from billing.selectors import boot_eligible_vehicle_ids, with_amounts_due
 from billing.services import (
     PENALTY_INTEREST_ACCOUNT_CODE,
     lien_certificate_issue,
-    penalty_assessment_record,
     plans_status_sync,
 )
 from cashiering.dates import us_date
 from ledger.chart import CARD_CLEARING, CASH_IN_DRAWER, CHECKS_IN_DRAWER, CUSTOMER_CREDITS
-from ledger.models import Account, Book
+from ledger.models import Account, Book, JournalEntry
 from ledger.money import MAX_AMOUNT, ZERO, format_money
 from ledger.reference import Reference, reference_account, reference_data_beside
-from ledger.services import Line, post
+from ledger.services import Line
 from payments.errors import (
     ApprovalRequired,
     BillChanged,
@@ -49,7 +48,6 @@ from payments.models import (
     Drawer,
     Office,
     Payment,
-    PaymentItem,
     PaymentPolicy,
     ReceiptSeries,
     Tender,
@@ -80,6 +78,7 @@ from payments.services.plans import (
     _plans_locked,
 )
 from payments.services.tenders import _credit_tender_checked, _tenders_checked
+from payments.writer import PlannedPayment, payments_write
 
 
 def receipt_number_next(*, office: Office, training: bool, year: int) -> int:
@@ -666,46 +665,46 @@ def _visit_write(
     memo: str,
     plan_bill_ids: list[int],
 ) -> Payment:
-    """Write a planned visit and return its payment: the entry (`lines`, balanced; `memo`;
-    dated, posted by and booked as the payment), the payment (`payment_fields`: Payment's
-    fields but its entry), the bills' new balances with the penalty events assessed, the plans'
-    money, the lien certificates sold, then its items and tenders. `plan_bill_ids`: the bills
-    that are or were in a payment plan, whose plans' status follows what they owe now.
-
-    The one place the counter writes a visit's rows (the batch writer is to share it)."""
+    """Write a planned visit and return its payment, by the writer the remittance batches use
+    (payments.writer.payments_write): the entry (`lines`, balanced; `memo`; dated, posted by and
+    booked as the payment), the payment (`payment_fields`: Payment's fields but its entry), the
+    bills' new balances with the penalty events assessed, then the plans' money and the lien
+    certificates sold, then its items and tenders. `plan_bill_ids`: the bills that are or were
+    in a payment plan, whose plans' status follows what they owe now."""
     training = payment_fields["training"]
-    entry = post(
-        entry_date=payment_fields["posted_on"],
+    payment = Payment(**payment_fields)
+    billed = [p for p in planned if p.bill_update is not None and p.item.bill_id is not None]
+    visit = PlannedPayment(
+        payment=payment,
+        items=[p.item for p in planned],
+        tenders=tender_rows,
+        bill_updates=[(p.item.bill_id, p.bill_update) for p in billed],  # type: ignore[misc]
+        penalty_rules=[(p.item.bill_id, p.penalty_rules_assessed) for p in billed],  # type: ignore[misc]
+    )
+
+    def after_bills(entry: JournalEntry) -> None:
+        if not training:
+            _plan_money_saved(planned, entry)
+            if plan_bill_ids:
+                plans_status_sync(bill_ids=plan_bill_ids)
+        # After the bills and plans are updated: a lien search sold with a payment on the
+        # parcel certifies what the parcel owes once the visit is posted, not what it owed.
+        for plan in planned:
+            if plan.lien_search is not None:
+                _lien_certificate_sold(
+                    plan, by=payment.posted_by, training=training, today=payment.posted_on
+                )
+
+    payments_write(
+        planned=[visit],
+        lines=lines,
+        entry_date=payment.posted_on,
         memo=memo,
         source=PaymentSource.PAYMENT,
-        by=payment_fields["posted_by"],
+        by=payment.posted_by,
         book=Book.TRAINING if training else Book.LIVE,
-        lines=lines,
-        savepoint=False,  # a refused entry fails the whole visit: no savepoint to go back to
+        before_items=after_bills,
     )
-    payment = Payment.objects.create(entry=entry, **payment_fields)
-    if not training:
-        for plan in planned:
-            if plan.bill_update is not None and plan.item.bill is not None:
-                Bill.objects.filter(pk=plan.item.bill.pk).update(**plan.bill_update)
-                penalty_assessment_record(
-                    bill=plan.item.bill, rule_ids=plan.penalty_rules_assessed, entry=entry
-                )
-        _plan_money_saved(planned, entry)
-        if plan_bill_ids:
-            plans_status_sync(bill_ids=plan_bill_ids)
-    # After the bills and plans are updated: a lien search sold with a payment on the parcel
-    # certifies what the parcel owes once the visit is posted, not what it owed before.
-    for plan in planned:
-        plan.item.payment = payment
-        if plan.lien_search is not None:
-            _lien_certificate_sold(
-                plan, by=payment.posted_by, training=training, today=payment.posted_on
-            )
-    PaymentItem.objects.bulk_create([plan.item for plan in planned])
-    for row in tender_rows:
-        row.payment = payment
-    Tender.objects.bulk_create(tender_rows)
     return payment
 
 

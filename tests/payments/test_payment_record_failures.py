@@ -8,10 +8,10 @@ from decimal import Decimal
 
 import pytest
 from django.db import DatabaseError
-from django.db.models.query import QuerySet
 from django.utils import timezone
 
 import payments.services.posting
+import payments.writer
 from billing.models import Bill
 from billing.selectors import amount_due
 from ledger.models import Book, JournalEntry, JournalLine
@@ -33,26 +33,27 @@ def fail(*args, **kwargs):
     raise Boom("the step failed")
 
 
-def _bill_update_fails(monkeypatch):
-    real = QuerySet.update
+def _rows_write_fails(model):
+    """The shared writer (payments.writer) fails when it writes `model`'s rows."""
+    real = payments.writer.rows_write
 
-    def update(self, **kwargs):
-        if self.model is Bill:
+    def rows_write(of, rows):
+        if of is model:
             raise Boom("the step failed")
-        return real(self, **kwargs)
+        return real(of, rows)
 
-    monkeypatch.setattr(QuerySet, "update", update)
+    return lambda mp: mp.setattr(payments.writer, "rows_write", rows_write)
 
 
 STEPS = {
     "number the receipt": lambda mp: mp.setattr(
         payments.services.posting, "receipt_number_next", fail
     ),
-    "post the entry": lambda mp: mp.setattr(payments.services.posting, "post", fail),
-    "create the payment": lambda mp: mp.setattr(Payment.objects, "create", fail),
-    "save the items": lambda mp: mp.setattr(PaymentItem.objects, "bulk_create", fail),
-    "save the tenders": lambda mp: mp.setattr(Tender.objects, "bulk_create", fail),
-    "update the bill": _bill_update_fails,
+    "post the entry": lambda mp: mp.setattr(payments.writer, "post", fail),
+    "create the payment": _rows_write_fails(Payment),
+    "save the items": _rows_write_fails(PaymentItem),
+    "save the tenders": _rows_write_fails(Tender),
+    "update the bill": lambda mp: mp.setattr(payments.writer, "bills_update", fail),
 }
 
 
@@ -145,12 +146,7 @@ def test_a_bill_left_unchanged_is_refused_at_commit(
 ):
     # given a payment whose bill update is silently lost (the code forgot it)
     before = snapshot(late_bill, drawer)
-    real = QuerySet.update
-
-    def update(self, **kwargs):
-        return 0 if self.model is Bill else real(self, **kwargs)
-
-    monkeypatch.setattr(QuerySet, "update", update)
+    monkeypatch.setattr(payments.writer, "bills_update", lambda updates: None)
 
     # when it is posted, then the database refuses the commit: the bill no longer matches its
     # receivable lines (and the clerk reads a message, not a server error)
