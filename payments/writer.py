@@ -4,11 +4,9 @@ whatever N is. Used by remittance batches (N in the thousands) and made to fit o
 visit (N = 1) too. Every database invariant (balanced entry, bill balances equal to their
 receivable lines, receipts frozen, gapless numbering) still holds at commit."""
 
-import gc
 import io
 import json
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from operator import itemgetter
@@ -34,24 +32,6 @@ from ledger.services import Line, post
 from payments.models import Payment, PaymentItem, Tender
 
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a batch builds and writes its rows.
-
-    A 10,000-item batch makes some 100,000 short-lived objects; each step of the collector's
-    generations then walks all of them again, which cost a third of a batch's time. Nothing
-    of a batch is cyclic garbage worth collecting before it ends (reference counting still
-    frees what it drops), and the collector is back on afterwards: a batch's size is bounded
-    by the file size the import takes (payments.remittance_files)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 @dataclass

@@ -14,7 +14,7 @@ from billing.selectors import customer_credit
 from billing.services import plan_money_undo, plans_status_sync
 from cashiering.dates import us_date
 from ledger.chart import BANK, CARD_CLEARING, CASH_IN_DRAWER, CUSTOMER_CREDITS, REFUNDS_PAYABLE
-from ledger.models import Account, Book
+from ledger.models import Account, Book, JournalEntry
 from ledger.money import ZERO, format_money
 from ledger.services import Line, post
 from payments.errors import ApprovalRequired, NoOpenDrawer, NotReversible, PaymentError, TokenReused
@@ -172,31 +172,20 @@ def payment_refund(
         amount = _money(amount, "The amount to refund")
     city_check_number = _city_check_number_checked(city_check_number, drawer)
     with database_refusal_explained("refund"), transaction.atomic():
-        # Both drawers in id order: two refunds, each paid out of the other's drawer, would
-        # otherwise wait for each other (a deadlock).
-        ids = sorted({payment.drawer_id} | ({drawer.pk} if drawer is not None else set()))
-        list(Drawer.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
-        paying = None if city_check_number or drawer is None else _open_drawer_locked(drawer)
+        paying = _refund_drawers_locked(payment, drawer, city_check_number)
         locked, items, _ = _reversal_locks(payment)
         earlier = _refund_by_token(token, locked, amount)
         if earlier is not None:
             return earlier
         _standing_refused(locked)
-        if paying is not None and paying.training != locked.training:
-            raise NotReversible("Refund a training receipt from a training drawer, and only then.")
-        if city_check_number and locked.training:
-            raise NotReversible("A training receipt is refunded from a training drawer.")
+        _refund_book_checked(locked, paying, city_check_number)
         taken = _taken_back(locked)
         standing = locked.total - taken
         plan_paid = any(item.plan_id for item in items)
         amount = _refund_amount_checked(locked, amount, standing, plan_paid)
         split = _refund_split(locked, amount)
         _check_money_cleared(locked, split)
-        if paying is not None and split.rest > drawer_cash_expected(paying):
-            raise NotReversible(
-                f"The drawer should hold only {format_money(drawer_cash_expected(paying))} in "
-                f"cash; {format_money(split.rest)} cannot be paid out of it."
-            )
+        _drawer_cash_checked(paying, split.rest)
         lines, reopened = _refund_lines(
             locked, items, taken=taken, amount=amount, plan_paid=plan_paid
         )
@@ -212,10 +201,7 @@ def payment_refund(
             lines=lines,
         )
         if not locked.training:
-            _bills_reopen(reopened)
-            if plan_paid:
-                _plan_charges_off_bills(plan_money_undo(entry=locked.entry, undone_by=entry))
-                plans_status_sync(bill_ids=[i.bill_id for i in items if i.bill_id])
+            _refunded_bills_reopen(locked, items, reopened, entry, plan_paid=plan_paid)
         if amount == standing:
             Payment.objects.filter(pk=locked.pk).update(status=Payment.Status.REFUNDED)
         _requests_done(locked, approver)
@@ -234,6 +220,50 @@ def payment_refund(
             entry=entry,
             token=token,
         )
+
+
+def _refund_drawers_locked(
+    payment: Payment, drawer: Drawer | None, city_check_number: str
+) -> Drawer | None:
+    """Lock the receipt's drawer and the one paying the refund, in id order (two refunds, each
+    paid out of the other's drawer, would otherwise wait for each other: a deadlock), and give
+    the open drawer the cash comes out of (None: a city check pays it)."""
+    ids = sorted({payment.drawer_id} | ({drawer.pk} if drawer is not None else set()))
+    list(Drawer.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    return None if city_check_number or drawer is None else _open_drawer_locked(drawer)
+
+
+def _refund_book_checked(locked: Payment, paying: Drawer | None, city_check_number: str) -> None:
+    """A training receipt is refunded from a training drawer, a live one from a live one."""
+    if paying is not None and paying.training != locked.training:
+        raise NotReversible("Refund a training receipt from a training drawer, and only then.")
+    if city_check_number and locked.training:
+        raise NotReversible("A training receipt is refunded from a training drawer.")
+
+
+def _drawer_cash_checked(paying: Drawer | None, cash: Decimal) -> None:
+    """The paying drawer holds the `cash` (dollars) to pay out, by what it should hold."""
+    if paying is not None and cash > drawer_cash_expected(paying):
+        raise NotReversible(
+            f"The drawer should hold only {format_money(drawer_cash_expected(paying))} in "
+            f"cash; {format_money(cash)} cannot be paid out of it."
+        )
+
+
+def _refunded_bills_reopen(
+    locked: Payment,
+    items: list[PaymentItem],
+    reopened: list[tuple[PaymentItem, dict[str, Decimal]]],
+    entry: JournalEntry,
+    *,
+    plan_paid: bool,
+) -> None:
+    """The refunded bills owe again; a plan's payment is undone on its plan (its late charges
+    back off the bills) and the plans' status follows."""
+    _bills_reopen(reopened)
+    if plan_paid:
+        _plan_charges_off_bills(plan_money_undo(entry=locked.entry, undone_by=entry))
+        plans_status_sync(bill_ids=[i.bill_id for i in items if i.bill_id])
 
 
 def _city_check_number_checked(city_check_number: str, drawer: Drawer | None) -> str:
@@ -362,6 +392,30 @@ def _credit_cleared(customer: Customer, held: Decimal, amount: Decimal) -> None:
         )
 
 
+def _live_drawer_locked(drawer: Drawer | None) -> Drawer:
+    """The open live drawer a cash refund comes out of, locked."""
+    assert drawer is not None  # credit_refund asks for one first
+    paying = _open_drawer_locked(drawer)
+    if paying.training:
+        raise PaymentError("A training drawer holds no real money: choose a live one.")
+    return paying
+
+
+def _credit_refund_by_token(
+    token: uuid.UUID, customer: Customer, amount: Decimal, method: str
+) -> CreditRefund | None:
+    """The credit refund this form's `token` made already (a double-click, a reload), or None;
+    the same token with another customer, amount or method is refused (TokenReused)."""
+    earlier = CreditRefund.objects.filter(token=token).first()
+    if earlier is not None and (earlier.customer_id, earlier.amount, earlier.method) != (
+        customer.pk,
+        amount,
+        method,
+    ):
+        raise TokenReused("This form was already used; reload the page, start again.")
+    return earlier
+
+
 def credit_refund(
     *,
     customer: Customer,
@@ -398,17 +452,10 @@ def credit_refund(
     if method == CreditRefund.Method.CASH and drawer is None:
         raise NoOpenDrawer("Choose the open drawer the cash comes out of.")
     with database_refusal_explained("credit refund"), transaction.atomic():
-        paying = None
-        if method == CreditRefund.Method.CASH:
-            assert drawer is not None
-            paying = _open_drawer_locked(drawer)
-            if paying.training:
-                raise PaymentError("A training drawer holds no real money: choose a live one.")
+        paying = _live_drawer_locked(drawer) if method == CreditRefund.Method.CASH else None
         locked = Customer.objects.select_for_update(no_key=True).get(pk=customer.pk)
-        earlier = CreditRefund.objects.filter(token=token).first()
+        earlier = _credit_refund_by_token(token, locked, amount, method)
         if earlier is not None:
-            if (earlier.customer_id, earlier.amount, earlier.method) != (locked.pk, amount, method):
-                raise TokenReused("This form was already used; reload the page, start again.")
             return earlier
         _credit_refundable(locked, amount)
         accounts = _accounts(CUSTOMER_CREDITS, CASH_IN_DRAWER, REFUNDS_PAYABLE)

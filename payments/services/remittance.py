@@ -32,6 +32,7 @@ from billing.scanline import (
 )
 from billing.selectors import boot_eligible_vehicle_ids, with_amounts_due
 from billing.services import PENALTY_INTEREST_ACCOUNT_CODE
+from cashiering.bulk import collector_paused
 from ledger.chart import (
     BANK_FEES,
     CARD_CLEARING,
@@ -72,7 +73,6 @@ from payments.services import (
 from payments.services.common import _from_row, _select_list
 from payments.writer import (
     PlannedPayment,
-    collector_paused,
     copy_rows,
     ids_reserved,
     model_new,

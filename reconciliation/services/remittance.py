@@ -18,7 +18,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from cashiering.dates import us_date
-from ledger.chart import CARD_CLEARING, DEPOSITS_IN_TRANSIT
+from ledger.chart import CARD_CLEARING
 from ledger.models import Account
 from ledger.money import ZERO, format_money
 from ledger.services import Line, post
@@ -38,6 +38,7 @@ from reconciliation.services.statements import (
     _line_settled,
     _may_match,
     _quietly,
+    transit_banked,
 )
 
 
@@ -94,19 +95,8 @@ def statement_line_match_lockbox(
                 f"Lockbox batch {batch.number} deposited {format_money(net)}{less}, the bank "
                 f"line says {format_money(locked.amount)}: explain the difference instead."
             )
-        bank = Account.objects.get(pk=locked.bank_account_id)
-        transit = accounts(DEPOSITS_IN_TRANSIT)[DEPOSITS_IN_TRANSIT]
         memo = f"Lockbox deposit of batch {batch.number} at the bank ({us_date(locked.posted_on)})"
-        entry = post(
-            entry_date=timezone.localdate(),
-            memo=memo,
-            source=ReconciliationSource.STATEMENT_MATCH,
-            by=by,
-            lines=[
-                Line(bank, locked.amount, memo),
-                Line(transit, -locked.amount, memo, office_id=batch.office_id),
-            ],
-        )
+        entry = transit_banked(locked, memo=memo, office_id=batch.office_id, by=by)
         _line_settled(locked, StatementLine.Status.MATCHED, entry, by, remittance_batch=batch)
     locked.refresh_from_db()
     return locked

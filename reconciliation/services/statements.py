@@ -3,13 +3,11 @@ twice), auto-match (deposits, card settlements, returned checks), manual match a
 explanation. Matching posts Bank vs Deposits in transit / Card clearing / Bank fees."""
 
 import csv
-import gc
 import hashlib
 import io
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -20,12 +18,13 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
+from cashiering.bulk import collector_paused
 from cashiering.dates import us_date
 from cashiering.people import person_name
 from ledger.cards import contains_card_number, mask_card_numbers
 from ledger.chart import BANK_FEES, CARD_CLEARING, DEPOSITS_IN_TRANSIT
 from ledger.errors import DomainError
-from ledger.models import Account, AccountType
+from ledger.models import Account, AccountType, JournalEntry
 from ledger.money import ZERO, format_money
 from ledger.services import Line, post
 from payments.errors import PaymentError
@@ -223,21 +222,6 @@ def statement_parse(bank_account: Account, data: bytes) -> ParsedStatement:
     return amounts_checked(csvfile.parse(data, mapping))
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off while a file's lines are read and written: they
-    are hundreds of thousands of small objects without cycles, and the collector walked them
-    again and again (a third of a 100,000-line import). Plain reference counting still frees
-    them; the collector is back on afterwards, as it was."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def _import(
     bank_account: Account,
     file_name: str,
@@ -246,7 +230,7 @@ def _import(
     by: User,
     report: _ImportProgress,
 ) -> tuple[BankStatement, int, int]:
-    with _collector_paused():
+    with collector_paused():
         return _import_lines(bank_account, file_name, data, digest, by, report)
 
 
@@ -664,22 +648,29 @@ def statement_line_match_deposit(
             )
         if StatementLine.objects.filter(deposit=deposit).exists():
             raise StatementError(f"Deposit bag {deposit.bag_number} is matched already.")
-        bank = Account.objects.get(pk=locked.bank_account_id)
-        transit = accounts(DEPOSITS_IN_TRANSIT)[DEPOSITS_IN_TRANSIT]
         memo = f"Deposit bag {deposit.bag_number} at the bank ({us_date(locked.posted_on)})"
-        entry = post(
-            entry_date=timezone.localdate(),
-            memo=memo,
-            source=ReconciliationSource.STATEMENT_MATCH,
-            by=by,
-            lines=[
-                Line(bank, locked.amount, memo),
-                Line(transit, -locked.amount, memo, office_id=deposit.office_id),
-            ],
-        )
+        entry = transit_banked(locked, memo=memo, office_id=deposit.office_id, by=by)
         _line_settled(locked, StatementLine.Status.MATCHED, entry, by, deposit=deposit)
     locked.refresh_from_db()
     return locked
+
+
+def transit_banked(line: StatementLine, *, memo: str, office_id: int, by: User) -> JournalEntry:
+    """Post that a deposit in transit reached the bank, as statement `line` (locked) shows: Dr
+    the line's bank account / Cr 1040 Deposits in transit of office `office_id`, the line's
+    amount (Decimal dollars), dated today. Raises what post() raises (LedgerError)."""
+    bank = Account.objects.get(pk=line.bank_account_id)
+    transit = accounts(DEPOSITS_IN_TRANSIT)[DEPOSITS_IN_TRANSIT]
+    return post(
+        entry_date=timezone.localdate(),
+        memo=memo,
+        source=ReconciliationSource.STATEMENT_MATCH,
+        by=by,
+        lines=[
+            Line(bank, line.amount, memo),
+            Line(transit, -line.amount, memo, office_id=office_id),
+        ],
+    )
 
 
 def statement_line_match_card_day(*, line: StatementLine, target: date, by: User) -> CardSettlement:

@@ -293,55 +293,53 @@ def line_match_card(request: HttpRequest, pk: int) -> HttpResponse:
     return _line_page(request, line, card_form=form)
 
 
-@permission_required(MATCH, raise_exception=True)
-@require_POST
-def line_match_lockbox(request: HttpRequest, pk: int) -> HttpResponse:
+def _line_match_remittance(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """Match a statement line to a posted lockbox file's deposit (`kind` "lockbox") or to an
+    online-vendor file's settlement ("vendor"), chosen on the line's page."""
     line = _line(pk)
     if (done := _settled_already(request, line)) is not None:
         return done
+    lockbox = kind == "lockbox"
+    batches = (lockbox_deposits_unmatched if lockbox else vendor_settlements_unmatched)(
+        line.bank_account_id
+    )
     form = MatchRemittanceForm(
-        request.POST, batches=lockbox_deposits_unmatched(line.bank_account_id), label=LOCKBOX_LABEL
+        request.POST, batches=batches, label=LOCKBOX_LABEL if lockbox else VENDOR_LABEL
     )
     if form.is_valid():
         batch = form.cleaned_data["batch"]
+        by = cast(User, request.user)
         try:
-            statement_line_match_lockbox(line=line, target=batch, by=cast(User, request.user))
+            if lockbox:
+                statement_line_match_lockbox(line=line, target=batch, by=by)
+                said = (
+                    f"Matched {format_money(line.amount)} to lockbox batch "
+                    f"{batch.number}'s deposit."
+                )
+            else:
+                settlement = statement_line_match_vendor(line=line, target=batch, by=by)
+                said = (
+                    f"Settled vendor batch {batch.number}: gross {format_money(settlement.gross)}, "
+                    f"fees {format_money(settlement.fees)}."
+                )
         except (ReconciliationError, DomainError) as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(
-                request,
-                f"Matched {format_money(line.amount)} to lockbox batch {batch.number}'s deposit.",
-            )
+            messages.success(request, said)
             return redirect("reconciliation:statement_line", pk=line.pk)
-    return _line_page(request, line, lockbox_form=form)
+    return _line_page(request, line, **{f"{kind}_form": form})
+
+
+@permission_required(MATCH, raise_exception=True)
+@require_POST
+def line_match_lockbox(request: HttpRequest, pk: int) -> HttpResponse:
+    return _line_match_remittance(request, pk, "lockbox")
 
 
 @permission_required(MATCH, raise_exception=True)
 @require_POST
 def line_match_vendor(request: HttpRequest, pk: int) -> HttpResponse:
-    line = _line(pk)
-    if (done := _settled_already(request, line)) is not None:
-        return done
-    form = MatchRemittanceForm(
-        request.POST, batches=vendor_settlements_unmatched(line.bank_account_id), label=VENDOR_LABEL
-    )
-    if form.is_valid():
-        batch = form.cleaned_data["batch"]
-        try:
-            settlement = statement_line_match_vendor(
-                line=line, target=batch, by=cast(User, request.user)
-            )
-        except (ReconciliationError, DomainError) as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(
-                request,
-                f"Settled vendor batch {batch.number}: gross {format_money(settlement.gross)}, "
-                f"fees {format_money(settlement.fees)}.",
-            )
-            return redirect("reconciliation:statement_line", pk=line.pk)
-    return _line_page(request, line, vendor_form=form)
+    return _line_match_remittance(request, pk, "vendor")
 
 
 @permission_required(MATCH, raise_exception=True)

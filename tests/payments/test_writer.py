@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from billing.models import Bill
 from billing.penalties import AmountDue
+from cashiering.bulk import collector_paused
 from ledger.chart import CUSTOMER_CREDITS
 from ledger.models import Account, JournalEntry
 from payments.allocation import bill_payment_applied
@@ -18,7 +19,6 @@ from payments.models import Payment, Tender, TenderKind
 from payments.services import BillItem, TenderIn, payment_record
 from payments.writer import (
     INSERT_AT_MOST,
-    collector_paused,
     copy_rows,
     ids_reserved,
     model_new,
