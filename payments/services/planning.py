@@ -52,25 +52,11 @@ def _fee_planned(
     description = name if quantity == 1 else f"{name} x {quantity}"
     units = quantity
     if fee_type.requires_plate:
-        plate = "".join(item.plate.split()).upper()
-        if not PLATE_RE.match(plate):
-            raise PaymentError(f"{name}: the plate is 2 to 8 letters and digits.")
-        state = (item.plate_state or "NY").strip().upper()
-        if len(state) != 2 or not state.isalpha():
-            raise PaymentError(f"{name}: the plate's state is two letters.")
-        row.plate, row.plate_state = plate, state
-        description += f", plate {plate} ({state})"
+        row.plate, row.plate_state = _plate_checked(name, item)
+        description += f", plate {row.plate} ({row.plate_state})"
     if fee_type.requires_permit_period:
-        months = item.months
-        most = fee_type.max_months or 12
-        if not isinstance(months, int) or months < 1 or months > most:
-            raise PaymentError(f"{name}: sell from 1 to {most} months at once.")
-        if item.period_start is None:
-            raise PaymentError(f"{name}: say when the permit starts.")
-        if item.period_start < as_of - timedelta(days=31):
-            raise PaymentError(f"{name}: a permit cannot start more than a month ago.")
-        row.period_start = item.period_start
-        row.period_end = permit_period_end(item.period_start, months)
+        start, months = _permit_period_checked(name, item, fee_type, as_of)
+        row.period_start, row.period_end = start, permit_period_end(start, months)
         units *= months
         description += (
             f", {months} month{'s' if months > 1 else ''} "
@@ -85,6 +71,34 @@ def _fee_planned(
         raise PaymentError(f"{name}: that is more than the books can hold.")
     row.description = description[:200]
     return _Planned(item=row, lines=[Line(account, -row.amount, description[:255])])
+
+
+def _plate_checked(name: str, item: FeeItem) -> tuple[str, str]:
+    """The plate (2 to 8 letters and digits, spaces dropped, upper case) and its state (two
+    letters, NY when not given) of a fee sold for a vehicle."""
+    plate = "".join(item.plate.split()).upper()
+    if not PLATE_RE.match(plate):
+        raise PaymentError(f"{name}: the plate is 2 to 8 letters and digits.")
+    state = (item.plate_state or "NY").strip().upper()
+    if len(state) != 2 or not state.isalpha():
+        raise PaymentError(f"{name}: the plate's state is two letters.")
+    return plate, state
+
+
+def _permit_period_checked(
+    name: str, item: FeeItem, fee_type: FeeType, as_of: date
+) -> tuple[date, int]:
+    """When a permit starts (a day given, no more than a month before `as_of`) and how many
+    months it is sold for (1 to the fee type's most, 12 by default)."""
+    months = item.months
+    most = fee_type.max_months or 12
+    if not isinstance(months, int) or months < 1 or months > most:
+        raise PaymentError(f"{name}: sell from 1 to {most} months at once.")
+    if item.period_start is None:
+        raise PaymentError(f"{name}: say when the permit starts.")
+    if item.period_start < as_of - timedelta(days=31):
+        raise PaymentError(f"{name}: a permit cannot start more than a month ago.")
+    return item.period_start, months
 
 
 def _lien_search_planned(

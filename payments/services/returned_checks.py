@@ -101,9 +101,7 @@ def returned_check_record(
             if reopen
             else (None, [], ZERO)
         )
-        writer = chosen.check_payer.strip() or locked.payer_name.strip() or "Check writer"
-        customer = locked.customer or Customer.objects.create(name=writer)
-        Customer.objects.filter(pk=customer.pk).update(checks_refused=True)
+        writer, customer = _check_writer_refused(locked, chosen)
         fee_bill = _returned_check_bill(
             locked, chosen, customer, fees, billed, credit_spent, by, where
         )
@@ -132,6 +130,16 @@ def returned_check_record(
             reversal=reversal,
         )
         return reversal
+
+
+def _check_writer_refused(locked: Payment, chosen: Tender) -> tuple[str, Customer]:
+    """Who wrote the returned check (the name on it, else the payer's) and the customer
+    record it is billed to (the receipt's, else a new one in the writer's name), which takes
+    no more checks from now on."""
+    writer = chosen.check_payer.strip() or locked.payer_name.strip() or "Check writer"
+    customer = locked.customer or Customer.objects.create(name=writer)
+    Customer.objects.filter(pk=customer.pk).update(checks_refused=True)
+    return writer, customer
 
 
 def _returned_check_refused(locked: Payment) -> None:
