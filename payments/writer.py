@@ -1,7 +1,7 @@
 """The set-based writer of payments: N planned payments (their items, tenders, bill updates and
 penalty events) and the ledger entry that carries them, written with a handful of statements
-whatever N is. Used by remittance batches (N in the thousands) and made to fit one counter
-visit (N = 1) too. Every database invariant (balanced entry, bill balances equal to their
+whatever N is: the one writer of payments, for a counter visit (N = 1: payment_record) and for
+remittance batches (N in the thousands). Every database invariant (balanced entry, bill balances equal to their
 receivable lines, receipts frozen, gapless numbering) still holds at commit."""
 
 import io
@@ -296,13 +296,15 @@ def payments_write(
     before_items: Callable[[JournalEntry], None] | None = None,
 ) -> JournalEntry:
     """Write `planned` payments and their one ledger entry (`lines`, balanced; COPY when long)
-    in the caller's transaction: one post(), then the payments, items and tenders by COPY with
-    ids taken from their sequences, the bills by one UPDATE, the penalty events by one INSERT.
+    in the caller's transaction: one post(), then the payments, items and tenders (rows_write:
+    a few by one INSERT ... RETURNING a table, many by COPY with ids taken from their
+    sequences), the bills by one UPDATE, the penalty events by one INSERT.
     Bills and penalties are not touched in the training book. `before_items(entry)` runs after
     the bills are updated and before the items are written (a lien certificate the item names).
 
     The caller holds the locks (bills, receipt series) and has numbered the receipts. Raises
-    what post() raises (LedgerError), and DatabaseError for a refused row."""
+    what post() raises (LedgerError), BillingError for a penalty event assessed twice, and
+    DatabaseError for a refused row."""
     entry = post(
         entry_date=entry_date,
         memo=memo,

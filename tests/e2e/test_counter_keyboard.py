@@ -195,6 +195,8 @@ def test_a_keyboard_only_visit_with_the_arrow_keys_and_a_sticky_cart(page, count
 
     # On the receipt, P prints: the print button says so, and the key opens the receipt's PDF.
     expect(page.get_by_role("link", name=re.compile(r"Print receipt \(80 mm\) P"))).to_be_visible()
+    # The heading shows before the page's scripts bind the key on a loaded machine: wait for them.
+    page.wait_for_load_state("load")
     with page.expect_popup() as popup:
         page.keyboard.press("p")
     assert re.search(r"/counter/receipts/CH-\d{4}-000001\.pdf$", popup.value.url)
