@@ -7,13 +7,14 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from billing.models import Bill, BillAdjustment, PaymentPlan, PlanBill
 from billing.penalties import AmountDue
@@ -52,7 +53,12 @@ from payments.models import (
     Workstation,
     check_writer_key,
 )
-from payments.remittance_files import FileRow, remittance_file_digest, remittance_file_parse
+from payments.remittance_files import (
+    FileRow,
+    file_size_checked,
+    remittance_file_digest,
+    remittance_file_parse,
+)
 from payments.services import (
     BillItem,
     _accounts,
@@ -86,6 +92,7 @@ class ItemIn:
     amount: Decimal
     as_of: date
     check_payer: str = ""
+    postmarked: bool = False  # `as_of` is the envelope's postmark
 
 
 @dataclass(frozen=True)
@@ -131,6 +138,40 @@ def _permission_checked(by: User, perm: str = "payments.work_remittance") -> Non
         raise RemittanceError(
             "Remittance batches are worked by Clerks and Supervisors; a Trainee does not open, "
             "fill or post them."
+        )
+
+
+RESOLVE = "payments.resolve_remittance"
+
+
+def _owner_checked(batch: RemittanceBatch, by: User) -> None:
+    """A Clerk adds and removes items of, cancels and posts only a batch they opened; a
+    Supervisor (payments.resolve_remittance) works any open batch."""
+    if batch.opened_by_id == by.pk or by.has_perm(RESOLVE):
+        return
+    opener = batch.opened_by
+    who = opener.get_full_name() or opener.get_username()
+    raise RemittanceError(
+        f"Batch {batch.number} was opened by {who}: only {who} or a Supervisor may change, "
+        "cancel or post it. Nothing was saved."
+    )
+
+
+# How far back a postmark may be: a year's mail (a leap year's 366 days); older is a slip.
+POSTMARK_DAYS_BACK = 366
+
+
+def postmark_checked(postmark: date | None, entered: date) -> None:
+    """A postmark after the day the check is entered, or more than a year before it, is a
+    typing slip: refused (RemittanceError naming the dates)."""
+    if postmark is None:
+        return
+    earliest = entered - timedelta(days=POSTMARK_DAYS_BACK)
+    if postmark > entered or postmark < earliest:
+        raise RemittanceError(
+            f"The postmark {date_format(postmark, 'SHORT_DATE_FORMAT')} is not between "
+            f"{date_format(earliest, 'SHORT_DATE_FORMAT')} and "
+            f"{date_format(entered, 'SHORT_DATE_FORMAT')}, the day it is entered: check the date."
         )
 
 
@@ -305,6 +346,13 @@ def _verdict(item, bill, error, owed, seen, in_plan, cancelled, flagged, policie
         return ItemVerdict(
             bill, exception, reasons.CLOSED_BILL, f"Bill {bill.number} was cancelled.", total, due
         )
+    if item.postmarked and item.as_of < bill.issue_date:
+        # Likely the wrong stub in the envelope, or a mistyped postmark: a Supervisor decides.
+        message = (
+            f"Postmarked {date_format(item.as_of, 'SHORT_DATE_FORMAT')}, before bill "
+            f"{bill.number} was issued ({date_format(bill.issue_date, 'SHORT_DATE_FORMAT')})."
+        )
+        return ItemVerdict(bill, exception, reasons.POSTMARK_BEFORE_BILL, message, total, due)
     if total == 0:
         return ItemVerdict(
             bill,
@@ -480,16 +528,22 @@ def remittance_item_add(
     number = check_number.strip()
     if not number.isdigit() or len(number) > 12:
         raise RemittanceError("The check number is its digits (up to 12).")
-    if postmark is not None and postmark > timezone.localdate():
-        raise RemittanceError("The postmark cannot be after today: check the date.")
+    postmark_checked(postmark, timezone.localdate())
     earlier = RemittanceItem.objects.filter(token=token).first()
     if earlier is not None:
         return earlier
     with transaction.atomic():
         locked = _open_batch_locked(batch)
+        # A double Enter's second request waited for the batch's lock: the first one's item.
+        earlier = RemittanceItem.objects.filter(token=token).first()
+        if earlier is not None:
+            return earlier
         if locked.kind != RemittanceBatch.Kind.MAIL:
             raise RemittanceError("Only a mail batch takes items one by one.")
-        entered = ItemIn(text, money, _item_as_of(locked, postmark), check_payer)
+        _owner_checked(locked, by)
+        entered = ItemIn(
+            text, money, _item_as_of(locked, postmark), check_payer, postmarked=bool(postmark)
+        )
         earlier_bills = list(locked.items.exclude(bill=None).values_list("bill__number", flat=True))
         verdict = items_checked([entered])[0]
         if (
@@ -526,7 +580,7 @@ def remittance_item_remove(*, item: RemittanceItem, by: User) -> None:
     """Take a mistyped item out of its batch while the batch is open."""
     _permission_checked(by)
     with transaction.atomic():
-        _open_batch_locked(item.batch)
+        _owner_checked(_open_batch_locked(item.batch), by)
         RemittanceItem.objects.filter(pk=item.pk).delete()
 
 
@@ -539,6 +593,7 @@ def remittance_batch_cancel(*, batch: RemittanceBatch, by: User, reason: str) ->
     _no_card_numbers(reason)
     with transaction.atomic():
         locked = _open_batch_locked(batch)
+        _owner_checked(locked, by)
         locked.status = RemittanceBatch.Status.CANCELLED
         locked.cancelled_reason = reason[:300]
         locked.save(update_fields=["status", "cancelled_reason"])
@@ -696,10 +751,48 @@ def _items_rechecked(batch: RemittanceBatch, items: list[RemittanceItem]) -> lis
     """Every item checked again under the bills' locks (a bill may have been paid at the window
     since it was entered): a clean item that no longer passes becomes an exception."""
     entered = [
-        ItemIn(i.scanline_text, i.amount, _item_as_of(batch, i.postmark, i.paid_on), i.check_payer)
+        ItemIn(
+            i.scanline_text,
+            i.amount,
+            _item_as_of(batch, i.postmark, i.paid_on),
+            i.check_payer,
+            postmarked=i.postmark is not None and i.paid_on is None,
+        )
         for i in items
     ]
-    return items_checked(entered, lock=True)
+    verdicts = items_checked(entered, lock=True)
+    return [_paid_since(i, v) for i, v in zip(items, verdicts, strict=True)]
+
+
+def _paid_since(item: RemittanceItem, verdict: ItemVerdict) -> ItemVerdict:
+    """A check entered clean whose bill owes less now than then (paid at the window since, in
+    part) is held: where the policy takes overpayments it would otherwise go, unasked, to the
+    customer's credit. (Paid in full, the checks already say "bill paid".)"""
+    clean = RemittanceItem.State.CLEAN
+    then, now = item.owed_at_postmark, verdict.owed
+    if (
+        item.state != clean
+        or verdict.state != clean
+        or then is None
+        or now is None
+        or now >= then
+        or item.amount <= now
+    ):
+        return verdict
+    bill = verdict.bill
+    message = (
+        f"Bill {bill.number if bill else ''} owes {format_money(now)} now, "  # type: ignore[union-attr]
+        f"{format_money(then)} when the check was entered (paid since); "
+        f"{format_money(item.amount)} received."
+    )
+    return ItemVerdict(
+        bill,
+        RemittanceItem.State.EXCEPTION,
+        RemittanceItem.Reason.AMOUNT_DIFFERS,
+        message,
+        now,
+        verdict.due,
+    )
 
 
 def _batch_write(
@@ -794,6 +887,7 @@ def _post_locked(batch: RemittanceBatch, by: User, token: uuid.UUID | None) -> R
         raise RemittanceError(
             f"Batch {locked.number} is {locked.get_status_display().lower()} already."
         )
+    _owner_checked(locked, by)
     items = list(locked.items.order_by("sequence"))
     totals = _totals_of(locked, items)
     if not totals.agrees:
@@ -946,6 +1040,7 @@ def remittance_file_import(
     _permission_checked(by)
     if not source.is_active:
         raise RemittanceError(f"{source.name} is not active; an Admin turns it back on.")
+    file_size_checked(len(content))
     # Batches imported before the digest was made uniform hold their bytes' digest.
     digest = remittance_file_digest(content)
     _file_seen(source, digest, hashlib.sha256(content).hexdigest())
@@ -971,7 +1066,13 @@ def remittance_file_import(
             )
             received = parsed.deposit_date or batch.business_date
             entered = [
-                ItemIn(r.scanline, r.amount, r.paid_on or r.postmark or received, r.check_payer)
+                ItemIn(
+                    r.scanline,
+                    r.amount,
+                    r.paid_on or r.postmark or received,
+                    r.check_payer,
+                    postmarked=r.paid_on is None and r.postmark is not None,
+                )
                 for r in parsed.rows
             ]
             verdicts = items_checked(entered, lock=True, tender_kind=_file_tender(source))
