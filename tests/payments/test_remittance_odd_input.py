@@ -1,0 +1,156 @@
+"""Odd things brought to the remittance pages (payments.views_remittance): files too large, not
+text, not CSV or with a header only; payers' names too long for a line on the batch report and
+the return letter; and a batch's receipt whose check comes back after posting, which the batch
+report and the batch page must still tell."""
+
+import uuid
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from payments.models import RemittanceBatch, RemittanceImport, RemittanceItem
+from payments.remittance_files import MAX_FILE_BYTES
+from payments.services import returned_check_record
+from payments.services.remittance import (
+    Resolution,
+    remittance_batch_post,
+    remittance_exception_resolve,
+)
+from tests.documents.conftest import NAMES, unbroken
+from tests.documents.pdf_reading import assert_nothing_runs_off, squeezed, text
+from tests.payments.test_remittance_views import (
+    add,
+    bills,
+    lockbox,
+    lockbox_file,
+    open_batch,
+    token_in,
+)
+from tests.payments.test_reversals import books_are_clean
+
+D = Decimal
+__all__ = ["bills", "lockbox"]  # the fixtures, used by name
+HEADER = b"Record,Deposit date,Scanline,Amount,Check number,Payer,Postmark,Count\n"
+
+
+def upload(client, lockbox, content: bytes, name: str = "lockbox.csv"):
+    page = client.get(reverse("payments:remittance_import")).text
+    return client.post(
+        reverse("payments:remittance_import"),
+        {
+            "token": token_in(page),
+            "source": lockbox.pk,
+            "file": SimpleUploadedFile(name, content, content_type="text/csv"),
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        # 50 MB: refused by its size before it is read
+        (b"a" * (50 * 1024 * 1024), "The file is 50.0 MB: no remittance file is that large"),
+        (b"D" * (MAX_FILE_BYTES + 1), "no remittance file is that large (at most 16 MB)"),
+        # a cell longer than the csv module reads
+        (HEADER + b"D,," + b"9" * 200_000 + b",1.00,1,,,\n", "The file is not CSV"),
+        (HEADER + "D,,W-1,1.00,1,Fran\xe7ois,,\n".encode("latin-1"), "The file is not UTF-8"),
+        (HEADER, "The file has no trailer row (T)"),
+        (b"\xff\xfe" + "Record".encode("utf-16-le"), "The file is not UTF-8"),
+    ],
+    ids=["50MB", "over-the-limit", "huge-cell", "latin-1", "header-only", "utf-16"],
+)
+def test_an_odd_file_is_refused_with_a_message_and_nothing_saved(
+    client, clerk, lockbox, content, said
+):
+    client.force_login(clerk)
+    response = upload(client, lockbox, content)
+    assert response.status_code == 200
+    assert said in response.text
+    assert not RemittanceBatch.objects.exists()
+    assert not RemittanceImport.objects.filter(stage=RemittanceImport.Stage.DONE).exists()
+
+
+# Long names on paper
+
+
+def test_the_longest_payer_names_wrap_on_the_batch_report_and_the_return_letter(
+    client, office, clerk, supervisor, bills
+):
+    # given a posted batch whose checks carry the longest payer names a field holds
+    unbroken_name = unbroken(200)
+    spaced = (NAMES["Greek"] + " ") * 9
+    batch = open_batch(office, clerk, "1300.00", 3)
+    add(batch, clerk, bills[0].number, "1000.00", "1", unbroken_name)
+    add(batch, clerk, "NO-SUCH-BILL", "200.00", "2", spaced[:200])
+    add(batch, clerk, "ALSO-NO-BILL", "100.00", "3", unbroken(200, "Zyx"))
+    remittance_batch_post(batch=batch, by=clerk, token=uuid.uuid4())
+    returned = batch.items.get(sequence=3)
+    remittance_exception_resolve(
+        item=returned,
+        action=Resolution.RETURN,
+        amount=None,
+        note=unbroken(300, "Notabillofours"),
+        by=supervisor,
+        token=uuid.uuid4(),
+    )
+    client.force_login(clerk)
+
+    # when the batch report and the return letter are printed
+    report = client.get(reverse("payments:remittance_report_pdf", args=[batch.pk]))
+    letter = client.get(reverse("payments:remittance_letter_pdf", args=[returned.pk]))
+
+    # then every name is printed whole and nothing runs off the page
+    for response, names in (
+        (report, [unbroken_name, spaced[:200].strip(), unbroken(200, "Zyx")]),
+        (letter, [unbroken(200, "Zyx"), unbroken(300, "Notabillofours")]),
+    ):
+        assert response.status_code == 200
+        assert_nothing_runs_off(response.content)
+        printed = squeezed(text(response.content))
+        for name in names:
+            assert squeezed(name) in printed, f"{name[:20]}… is not printed whole"
+
+
+# A receipt of the batch whose check comes back
+
+
+def test_a_returned_check_after_posting_shows_on_the_batch_report_and_page(
+    client, office, clerk, supervisor, bills
+):
+    # given a posted batch of two clean checks
+    batch = open_batch(office, clerk, "1250.00", 2)
+    add(batch, clerk, bills[0].number, "1000.00", "41", "Payer Zero")
+    add(batch, clerk, bills[1].number, "250.00", "42", "Payer One")
+    remittance_batch_post(batch=batch, by=clerk, token=uuid.uuid4())
+    bounced = batch.items.get(sequence=2)
+
+    # when the bank returns the second check
+    returned_check_record(payment=bounced.payment, reason="NSF", by=supervisor)
+
+    # then the batch report says so beside the item and in the totals
+    client.force_login(clerk)
+    report = client.get(reverse("payments:remittance_report_pdf", args=[batch.pk]))
+    printed = squeezed(text(report.content))
+    assert squeezed("Returned check (NSF) after posting 1 250.00") in printed
+    assert squeezed(f"{bounced.payment.receipt_number}") in printed
+    assert printed.count(squeezed("Returned check (NSF)")) == 2  # the item and the totals
+    # and so does the batch page
+    page = client.get(reverse("payments:remittance_batch", args=[batch.pk])).text
+    assert "Since posting: returned check (nsf) after posting 1 ($250.00)." in page
+    # and the item still counts as applied in the batch (its money came in, then went back)
+    bounced.refresh_from_db()
+    assert bounced.state == RemittanceItem.State.APPLIED
+    bills[1].refresh_from_db()
+    assert bills[1].balance == D("250.00")
+    books_are_clean()
+
+
+def test_a_lockbox_file_with_only_a_header_posts_nothing(client, clerk, lockbox):
+    client.force_login(clerk)
+    content = lockbox_file([])
+    response = upload(client, lockbox, content)
+    assert response.status_code == 200
+    assert "The file has no payments." in response.text or "no payments" in response.text
+    assert not RemittanceBatch.objects.exists()
