@@ -1048,42 +1048,45 @@ def remittance_file_import(
     if not parsed.rows:
         raise RemittanceError("The file has no payments.")
     total = len(parsed.rows)
-    try:
-        with database_refusal_explained("file"), transaction.atomic():
-            batch = _batch_created(
-                office=source.office,
-                kind=RemittanceBatch.Kind(source.kind),
-                by=by,
-                token=uuid.uuid4(),
-                control_total=parsed.deposit_total,
-                control_count=parsed.count,
-                source=source,
-                file_name=file_name[:200],
-                file_sha256=digest,
-                deposit_date=parsed.deposit_date,
-                deposit_total=parsed.deposit_total,
-                fee_total=parsed.fee_total,
-            )
-            received = parsed.deposit_date or batch.business_date
-            entered = [
-                ItemIn(
-                    r.scanline,
-                    r.amount,
-                    r.paid_on or r.postmark or received,
-                    r.check_payer,
-                    postmarked=r.paid_on is None and r.postmark is not None,
+    # The same file sent twice at once: the second one's batch row waits for the first's
+    # commit, then breaks the once-per-source key; it is told which batch holds the file.
+    with database_refusal_explained("file"):
+        try:
+            with transaction.atomic():
+                batch = _batch_created(
+                    office=source.office,
+                    kind=RemittanceBatch.Kind(source.kind),
+                    by=by,
+                    token=uuid.uuid4(),
+                    control_total=parsed.deposit_total,
+                    control_count=parsed.count,
+                    source=source,
+                    file_name=file_name[:200],
+                    file_sha256=digest,
+                    deposit_date=parsed.deposit_date,
+                    deposit_total=parsed.deposit_total,
+                    fee_total=parsed.fee_total,
                 )
-                for r in parsed.rows
-            ]
-            verdicts = items_checked(entered, lock=True, tender_kind=_file_tender(source))
-            items = _items_of_file(batch, parsed.rows, verdicts, progress)
-            _batch_write(batch, items, by, verdicts)
-            _progress(progress, total, total)
-            return _batch_closed(batch, by)
-    except IntegrityError as exc:
-        if "remittance_file_once_per_source" in str(exc):
-            _file_seen(source, digest)
-        raise
+                received = parsed.deposit_date or batch.business_date
+                entered = [
+                    ItemIn(
+                        r.scanline,
+                        r.amount,
+                        r.paid_on or r.postmark or received,
+                        r.check_payer,
+                        postmarked=r.paid_on is None and r.postmark is not None,
+                    )
+                    for r in parsed.rows
+                ]
+                verdicts = items_checked(entered, lock=True, tender_kind=_file_tender(source))
+                items = _items_of_file(batch, parsed.rows, verdicts, progress)
+                _batch_write(batch, items, by, verdicts)
+                _progress(progress, total, total)
+                return _batch_closed(batch, by)
+        except IntegrityError as exc:
+            if "remittance_file_once_per_source" in str(exc):
+                _file_seen(source, digest)
+            raise
 
 
 def _progress(progress: Progress | None, done: int, total: int) -> None:

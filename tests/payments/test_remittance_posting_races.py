@@ -15,12 +15,15 @@ from django.utils import timezone
 
 from cashiering.roles import Role
 from ledger.models import AccountingPeriod, JournalEntry, PeriodState
-from payments.errors import RemittanceError
+from payments.errors import RemittanceError, RemittanceFileSeen
 from payments.models import Payment, PaymentPolicy, RemittanceBatch, RemittanceItem
+from payments.remittance_files import remittance_file_write
 from payments.services import BillItem, payment_record
 from payments.services.remittance import (
     remittance_batch_post,
+    remittance_file_import,
     remittance_item_add,
+    remittance_sources_seed,
 )
 from reconciliation.services.days import day_sign_off
 from tests.payments.conftest import cash, new_user, open_drawer
@@ -320,3 +323,39 @@ def test_a_batch_post_with_the_same_token_again_returns_the_batch(office, clerk,
     assert Payment.objects.filter(drawer=batch.drawer).count() == 1
     with pytest.raises(RemittanceError, match="posted already"):
         remittance_batch_post(batch=batch, by=clerk, token=uuid.uuid4())
+
+
+@transactional
+def test_the_same_file_imported_twice_at_once_posts_once_and_names_the_batch(
+    office, clerk, supervisor, bills
+):
+    # given one lockbox file, sent twice at once (two app servers, a double submit)
+    lockbox, _ = remittance_sources_seed(office=office)
+    content = remittance_file_write(
+        lockbox.kind,
+        rows=[{"scanline": bills[1].number, "amount": "250.00", "check_number": "9"}],
+        deposit_date=timezone.localdate(),
+    )
+
+    def imported():
+        return remittance_file_import(source=lockbox, file_name="l.csv", content=content, by=clerk)
+
+    # when both got past the check for an earlier import before either committed
+    results, errors = held_while(
+        "SELECT id FROM billing_bill WHERE id = %s FOR UPDATE",
+        [bills[1].pk],
+        imported,
+        imported,
+        waiting=2,
+    )
+
+    # then one posts it, and the other is told which batch holds the file
+    [batch] = results
+    [error] = errors
+    assert isinstance(error, RemittanceFileSeen)
+    assert str(error) == (
+        f"This file was imported already as batch {batch.number} (posted); nothing was posted "
+        "again."
+    )
+    assert RemittanceBatch.objects.count() == 1
+    books_are_clean()
