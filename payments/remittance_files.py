@@ -292,6 +292,10 @@ def _detail_read(reader: _Reader, source: RemittanceSource) -> FileRow:
         return row
     row.paid_on = reader.day("paid_on", required=True)
     row.fee = reader.money("fee", positive=False) if reader.cell("fee") else ZERO
+    if row.fee >= row.amount:
+        # The vendor settles the payment less its fee: a fee of all of it (or more) is a shifted
+        # column, and would leave card clearing owing the vendor.
+        raise reader.fail("fee", f"the fee {format_money(row.fee)} is not less than the payment.")
     brand = _BRANDS.get(reader.cell("card_brand").lower())
     if brand is None:
         raise reader.fail(

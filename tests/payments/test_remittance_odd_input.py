@@ -9,14 +9,19 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
+from ledger.errors import DomainError
+from payments.errors import RemittanceFileError
 from payments.models import RemittanceBatch, RemittanceImport, RemittanceItem
-from payments.remittance_files import MAX_FILE_BYTES
-from payments.services import returned_check_record
+from payments.remittance_files import MAX_FILE_BYTES, remittance_file_write
+from payments.services import payment_void, returned_check_record
 from payments.services.remittance import (
     Resolution,
     remittance_batch_post,
     remittance_exception_resolve,
+    remittance_file_import,
+    remittance_sources_seed,
 )
 from tests.documents.conftest import NAMES, unbroken
 from tests.documents.pdf_reading import assert_nothing_runs_off, squeezed, text
@@ -154,3 +159,42 @@ def test_a_lockbox_file_with_only_a_header_posts_nothing(client, clerk, lockbox)
     assert response.status_code == 200
     assert "The file has no payments." in response.text or "no payments" in response.text
     assert not RemittanceBatch.objects.exists()
+
+
+@pytest.mark.parametrize("fee", ["250.00", "260.00"])
+def test_a_vendor_fee_not_less_than_its_payment_refuses_the_file(office, clerk, bills, fee):
+    # given a vendor file whose fee is the whole payment or more (a shifted column)
+    _, vendor = remittance_sources_seed(office=office)
+    today = timezone.localdate()
+    row = {
+        "paid_on": today,
+        "scanline": bills[1].number,
+        "amount": "250.00",
+        "fee": fee,
+        "card_brand": "Visa",
+        "card_last4": "4242",
+        "reference": "PC-1",
+    }
+    content = remittance_file_write("vendor", [row], deposit_date=today)
+
+    # when it is imported: refused naming the row and the column, nothing posted
+    with pytest.raises(RemittanceFileError, match=r"Row 2, column 'Fee': the fee \$"):
+        remittance_file_import(source=vendor, file_name="v.csv", content=content, by=clerk)
+    assert not RemittanceBatch.objects.exists()
+
+
+def test_a_batch_receipt_is_not_voided_and_says_to_refund_it(
+    client, office, clerk, supervisor, bills
+):
+    # given a posted batch's receipt
+    batch = open_batch(office, clerk, "250.00", 1)
+    add(batch, clerk, bills[1].number, "250.00")
+    remittance_batch_post(batch=batch, by=clerk, token=uuid.uuid4())
+    payment = batch.items.get().payment
+
+    # when a void is asked for: refused with what to do instead, nothing posted
+    with pytest.raises(DomainError) as refused:
+        payment_void(payment=payment, reason="Keyed twice", by=clerk, approved_by=supervisor)
+    assert "refund" in str(refused.value).lower()
+    assert not payment.reversals.exists()
+    books_are_clean()
