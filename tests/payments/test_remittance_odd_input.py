@@ -198,3 +198,45 @@ def test_a_batch_receipt_is_not_voided_and_says_to_refund_it(
     assert "refund" in str(refused.value).lower()
     assert not payment.reversals.exists()
     books_are_clean()
+
+
+@pytest.mark.parametrize(
+    ("kind", "says"),
+    [
+        ("vendor", "We are refunding your online payment of $40.00"),
+        ("lockbox", "Our bank received your check"),
+    ],
+)
+def test_a_file_items_return_letter_does_not_say_a_check_is_enclosed(
+    client, office, clerk, supervisor, kind, says
+):
+    # given a lockbox or vendor file's item that names no bill, returned by a Supervisor
+    lockbox, vendor = remittance_sources_seed(office=office)
+    source = vendor if kind == "vendor" else lockbox
+    today = timezone.localdate()
+    row = {"scanline": "NO-SUCH-BILL", "amount": "40.00"}
+    if kind == "vendor":
+        row |= {"paid_on": today, "card_brand": "Visa", "card_last4": "4242", "reference": "P1"}
+    else:
+        row |= {"check_number": "55", "check_payer": "Alex Unknown"}
+    content = remittance_file_write(kind, [row], deposit_date=today)
+    batch = remittance_file_import(source=source, file_name="f.csv", content=content, by=clerk)
+    item = batch.items.get()
+    remittance_exception_resolve(
+        item=item,
+        action=Resolution.RETURN,
+        amount=None,
+        note="No bill of ours",
+        by=supervisor,
+        token=uuid.uuid4(),
+    )
+
+    # when its letter is printed
+    client.force_login(clerk)
+    letter = client.get(reverse("payments:remittance_letter_pdf", args=[item.pk]))
+
+    # then it says what happened to the money; no check is enclosed (the bank has it)
+    printed = squeezed(text(letter.content))
+    assert squeezed(says) in printed
+    assert squeezed("enclosed check") not in printed
+    assert squeezed("Enclosure") not in printed
