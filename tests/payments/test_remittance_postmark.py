@@ -12,15 +12,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from payments.errors import RemittanceError
+from payments.errors import RemittanceError, RemittanceFileError
 from payments.models import RemittanceBatch, RemittanceItem
-from payments.remittance_files import remittance_file_write
+from payments.remittance_files import remittance_file_parse, remittance_file_write
 from payments.services.remittance import (
     remittance_batch_post,
     remittance_file_import,
     remittance_item_add,
     remittance_sources_seed,
 )
+from tests.payments.test_remittance_file_input import lockbox_file
 from tests.payments.test_remittance_views import bills, open_batch
 
 D = Decimal
@@ -190,3 +191,19 @@ def test_a_control_total_that_is_not_money_opens_no_batch(client, office, clerk,
     assert response.status_code == 200
     assert "invalid-feedback" in response.text or "errorlist" in response.text
     assert not RemittanceBatch.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "amount", ["0.005", "1e3", "NaN", "-12.30", "0", "1000000000000.00", "Infinity", "12.3.4"]
+)
+def test_a_file_amount_that_is_not_money_refuses_the_file(office, amount):
+    lockbox, _ = remittance_sources_seed(office=office)
+    with pytest.raises(RemittanceFileError, match=r"Row 2, column 'Amount'"):
+        remittance_file_parse(lockbox, lockbox_file(amount))
+
+
+def test_a_file_amount_with_blanks_and_one_decimal_is_read_to_the_cent(office):
+    lockbox, _ = remittance_sources_seed(office=office)
+    parsed = remittance_file_parse(lockbox, lockbox_file("  12.3 "))
+    assert parsed.rows[0].amount == D("12.30")
+    assert str(parsed.rows[0].amount) == "12.30"
