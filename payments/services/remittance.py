@@ -3,6 +3,7 @@ checked item by item, posted together (one ledger entry per batch, one receipt p
 item) and their exceptions resolved by a Supervisor. See docs/remittance.md."""
 
 import hashlib
+import re
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -526,7 +527,7 @@ def remittance_item_add(
     if not text or len(text) > 60:
         raise RemittanceError("Scan the stub's scanline or type the bill number.")
     number = check_number.strip()
-    if not number.isdigit() or len(number) > 12:
+    if not re.fullmatch(r"[0-9]{1,12}", number):  # str.isdigit() takes "١٢" and "²"
         raise RemittanceError("The check number is its digits (up to 12).")
     postmark_checked(postmark, timezone.localdate())
     earlier = RemittanceItem.objects.filter(token=token).first()

@@ -207,3 +207,19 @@ def test_a_file_amount_with_blanks_and_one_decimal_is_read_to_the_cent(office):
     parsed = remittance_file_parse(lockbox, lockbox_file("  12.3 "))
     assert parsed.rows[0].amount == D("12.30")
     assert str(parsed.rows[0].amount) == "12.30"
+
+
+@pytest.mark.parametrize("number", ["١٢٣", "12²", "1234567890123", "", "12 34"])
+def test_a_check_number_is_ascii_digits_for_the_service_too(office, clerk, bills, number):
+    batch = open_batch(office, clerk, "1000.00", 1)
+    with pytest.raises(RemittanceError, match=r"The check number is its digits \(up to 12\)"):
+        remittance_item_add(
+            batch=batch,
+            scanline=bills[0].number,
+            amount=D("1000.00"),
+            check_number=number,
+            postmark=None,
+            by=clerk,
+            token=uuid.uuid4(),
+        )
+    assert not batch.items.exists()
