@@ -224,6 +224,13 @@ def remittance_file_parse(source: RemittanceSource, content: bytes) -> Remittanc
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise RemittanceFileError("The file is not UTF-8 text: is it the right file?") from None
+    if "\x00" in text:
+        # No text column of ours can hold one (PostgreSQL refuses it): not a file the bank wrote.
+        row = text[: text.index("\x00")].count("\n") + 1
+        raise RemittanceFileError(
+            f"The file holds NUL characters (row {row}): it is not text as a bank or vendor "
+            "writes it. Is it the right file? Nothing was posted."
+        )
     try:
         rows = list(csv.reader(io.StringIO(text)))
     except csv.Error as exc:

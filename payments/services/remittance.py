@@ -523,6 +523,8 @@ def remittance_item_add(
     money = _amount(amount, "The check's amount")
     # A stub's scanline may hold a Luhn-valid run by chance; a valid scanline is no card.
     _no_card_numbers("" if is_valid_scanline(scanline) else scanline, check_number, check_payer)
+    if any("\x00" in text for text in (scanline, check_number, check_payer)):
+        raise RemittanceError("A NUL character cannot be stored: retype the check's details.")
     text = scanline.strip()
     if not text or len(text) > 60:
         raise RemittanceError("Scan the stub's scanline or type the bill number.")

@@ -21,6 +21,7 @@ from payments.services.remittance import (
     remittance_batch_post,
     remittance_exception_resolve,
     remittance_file_import,
+    remittance_item_add,
     remittance_sources_seed,
 )
 from tests.documents.conftest import NAMES, unbroken
@@ -63,8 +64,25 @@ def upload(client, lockbox, content: bytes, name: str = "lockbox.csv"):
         (HEADER + "D,,W-1,1.00,1,Fran\xe7ois,,\n".encode("latin-1"), "The file is not UTF-8"),
         (HEADER, "The file has no trailer row (T)"),
         (b"\xff\xfe" + "Record".encode("utf-16-le"), "The file is not UTF-8"),
+        (
+            HEADER + b"D,,W-1\x00,1.00,1,,,\nT,2026-06-30,,1.00,,,,1\n",
+            "The file holds NUL characters",
+        ),
+        (
+            HEADER + b"D,,W-1,1.00,1,Ann\x00Lee,,\nT,2026-06-30,,1.00,,,,1\n",
+            "The file holds NUL characters",
+        ),
     ],
-    ids=["50MB", "over-the-limit", "huge-cell", "latin-1", "header-only", "utf-16"],
+    ids=[
+        "50MB",
+        "over-the-limit",
+        "huge-cell",
+        "latin-1",
+        "header-only",
+        "utf-16",
+        "nul-in-scanline",
+        "nul-in-payer",
+    ],
 )
 def test_an_odd_file_is_refused_with_a_message_and_nothing_saved(
     client, clerk, lockbox, content, said
@@ -240,3 +258,30 @@ def test_a_file_items_return_letter_does_not_say_a_check_is_enclosed(
     assert squeezed(says) in printed
     assert squeezed("enclosed check") not in printed
     assert squeezed("Enclosure") not in printed
+
+
+@pytest.mark.parametrize("field", ["scanline", "check_payer"])
+def test_a_nul_character_typed_or_sent_is_a_message_not_a_500(client, office, clerk, bills, field):
+    batch = open_batch(office, clerk, "1000.00", 1)
+    check = {"scanline": bills[0].number, "check_payer": "Ann Lee"}
+    check[field] = check[field][:3] + "\x00" + check[field][3:]
+    # through the page
+    client.force_login(clerk)
+    page = client.post(
+        reverse("payments:remittance_item_add", args=[batch.pk]),
+        {"token": uuid.uuid4(), "amount": "1000.00", "check_number": "5", **check},
+    )
+    assert page.status_code == 200
+    assert "Null characters are not allowed." in page.text
+    # and by the service
+    with pytest.raises(DomainError, match="A NUL character cannot be stored"):
+        remittance_item_add(
+            batch=batch,
+            amount=D("1000.00"),
+            check_number="5",
+            postmark=None,
+            by=clerk,
+            token=uuid.uuid4(),
+            **check,
+        )
+    assert not batch.items.exists()
