@@ -161,7 +161,7 @@ def test_a_returned_check_after_posting_shows_on_the_batch_report_and_page(
     assert printed.count(squeezed("Returned check (NSF)")) == 2  # the item and the totals
     # and so does the batch page
     page = client.get(reverse("payments:remittance_batch", args=[batch.pk])).text
-    assert "Since posting: returned check (nsf) after posting 1 ($250.00)." in page
+    assert "Returned check (NSF) after posting: 1 ($250.00)." in page
     # and the item still counts as applied in the batch (its money came in, then went back)
     bounced.refresh_from_db()
     assert bounced.state == RemittanceItem.State.APPLIED
