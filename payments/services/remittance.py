@@ -17,7 +17,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from billing.models import Bill, BillAdjustment, PaymentPlan, PlanBill
+from billing.models import Bill, BillAdjustment, Customer, PaymentPlan, PlanBill
 from billing.penalties import AmountDue
 from billing.scanline import (
     ScanlineError,
@@ -255,12 +255,32 @@ def items_checked(
     flagged = set(
         CheckWriterFlag.objects.filter(name_key__in=keys).values_list("name_key", flat=True)
     )
+    # A customer who had a check returned pays no more by check (the counter's rule), whatever
+    # name signs it, and a mail batch's payer is optional.
+    refused = (
+        set(
+            Customer.objects.filter(
+                pk__in={b.customer_id for b in bills if b is not None}, checks_refused=True
+            ).values_list("pk", flat=True)
+        )
+        if tender_kind == TenderKind.CHECK
+        else set()
+    )
     policies = {p.applies_to: p for p in PaymentPolicy.objects.all()}
     seen: set[int] = set()
     verdicts = []
     booted = _boot_eligible(bills, policies)
     for item, bill, error in zip(items, bills, errors, strict=True):
         verdict = _verdict(item, bill, error, owed, seen, in_plan, cancelled, flagged, policies)
+        if bill is not None and verdict.state == "clean" and bill.customer_id in refused:
+            verdict = ItemVerdict(
+                bill,
+                RemittanceItem.State.EXCEPTION,
+                RemittanceItem.Reason.FLAGGED_WRITER,
+                f"Bill {bill.number}'s customer had a check returned: no checks from them.",
+                verdict.owed,
+                verdict.due,
+            )
         verdicts.append(_policy_checked(verdict, policies, tender_kind, booted))
     return verdicts
 

@@ -18,7 +18,7 @@ from ledger.models import AccountingPeriod, JournalEntry, PeriodState
 from payments.errors import RemittanceError, RemittanceFileSeen
 from payments.models import Payment, PaymentPolicy, RemittanceBatch, RemittanceItem
 from payments.remittance_files import remittance_file_write
-from payments.services import BillItem, payment_record
+from payments.services import BillItem, payment_record, returned_check_record
 from payments.services.remittance import (
     remittance_batch_post,
     remittance_file_import,
@@ -26,7 +26,7 @@ from payments.services.remittance import (
     remittance_sources_seed,
 )
 from reconciliation.services.days import day_sign_off
-from tests.payments.conftest import cash, new_user, open_drawer
+from tests.payments.conftest import cash, check, issue, new_user, open_drawer
 from tests.payments.test_remittance_views import add, bills, open_batch, token_in
 from tests.payments.test_reversals import books_are_clean
 from tests.reconciliation.flows import safe_counted
@@ -358,4 +358,40 @@ def test_the_same_file_imported_twice_at_once_posts_once_and_names_the_batch(
         "again."
     )
     assert RemittanceBatch.objects.count() == 1
+    books_are_clean()
+
+
+def test_a_mailed_check_of_a_customer_refused_checks_is_an_exception(
+    office, clerk, supervisor, bills, at_the_window
+):
+    # given two bills of one customer, and a check of hers for the first taken at the window
+    customer = bills[0].customer
+    second = issue(customer, supervisor, amount="80.00")
+    paid = payment_record(
+        drawer=at_the_window,
+        items=[BillItem(bills[0].pk, D("1000.00"))],
+        tenders=[check("1000.00", "501", "Pat Doe")],
+        token=uuid.uuid4(),
+        by=clerk,
+    )
+    # and a mail batch with her check for the second bill, entered clean (payer left empty)
+    batch = open_batch(office, clerk, "80.00", 1)
+    item = add(batch, clerk, second.number, "80.00")
+    assert item.state == RemittanceItem.State.CLEAN
+
+    # when the bank returns the window's check (the customer pays by check no more), and the
+    # batch posts
+    returned_check_record(payment=paid, reason="NSF", by=supervisor)
+    remittance_batch_post(batch=batch, by=clerk, token=uuid.uuid4())
+
+    # then the mailed check is held, not applied
+    item.refresh_from_db()
+    assert (item.state, item.reason) == ("exception", RemittanceItem.Reason.FLAGGED_WRITER)
+    assert (
+        item.message
+        == f"Bill {second.number}'s customer had a check returned: no checks from them."
+    )
+    # and a new check from her is an exception as it is entered
+    again = open_batch(office, clerk, "80.00", 1)
+    assert add(again, clerk, second.number, "80.00").reason == RemittanceItem.Reason.FLAGGED_WRITER
     books_are_clean()
