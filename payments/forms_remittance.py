@@ -12,11 +12,12 @@ from billing.scanline import looks_like_scanline
 from cashiering.forms import OneTimeTokenForm
 from ledger.cards import contains_card_number
 from ledger.formfields import DateField, MoneyField
+from payments.errors import RemittanceError, RemittanceFileError
 from payments.forms import CARD_NUMBER_MESSAGE, NoCardNumbersForm
 from payments.models import Office, RemittanceItem, RemittanceSource
+from payments.remittance_files import file_size_checked
+from payments.services.remittance import postmark_checked
 
-# A lockbox file of 100,000 items is about 8 MB; anything far larger is not one.
-MAX_REMITTANCE_FILE_BYTES = 50 * 1024 * 1024
 # More checks than this in one envelope tray is a typing slip, not a batch.
 MAX_CONTROL_COUNT = 100_000
 
@@ -81,10 +82,17 @@ class ItemAddForm(OneTimeTokenForm, NoCardNumbersForm):
     postmark = DateField(
         label="Postmark",
         required=False,
-        latest=timezone.localdate,
-        out_of_range="A postmark is on or before today.",
         help_text="The USPS postmark decides whether a mailed payment was on time.",
     )
+
+    def clean_postmark(self):
+        # After today, or more than a year back, is a slip of the keys (the service agrees).
+        postmark = self.cleaned_data["postmark"]
+        try:
+            postmark_checked(postmark, timezone.localdate())
+        except RemittanceError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return postmark
 
     def clean(self) -> dict[str, Any]:
         # A scanline is 23 digits that may pass the card check by chance: the card check of
@@ -184,8 +192,8 @@ class ImportForm(OneTimeTokenForm, NoCardNumbersForm):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_REMITTANCE_FILE_BYTES:
-            raise forms.ValidationError(
-                f"The file is {upload.size / 1_048_576:,.0f} MB: no remittance file is that large."
-            )
+        try:
+            file_size_checked(upload.size)
+        except RemittanceFileError as exc:
+            raise forms.ValidationError(str(exc)) from None
         return upload

@@ -914,6 +914,7 @@ class RemittanceItem(models.Model):
         DUPLICATE = "duplicate", "Bill paid twice in this batch"
         TENDER_REFUSED = "tender_refused", "The bill's payment policy does not take it"
         CASH_ONLY = "cash_only", "Cash only at the window (boot-eligible vehicle)"
+        POSTMARK_BEFORE_BILL = "before_bill", "Postmarked before the bill was issued"
 
     batch = models.ForeignKey(RemittanceBatch, on_delete=models.PROTECT, related_name="items")
     sequence = models.PositiveIntegerField()

@@ -20,6 +20,10 @@ from payments.errors import RemittanceFileError
 from payments.models import RemittanceSource, Tender
 
 DETAIL, TRAILER = "D", "T"
+# A lockbox file of 100,000 items is about 8 MB; twice that is no remittance file. Refused before
+# it is read: a file is read whole (all or nothing), and rows as Python objects take ten times
+# their bytes.
+MAX_FILE_BYTES = 16 * 1024 * 1024
 
 # Our field -> the column header of the documented default layout of each kind of source.
 LOCKBOX_LAYOUT: dict[str, str] = {
@@ -202,15 +206,39 @@ def remittance_file_digest(content: bytes) -> str:
     return hashlib.sha256(("\n".join(lines) + "\n").encode()).hexdigest()
 
 
+def file_size_checked(size: int) -> None:
+    """A file larger than MAX_FILE_BYTES is refused before it is read."""
+    if size > MAX_FILE_BYTES:
+        raise RemittanceFileError(
+            f"The file is {size / 1_048_576:,.1f} MB: no remittance file is that large (at most "
+            f"{MAX_FILE_BYTES // 1_048_576} MB). Is it the right file? Nothing was posted."
+        )
+
+
 def remittance_file_parse(source: RemittanceSource, content: bytes) -> RemittanceFile:
     """Read a whole file with the source's layout: detail rows (record D) and one trailer
     (record T) announcing the deposit date, gross total, count (and the vendor's fee total).
     The rows must add up to the trailer. Raises RemittanceFileError naming the row and column."""
+    file_size_checked(len(content))
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise RemittanceFileError("The file is not UTF-8 text: is it the right file?") from None
-    rows = list(csv.reader(io.StringIO(text)))
+    if "\x00" in text:
+        # No text column of ours can hold one (PostgreSQL refuses it): not a file the bank wrote.
+        row = text[: text.index("\x00")].count("\n") + 1
+        raise RemittanceFileError(
+            f"The file holds NUL characters (row {row}): it is not text as a bank or vendor "
+            "writes it. Is it the right file? Nothing was posted."
+        )
+    try:
+        rows = list(csv.reader(io.StringIO(text)))
+    except csv.Error as exc:
+        # A cell longer than the csv module's limit, say: not a file of ours.
+        raise RemittanceFileError(
+            f"The file is not CSV as the layout says ({exc}): is it the right file? "
+            "Nothing was posted."
+        ) from None
     if not any(c.strip() for cells in rows for c in cells):
         raise RemittanceFileError("The file is empty: is it the right file? Nothing was posted.")
     header = [h.strip() for h in rows[0]] if source.has_header_row and rows else None
@@ -271,6 +299,10 @@ def _detail_read(reader: _Reader, source: RemittanceSource) -> FileRow:
         return row
     row.paid_on = reader.day("paid_on", required=True)
     row.fee = reader.money("fee", positive=False) if reader.cell("fee") else ZERO
+    if row.fee >= row.amount:
+        # The vendor settles the payment less its fee: a fee of all of it (or more) is a shifted
+        # column, and would leave card clearing owing the vendor.
+        raise reader.fail("fee", f"the fee {format_money(row.fee)} is not less than the payment.")
     brand = _BRANDS.get(reader.cell("card_brand").lower())
     if brand is None:
         raise reader.fail(

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 
-from payments.models import Office, RemittanceBatch, RemittanceItem
+from payments.models import Office, PaymentReversal, RemittanceBatch, RemittanceItem
 from payments.services.remittance import BatchTotals, _totals_of
 
 
@@ -12,6 +12,25 @@ def remittance_batch_totals(batch: RemittanceBatch) -> BatchTotals:
     """The batch's items against its control: count and total, clean and exceptions, the
     difference (dollars; positive: over the control) and whether it agrees (may post)."""
     return _totals_of(batch, list(batch.items.only("amount", "state")))
+
+
+def remittance_items_reversed(items: list[RemittanceItem]) -> list[tuple[str, int, Decimal]]:
+    """What happened to the items' receipts after posting, in one query: each item gets
+    `reversals` (its receipt's refunds and returned checks, oldest first), and the totals by
+    kind ("Returned check (NSF) after posting", count, amount) are returned for the report."""
+    paid = [i.payment_id for i in items if i.payment_id]
+    by_payment: dict[int, list[PaymentReversal]] = {}
+    reversals = PaymentReversal.objects.filter(payment_id__in=paid).order_by("created_at", "pk")
+    for reversal in reversals:
+        by_payment.setdefault(reversal.payment_id, []).append(reversal)
+    totals: dict[str, tuple[int, Decimal]] = {}
+    for item in items:
+        item.reversals = by_payment.get(item.payment_id or 0, [])  # type: ignore[attr-defined]
+        for reversal in item.reversals:  # type: ignore[attr-defined]
+            label = f"{reversal.get_kind_display()} after posting"
+            count, amount = totals.get(label, (0, Decimal("0.00")))
+            totals[label] = (count + 1, amount + reversal.amount)
+    return [(label, count, amount) for label, (count, amount) in totals.items()]
 
 
 def remittance_exceptions_open(office: Office | None = None) -> QuerySet[RemittanceItem]:

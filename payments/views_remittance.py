@@ -38,6 +38,7 @@ from payments.remittance_selectors import (
     remittance_batch_totals,
     remittance_batches,
     remittance_exceptions_open,
+    remittance_items_reversed,
 )
 from payments.services.remittance import (
     remittance_batch_cancel,
@@ -116,11 +117,14 @@ def _item_form(batch: RemittanceBatch, data=None) -> ItemAddForm:
 
 
 def _work_context(batch: RemittanceBatch, item_form: ItemAddForm | None = None) -> dict:
-    """What the batch's working area shows: totals against the control, the items, the form."""
+    """What the batch's working area shows: totals against the control, the items (with their
+    receipts' refunds and returned checks since posting), the form."""
+    items = list(_items(batch))
     return {
         "batch": batch,
         "totals": remittance_batch_totals(batch),
-        "items": list(_items(batch)),
+        "items": items,
+        "reversed_totals": remittance_items_reversed(items),
         "item_form": item_form or _item_form(batch),
     }
 
@@ -293,7 +297,7 @@ def batch_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         context={
             **context,
             "count_difference": context["totals"].count - context["totals"].control_count,
-            "state_totals": _state_totals(list(_items(batch))),
+            "state_totals": _state_totals(context["items"]) + context["reversed_totals"],
             "printed_at": timezone.now(),
             "printed_by": _user(request),
         },

@@ -1,8 +1,9 @@
 """The set-based writer of payments: N planned payments (their items, tenders, bill updates and
 penalty events) and the ledger entry that carries them, written with a handful of statements
 whatever N is: the one writer of payments, for a counter visit (N = 1: payment_record) and for
-remittance batches (N in the thousands). Every database invariant (balanced entry, bill balances equal to their
-receivable lines, receipts frozen, gapless numbering) still holds at commit."""
+remittance batches (N in the thousands). Every database invariant (balanced entry, bill
+balances equal to their receivable lines, receipts frozen, gapless numbering) still holds at
+commit."""
 
 import io
 import json

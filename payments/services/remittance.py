@@ -3,16 +3,18 @@ checked item by item, posted together (one ledger entry per batch, one receipt p
 item) and their exceptions resolved by a Supervisor. See docs/remittance.md."""
 
 import hashlib
+import re
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from billing.models import (
     Bill,
@@ -60,7 +62,12 @@ from payments.models import (
     Workstation,
     check_writer_key,
 )
-from payments.remittance_files import FileRow, remittance_file_digest, remittance_file_parse
+from payments.remittance_files import (
+    FileRow,
+    file_size_checked,
+    remittance_file_digest,
+    remittance_file_parse,
+)
 from payments.services import (
     BillItem,
     _accounts,
@@ -101,6 +108,7 @@ class ItemIn:
     amount: Decimal
     as_of: date
     check_payer: str = ""
+    postmarked: bool = False  # `as_of` is the envelope's postmark
 
 
 @dataclass(frozen=True)
@@ -149,6 +157,40 @@ def _permission_checked(by: User, perm: str = "payments.work_remittance") -> Non
         )
 
 
+RESOLVE = "payments.resolve_remittance"
+
+
+def _owner_checked(batch: RemittanceBatch, by: User) -> None:
+    """A Clerk adds and removes items of, cancels and posts only a batch they opened; a
+    Supervisor (payments.resolve_remittance) works any open batch."""
+    if batch.opened_by_id == by.pk or by.has_perm(RESOLVE):
+        return
+    opener = batch.opened_by
+    who = opener.get_full_name() or opener.get_username()
+    raise RemittanceError(
+        f"Batch {batch.number} was opened by {who}: only {who} or a Supervisor may change, "
+        "cancel or post it. Nothing was saved."
+    )
+
+
+# How far back a postmark may be: a year's mail (a leap year's 366 days); older is a slip.
+POSTMARK_DAYS_BACK = 366
+
+
+def postmark_checked(postmark: date | None, entered: date) -> None:
+    """A postmark after the day the check is entered, or more than a year before it, is a
+    typing slip: refused (RemittanceError naming the dates)."""
+    if postmark is None:
+        return
+    earliest = entered - timedelta(days=POSTMARK_DAYS_BACK)
+    if postmark > entered or postmark < earliest:
+        raise RemittanceError(
+            f"The postmark {date_format(postmark, 'SHORT_DATE_FORMAT')} is not between "
+            f"{date_format(earliest, 'SHORT_DATE_FORMAT')} and "
+            f"{date_format(entered, 'SHORT_DATE_FORMAT')}, the day it is entered: check the date."
+        )
+
+
 # Checks
 
 
@@ -170,7 +212,7 @@ def _bill_refs(texts: Sequence[str]) -> tuple[list[int | None], list[str | None]
             numbers.append(None)
         else:
             ids.append(None)
-            numbers.append(cleaned.upper())
+            numbers.append(cleaned)
             errors.append("")
     return ids, numbers, errors
 
@@ -180,7 +222,7 @@ def _bill_refs(texts: Sequence[str]) -> tuple[list[int | None], list[str | None]
 # whether it is in an active one: written by hand, as a batch reads thousands (the ORM spent
 # more time building the rows and the IN lists than PostgreSQL finding them).
 _BILLS_SQL = (
-    f"SELECT {_select_list(Bill, 'b')}, c.name,"  # noqa: S608
+    f"SELECT {_select_list(Bill, 'b')}, c.name, c.checks_refused,"  # noqa: S608
     f" ARRAY(SELECT a.rule_id FROM {PenaltyAssessment._meta.db_table} a WHERE a.bill_id = b.id),"
     f" EXISTS(SELECT 1 FROM {PlanBill._meta.db_table} p WHERE p.bill_id = b.id),"
     f" EXISTS(SELECT 1 FROM {PlanBill._meta.db_table} p"
@@ -201,6 +243,7 @@ class _BillsFound:
     assessed: dict[int, frozenset[int]]
     ever_in_plan: set[int]
     in_active_plan: set[int]
+    checks_refused: set[int]  # the ids of the customers who pay no more by check
 
 
 def _bills_found(
@@ -209,25 +252,30 @@ def _bills_found(
     """The bills the items name, by id and by number, in one query (locked in id order when
     posting), each with `customer_name` and its receivable account."""
     wanted_ids = sorted({i for i in ids if i is not None})
-    wanted_numbers = sorted({n for n in numbers if n})
+    # A number as typed, upper- and lower-cased: found by the index whichever case the bill
+    # was issued with (bill_issue keeps it as given; the importers upper-case theirs).
+    wanted_numbers = sorted({v for n in numbers if n for v in (n, n.upper(), n.lower())})
     with connection.cursor() as cursor:
         sql = _BILLS_SQL + (" FOR UPDATE OF b" if lock else "")
         cursor.execute(sql, [PaymentPlan.Status.ACTIVE, wanted_ids, wanted_numbers])
         rows = cursor.fetchall()
     # A handful of receivable accounts for thousands of bills: loaded once, not joined per row.
     accounts = Account.objects.in_bulk({row[_RECEIVABLE_AT] for row in rows})
-    found = _BillsFound({}, {}, {}, set(), set())
+    found = _BillsFound({}, {}, {}, set(), set(), set())
     for row in rows:
         bill, at = _from_row(Bill, row, 0)
-        bill.customer_name = row[at]  # type: ignore[attr-defined]
+        name, checks_refused, rules, ever_in_plan, in_active_plan = row[at : at + 5]
+        bill.customer_name = name  # type: ignore[attr-defined]
         bill.receivable_account = accounts[bill.receivable_account_id]
         found.by_id[bill.pk] = bill
         found.by_number[bill.number.upper()] = bill
-        if row[at + 1]:
-            found.assessed[bill.pk] = frozenset(row[at + 1])
-        if row[at + 2]:
+        if checks_refused:
+            found.checks_refused.add(bill.customer_id)
+        if rules:
+            found.assessed[bill.pk] = frozenset(rules)
+        if ever_in_plan:
             found.ever_in_plan.add(bill.pk)
-        if row[at + 3]:
+        if in_active_plan:
             found.in_active_plan.add(bill.pk)
     return found
 
@@ -248,7 +296,7 @@ def items_checked(
     ids, numbers, errors = _bill_refs([i.scanline for i in items])
     found = _bills_found(ids, numbers, lock=lock)
     bills = [
-        found.by_id.get(i) if i is not None else found.by_number.get(n or "")
+        found.by_id.get(i) if i is not None else found.by_number.get((n or "").upper())
         for i, n in zip(ids, numbers, strict=True)
     ]
     owed = _owed_by_date(items, bills, found)
@@ -263,12 +311,24 @@ def items_checked(
     flagged = set(
         CheckWriterFlag.objects.filter(name_key__in=keys).values_list("name_key", flat=True)
     )
+    # A customer who had a check returned pays no more by check (the counter's rule), whatever
+    # name signs it, and a mail batch's payer is optional.
+    refused = found.checks_refused if tender_kind == TenderKind.CHECK else set()
     policies = {p.applies_to: p for p in PaymentPolicy.objects.all()}
     seen: set[int] = set()
     verdicts = []
     booted = _boot_eligible(bills, policies)
     for item, bill, error in zip(items, bills, errors, strict=True):
         verdict = _verdict(item, bill, error, owed, seen, in_plan, cancelled, flagged, policies)
+        if bill is not None and verdict.state == "clean" and bill.customer_id in refused:
+            verdict = ItemVerdict(
+                bill,
+                RemittanceItem.State.EXCEPTION,
+                RemittanceItem.Reason.FLAGGED_WRITER,
+                f"Bill {bill.number}'s customer had a check returned: no checks from them.",
+                verdict.owed,
+                verdict.due,
+            )
         verdicts.append(_policy_checked(verdict, policies, tender_kind, booted))
     return verdicts
 
@@ -364,6 +424,13 @@ def _verdict(item, bill, error, owed, seen, in_plan, cancelled, flagged, policie
         return ItemVerdict(
             bill, exception, reasons.CLOSED_BILL, f"Bill {bill.number} was cancelled.", total, due
         )
+    if item.postmarked and item.as_of < bill.issue_date:
+        # Likely the wrong stub in the envelope, or a mistyped postmark: a Supervisor decides.
+        message = (
+            f"Postmarked {date_format(item.as_of, 'SHORT_DATE_FORMAT')}, before bill "
+            f"{bill.number} was issued ({date_format(bill.issue_date, 'SHORT_DATE_FORMAT')})."
+        )
+        return ItemVerdict(bill, exception, reasons.POSTMARK_BEFORE_BILL, message, total, due)
     if total == 0:
         return ItemVerdict(
             bill,
@@ -533,22 +600,30 @@ def remittance_item_add(
     money = _amount(amount, "The check's amount")
     # A stub's scanline may hold a Luhn-valid run by chance; a valid scanline is no card.
     _no_card_numbers("" if is_valid_scanline(scanline) else scanline, check_number, check_payer)
+    if any("\x00" in text for text in (scanline, check_number, check_payer)):
+        raise RemittanceError("A NUL character cannot be stored: retype the check's details.")
     text = scanline.strip()
     if not text or len(text) > 60:
         raise RemittanceError("Scan the stub's scanline or type the bill number.")
     number = check_number.strip()
-    if not number.isdigit() or len(number) > 12:
+    if not re.fullmatch(r"[0-9]{1,12}", number):  # str.isdigit() takes "١٢" and "²"
         raise RemittanceError("The check number is its digits (up to 12).")
-    if postmark is not None and postmark > timezone.localdate():
-        raise RemittanceError("The postmark cannot be after today: check the date.")
+    postmark_checked(postmark, timezone.localdate())
     earlier = RemittanceItem.objects.filter(token=token).first()
     if earlier is not None:
         return earlier
     with transaction.atomic():
         locked = _open_batch_locked(batch)
+        # A double Enter's second request waited for the batch's lock: the first one's item.
+        earlier = RemittanceItem.objects.filter(token=token).first()
+        if earlier is not None:
+            return earlier
         if locked.kind != RemittanceBatch.Kind.MAIL:
             raise RemittanceError("Only a mail batch takes items one by one.")
-        entered = ItemIn(text, money, _item_as_of(locked, postmark), check_payer)
+        _owner_checked(locked, by)
+        entered = ItemIn(
+            text, money, _item_as_of(locked, postmark), check_payer, postmarked=bool(postmark)
+        )
         earlier_bills = list(locked.items.exclude(bill=None).values_list("bill__number", flat=True))
         verdict = items_checked([entered])[0]
         if (
@@ -585,7 +660,7 @@ def remittance_item_remove(*, item: RemittanceItem, by: User) -> None:
     """Take a mistyped item out of its batch while the batch is open."""
     _permission_checked(by)
     with transaction.atomic():
-        _open_batch_locked(item.batch)
+        _owner_checked(_open_batch_locked(item.batch), by)
         RemittanceItem.objects.filter(pk=item.pk).delete()
 
 
@@ -598,6 +673,7 @@ def remittance_batch_cancel(*, batch: RemittanceBatch, by: User, reason: str) ->
     _no_card_numbers(reason)
     with transaction.atomic():
         locked = _open_batch_locked(batch)
+        _owner_checked(locked, by)
         locked.status = RemittanceBatch.Status.CANCELLED
         locked.cancelled_reason = reason[:300]
         locked.save(update_fields=["status", "cancelled_reason"])
@@ -755,10 +831,48 @@ def _items_rechecked(batch: RemittanceBatch, items: list[RemittanceItem]) -> lis
     """Every item checked again under the bills' locks (a bill may have been paid at the window
     since it was entered): a clean item that no longer passes becomes an exception."""
     entered = [
-        ItemIn(i.scanline_text, i.amount, _item_as_of(batch, i.postmark, i.paid_on), i.check_payer)
+        ItemIn(
+            i.scanline_text,
+            i.amount,
+            _item_as_of(batch, i.postmark, i.paid_on),
+            i.check_payer,
+            postmarked=i.postmark is not None and i.paid_on is None,
+        )
         for i in items
     ]
-    return items_checked(entered, lock=True)
+    verdicts = items_checked(entered, lock=True)
+    return [_paid_since(i, v) for i, v in zip(items, verdicts, strict=True)]
+
+
+def _paid_since(item: RemittanceItem, verdict: ItemVerdict) -> ItemVerdict:
+    """A check entered clean whose bill owes less now than then (paid at the window since, in
+    part) is held: where the policy takes overpayments it would otherwise go, unasked, to the
+    customer's credit. (Paid in full, the checks already say "bill paid".)"""
+    clean = RemittanceItem.State.CLEAN
+    then, now = item.owed_at_postmark, verdict.owed
+    if (
+        item.state != clean
+        or verdict.state != clean
+        or then is None
+        or now is None
+        or now >= then
+        or item.amount <= now
+    ):
+        return verdict
+    bill = verdict.bill
+    message = (
+        f"Bill {bill.number if bill else ''} owes {format_money(now)} now, "  # type: ignore[union-attr]
+        f"{format_money(then)} when the check was entered (paid since); "
+        f"{format_money(item.amount)} received."
+    )
+    return ItemVerdict(
+        bill,
+        RemittanceItem.State.EXCEPTION,
+        RemittanceItem.Reason.AMOUNT_DIFFERS,
+        message,
+        now,
+        verdict.due,
+    )
 
 
 def _batch_write(
@@ -853,6 +967,7 @@ def _post_locked(batch: RemittanceBatch, by: User, token: uuid.UUID | None) -> R
         raise RemittanceError(
             f"Batch {locked.number} is {locked.get_status_display().lower()} already."
         )
+    _owner_checked(locked, by)
     items = list(locked.items.order_by("sequence"))
     totals = _totals_of(locked, items)
     if not totals.agrees:
@@ -1005,6 +1120,7 @@ def remittance_file_import(
     _permission_checked(by)
     if not source.is_active:
         raise RemittanceError(f"{source.name} is not active; an Admin turns it back on.")
+    file_size_checked(len(content))
     # Batches imported before the digest was made uniform hold their bytes' digest.
     digest = remittance_file_digest(content)
     _file_seen(source, digest, hashlib.sha256(content).hexdigest())
@@ -1024,36 +1140,45 @@ def _file_posted(
     if not parsed.rows:
         raise RemittanceError("The file has no payments.")
     total = len(parsed.rows)
-    try:
-        with database_refusal_explained("file"), transaction.atomic():
-            batch = _batch_created(
-                office=source.office,
-                kind=RemittanceBatch.Kind(source.kind),
-                by=by,
-                token=uuid.uuid4(),
-                control_total=parsed.deposit_total,
-                control_count=parsed.count,
-                source=source,
-                file_name=file_name[:200],
-                file_sha256=digest,
-                deposit_date=parsed.deposit_date,
-                deposit_total=parsed.deposit_total,
-                fee_total=parsed.fee_total,
-            )
-            received = parsed.deposit_date or batch.business_date
-            entered = [
-                ItemIn(r.scanline, r.amount, r.paid_on or r.postmark or received, r.check_payer)
-                for r in parsed.rows
-            ]
-            verdicts = items_checked(entered, lock=True, tender_kind=_file_tender(source))
-            items = _items_of_file(batch, parsed.rows, verdicts, progress)
-            _batch_write(batch, items, by, verdicts)
-            _progress(progress, total, total)
-            return _batch_closed(batch, by)
-    except IntegrityError as exc:
-        if "remittance_file_once_per_source" in str(exc):
-            _file_seen(source, digest)
-        raise
+    # The same file sent twice at once: the second one's batch row waits for the first's
+    # commit, then breaks the once-per-source key; it is told which batch holds the file.
+    with database_refusal_explained("file"):
+        try:
+            with transaction.atomic():
+                batch = _batch_created(
+                    office=source.office,
+                    kind=RemittanceBatch.Kind(source.kind),
+                    by=by,
+                    token=uuid.uuid4(),
+                    control_total=parsed.deposit_total,
+                    control_count=parsed.count,
+                    source=source,
+                    file_name=file_name[:200],
+                    file_sha256=digest,
+                    deposit_date=parsed.deposit_date,
+                    deposit_total=parsed.deposit_total,
+                    fee_total=parsed.fee_total,
+                )
+                received = parsed.deposit_date or batch.business_date
+                entered = [
+                    ItemIn(
+                        r.scanline,
+                        r.amount,
+                        r.paid_on or r.postmark or received,
+                        r.check_payer,
+                        postmarked=r.paid_on is None and r.postmark is not None,
+                    )
+                    for r in parsed.rows
+                ]
+                verdicts = items_checked(entered, lock=True, tender_kind=_file_tender(source))
+                items = _items_of_file(batch, parsed.rows, verdicts, progress)
+                _batch_write(batch, items, by, verdicts)
+                _progress(progress, total, total)
+                return _batch_closed(batch, by)
+        except IntegrityError as exc:
+            if "remittance_file_once_per_source" in str(exc):
+                _file_seen(source, digest)
+            raise
 
 
 def _progress(progress: Progress | None, done: int, total: int) -> None:
