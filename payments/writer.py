@@ -157,13 +157,13 @@ def model_new[M: Model](model: type[M], **values: object) -> M:
     return obj
 
 
-def copy_rows(model: type[Model], rows: Sequence[Model]) -> None:
-    """Write `rows` (unsaved instances with their primary keys set) with one COPY, each value as
-    its str() (text escaped); columns left to the database (db_default) must be unset on every
-    row or on none."""
+def copy_rows(model: type[Model], rows: Sequence[Model], *, with_ids: bool = True) -> None:
+    """Write `rows` (unsaved instances with their primary keys set, unless not `with_ids`: the
+    table's sequence numbers them) with one COPY, each value as its str() (text escaped);
+    columns left to the database (db_default) must be unset on every row or on none."""
     if not rows:
         return
-    fields = _columns(model, rows)
+    fields = [f for f in _columns(model, rows) if with_ids or not f.primary_key]
     values = map(itemgetter(*[f.attname for f in fields]), [row.__dict__ for row in rows])
     columns_of_values = list(zip(*values, strict=True)) if len(fields) > 1 else [list(values)]
     texts = [_column_text(f, column) for f, column in zip(fields, columns_of_values, strict=True)]
@@ -228,11 +228,15 @@ def insert_rows(model: type[Model], rows: Sequence[Model]) -> None:
             setattr(row, name, value)
 
 
-def rows_write(model: type[Model], rows: Sequence[Model]) -> None:
-    """Write unsaved `rows` and give each its primary key: a few by insert_rows, many by COPY
-    with ids reserved from the table's sequence."""
+def rows_write(model: type[Model], rows: Sequence[Model], *, ids: bool = True) -> None:
+    """Write unsaved `rows`: a few by insert_rows (each given its primary key), many by COPY
+    with ids reserved from the table's sequence first, or (`ids` False: nothing refers to the
+    rows) left to the column's default."""
     if len(rows) <= INSERT_AT_MOST:
         insert_rows(model, rows)
+        return
+    if not ids:
+        copy_rows(model, rows, with_ids=False)
         return
     name = model._meta.pk.attname
     for row, pk in zip(rows, ids_reserved(model, len(rows)), strict=True):
@@ -249,14 +253,21 @@ _BILL_COLUMNS = (
 )
 
 
+def _array_text(values: Sequence[object]) -> str:
+    """A PostgreSQL array literal of numbers ('{1,2.50,3}'); the statement casts it."""
+    return "{" + ",".join(map(str, values)) + "}"
+
+
 def bills_update(updates: Sequence[tuple[int, dict]]) -> None:
     """Set the balances of many bills with one `UPDATE ... FROM unnest(...)`. Each update is
     (bill id, {column: new value}) with every column of _BILL_COLUMNS."""
     if not updates:
         return
-    arrays: list[list] = [[bill_id for bill_id, _ in updates]]
+    # Each array as one text literal ('{1,2,3}'), joined here: psycopg2 adapting 60,000 values
+    # one by one was most of the statement's time.
+    arrays = [_array_text([bill_id for bill_id, _ in updates])]
     for column in _BILL_COLUMNS:
-        arrays.append([values[column] for _, values in updates])
+        arrays.append(_array_text([values[column] for _, values in updates]))
     sets = ", ".join(f"{c} = v.{c}" for c in _BILL_COLUMNS)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -327,8 +338,9 @@ def payments_write(
         before_items(entry)
     items = [_linked(item, p.payment) for p in planned for item in p.items]
     tenders = [_linked(tender, p.payment) for p in planned for tender in p.tenders]
-    rows_write(PaymentItem, items)
-    rows_write(Tender, tenders)
+    # Nothing refers to a batch's items and tenders by id: their sequences number them.
+    rows_write(PaymentItem, items, ids=False)
+    rows_write(Tender, tenders, ids=False)
     return entry
 
 

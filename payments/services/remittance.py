@@ -46,12 +46,14 @@ from ledger.models import Account, AccountType
 from ledger.money import ZERO, format_money
 from ledger.reference import reference_data
 from ledger.services import Line
+from payments.allocation import bill_payment_applied
 from payments.errors import PaymentError, RemittanceError, RemittanceFileSeen
 from payments.models import (
     CheckWriterFlag,
     Drawer,
     Office,
     Payment,
+    PaymentItem,
     PaymentPolicy,
     ReceiptSeries,
     RemittanceBatch,
@@ -69,9 +71,7 @@ from payments.remittance_files import (
     remittance_file_parse,
 )
 from payments.services import (
-    BillItem,
     _accounts,
-    _bill_planned,
     _money,
     _Planned,
     database_refusal_explained,
@@ -80,10 +80,9 @@ from payments.services import (
 from payments.services.common import _from_row, _select_list
 from payments.writer import (
     PlannedPayment,
-    copy_rows,
-    ids_reserved,
     model_new,
     payments_write,
+    rows_write,
 )
 
 UNAPPLIED_REMITTANCES = "2150"
@@ -760,20 +759,20 @@ def _planned_payment(
     )
 
 
-def _bill_plan(bill, due, amount: Decimal, accounts) -> _Planned:
-    """One bill's part, by the counter's own rules (penalty -> interest -> principal, the rest
-    of an overpayment to the customer's credit)."""
-    return _bill_planned(
-        BillItem(bill_id=bill.pk, amount=amount),
-        bill,
-        due,
-        None,
-        accounts,
-        False,
-        True,
-        [],
-        trainee_overpay_needs_approval=False,
-        credit_customer_id=bill.customer_id,
+def _bill_plan(bill: Bill, due: AmountDue, amount: Decimal, accounts) -> _Planned:
+    """One bill's part, by the counter's own rule (payments.allocation: penalty -> interest ->
+    principal, the rest of an overpayment to the customer's credit). The amount and the
+    policy were checked with the item (items_checked), so nothing here refuses it."""
+    applied = bill_payment_applied(
+        bill, due, amount, accounts, bill_ref=bill.pk, credit_customer_id=bill.customer_id
+    )
+    item = model_new(PaymentItem, bill_id=bill.pk, **applied.item)
+    item._state.fields_cache["bill"] = bill  # the bill as locked, not read again
+    return _Planned(
+        item=item,
+        lines=applied.lines,
+        bill_update=applied.bill_update,
+        penalty_rules_assessed=due.new_penalty_rules,
     )
 
 
@@ -895,6 +894,7 @@ def _batch_write(
     first = _receipt_block(batch.office, today.year, len(clean)) if clean else 0
     planned, plans = [], []
     for n, (item, verdict) in enumerate(clean):
+        assert verdict.bill is not None and verdict.due is not None  # a clean item's are found
         item.bill = verdict.bill
         plan = _bill_plan(verdict.bill, verdict.due, item.amount, accounts)
         plans.append(plan)
@@ -1187,9 +1187,8 @@ def _progress(progress: Progress | None, done: int, total: int) -> None:
 
 
 def _items_saved(items: list[RemittanceItem]) -> None:
-    for item, pk in zip(items, ids_reserved(RemittanceItem, len(items)), strict=True):
-        item.pk = pk
-    copy_rows(RemittanceItem, items)
+    """A file's items written at once (nothing refers to them by id in this transaction)."""
+    rows_write(RemittanceItem, items, ids=False)
 
 
 def _batch_closed(batch: RemittanceBatch, by: User) -> RemittanceBatch:
