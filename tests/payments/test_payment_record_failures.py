@@ -37,10 +37,10 @@ def _rows_write_fails(model):
     """The shared writer (payments.writer) fails when it writes `model`'s rows."""
     real = payments.writer.rows_write
 
-    def rows_write(of, rows):
+    def rows_write(of, rows, **options):
         if of is model:
             raise Boom("the step failed")
-        return real(of, rows)
+        return real(of, rows, **options)
 
     return lambda mp: mp.setattr(payments.writer, "rows_write", rows_write)
 
