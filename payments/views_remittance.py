@@ -116,12 +116,18 @@ def _item_form(batch: RemittanceBatch, data=None) -> ItemAddForm:
     return ItemAddForm(data, initial={"token": uuid.uuid4(), "postmark": last})
 
 
-def _work_context(batch: RemittanceBatch, item_form: ItemAddForm | None = None) -> dict:
+def _work_context(
+    request: HttpRequest, batch: RemittanceBatch, item_form: ItemAddForm | None = None
+) -> dict:
     """What the batch's working area shows: totals against the control, the items (with their
-    receipts' refunds and returned checks since posting), the form."""
+    receipts' refunds and returned checks since posting), the form; `workable`: the batch is
+    open and this user may work it (who opened it, or a Supervisor)."""
     items = list(_items(batch))
+    user = _user(request)
     return {
         "batch": batch,
+        "workable": batch.status == RemittanceBatch.Status.OPEN
+        and (batch.opened_by_id == user.pk or user.has_perm(RESOLVE)),
         "totals": remittance_batch_totals(batch),
         "items": items,
         "reversed_totals": remittance_items_reversed(items),
@@ -132,7 +138,7 @@ def _work_context(batch: RemittanceBatch, item_form: ItemAddForm | None = None) 
 @permission_required(WORK, raise_exception=True)
 def batch_view(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch(pk)
-    context = _work_context(batch)
+    context = _work_context(request, batch)
     context["cancel_form"] = BatchCancelForm()
     return render(request, "payments/remittance/batch.html", context)
 
@@ -142,9 +148,9 @@ def _back_to_batch(request: HttpRequest, batch: RemittanceBatch, **context) -> H
     with the errors when the form did not go through)."""
     form = context.get("item_form")
     if _is_htmx(request):
-        return render(request, "payments/remittance/_work.html", _work_context(batch, form))
+        return render(request, "payments/remittance/_work.html", _work_context(request, batch, form))
     if form is not None and form.errors:
-        full = _work_context(batch, form)
+        full = _work_context(request, batch, form)
         full["cancel_form"] = BatchCancelForm()
         return render(request, "payments/remittance/batch.html", full)
     return redirect("payments:remittance_batch", pk=batch.pk)
@@ -217,7 +223,7 @@ def item_remove_view(request: HttpRequest, pk: int, item_pk: int) -> HttpRespons
             messages.SUCCESS,
         )
     if _is_htmx(request):
-        context = _work_context(batch)
+        context = _work_context(request, batch)
         context["notice"] = said
         return render(request, "payments/remittance/_work.html", context)
     messages.add_message(request, level, said)
@@ -282,7 +288,7 @@ def batch_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Batch {batch.number} cancelled: nothing was posted.")
             return redirect("payments:remittance_batches")
-    context = _work_context(batch)
+    context = _work_context(request, batch)
     context["cancel_form"] = form
     return render(request, "payments/remittance/batch.html", context)
 
@@ -291,7 +297,7 @@ def batch_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
 def batch_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The batch report, US Letter: every item, totals by state, control against entered."""
     batch = _batch(pk)
-    context = _work_context(batch)
+    context = _work_context(request, batch)
     pdf = render_pdf(
         template_name="pdf/remittance_batch.html",
         context={

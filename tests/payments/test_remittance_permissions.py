@@ -206,3 +206,32 @@ def test_the_same_clerk_still_works_their_own_batch(office, clerk, bills):
         token=uuid.uuid4(),
     )
     assert remittance_batch_post(batch=batch, by=clerk, token=uuid.uuid4()).status == "posted"
+
+
+def test_another_clerks_open_batch_shows_no_forms_to_work_it(
+    client, office, clerk, other_clerk, supervisor, bills
+):
+    # given the first clerk's open batch
+    batch = open_batch(office, clerk, "1000.00", 1)
+    add(batch, clerk, bills[0].number, "1000.00")
+    page = reverse("payments:remittance_batch", args=[batch.pk])
+    forms = (
+        reverse("payments:remittance_item_add", args=[batch.pk]),
+        reverse("payments:remittance_cancel", args=[batch.pk]),
+        reverse("payments:remittance_post", args=[batch.pk]),
+    )
+
+    # when another clerk opens its page
+    client.force_login(other_clerk)
+    seen = client.get(page).text
+
+    # then it says whose batch it is and offers no form that would be refused
+    assert f"Batch {batch.number} was opened by" in seen
+    assert not any(f'action="{url}"' in seen for url in forms)
+
+    # while its own clerk and a Supervisor get the forms
+    for worker in (clerk, supervisor):
+        client.force_login(worker)
+        seen = client.get(page).text
+        assert all(f'action="{url}"' in seen for url in forms)
+        assert "was opened by" not in seen
