@@ -148,7 +148,9 @@ def _back_to_batch(request: HttpRequest, batch: RemittanceBatch, **context) -> H
     with the errors when the form did not go through)."""
     form = context.get("item_form")
     if _is_htmx(request):
-        return render(request, "payments/remittance/_work.html", _work_context(request, batch, form))
+        return render(
+            request, "payments/remittance/_work.html", _work_context(request, batch, form)
+        )
     if form is not None and form.errors:
         full = _work_context(request, batch, form)
         full["cancel_form"] = BatchCancelForm()
