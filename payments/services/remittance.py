@@ -42,10 +42,10 @@ from ledger.chart import (
     CUSTOMER_CREDITS,
     DEPOSITS_IN_TRANSIT,
 )
-from ledger.models import Account, AccountType
+from ledger.models import Account, AccountType, JournalEntry
 from ledger.money import ZERO, format_money
 from ledger.reference import reference_data
-from ledger.services import Line
+from ledger.services import Line, post
 from payments.allocation import bill_payment_applied
 from payments.errors import PaymentError, RemittanceError, RemittanceFileSeen
 from payments.models import (
@@ -1273,8 +1273,6 @@ def _returned_lines(item: RemittanceItem) -> list[Line]:
 def _resolve_locked(
     item: RemittanceItem, action: str, amount: Decimal | None, note: str, by: User, token: uuid.UUID
 ) -> RemittanceItem:
-    from ledger.services import post
-
     locked = (
         RemittanceItem.objects.select_for_update(of=("self",))
         .select_related("batch", "batch__office", "batch__source")
@@ -1282,38 +1280,10 @@ def _resolve_locked(
     )
     if locked.resolve_token == token:
         return locked
-    if locked.state not in (RemittanceItem.State.EXCEPTION, RemittanceItem.State.HELD):
-        raise RemittanceError(
-            f"Item {locked.sequence} of batch {locked.batch.number} is "
-            f"{locked.get_state_display().lower()}: nothing to resolve."
-        )
-    if locked.batch.status != RemittanceBatch.Status.POSTED:
-        raise RemittanceError("Exceptions are resolved once their batch is posted.")
-    if action in (Resolution.APPLY, Resolution.APPLY_PARTIAL) and locked.bill_id is None:
-        raise RemittanceError(
-            "This item names no bill of ours: hold it or return it to the sender."
-        )
+    _resolvable_checked(locked, action)
     entry = None
     if action in (Resolution.APPLY, Resolution.APPLY_PARTIAL):
-        to_bill = None if action == Resolution.APPLY else _amount(amount, "The amount to apply")
-        if to_bill is not None and to_bill >= locked.amount:
-            raise RemittanceError(
-                f"A partial application is less than the {format_money(locked.amount)} "
-                "received; to apply all of it, choose Apply."
-            )
-        planned, lines = _resolution_payment(locked, to_bill, by)
-        entry = payments_write(
-            planned=[planned],
-            lines=lines,
-            entry_date=timezone.localdate(),
-            memo=f"Remittance {locked.batch.number} #{locked.sequence} applied: receipt "
-            f"{planned.payment.receipt_number}",
-            source=RESOLUTION_SOURCE,
-            by=by,
-        )
-        locked.payment = planned.payment
-        locked.applied_amount = planned.items[0].paid_to_bill
-        locked.state = RemittanceItem.State.APPLIED
+        entry = _exception_applied(locked, action, amount, by)
     elif action == Resolution.RETURN:
         entry = post(
             entry_date=timezone.localdate(),
@@ -1341,6 +1311,49 @@ def _resolve_locked(
         ]
     )
     return locked
+
+
+def _resolvable_checked(locked: RemittanceItem, action: str) -> None:
+    """An exception or held item of a posted batch; applied only when it names a bill."""
+    if locked.state not in (RemittanceItem.State.EXCEPTION, RemittanceItem.State.HELD):
+        raise RemittanceError(
+            f"Item {locked.sequence} of batch {locked.batch.number} is "
+            f"{locked.get_state_display().lower()}: nothing to resolve."
+        )
+    if locked.batch.status != RemittanceBatch.Status.POSTED:
+        raise RemittanceError("Exceptions are resolved once their batch is posted.")
+    if action in (Resolution.APPLY, Resolution.APPLY_PARTIAL) and locked.bill_id is None:
+        raise RemittanceError(
+            "This item names no bill of ours: hold it or return it to the sender."
+        )
+
+
+def _exception_applied(
+    locked: RemittanceItem, action: str, amount: Decimal | None, by: User
+) -> JournalEntry:
+    """Apply a held or exception item to its bill (all of it, or `amount` of it with the
+    rest to the customer's credit): a receipt of its own, posted from 2150. Sets the item's
+    payment, applied amount and state; gives the entry."""
+    to_bill = None if action == Resolution.APPLY else _amount(amount, "The amount to apply")
+    if to_bill is not None and to_bill >= locked.amount:
+        raise RemittanceError(
+            f"A partial application is less than the {format_money(locked.amount)} "
+            "received; to apply all of it, choose Apply."
+        )
+    planned, lines = _resolution_payment(locked, to_bill, by)
+    entry = payments_write(
+        planned=[planned],
+        lines=lines,
+        entry_date=timezone.localdate(),
+        memo=f"Remittance {locked.batch.number} #{locked.sequence} applied: receipt "
+        f"{planned.payment.receipt_number}",
+        source=RESOLUTION_SOURCE,
+        by=by,
+    )
+    locked.payment = planned.payment
+    locked.applied_amount = planned.items[0].paid_to_bill
+    locked.state = RemittanceItem.State.APPLIED
+    return entry
 
 
 def remittance_exception_resolve(
