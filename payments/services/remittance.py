@@ -597,16 +597,7 @@ def remittance_item_add(
     `token`. Raises RemittanceError for bad input (nothing is saved)."""
     _permission_checked(by)
     money = _amount(amount, "The check's amount")
-    # A stub's scanline may hold a Luhn-valid run by chance; a valid scanline is no card.
-    _no_card_numbers("" if is_valid_scanline(scanline) else scanline, check_number, check_payer)
-    if any("\x00" in text for text in (scanline, check_number, check_payer)):
-        raise RemittanceError("A NUL character cannot be stored: retype the check's details.")
-    text = scanline.strip()
-    if not text or len(text) > 60:
-        raise RemittanceError("Scan the stub's scanline or type the bill number.")
-    number = check_number.strip()
-    if not re.fullmatch(r"[0-9]{1,12}", number):  # str.isdigit() takes "١٢" and "²"
-        raise RemittanceError("The check number is its digits (up to 12).")
+    text, number = _keyed_checked(scanline, check_number, check_payer)
     postmark_checked(postmark, timezone.localdate())
     earlier = RemittanceItem.objects.filter(token=token).first()
     if earlier is not None:
@@ -623,20 +614,7 @@ def remittance_item_add(
         entered = ItemIn(
             text, money, _item_as_of(locked, postmark), check_payer, postmarked=bool(postmark)
         )
-        earlier_bills = list(locked.items.exclude(bill=None).values_list("bill__number", flat=True))
-        verdict = items_checked([entered])[0]
-        if (
-            verdict.bill is not None
-            and verdict.bill.number in earlier_bills
-            and verdict.state == RemittanceItem.State.CLEAN
-        ):
-            verdict = ItemVerdict(
-                verdict.bill,
-                RemittanceItem.State.EXCEPTION,
-                RemittanceItem.Reason.DUPLICATE,
-                f"Bill {verdict.bill.number} is already in this batch.",
-                verdict.owed,
-            )
+        verdict = _duplicate_in_batch(locked, items_checked([entered])[0])
         last = locked.items.order_by("-sequence").values_list("sequence", flat=True).first() or 0
         return RemittanceItem.objects.create(
             batch=locked,
@@ -653,6 +631,40 @@ def remittance_item_add(
             owed_at_postmark=verdict.owed,
             token=token,
         )
+
+
+def _keyed_checked(scanline: str, check_number: str, check_payer: str) -> tuple[str, str]:
+    """A keyed check's scanline or bill number and its check number, stripped; refused when
+    they hold a card number, a NUL, nothing or too much, or a check number not of digits."""
+    # A stub's scanline may hold a Luhn-valid run by chance; a valid scanline is no card.
+    _no_card_numbers("" if is_valid_scanline(scanline) else scanline, check_number, check_payer)
+    if any("\x00" in text for text in (scanline, check_number, check_payer)):
+        raise RemittanceError("A NUL character cannot be stored: retype the check's details.")
+    text = scanline.strip()
+    if not text or len(text) > 60:
+        raise RemittanceError("Scan the stub's scanline or type the bill number.")
+    number = check_number.strip()
+    if not re.fullmatch(r"[0-9]{1,12}", number):  # str.isdigit() takes "١٢" and "²"
+        raise RemittanceError("The check number is its digits (up to 12).")
+    return text, number
+
+
+def _duplicate_in_batch(locked: RemittanceBatch, verdict: ItemVerdict) -> ItemVerdict:
+    """A clean check for a bill the batch holds already is an exception (paid twice)."""
+    bill = verdict.bill
+    if (
+        bill is None
+        or verdict.state != RemittanceItem.State.CLEAN
+        or not locked.items.filter(bill__number=bill.number).exists()
+    ):
+        return verdict
+    return ItemVerdict(
+        bill,
+        RemittanceItem.State.EXCEPTION,
+        RemittanceItem.Reason.DUPLICATE,
+        f"Bill {bill.number} is already in this batch.",
+        verdict.owed,
+    )
 
 
 def remittance_item_remove(*, item: RemittanceItem, by: User) -> None:
