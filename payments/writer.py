@@ -226,6 +226,15 @@ def insert_rows(model: type[Model], rows: Sequence[Model]) -> None:
     for row, values in zip(rows, returned, strict=True):
         for name, value in zip(names, values, strict=True):
             setattr(row, name, value)
+    _saved(rows)
+
+
+def _saved(rows: Sequence[Model]) -> None:
+    """Mark written rows as the ORM marks a row it saved: in the table, on this connection (a
+    returned receipt is validated, saved and related from as any fetched row)."""
+    for row in rows:
+        row._state.adding = False
+        row._state.db = connection.alias
 
 
 def rows_write(model: type[Model], rows: Sequence[Model], *, ids: bool = True) -> None:
@@ -242,6 +251,7 @@ def rows_write(model: type[Model], rows: Sequence[Model], *, ids: bool = True) -
     for row, pk in zip(rows, ids_reserved(model, len(rows)), strict=True):
         row.__dict__[name] = pk
     copy_rows(model, rows)
+    _saved(rows)
 
 
 _BILL_COLUMNS = (

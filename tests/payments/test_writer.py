@@ -202,3 +202,21 @@ def test_counter_and_batch_rule_agree_on_a_late_bill(dana, clerk, drawer, accoun
     assert item.penalty_paid + item.interest_paid + item.principal_paid == D("50.00")
     assert bill.balance == item.balance_after
     assert item.penalty_paid == min(D("50.00"), item.penalty_assessed)
+
+
+@pytest.mark.django_db
+def test_the_returned_payment_is_a_saved_row_as_the_orm_gives_one(bill, drawer, clerk):
+    # given the counter's receipt, written by one INSERT ... RETURNING
+    payment = payment_record(
+        drawer=drawer,
+        items=[BillItem(bill_id=bill.pk, amount=D("25.00"))],
+        tenders=[TenderIn(kind="cash", amount=D("25.00"))],
+        by=clerk,
+        token=uuid.uuid4(),
+    )
+
+    # when it is validated as a row already in the table (a form or the admin would)
+    payment.validate_unique()
+
+    # then it is not taken for a new receipt that repeats its own number and token
+    assert (payment._state.adding, payment._state.db) == (False, "default")
