@@ -3,13 +3,15 @@ the counter and the remittance batches share."""
 
 import gc
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
-from billing.models import Bill
+from billing.errors import BillingError
+from billing.models import Bill, PenaltyAssessment
 from billing.penalties import AmountDue
 from cashiering.bulk import collector_paused
 from ledger.chart import CUSTOMER_CREDITS
@@ -22,6 +24,7 @@ from payments.writer import (
     copy_rows,
     ids_reserved,
     model_new,
+    penalty_assessments_bulk,
     rows_write,
 )
 from tests.payments.conftest import issue
@@ -220,3 +223,23 @@ def test_the_returned_payment_is_a_saved_row_as_the_orm_gives_one(bill, drawer, 
 
     # then it is not taken for a new receipt that repeats its own number and token
     assert (payment._state.adding, payment._state.db) == (False, "default")
+
+
+@pytest.mark.django_db
+def test_a_penalty_event_assessed_twice_is_refused_naming_its_bill(dana, clerk, drawer):
+    # given a late bill paid at the window, which assessed its penalty events
+    late = issue(dana, clerk, amount="500.00", due=date(2026, 1, 31))
+    payment = payment_record(
+        drawer=drawer,
+        items=[BillItem(bill_id=late.pk, amount=D("600.00"))],
+        tenders=[TenderIn(kind="cash", amount=D("600.00"))],
+        by=clerk,
+        token=uuid.uuid4(),
+    )
+    rules = frozenset(PenaltyAssessment.objects.filter(bill=late).values_list("rule_id", flat=True))
+    assert rules
+
+    # when a write assesses the same events again, then it is refused, naming the bill
+    refused = f"A penalty on bill {late.number} was already"
+    with pytest.raises(BillingError, match=refused), transaction.atomic():
+        penalty_assessments_bulk([(late.pk, rules)], payment.entry_id)
