@@ -18,7 +18,9 @@ from ledger.chart import CUSTOMER_CREDITS
 from ledger.models import Account, JournalEntry
 from payments.allocation import bill_payment_applied
 from payments.models import Payment, Tender, TenderKind
+from payments.remittance_files import remittance_file_write
 from payments.services import BillItem, TenderIn, payment_record
+from payments.services.remittance import remittance_file_import, remittance_sources_seed
 from payments.writer import (
     INSERT_AT_MOST,
     copy_rows,
@@ -243,3 +245,65 @@ def test_a_penalty_event_assessed_twice_is_refused_naming_its_bill(dana, clerk, 
     refused = f"A penalty on bill {late.number} was already"
     with pytest.raises(BillingError, match=refused), transaction.atomic():
         penalty_assessments_bulk([(late.pk, rules)], payment.entry_id)
+
+
+# Text that COPY's text format and INSERT's parameters must carry as typed: quotes, tabs, line
+# ends, backslashes (COPY's own \N and \.), other scripts, emoji, a 200-character maximum.
+AWKWARD_NAMES = [
+    'O\'Brien "Jr"',
+    "Tab\there",
+    "Line\nend",
+    "Back\\slash \\N \\t",
+    "\\.",
+    "NULL",
+    "Zoë Ωμέγα 名前 🏠",
+    "x" * 200,
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", AWKWARD_NAMES)
+def test_the_counter_stores_a_payer_and_check_payer_as_typed(bill, drawer, clerk, name):
+    # when a visit names an awkward payer, who also wrote the check
+    payment = payment_record(
+        drawer=drawer,
+        items=[BillItem(bill_id=bill.pk, amount=D("1E+1"))],
+        tenders=[TenderIn(kind="check", amount=D("10.00"), check_number="7", check_payer=name)],
+        by=clerk,
+        token=uuid.uuid4(),
+        payer_name=name,
+    )
+
+    # then what is stored is what was typed, and what the returned receipt says
+    stored = Payment.objects.get(pk=payment.pk)
+    assert stored.payer_name == payment.payer_name == name
+    assert stored.tenders.get().check_payer == name
+    assert stored.total == payment.total == D("10.00")
+
+
+@pytest.mark.django_db
+def test_a_lockbox_file_of_more_than_insert_at_most_stores_payers_as_sent(office, clerk, dana):
+    # given a lockbox file paying more bills than one INSERT takes (so COPY writes them)
+    lockbox, _ = remittance_sources_seed(office=office)
+    bills = [issue(dana, clerk, amount="10.10") for _ in range(INSERT_AT_MOST + 2)]
+    payers = [AWKWARD_NAMES[n % len(AWKWARD_NAMES)] for n in range(len(bills))]
+    rows = [
+        {"scanline": b.number, "amount": b.balance, "check_number": str(n), "check_payer": p}
+        for n, (b, p) in enumerate(zip(bills, payers, strict=True), start=1)
+    ]
+    content = remittance_file_write("lockbox", rows, deposit_date=timezone.localdate())
+
+    # when it is imported and posted
+    batch = remittance_file_import(source=lockbox, file_name="l.csv", content=content, by=clerk)
+
+    # then each receipt and check names its payer as the file did
+    assert batch.status == "posted"
+    stored = dict(
+        Tender.objects.filter(payment__drawer=batch.drawer).values_list(
+            "payment__items__bill_id", "check_payer"
+        )
+    )
+    assert stored == {b.pk: p for b, p in zip(bills, payers, strict=True)}
+    assert set(
+        Payment.objects.filter(drawer=batch.drawer).values_list("payer_name", flat=True)
+    ) == set(payers)
