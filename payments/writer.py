@@ -14,7 +14,7 @@ from operator import itemgetter
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import IntegrityError, connection
+from django.db import connection
 from django.db.models import (
     NOT_PROVIDED,
     BooleanField,
@@ -226,6 +226,15 @@ def insert_rows(model: type[Model], rows: Sequence[Model]) -> None:
     for row, values in zip(rows, returned, strict=True):
         for name, value in zip(names, values, strict=True):
             setattr(row, name, value)
+    _saved(rows)
+
+
+def _saved(rows: Sequence[Model]) -> None:
+    """Mark written rows as the ORM marks a row it saved: in the table, on this connection (a
+    returned receipt is validated, saved and related from as any fetched row)."""
+    for row in rows:
+        row._state.adding = False
+        row._state.db = connection.alias
 
 
 def rows_write(model: type[Model], rows: Sequence[Model], *, ids: bool = True) -> None:
@@ -242,6 +251,7 @@ def rows_write(model: type[Model], rows: Sequence[Model], *, ids: bool = True) -
     for row, pk in zip(rows, ids_reserved(model, len(rows)), strict=True):
         row.__dict__[name] = pk
     copy_rows(model, rows)
+    _saved(rows)
 
 
 _BILL_COLUMNS = (
@@ -280,20 +290,36 @@ def bills_update(updates: Sequence[tuple[int, dict]]) -> None:
 
 def penalty_assessments_bulk(events: Sequence[tuple[int, frozenset[int]]], entry_id: int) -> None:
     """Record the penalty events an entry assessed, for many bills at once (the bulk form of
-    billing.services.penalty_assessment_record). The unique (bill, rule) constraint refuses an
-    event charged twice (BillingError): the caller's transaction then rolls back."""
+    billing.services.penalty_assessment_record). An event charged twice (the unique (bill,
+    rule) constraint) is refused with BillingError naming its bills, as the single form does:
+    the caller's transaction then rolls back."""
     rows = [(bill_id, rule_id) for bill_id, rules in events for rule_id in sorted(rules)]
     if not rows:
         return
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {PenaltyAssessment._meta.db_table} (bill_id, rule_id, entry_id) "  # noqa: S608
-                "SELECT b, r, %s FROM unnest(%s::bigint[], %s::bigint[]) AS v(b, r)",
-                [entry_id, [b for b, _ in rows], [r for _, r in rows]],
-            )
-    except IntegrityError as exc:
-        raise BillingError("A penalty on a bill was already assessed; nothing was posted.") from exc
+    with connection.cursor() as cursor:
+        # ON CONFLICT leaves the transaction usable, so the refusal can name the bills.
+        cursor.execute(
+            f"INSERT INTO {PenaltyAssessment._meta.db_table} (bill_id, rule_id, entry_id) "  # noqa: S608
+            "SELECT b, r, %s FROM unnest(%s::bigint[], %s::bigint[]) AS v(b, r) "
+            "ON CONFLICT (bill_id, rule_id) DO NOTHING RETURNING bill_id, rule_id",
+            [entry_id, [b for b, _ in rows], [r for _, r in rows]],
+        )
+        recorded = set(cursor.fetchall())
+    seen: set[tuple[int, int]] = set()
+    twice: set[int] = set()
+    for row in rows:  # already on the books, or twice in this write
+        if row not in recorded or row in seen:
+            twice.add(row[0])
+        seen.add(row)
+    if twice:
+        numbers = list(
+            Bill.objects.filter(pk__in=twice).order_by("pk").values_list("number", flat=True)
+        )
+        more = f" and {len(numbers) - 5} more" if len(numbers) > 5 else ""
+        bills = (
+            f"bill {numbers[0]}" if len(numbers) == 1 else f"bills {', '.join(numbers[:5])}{more}"
+        )
+        raise BillingError(f"A penalty on {bills} was already assessed; nothing was posted.")
 
 
 def payments_write(

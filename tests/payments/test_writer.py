@@ -3,25 +3,30 @@ the counter and the remittance batches share."""
 
 import gc
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
-from billing.models import Bill
+from billing.errors import BillingError
+from billing.models import Bill, PenaltyAssessment
 from billing.penalties import AmountDue
 from cashiering.bulk import collector_paused
 from ledger.chart import CUSTOMER_CREDITS
 from ledger.models import Account, JournalEntry
 from payments.allocation import bill_payment_applied
 from payments.models import Payment, Tender, TenderKind
+from payments.remittance_files import remittance_file_write
 from payments.services import BillItem, TenderIn, payment_record
+from payments.services.remittance import remittance_file_import, remittance_sources_seed
 from payments.writer import (
     INSERT_AT_MOST,
     copy_rows,
     ids_reserved,
     model_new,
+    penalty_assessments_bulk,
     rows_write,
 )
 from tests.payments.conftest import issue
@@ -202,3 +207,103 @@ def test_counter_and_batch_rule_agree_on_a_late_bill(dana, clerk, drawer, accoun
     assert item.penalty_paid + item.interest_paid + item.principal_paid == D("50.00")
     assert bill.balance == item.balance_after
     assert item.penalty_paid == min(D("50.00"), item.penalty_assessed)
+
+
+@pytest.mark.django_db
+def test_the_returned_payment_is_a_saved_row_as_the_orm_gives_one(bill, drawer, clerk):
+    # given the counter's receipt, written by one INSERT ... RETURNING
+    payment = payment_record(
+        drawer=drawer,
+        items=[BillItem(bill_id=bill.pk, amount=D("25.00"))],
+        tenders=[TenderIn(kind="cash", amount=D("25.00"))],
+        by=clerk,
+        token=uuid.uuid4(),
+    )
+
+    # when it is validated as a row already in the table (a form or the admin would)
+    payment.validate_unique()
+
+    # then it is not taken for a new receipt that repeats its own number and token
+    assert (payment._state.adding, payment._state.db) == (False, "default")
+
+
+@pytest.mark.django_db
+def test_a_penalty_event_assessed_twice_is_refused_naming_its_bill(dana, clerk, drawer):
+    # given a late bill paid at the window, which assessed its penalty events
+    late = issue(dana, clerk, amount="500.00", due=date(2026, 1, 31))
+    payment = payment_record(
+        drawer=drawer,
+        items=[BillItem(bill_id=late.pk, amount=D("600.00"))],
+        tenders=[TenderIn(kind="cash", amount=D("600.00"))],
+        by=clerk,
+        token=uuid.uuid4(),
+    )
+    rules = frozenset(PenaltyAssessment.objects.filter(bill=late).values_list("rule_id", flat=True))
+    assert rules
+
+    # when a write assesses the same events again, then it is refused, naming the bill
+    refused = f"A penalty on bill {late.number} was already"
+    with pytest.raises(BillingError, match=refused), transaction.atomic():
+        penalty_assessments_bulk([(late.pk, rules)], payment.entry_id)
+
+
+# Text that COPY's text format and INSERT's parameters must carry as typed: quotes, tabs, line
+# ends, backslashes (COPY's own \N and \.), other scripts, emoji, a 200-character maximum.
+AWKWARD_NAMES = [
+    'O\'Brien "Jr"',
+    "Tab\there",
+    "Line\nend",
+    "Back\\slash \\N \\t",
+    "\\.",
+    "NULL",
+    "Zoë Ωμέγα 名前 🏠",
+    "x" * 200,
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", AWKWARD_NAMES)
+def test_the_counter_stores_a_payer_and_check_payer_as_typed(bill, drawer, clerk, name):
+    # when a visit names an awkward payer, who also wrote the check
+    payment = payment_record(
+        drawer=drawer,
+        items=[BillItem(bill_id=bill.pk, amount=D("1E+1"))],
+        tenders=[TenderIn(kind="check", amount=D("10.00"), check_number="7", check_payer=name)],
+        by=clerk,
+        token=uuid.uuid4(),
+        payer_name=name,
+    )
+
+    # then what is stored is what was typed, and what the returned receipt says
+    stored = Payment.objects.get(pk=payment.pk)
+    assert stored.payer_name == payment.payer_name == name
+    assert stored.tenders.get().check_payer == name
+    assert stored.total == payment.total == D("10.00")
+
+
+@pytest.mark.django_db
+def test_a_lockbox_file_of_more_than_insert_at_most_stores_payers_as_sent(office, clerk, dana):
+    # given a lockbox file paying more bills than one INSERT takes (so COPY writes them)
+    lockbox, _ = remittance_sources_seed(office=office)
+    bills = [issue(dana, clerk, amount="10.10") for _ in range(INSERT_AT_MOST + 2)]
+    payers = [AWKWARD_NAMES[n % len(AWKWARD_NAMES)] for n in range(len(bills))]
+    rows = [
+        {"scanline": b.number, "amount": b.balance, "check_number": str(n), "check_payer": p}
+        for n, (b, p) in enumerate(zip(bills, payers, strict=True), start=1)
+    ]
+    content = remittance_file_write("lockbox", rows, deposit_date=timezone.localdate())
+
+    # when it is imported and posted
+    batch = remittance_file_import(source=lockbox, file_name="l.csv", content=content, by=clerk)
+
+    # then each receipt and check names its payer as the file did
+    assert batch.status == "posted"
+    stored = dict(
+        Tender.objects.filter(payment__drawer=batch.drawer).values_list(
+            "payment__items__bill_id", "check_payer"
+        )
+    )
+    assert stored == {b.pk: p for b, p in zip(bills, payers, strict=True)}
+    assert set(
+        Payment.objects.filter(drawer=batch.drawer).values_list("payer_name", flat=True)
+    ) == set(payers)
