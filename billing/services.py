@@ -2,7 +2,6 @@
 
 import hashlib
 import re
-import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -13,14 +12,11 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import (
-    DEFAULT_DB_ALIAS,
     DatabaseError,
     IntegrityError,
     connection,
-    connections,
     transaction,
 )
-from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import F
 from django.db.models.functions import Upper
 from django.utils import timezone
@@ -72,6 +68,7 @@ from billing.selectors import (
     plan_terms,
     with_amounts_due,
 )
+from cashiering.bulk import ProgressRow
 from cashiering.dates import us_date
 from cashiering.people import person_name
 from cashiering.roles import role_of
@@ -763,37 +760,20 @@ def _looks_like_business(name: str) -> bool:
     )
 
 
-class _ImportProgress:
+class _ImportProgress(ProgressRow):
     """Reports an import's progress: to the command's callback, and to the batch row through a
-    connection of its own, so that the page polling the row sees it while the import's own
-    transaction is still open. Closed before that transaction touches the row again."""
-
-    INTERVAL = 0.25  # seconds between writes
+    connection of its own (cashiering.bulk.ProgressRow), so that the page polling the row sees
+    it while the import's own transaction is still open. Closed before that transaction
+    touches the row again."""
 
     def __init__(self, batch: ImportBatch, echo: Callable[[str, int, int], None] | None):
-        self.batch_id, self.total, self.echo = batch.pk, batch.rows_total, echo
-        self.connection: BaseDatabaseWrapper | None = None
-        self.last = 0.0
+        super().__init__(ImportBatch, batch.pk)
+        self.total, self.echo = batch.rows_total, echo
 
     def __call__(self, stage: str, done: int) -> None:
         if self.echo:
             self.echo(stage, done, self.total)
-        now = time.monotonic()
-        if now - self.last < self.INTERVAL:
-            return
-        self.last = now
-        if self.connection is None:
-            self.connection = connections.create_connection(DEFAULT_DB_ALIAS)
-        with self.connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE billing_importbatch SET stage = %s, rows_done = %s WHERE id = %s",
-                [stage, min(done, self.total), self.batch_id],
-            )
-
-    def close(self) -> None:
-        if self.connection is not None:
-            self.connection.close()
-            self.connection = None
+        self.write(stage=stage, done=min(done, self.total))
 
 
 def bill_import(

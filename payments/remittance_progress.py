@@ -2,13 +2,12 @@
 poller reads: started before the import, written through a second database connection while
 the import's transaction is open, finished after it commits or fails."""
 
-import time
 import uuid
 
 from django.contrib.auth.models import User
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db import transaction
 
+from cashiering.bulk import ProgressRow
 from payments.models import RemittanceImport, RemittanceSource
 from payments.services import refuse_card_numbers
 
@@ -38,34 +37,18 @@ def remittance_import_progress(token: uuid.UUID) -> RemittanceImport | None:
     return RemittanceImport.objects.filter(token=token).first()
 
 
-class ImportProgress:
-    """`remittance_file_import`'s progress callback (done, total): writes the row through a
-    connection of its own, at most every quarter second (the last call always), so the write
-    is seen while the import's own transaction is still open. `close()` when done."""
-
-    INTERVAL = 0.25  # seconds between writes
+class ImportProgress(ProgressRow):
+    """`remittance_file_import`'s progress callback (done, total): the RemittanceImport row
+    written through a connection of its own (cashiering.bulk.ProgressRow), the last call
+    always. `close()` when done."""
 
     def __init__(self, job: RemittanceImport) -> None:
-        self.job_id = job.pk
-        self.connection: BaseDatabaseWrapper | None = None
-        self.last = 0.0
+        super().__init__(RemittanceImport, job.pk)
 
     def __call__(self, done: int, total: int) -> None:
-        now = time.monotonic()
-        if now - self.last < self.INTERVAL and done < total:
-            return
-        self.last = now
-        if self.connection is None:
-            self.connection = connections.create_connection(DEFAULT_DB_ALIAS)
-        with self.connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE payments_remittanceimport SET stage = %s, rows_total = %s, "
-                "rows_done = %s WHERE id = %s",
-                [RemittanceImport.Stage.POSTING, total, min(done, total), self.job_id],
-            )
-
-    def close(self) -> None:
-        """Close the second connection, if one was opened."""
-        if self.connection is not None:
-            self.connection.close()
-            self.connection = None
+        self.write(
+            stage=RemittanceImport.Stage.POSTING,
+            done=min(done, total),
+            total=total,
+            force=done >= total,
+        )

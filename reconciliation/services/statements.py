@@ -5,7 +5,6 @@ explanation. Matching posts Bank vs Deposits in transit / Card clearing / Bank f
 import csv
 import hashlib
 import io
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,12 +12,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.models import User
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
-from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
-from cashiering.bulk import collector_paused
+from cashiering.bulk import ProgressRow, collector_paused
 from cashiering.dates import us_date
 from cashiering.people import person_name
 from ledger.cards import contains_card_number, mask_card_numbers
@@ -84,39 +82,19 @@ def bank_accounts() -> QuerySet[Account]:
 # Import
 
 
-class _ImportProgress:
+class _ImportProgress(ProgressRow):
     """Reports progress to the caller's callback and to the StatementImport row through a
-    connection of its own (billing's bill import does the same), so a page polling the row
-    sees it while the import's transaction is still open."""
-
-    INTERVAL = 0.25  # seconds between writes
+    connection of its own (cashiering.bulk.ProgressRow), so a page polling the row sees it
+    while the import's transaction is still open."""
 
     def __init__(self, job: StatementImport, echo: Progress | None) -> None:
-        self.job_id, self.echo = job.pk, echo
-        self.total = job.rows_total
-        self.connection: BaseDatabaseWrapper | None = None
-        self.last = 0.0
+        super().__init__(StatementImport, job.pk)
+        self.echo, self.total = echo, job.rows_total
 
     def __call__(self, stage: str, done: int, *, force: bool = False) -> None:
         if self.echo:
             self.echo(stage, done, self.total)
-        now = time.monotonic()
-        if now - self.last < self.INTERVAL and not force:
-            return
-        self.last = now
-        if self.connection is None:
-            self.connection = connections.create_connection(DEFAULT_DB_ALIAS)
-        with self.connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE reconciliation_statementimport SET stage = %s, rows_total = %s, "
-                "rows_done = %s WHERE id = %s",
-                [stage, self.total, min(done, self.total), self.job_id],
-            )
-
-    def close(self) -> None:
-        if self.connection is not None:
-            self.connection.close()
-            self.connection = None
+        self.write(stage=stage, done=min(done, self.total), total=self.total, force=force)
 
 
 def statement_import(
