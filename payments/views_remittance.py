@@ -44,6 +44,7 @@ from payments.services.remittance import (
     remittance_batch_cancel,
     remittance_batch_open,
     remittance_batch_post,
+    remittance_batch_workable,
     remittance_exception_resolve,
     remittance_file_import,
     remittance_item_add,
@@ -123,11 +124,9 @@ def _work_context(
     receipts' refunds and returned checks since posting), the form; `workable`: the batch is
     open and this user may work it (who opened it, or a Supervisor)."""
     items = list(_items(batch))
-    user = _user(request)
     return {
         "batch": batch,
-        "workable": batch.status == RemittanceBatch.Status.OPEN
-        and (batch.opened_by_id == user.pk or user.has_perm(RESOLVE)),
+        "workable": remittance_batch_workable(batch, _user(request)),
         "totals": remittance_batch_totals(batch),
         "items": items,
         "reversed_totals": remittance_items_reversed(items),

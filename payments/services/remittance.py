@@ -159,10 +159,18 @@ def _permission_checked(by: User, perm: str = "payments.work_remittance") -> Non
 RESOLVE = "payments.resolve_remittance"
 
 
+def remittance_batch_workable(batch: RemittanceBatch, by: User) -> bool:
+    """Whether `by` may add and remove items of, cancel and post `batch`: it is open, and they
+    opened it or are a Supervisor (payments.resolve_remittance)."""
+    return batch.status == RemittanceBatch.Status.OPEN and (
+        batch.opened_by_id == by.pk or by.has_perm(RESOLVE)
+    )
+
+
 def _owner_checked(batch: RemittanceBatch, by: User) -> None:
     """A Clerk adds and removes items of, cancels and posts only a batch they opened; a
     Supervisor (payments.resolve_remittance) works any open batch."""
-    if batch.opened_by_id == by.pk or by.has_perm(RESOLVE):
+    if remittance_batch_workable(batch, by):
         return
     opener = batch.opened_by
     who = opener.get_full_name() or opener.get_username()
