@@ -666,37 +666,84 @@ def _trainee_rows(office: Office, day: date, training: bool) -> list[TraineeRow]
     ]
 
 
-# ledger_verify: every standing day sign-off's PDF still has its SHA-256, and its seal still
-# matches the day's journal lines (an edit made with the triggers disabled shows here); the
-# seals chain per office.
+# ledger_verify walks each office's chain of day sign-offs, and the chain of ledger day seals,
+# in the order they were made, and names the FIRST sign-off (day) of each chain whose books no
+# longer match: not chained to the seal before it; a seal algorithm older than the one before
+# it (a downgrade to escape algorithm 2's wider text); standing, its report PDF no longer has
+# its SHA-256 or its entries and lines no longer give its seal (an edit made with the triggers
+# disabled shows here); its own seal rewritten (the next one was chained to another). A
+# reopened sign-off's day took postings after it, so its seal is not recomputed: the next
+# version covers that day. docs/ledger.md, "Day seals".
+SEAL_RULE = "a signed-off day no longer matches its seal"
+LEDGER_SEAL_RULE = "a sealed day's entries naming no office no longer match their seal"
 DAY_CLOSE_CHECKS: list[tuple[str, str]] = [
     (
-        "a signed-off day no longer matches its seal",
-        """SELECT 'office ' || s.office_id || ' day ' || s.business_date || ' version '
-                  || s.version || ': ' ||
-                  CASE WHEN encode(sha256(s.pdf), 'hex') <> s.sha256
-                       THEN 'the stored report PDF does not match its SHA-256'
-                       ELSE 'the journal lines of the day no longer match the seal' END
-             FROM reconciliation_daysignoff s
-            WHERE s.reopened_at IS NULL
-              AND (encode(sha256(s.pdf), 'hex') <> s.sha256
-                   OR s.seal <> reconciliation_day_seal(
-                          s.office_id, s.business_date, s.previous_seal, s.sha256))
-            ORDER BY s.id""",
+        SEAL_RULE,
+        """WITH chain AS (
+               SELECT s.*, encode(sha256(s.pdf), 'hex') AS pdf_sha,
+                      lag(s.seal) OVER w AS prior_seal,
+                      lead(s.previous_seal) OVER w AS next_previous,
+                      max(s.seal_algorithm) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING
+                                                          AND 1 PRECEDING) AS prior_algorithm
+                 FROM reconciliation_daysignoff s
+               WINDOW w AS (PARTITION BY s.office_id ORDER BY s.id)
+           ), judged AS (
+               SELECT c.id, c.office_id, c.business_date, c.version, CASE
+                   WHEN c.previous_seal <> coalesce(c.prior_seal, '')
+                       THEN 'it is not chained to the seal before it'
+                   WHEN c.seal_algorithm < coalesce(c.prior_algorithm, 1)
+                       THEN 'its seal algorithm is older than the one before it'
+                   WHEN c.reopened_at IS NULL AND c.pdf_sha <> c.sha256
+                       THEN 'its signed report PDF no longer matches its SHA-256'
+                   WHEN c.reopened_at IS NULL AND c.seal <> CASE c.seal_algorithm
+                           WHEN 1 THEN reconciliation_day_seal(
+                               c.office_id, c.business_date, c.previous_seal, c.sha256)
+                           ELSE reconciliation_day_seal_v2(
+                               c.office_id, c.business_date, c.previous_seal, c.sha256) END
+                       THEN 'its entries and lines no longer give its seal'
+                   WHEN c.next_previous IS NOT NULL AND c.next_previous <> c.seal
+                       THEN 'its seal was rewritten: the next sign-off is chained to another'
+                   END AS why
+                 FROM chain c
+           )
+           SELECT DISTINCT ON (j.office_id)
+                  format('The books of office %s for %s no longer match their seal (first '
+                         'tampered day): %s (sign-off version %s).', o.code,
+                         to_char(j.business_date, 'MM/DD/YYYY'), j.why, j.version)
+             FROM judged j JOIN payments_office o ON o.id = j.office_id
+            WHERE j.why IS NOT NULL
+            ORDER BY j.office_id, j.id""",
     ),
     (
-        "day sign-off seals do not chain",
-        """SELECT 'office ' || s.office_id || ' day ' || s.business_date || ' version '
-                  || s.version || ' does not follow the seal before it'
-             FROM reconciliation_daysignoff s
-            WHERE s.previous_seal IS DISTINCT FROM coalesce(
-                  (SELECT p.seal FROM reconciliation_daysignoff p
-                    WHERE p.office_id = s.office_id AND p.id < s.id
-                    ORDER BY p.id DESC LIMIT 1), '')
-            ORDER BY s.id""",
+        LEDGER_SEAL_RULE,
+        """WITH chain AS (
+               SELECT g.*, lag(g.seal) OVER w AS prior_seal,
+                      lead(g.previous_seal) OVER w AS next_previous
+                 FROM reconciliation_ledgerdayseal g WINDOW w AS (ORDER BY g.id)
+           ), judged AS (
+               SELECT c.id, c.business_date, c.version, CASE
+                   WHEN c.previous_seal <> coalesce(c.prior_seal, '')
+                       THEN 'it is not chained to the seal before it'
+                   WHEN c.reopened_at IS NULL AND c.seal <> reconciliation_ledger_day_seal(
+                           c.business_date, c.previous_seal)
+                       THEN 'its entries and lines no longer give its seal'
+                   WHEN c.next_previous IS NOT NULL AND c.next_previous <> c.seal
+                       THEN 'its seal was rewritten: the next seal is chained to another'
+                   WHEN NOT EXISTS (SELECT 1 FROM reconciliation_daysignoff s
+                                     WHERE s.id = c.signoff_id
+                                       AND s.business_date = c.business_date)
+                       THEN 'it names a sign-off of another day'
+                   END AS why
+                 FROM chain c
+           )
+           SELECT format('The books of the entries naming no office for %s no longer match '
+                         'their seal (first tampered day): %s (ledger day seal version %s).',
+                         to_char(j.business_date, 'MM/DD/YYYY'), j.why, j.version)
+             FROM judged j WHERE j.why IS NOT NULL ORDER BY j.id LIMIT 1""",
     ),
 ]
 DAY_CLOSE_TRIGGERS: list[tuple[str, str]] = [
     ("ledger_journalline", "journal_line_day_open"),
     ("reconciliation_daysignoff", "daysignoff_frozen"),
+    ("reconciliation_ledgerdayseal", "ledgerdayseal_frozen"),
 ]

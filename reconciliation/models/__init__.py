@@ -11,7 +11,7 @@ from reconciliation.models.closing import (
     DrawerReopen,
 )
 from reconciliation.models.custody import CustodyTransfer, SafeCount, SafeCountDenomination
-from reconciliation.models.days import DaySignoff
+from reconciliation.models.days import DaySignoff, LedgerDaySeal
 from reconciliation.models.deposits import Deposit, DepositCheck, DepositDenomination
 from reconciliation.models.exports import (
     PostingEvent,
@@ -46,6 +46,7 @@ __all__ = [
     "DepositDenomination",
     "DrawerClose",
     "DrawerReopen",
+    "LedgerDaySeal",
     "PostingEvent",
     "PostingExport",
     "PostingExportItem",

@@ -1,7 +1,9 @@
 """The day close: a Supervisor signs off an office's business day (the signed report stored as a
-PDF with its SHA-256 and a chained seal over the day's journal lines); an Admin may reopen it."""
+PDF with its SHA-256 and a chained seal over the day's books, and the ledger day seal of the
+entries naming no office once every office signed off); an Admin may reopen it."""
 
 import hashlib
+import time
 import uuid
 from datetime import date
 
@@ -14,7 +16,7 @@ from cashiering.pdf import render_pdf
 from cashiering.people import person_name
 from payments.models import Drawer, Office
 from reconciliation.errors import DayClosed, DayNotClosable
-from reconciliation.models import DaySignoff, SafeCount
+from reconciliation.models import DaySignoff, LedgerDaySeal, SafeCount
 from reconciliation.selectors_daily import DailyBalancing, daily_balancing
 
 
@@ -55,94 +57,185 @@ def report_pdf(*, report: DailyBalancing, signoff: DaySignoff | None = None) -> 
     )
 
 
+# Transaction advisory locks (two-int keys; the second is the date as days since 2000-01-01).
+# GATE: each live journal line naming no office takes it SHARED on its date (migration 0063's
+# trigger); the sign-off that closes a date for the last office takes it EXCLUSIVE, without
+# waiting. SIGN_OFFS: the sign-offs and reopens of one date, one at a time, so that exactly one
+# of them sees that it closes the date. CHAIN: the ledger day seals' chain, one link at a time.
+GATE_LOCK, SIGN_OFFS_LOCK, CHAIN_LOCK = 913001, 913002, 913003
+# How often a sign-off that closes the date tries again while lines naming no office are being
+# posted to it (a billing import in flight), and the pause between tries (seconds).
+GATE_TRIES, GATE_PAUSE = 5, 0.2
+
+
+class _GateBusy(Exception):
+    """Lines naming no office are being posted to the date: the closing sign-off waits."""
+
+
 def day_sign_off(*, office: Office, day: date, by: User, token: uuid.UUID) -> DaySignoff:
     """Sign off `office`'s business date `day`: renders the daily balancing report to a PDF,
-    stores it with its SHA-256 and the chained seal (version n+1 after a reopen). From then on
-    PostgreSQL refuses every live posting dated that office-day (DC001). A repeated submit with
-    the same `token` returns the first sign-off.
+    stores it with its SHA-256 and the chained seal (algorithm 2; version n+1 after a reopen).
+    From then on PostgreSQL refuses every live posting dated that office-day (DC001). When it
+    closes the date for the last office, it also seals the date's entries that name no office
+    (LedgerDaySeal), and PostgreSQL then refuses those too. A repeated submit with the same
+    `token` returns the first sign-off.
 
     The office row is locked FOR UPDATE first: postings in flight on the office (which hold a
     KEY SHARE lock on it, migration 0030) finish before the report is read, so the PDF and the
     seal cover every line of the day. The PDF is rendered under that lock because it is the
-    signed record itself, not a copy made after the fact.
+    signed record itself, not a copy made after the fact. A closing sign-off that finds lines
+    naming no office in flight on the date (GATE_LOCK held) tries again a few times.
 
-    Raises DayNotClosable (no permission, a future day, a drawer open, the safe not counted)
-    and DayClosed (already signed off)."""
+    Raises DayNotClosable (no permission, a future day, a drawer open, the safe not counted,
+    billing still posting to the date) and DayClosed (already signed off)."""
     if not by.has_perm("reconciliation.sign_off_day"):
         raise DayNotClosable("Only a Supervisor signs off the day.")
     if day > timezone.localdate():
         raise DayNotClosable(f"{us_date(day)} has not come yet: a day is signed off at its end.")
-    with transaction.atomic():
-        earlier = DaySignoff.objects.filter(token=token).first()
-        if earlier is not None:
-            return earlier
-        Office.objects.select_for_update().get(pk=office.pk)
-        standing = DaySignoff.objects.filter(
-            office=office, business_date=day, reopened_at__isnull=True
-        ).first()
-        if standing is not None:
-            raise DayClosed(
-                f"{office.name}'s day of {us_date(day)} was signed off already "
-                f"(version {standing.version}, by {person_name(standing.signed_by)})."
-            )
-        reasons = _day_refusals(office, day)
-        if reasons:
-            raise DayNotClosable(
-                f"The day of {us_date(day)} cannot close yet: " + " ".join(reasons)
-            )
-        last_version = (
-            DaySignoff.objects.filter(office=office, business_date=day)
-            .order_by("-version")
-            .values_list("version", flat=True)
-            .first()
+    for attempt in range(GATE_TRIES):
+        try:
+            with transaction.atomic():
+                return _sign_off_locked(office=office, day=day, by=by, token=token)
+        except _GateBusy:
+            time.sleep(GATE_PAUSE * (attempt + 1))
+    raise DayNotClosable(
+        f"Entries naming no office (billing's postings) are being posted to {us_date(day)} at "
+        "this moment: sign off again in a minute."
+    )
+
+
+def _sign_off_locked(*, office: Office, day: date, by: User, token: uuid.UUID) -> DaySignoff:
+    """day_sign_off's transaction: the locks, the checks, the signed report and the seals."""
+    earlier = DaySignoff.objects.filter(token=token).first()
+    if earlier is not None:
+        return earlier
+    _advisory_lock(SIGN_OFFS_LOCK, day)
+    Office.objects.select_for_update().get(pk=office.pk)
+    standing = DaySignoff.objects.filter(
+        office=office, business_date=day, reopened_at__isnull=True
+    ).first()
+    if standing is not None:
+        raise DayClosed(
+            f"{office.name}'s day of {us_date(day)} was signed off already "
+            f"(version {standing.version}, by {person_name(standing.signed_by)})."
         )
-        previous = DaySignoff.objects.filter(office=office).order_by("-pk").first()
-        signoff = DaySignoff(
-            office=office,
-            business_date=day,
-            version=(last_version or 0) + 1,
-            signed_by=by,
-            signed_at=timezone.now(),
-            previous_seal=previous.seal if previous else "",
-            token=token,
+    reasons = _day_refusals(office, day)
+    if reasons:
+        raise DayNotClosable(f"The day of {us_date(day)} cannot close yet: " + " ".join(reasons))
+    closes_the_date = not (
+        Office.objects.exclude(pk=office.pk)
+        .exclude(
+            pk__in=DaySignoff.objects.filter(business_date=day, reopened_at__isnull=True).values(
+                "office"
+            )
         )
-        report = daily_balancing(office=office, day=day)
-        pdf = report_pdf(report=report, signoff=signoff)
-        signoff.pdf = pdf
-        signoff.sha256 = hashlib.sha256(pdf).hexdigest()
-        signoff.seal, signoff.line_count = _seal(office, day, signoff.previous_seal, signoff.sha256)
-        signoff.save()
+        .exists()
+    )
+    if closes_the_date and not _advisory_lock(GATE_LOCK, day, wait=False):
+        raise _GateBusy
+    signoff = _signed_report(office, day, by, token)
+    signoff.seal, signoff.line_count = _seal(office, day, signoff.previous_seal, signoff.sha256)
+    signoff.save()
+    if closes_the_date:
+        _ledger_day_seal(day, signoff)
     return signoff
 
 
+def _signed_report(office: Office, day: date, by: User, token: uuid.UUID) -> DaySignoff:
+    """The new sign-off (version n+1, chained to the office's last seal) with its signed
+    report PDF and SHA-256; not saved, not sealed yet."""
+    last_version = (
+        DaySignoff.objects.filter(office=office, business_date=day)
+        .order_by("-version")
+        .values_list("version", flat=True)
+        .first()
+    )
+    previous = DaySignoff.objects.filter(office=office).order_by("-pk").first()
+    signoff = DaySignoff(
+        office=office,
+        business_date=day,
+        version=(last_version or 0) + 1,
+        signed_by=by,
+        signed_at=timezone.now(),
+        previous_seal=previous.seal if previous else "",
+        seal_algorithm=2,
+        token=token,
+    )
+    report = daily_balancing(office=office, day=day)
+    signoff.pdf = report_pdf(report=report, signoff=signoff)
+    signoff.sha256 = hashlib.sha256(signoff.pdf).hexdigest()
+    return signoff
+
+
+def _advisory_lock(key: int, day: date, *, wait: bool = True) -> bool:
+    """Take the transaction advisory lock (`key`, `day`) exclusive; without `wait`, only if it
+    is free at once (whether it was taken)."""
+    function = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {function}(%s, %s)", [key, (day - _EPOCH).days])
+        row = cursor.fetchone()
+    return wait or bool(row and row[0])
+
+
+_EPOCH = date(2000, 1, 1)
+
+
 def _seal(office: Office, day: date, previous: str, report_sha: str) -> tuple[str, int]:
-    """The chained seal (SQL function reconciliation_day_seal, which ledger_verify recomputes)
-    and how many journal lines it covers."""
+    """The chained seal of the office-day (SQL function reconciliation_day_seal_v2, which
+    ledger_verify recomputes) and how many journal lines it covers."""
     with connection.cursor() as cursor:
         cursor.execute(
-            """SELECT reconciliation_day_seal(%s, %s, %s, %s),
-                      (SELECT count(*) FROM ledger_journalline l
-                         JOIN ledger_journalentry e ON e.id = l.entry_id
-                        WHERE e.entry_date = %s AND e.book = 'live'
-                          AND (l.office_id = %s OR l.drawer_id IN (
-                               SELECT d.id FROM payments_drawer d WHERE d.office_id = %s)))""",
-            [office.pk, day, previous, report_sha, day, office.pk, office.pk],
+            "SELECT reconciliation_day_seal_v2(%s, %s, %s, %s),"
+            " reconciliation_sealed_line_count(%s, %s)",
+            [office.pk, day, previous, report_sha, office.pk, day],
         )
         seal, count = cursor.fetchone()
     return seal, count
 
 
+def _ledger_day_seal(day: date, signoff: DaySignoff) -> LedgerDaySeal:
+    """Seal `day`'s live entries that name no office (reconciliation_ledger_day_seal), chained
+    to the last ledger day seal; `signoff` closed the date for the last office. The caller holds
+    GATE_LOCK on the date, so no such line is in flight."""
+    _advisory_lock(CHAIN_LOCK, _EPOCH)
+    previous = LedgerDaySeal.objects.order_by("-pk").values_list("seal", flat=True).first() or ""
+    last_version = (
+        LedgerDaySeal.objects.filter(business_date=day)
+        .order_by("-version")
+        .values_list("version", flat=True)
+        .first()
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reconciliation_ledger_day_seal(%s, %s),"
+            " reconciliation_sealed_line_count(NULL, %s)",
+            [day, previous, day],
+        )
+        seal, count = cursor.fetchone()
+    return LedgerDaySeal.objects.create(
+        business_date=day,
+        version=(last_version or 0) + 1,
+        signoff=signoff,
+        seal=seal,
+        previous_seal=previous,
+        line_count=count,
+    )
+
+
 def day_reopen(*, office: Office, day: date, by: User, reason: str) -> DaySignoff:
     """Reopen `office`'s signed-off day (Admins only, with a reason): the standing sign-off is
     marked reopened, postings dated the day are taken again, and the next sign-off is a new
-    version. Raises DayNotClosable (no permission, no reason) and DayClosed (nothing to
-    reopen: the day is not signed off)."""
+    version. The date's ledger day seal (entries naming no office), if it stands, is marked
+    reopened too: such entries are taken again until the date closes again. Raises
+    DayNotClosable (no permission, no reason) and DayClosed (nothing to reopen: the day is not
+    signed off)."""
     if not by.has_perm("reconciliation.reopen_day"):
         raise DayNotClosable("Only an Admin reopens a signed-off day.")
     reason = reason.strip()
     if not reason:
         raise DayNotClosable("Say why the day is reopened.")
     with transaction.atomic():
+        _advisory_lock(SIGN_OFFS_LOCK, day)
         standing = (
             DaySignoff.objects.select_for_update()
             .filter(office=office, business_date=day, reopened_at__isnull=True)
@@ -154,4 +247,8 @@ def day_reopen(*, office: Office, day: date, by: User, reason: str) -> DaySignof
         standing.reopened_at = timezone.now()
         standing.reopen_reason = reason[:2000]
         standing.save(update_fields=["reopened_by", "reopened_at", "reopen_reason"])
+        # The date takes postings naming no office again: their seal no longer stands.
+        LedgerDaySeal.objects.filter(business_date=day, reopened_at__isnull=True).update(
+            reopened_by=by, reopened_at=standing.reopened_at
+        )
     return standing

@@ -230,8 +230,9 @@ def test_the_seal_shows_an_edit_made_with_the_triggers_disabled(office, closed_d
     found = [v for v in ledger_violations() if v.rule == SEAL_RULE]
 
     assert [v.detail for v in found] == [
-        f"office {office.pk} day {signoff.business_date} version 1: the journal lines of the "
-        "day no longer match the seal"
+        f"The books of office {office.code} for {signoff.business_date:%m/%d/%Y} no longer "
+        "match their seal (first tampered day): its entries and lines no longer give its seal "
+        "(sign-off version 1)."
     ]
 
 
@@ -370,9 +371,12 @@ def test_a_sign_off_waits_for_a_posting_in_flight_and_seals_it(
     assert waited, "the sign-off should wait for the posting holding the office"
     signoff = result["signoff"]
     lines_of_day = connection.cursor()
+    # Every line of every entry of the day with a line naming the office or its drawer.
     lines_of_day.execute(
-        "SELECT count(*) FROM ledger_journalline l JOIN ledger_journalentry e ON e.id = l.entry_id "
-        "WHERE e.entry_date = %s AND (l.office_id = %s OR l.drawer_id = %s)",
+        "SELECT count(*) FROM ledger_journalline WHERE entry_id IN ("
+        " SELECT l.entry_id FROM ledger_journalline l"
+        " JOIN ledger_journalentry e ON e.id = l.entry_id"
+        " WHERE e.entry_date = %s AND (l.office_id = %s OR l.drawer_id = %s))",
         [timezone.localdate(), office.pk, drawer.pk],
     )
     assert signoff.line_count == lines_of_day.fetchone()[0]
