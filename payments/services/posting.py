@@ -247,17 +247,10 @@ def _payment_record_locked(
     as_of: date | None,
 ) -> Payment:
     """The visit inside its transaction: lock, check, plan every item, then write it all."""
-    # Lock order everywhere: the drawer, then bills by id. The token is looked for under the
-    # drawer's lock, so a double-click waits for the first and finds it. (In a statement after
-    # the lock, with the reference data's version: a subquery beside the FOR UPDATE would read
-    # the snapshot from before the wait.)
-    locked = _open_drawer_locked(drawer)
-    (earlier_id,), reference = reference_data_beside(_EARLIER_PAYMENT_SQL, [token])
-    if earlier_id is not None:
-        return _same_cart(Payment.objects.get(pk=earlier_id), digest)
+    locked, earlier, reference = _visit_drawer_locked(drawer, token, digest, by)
+    if earlier is not None:
+        return earlier
     trainee = _is_trainee(by)
-    if locked.clerk_id != by.pk:
-        raise NoOpenDrawer("This is not your drawer; open your own drawer first.")
     today = timezone.localdate()
     as_of = as_of or today
     held = _bills_locked(locked, items, as_of, reference)
@@ -283,15 +276,10 @@ def _payment_record_locked(
     lines = _tender_lines(tender_rows, sums, held, customer, accounts)
     receipt_fields = {
         **receipt.fields(locked, sums),
-        "customer": customer,
-        "payer_name": payer_name or (customer.name if customer else ""),
-        "posted_by": by,
+        **_payment_people(customer, payer_name, by, approved_by, breaches, trainee),
         "posted_on": today,
         "token": token,
         "cart_digest": digest,
-        "approved_by": approved_by if (breaches or approved_by) else None,
-        "overrides": breaches,
-        "needs_review": trainee,
     }
     count = f"{len(planned)} item{'s' if len(planned) > 1 else ''}"
     return _visit_write(
@@ -302,6 +290,44 @@ def _payment_record_locked(
         memo=f"Receipt {receipt.number}: {count}, {format_money(sums.total)}",
         plan_bill_ids=held.in_plans,
     )
+
+
+def _visit_drawer_locked(
+    drawer: Drawer, token: uuid.UUID, digest: str, by: User
+) -> tuple[Drawer, Payment | None, Reference]:
+    """The clerk's open drawer locked, the payment an earlier submit of `token` made (None for
+    a new visit) and the reference data's version. Raises NoOpenDrawer (closed, not theirs)."""
+    # Lock order everywhere: the drawer, then bills by id. The token is looked for under the
+    # drawer's lock, so a double-click waits for the first and finds it. (In a statement after
+    # the lock, with the reference data's version: a subquery beside the FOR UPDATE would read
+    # the snapshot from before the wait.)
+    locked = _open_drawer_locked(drawer)
+    (earlier_id,), reference = reference_data_beside(_EARLIER_PAYMENT_SQL, [token])
+    if earlier_id is not None:
+        return locked, _same_cart(Payment.objects.get(pk=earlier_id), digest), reference
+    if locked.clerk_id != by.pk:
+        raise NoOpenDrawer("This is not your drawer; open your own drawer first.")
+    return locked, None, reference
+
+
+def _payment_people(
+    customer: Customer | None,
+    payer_name: str,
+    by: User,
+    approved_by: User | None,
+    breaches: list[str],
+    trainee: bool,
+) -> dict[str, Any]:
+    """Who the receipt names: the customer and payer, the clerk, the approver of an override
+    (kept only with one), the overrides, and whether a Supervisor reviews a trainee's work."""
+    return {
+        "customer": customer,
+        "payer_name": payer_name or (customer.name if customer else ""),
+        "posted_by": by,
+        "approved_by": approved_by if (breaches or approved_by) else None,
+        "overrides": breaches,
+        "needs_review": trainee,
+    }
 
 
 def _bills_locked(

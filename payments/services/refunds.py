@@ -190,36 +190,74 @@ def payment_refund(
             locked, items, taken=taken, amount=amount, plan_paid=plan_paid
         )
         lines += _payout_lines(split, paying, city_check_number, locked.customer_id)
-        # Not `reverses=`: that link means the exact mirror (ledger_violations checks it), and a
-        # refund is not one (assessments stay, the cash comes out of another drawer).
-        entry = post(
-            entry_date=timezone.localdate(),
-            memo=f"Refund of {format_money(amount)} on receipt {locked.receipt_number}: {reason}",
-            source=PaymentSource.REFUND,
-            by=by,
-            book=Book.TRAINING if locked.training else Book.LIVE,
+        return _refund_written(
+            locked=locked,
+            items=items,
             lines=lines,
-        )
-        if not locked.training:
-            _refunded_bills_reopen(locked, items, reopened, entry, plan_paid=plan_paid)
-        if amount == standing:
-            Payment.objects.filter(pk=locked.pk).update(status=Payment.Status.REFUNDED)
-        _requests_done(locked, approver)
-        return PaymentReversal.objects.create(
-            payment=locked,
-            kind=PaymentReversal.Kind.REFUND,
-            reason=reason,
+            reopened=reopened,
             amount=amount,
-            taken_back=amount,
-            card_amount=split.card,
-            credit_amount=split.credit,
+            standing=standing,
+            plan_paid=plan_paid,
+            split=split,
+            paying=paying,
             city_check_number=city_check_number,
-            requested_by=by,
-            approved_by=approver,
-            drawer=paying,
-            entry=entry,
+            reason=reason,
+            by=by,
+            approver=approver,
             token=token,
         )
+
+
+def _refund_written(
+    *,
+    locked: Payment,
+    items: list[PaymentItem],
+    lines: list[Line],
+    reopened: list[tuple[PaymentItem, dict[str, Decimal]]],
+    amount: Decimal,
+    standing: Decimal,
+    plan_paid: bool,
+    split: _RefundSplit,
+    paying: Drawer | None,
+    city_check_number: str,
+    reason: str,
+    by: User,
+    approver: User,
+    token: uuid.UUID | None,
+) -> PaymentReversal:
+    """payment_refund's writes, everything checked: the entry, the bills reopened, the payment
+    marked refunded when nothing of it stands any more, the Supervisors' requests done, and the
+    reversal row."""
+    # Not `reverses=`: that link means the exact mirror (ledger_violations checks it), and a
+    # refund is not one (assessments stay, the cash comes out of another drawer).
+    entry = post(
+        entry_date=timezone.localdate(),
+        memo=f"Refund of {format_money(amount)} on receipt {locked.receipt_number}: {reason}",
+        source=PaymentSource.REFUND,
+        by=by,
+        book=Book.TRAINING if locked.training else Book.LIVE,
+        lines=lines,
+    )
+    if not locked.training:
+        _refunded_bills_reopen(locked, items, reopened, entry, plan_paid=plan_paid)
+    if amount == standing:
+        Payment.objects.filter(pk=locked.pk).update(status=Payment.Status.REFUNDED)
+    _requests_done(locked, approver)
+    return PaymentReversal.objects.create(
+        payment=locked,
+        kind=PaymentReversal.Kind.REFUND,
+        reason=reason,
+        amount=amount,
+        taken_back=amount,
+        card_amount=split.card,
+        credit_amount=split.credit,
+        city_check_number=city_check_number,
+        requested_by=by,
+        approved_by=approver,
+        drawer=paying,
+        entry=entry,
+        token=token,
+    )
 
 
 def _refund_drawers_locked(
