@@ -18,10 +18,12 @@ def _production_env(**extra: str) -> dict[str, str]:
         f"postgres://{settings_dict['USER']}@{settings_dict['HOST'] or '127.0.0.1'}:"
         f"{settings_dict['PORT'] or 5432}/{settings_dict['NAME']}"
     )
+    # Production's environment: none of the test run's own (the browser tests set
+    # DJANGO_ALLOW_ASYNC_UNSAFE, which check --deploy rightly refuses).
     environment = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("SECURE_", "SESSION_", "CSRF_"))
+        if not key.startswith(("SECURE_", "SESSION_", "CSRF_", "DJANGO_"))
     }
     environment.update(
         DEBUG="0",
