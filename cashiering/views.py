@@ -1,4 +1,4 @@
-"""The home dashboard, signing out, the favicon and the health check."""
+"""The home dashboard, signing out, the favicon, the health check and the CSRF failure page."""
 
 import logging
 from decimal import Decimal
@@ -97,3 +97,9 @@ def healthz(request: HttpRequest) -> HttpResponse:
         logger.exception("health check: database unreachable")
         return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """settings.CSRF_FAILURE_VIEW: a 403 page saying what to do (reload and send again) and not
+    why the check failed (`reason` is Django's technical wording: it goes to the log only)."""
+    return render(request, "403_csrf.html", status=403)
