@@ -12,8 +12,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.views.decorators.cache import cache_control, never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
+from cashiering.idle import seconds_left
 from cashiering.roles import capabilities_for, role_of
 from ledger.money import ZERO
 from payments.cart import SESSION_KEY as CART
@@ -97,3 +98,22 @@ def healthz(request: HttpRequest) -> HttpResponse:
         logger.exception("health check: database unreachable")
         return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+# The idle sign-out's warning (static/js/idle.js): both are login-protected.
+
+
+@never_cache
+@require_POST
+def idle_ping(request: HttpRequest) -> JsonResponse:
+    """ "Stay signed in": a request by a person, so the middleware has recorded the activity.
+    Answers {"seconds_left": n}."""
+    return JsonResponse({"seconds_left": seconds_left(request)})
+
+
+@never_cache
+@require_GET
+def idle_status(request: HttpRequest) -> JsonResponse:
+    """How long the session has left, without counting as activity (cashiering.idle's
+    PASSIVE_VIEWS): another tab may have been used meanwhile. Answers {"seconds_left": n}."""
+    return JsonResponse({"seconds_left": seconds_left(request)})
