@@ -1,6 +1,7 @@
 """Signs out a session left idle longer than its office's idle sign-out (Office.
 idle_timeout_minutes); static/js/idle.js warns a minute before."""
 
+import math
 import time
 
 from django.conf import settings
@@ -45,9 +46,15 @@ def idle_timeout_seconds(request: HttpRequest) -> int:
 
 
 def seconds_left(request: HttpRequest) -> int:
-    """Seconds until the session is signed out for idleness (never below 0)."""
+    """Whole seconds (rounded up) until the session is signed out for idleness; never below 0."""
     last = request.session.get(LAST_ACTIVITY, now())
-    return max(0, int(last + idle_timeout_seconds(request) - now()))
+    return max(0, math.ceil(last + idle_timeout_seconds(request) - now()))
+
+
+def activity_record(request: HttpRequest) -> None:
+    """Record a person's activity now (the warning's "Stay signed in" does, whatever the
+    middleware's WRITE_EVERY_SECONDS skipped)."""
+    request.session[LAST_ACTIVITY] = now()
 
 
 def _to_sign_in(request: HttpRequest) -> HttpResponse:
@@ -91,5 +98,5 @@ class IdleTimeoutMiddleware:
         match = request.resolver_match
         passive = match is not None and match.view_name in PASSIVE_VIEWS
         if last is None or (not passive and moment - last >= WRITE_EVERY_SECONDS):
-            request.session[LAST_ACTIVITY] = moment
+            activity_record(request)
         return None

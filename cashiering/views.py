@@ -14,7 +14,7 @@ from django.templatetags.static import static
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from cashiering.idle import seconds_left
+from cashiering.idle import activity_record, seconds_left
 from cashiering.roles import capabilities_for, role_of
 from ledger.money import ZERO
 from payments.cart import SESSION_KEY as CART
@@ -106,8 +106,8 @@ def healthz(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_POST
 def idle_ping(request: HttpRequest) -> JsonResponse:
-    """ "Stay signed in": a request by a person, so the middleware has recorded the activity.
-    Answers {"seconds_left": n}."""
+    """The warning's "Stay signed in": records the activity now. Answers {"seconds_left": n}."""
+    activity_record(request)
     return JsonResponse({"seconds_left": seconds_left(request)})
 
 
