@@ -1,13 +1,16 @@
 """Users and roles in the administration site. Only a superuser may make a superuser or grant a
 single permission; an Admin gives people one of the four roles (groups), nothing else, and
-cannot change a superuser's account."""
+cannot change a superuser's account. The site itself is for Admins (and superusers) only; the
+sign-in lockouts (django-axes) are seen and cleared here."""
 
+from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied
 
-from cashiering.roles import ROLES_BY_SENIORITY
+from cashiering.roles import ROLES_BY_SENIORITY, Role, role_of
 from ledger.admin_guard import GuardedAdminMixin
 
 # Fields of the user page only a superuser may set: each would give powers no role grants.
@@ -15,6 +18,18 @@ SUPERUSER_ONLY_FIELDS = ("is_superuser", "user_permissions")
 
 admin.site.unregister(User)
 admin.site.unregister(Group)
+
+
+def _admins_only(request) -> bool:
+    """Who may enter the administration site: an active staff user who is an Admin (or a
+    superuser). Staff status alone is not enough: an Admin can tick it on anyone's account."""
+    user = request.user
+    return bool(
+        user.is_active and user.is_staff and (user.is_superuser or role_of(user) == Role.ADMIN)
+    )
+
+
+admin.site.has_permission = _admins_only  # type: ignore[method-assign]
 
 
 @admin.register(User)
@@ -63,4 +78,26 @@ class RoleUserAdmin(GuardedAdminMixin, UserAdmin):
 
 @admin.register(Group)
 class RoleGroupAdmin(GuardedAdminMixin, GroupAdmin):
+    pass
+
+
+# Sign-in lockouts (django-axes): an Admin sees the failures and clears a lock by deleting the
+# attempt row; the logs are read-only. Re-registered so that they are guarded like every page.
+for _model in (AccessAttempt, AccessLog, AccessFailureLog):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+
+
+@admin.register(AccessAttempt)
+class LockoutAttemptAdmin(GuardedAdminMixin, AccessAttemptAdmin):
+    pass
+
+
+@admin.register(AccessLog)
+class SignInLogAdmin(GuardedAdminMixin, AccessLogAdmin):
+    pass
+
+
+@admin.register(AccessFailureLog)
+class SignInFailureLogAdmin(GuardedAdminMixin, AccessFailureLogAdmin):
     pass

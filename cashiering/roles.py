@@ -112,6 +112,11 @@ _ADMIN: list[str] = [
     "auth.view_group",
     "reconciliation.manage_change_fund",
     "reconciliation.reopen_day",
+    # Sign-in lockouts (django-axes, in the administration site): seen, and cleared by deleting.
+    "axes.view_accessattempt",
+    "axes.delete_accessattempt",
+    "axes.view_accesslog",
+    "axes.view_accessfailurelog",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {

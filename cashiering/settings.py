@@ -1,6 +1,7 @@
 """Django settings, all read from the environment here and nowhere else."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -62,6 +63,8 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "crispy_forms",
     "crispy_bootstrap5",
+    # Sign-in lockout (issue 13, access): failures counted in the database, see below.
+    "axes",
     "cashiering",
     "ledger",
     "billing",
@@ -82,6 +85,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Hardening (issue 13): the Content-Security-Policy header, from SECURE_CSP below.
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Issue 13, access: signs out an idle session; turns a lockout into the sign-in page's message.
+    "cashiering.idle.IdleTimeoutMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cashiering.urls"
@@ -111,6 +117,50 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Issue 13, access: sign-in lockout with django-axes (docs/security/access.md). --------------
+# Axes first: it refuses a locked-out name before any password is checked, at the sign-in page
+# and wherever a second person types their credentials (cashiering/lockout.py).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failures are rows in the database, so every app server and worker counts the same ones.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+# What a lock holds: "username" (default) locks the name wherever it is typed; clerks share one
+# public address, so locking by address alone would lock the whole office. "," separates
+# alternatives, "+" combines: "username,ip_address" or "username+ip_address".
+AXES_LOCKOUT_PARAMETERS = [
+    part.split("+") if "+" in part else part
+    for part in _env_list("AXES_LOCKOUT_PARAMETERS", "username")
+]
+# A wrong try while locked does not push the end of the lock further away.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+# The client's address as the verification page's throttle sees it (TRUSTED_PROXY_HOPS).
+AXES_CLIENT_IP_CALLABLE = "cashiering.lockout.client_address"
+AXES_LOCKOUT_CALLABLE = "cashiering.lockout.lockout_response"
+# Never written to a log line or to the attempt's stored form data: every password field name.
+AXES_SENSITIVE_PARAMETERS = [
+    "username",
+    "ip_address",
+    "password",
+    "supervisor_password",
+    "signer_password",
+    "witness_password",
+    "receiver_password",
+    "old_password",
+    "new_password1",
+    "new_password2",
+]
+# Locking by name alone is the choice (docs/security/access.md): a locked name is refused from
+# every address and browser, so rotating them gains nothing (the warning assumes otherwise).
+SILENCED_SYSTEM_CHECKS = [] if "ip_address" in str(AXES_LOCKOUT_PARAMETERS) else ["axes.W006"]
+# The idle sign-out's warning shows this many seconds before it (the timeout is per office).
+IDLE_WARNING_SECONDS = int(os.environ.get("IDLE_WARNING_SECONDS", "60"))
+# -------------------------------------------------------------------------------------------
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

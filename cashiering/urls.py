@@ -26,6 +26,9 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    # Issue 13, access: the idle sign-out's warning asks and refreshes (cashiering/idle.py).
+    path("accounts/still-here/", views.idle_ping, name="idle_ping"),
+    path("accounts/idle/", views.idle_status, name="idle_status"),
     path("ledger/", include("ledger.urls")),
     path("billing/", include("billing.urls")),
     path("counter/", include("payments.urls")),

@@ -12,8 +12,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.views.decorators.cache import cache_control, never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
+from cashiering.idle import activity_record, seconds_left
 from cashiering.roles import capabilities_for, role_of
 from ledger.money import ZERO
 from payments.cart import SESSION_KEY as CART
@@ -103,3 +104,22 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """settings.CSRF_FAILURE_VIEW: a 403 page saying what to do (reload and send again) and not
     why the check failed (`reason` is Django's technical wording: it goes to the log only)."""
     return render(request, "403_csrf.html", status=403)
+
+
+# The idle sign-out's warning (static/js/idle.js): both are login-protected.
+
+
+@never_cache
+@require_POST
+def idle_ping(request: HttpRequest) -> JsonResponse:
+    """The warning's "Stay signed in": records the activity now. Answers {"seconds_left": n}."""
+    activity_record(request)
+    return JsonResponse({"seconds_left": seconds_left(request)})
+
+
+@never_cache
+@require_GET
+def idle_status(request: HttpRequest) -> JsonResponse:
+    """How long the session has left, without counting as activity (cashiering.idle's
+    PASSIVE_VIEWS): another tab may have been used meanwhile. Answers {"seconds_left": n}."""
+    return JsonResponse({"seconds_left": seconds_left(request)})

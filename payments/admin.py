@@ -25,6 +25,7 @@ class OfficeAdmin(GuardedAdminMixin, admin.ModelAdmin):
         "check_clearing_days",
         "blind_close",
         "over_short_tolerance",
+        "idle_timeout_minutes",
     ]
     inlines = [WorkstationInline]
 

@@ -428,6 +428,7 @@ class OfficeAdminForm(NoCardNumbersMixin, forms.ModelForm):
             "address",
             "phone",
             "allow_self_approval",
+            "idle_timeout_minutes",
             "check_clearing_days",
             "blind_close",
             "over_short_tolerance",

@@ -67,15 +67,26 @@ class Office(models.Model):
         help_text="A drawer or safe count off by more than this needs a Supervisor's sign-off "
         "(another person than the one who counted), with a reason.",
     )
+    idle_timeout_minutes = models.PositiveSmallIntegerField(
+        "Idle sign-out (minutes)",
+        default=15,
+        help_text="A signed-in session with no activity for this many minutes is signed out "
+        "(a warning shows a minute before). 1 to 480.",
+    )
 
     class Meta:
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
+                condition=models.Q(idle_timeout_minutes__gte=1, idle_timeout_minutes__lte=480),
+                name="office_idle_timeout_range",
+                violation_error_message="The idle sign-out is 1 to 480 minutes.",
+            ),
+            models.CheckConstraint(
                 condition=models.Q(over_short_tolerance__gte=0),
                 name="office_tolerance_not_negative",
                 violation_error_message="The over/short tolerance is $0.00 or more.",
-            )
+            ),
         ]
 
     def __str__(self) -> str:

@@ -569,3 +569,17 @@ def _fees_refunded(sold: list[PaymentItem]) -> set[int]:
         if by_refunds and at >= end:
             refunded.add(fee.pk)
     return refunded
+
+
+def idle_timeout_minutes_for(user: User) -> int:
+    """The idle sign-out (minutes) of the office `user` works at: the office of their open
+    drawer, else this office (OFFICE_CODE), else the first office; the field's default when no
+    office is set up. One query."""
+    at_drawer = Drawer.objects.filter(office=OuterRef("pk"), clerk=user, status=Drawer.Status.OPEN)
+    minutes = (
+        Office.objects.annotate(at_drawer=Exists(at_drawer), here=Q(code=settings.OFFICE_CODE))
+        .order_by("-at_drawer", "-here", "pk")
+        .values_list("idle_timeout_minutes", flat=True)
+        .first()
+    )
+    return minutes or Office._meta.get_field("idle_timeout_minutes").default

@@ -7,16 +7,15 @@ from typing import cast
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate
 from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.forms import ModelChoiceField
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from billing.barcode import code128_svg
@@ -24,6 +23,7 @@ from billing.liens import LienList, certificate_is_void, lien_terms, liens_on
 from billing.models import Bill, Customer, FeeType, LienCertificate, PaymentPlan
 from billing.selectors import amount_due, customer_credit, open_bills, search
 from cashiering.dates import us_date
+from cashiering.lockout import second_person
 from cashiering.pdf import pdf_response, render_pdf
 from cashiering.people import person_name
 from ledger.errors import DomainError
@@ -109,9 +109,6 @@ from payments.services import (
 logger = logging.getLogger(__name__)
 
 TAKE = "payments.take_payment"
-# Wrong Supervisor sign-ins typed at one user's counter before a pause.
-APPROVER_ATTEMPTS = 5
-APPROVER_LOCKOUT_SECONDS = 15 * 60
 APPROVE = "payments.approve_payment"
 
 
@@ -140,17 +137,15 @@ def _approver(request: HttpRequest, form, office: Office) -> tuple[User | None, 
             "to the Supervisors' queue."
         )
     refused = "That is not a Supervisor's name and password."
-    attempts_key = f"approver-attempts:{user.pk}"
-    if cache.get(attempts_key, 0) >= APPROVER_ATTEMPTS:
-        return None, "Too many wrong Supervisor sign-ins: ask the Supervisor to come over."
-    approver = authenticate(request, username=username, password=password)
+    # Counted in the database by axes (cashiering.lockout), with the sign-in page's failures.
+    approver, locked = second_person(request, username=username, password=password)
+    if locked:
+        return None, locked
     if approver is None or not approver.has_perm(APPROVE):
         # One message either way, so the form cannot be used to test anyone's password.
-        cache.set(attempts_key, cache.get(attempts_key, 0) + 1, APPROVER_LOCKOUT_SECONDS)
         logger.warning("Wrong Supervisor sign-in at the counter by %s", user.get_username())
         return None, refused
-    cache.delete(attempts_key)
-    return cast(User, approver), ""
+    return approver, ""
 
 
 # Drawers
@@ -192,6 +187,7 @@ def drawer_open_view(request: HttpRequest) -> HttpResponse:
     return render(request, "payments/drawer_open.html", {"form": form, "busy": busy})
 
 
+@sensitive_post_parameters("supervisor_password")
 @permission_required(TAKE, raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def drawer_view(request: HttpRequest) -> HttpResponse:
@@ -740,6 +736,7 @@ def _done(request: HttpRequest, payment: Payment) -> HttpResponse:
     return redirect(url, permanent=False)
 
 
+@sensitive_post_parameters("supervisor_password")
 @permission_required(TAKE, raise_exception=True)
 @require_POST
 @_with_open_drawer
@@ -970,6 +967,7 @@ def receipt_pdf(request: HttpRequest, number: str) -> HttpResponse:
     return pdf_response(pdf=pdf, filename=f"receipt-{payment.receipt_number}.pdf")
 
 
+@sensitive_post_parameters("supervisor_password")
 @permission_required("payments.view_payment", raise_exception=True)
 @require_POST
 def payment_reverse_view(request: HttpRequest, number: str, kind: str) -> HttpResponse:
@@ -1140,6 +1138,7 @@ def payment_review_view(request: HttpRequest, number: str) -> HttpResponse:
 # Customer credits
 
 
+@sensitive_post_parameters("supervisor_password")
 @permission_required("payments.refund_credit", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def credit_refund_view(request: HttpRequest, pk: int) -> HttpResponse:

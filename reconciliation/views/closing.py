@@ -7,15 +7,15 @@ import uuid
 from typing import cast
 
 from django.contrib import messages
-from django.contrib.auth import authenticate
 from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cashiering.lockout import second_person
 from cashiering.pdf import pdf_response, render_pdf
 from ledger.errors import DomainError
 from payments.models import Drawer
@@ -45,9 +45,8 @@ from reconciliation.services.closing import (
 logger = logging.getLogger(__name__)
 
 TAKE = "payments.take_payment"
-# Wrong sign-ins of a witness or receiving Supervisor typed at one user's screen before a pause.
-SIGN_IN_ATTEMPTS = 5
-SIGN_IN_LOCKOUT_SECONDS = 15 * 60
+# Kept out of error reports: the passwords a second person types on the close pages.
+PASSWORD_FIELDS = ("witness_password", "receiver_password")
 REFUSED = (DomainError, ReconciliationError)
 
 
@@ -66,17 +65,15 @@ def _person_confirmed(
         return None, ""
     if username.casefold() == user.get_username().casefold():
         return None, "The second person is someone else than you."
-    key = f"close-sign-in-attempts:{user.pk}"
-    if cache.get(key, 0) >= SIGN_IN_ATTEMPTS:
-        return None, "Too many wrong sign-ins: ask the person to come over."
-    person = authenticate(request, username=username, password=password)
+    # Counted in the database by axes (cashiering.lockout), with the sign-in page's failures.
+    person, locked = second_person(request, username=username, password=password)
+    if locked:
+        return None, locked
     if person is None or (permission and not person.has_perm(permission)):
-        cache.set(key, cache.get(key, 0) + 1, SIGN_IN_LOCKOUT_SECONDS)
         logger.warning("Wrong second-person sign-in at a drawer close by %s", user.get_username())
         who = "a Supervisor's" if permission else "a user's"
         return None, f"That is not {who} name and password."
-    cache.delete(key)
-    return cast(User, person), ""
+    return person, ""
 
 
 def _count_page(request: HttpRequest, drawer: Drawer, *, witness: bool) -> HttpResponse:
@@ -127,6 +124,7 @@ def _count_page(request: HttpRequest, drawer: Drawer, *, witness: bool) -> HttpR
     )
 
 
+@sensitive_post_parameters(*PASSWORD_FIELDS)
 @permission_required(TAKE, raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def drawer_close_view(request: HttpRequest) -> HttpResponse:
@@ -147,6 +145,7 @@ def drawer_close_view(request: HttpRequest) -> HttpResponse:
     return _count_page(request, drawer, witness=False)
 
 
+@sensitive_post_parameters(*PASSWORD_FIELDS)
 @permission_required(CLOSE_ANY, raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def drawer_close_for_clerk_view(request: HttpRequest, pk: int) -> HttpResponse:
