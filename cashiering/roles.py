@@ -112,6 +112,9 @@ _ADMIN: list[str] = [
     "auth.view_group",
     "reconciliation.manage_change_fund",
     "reconciliation.reopen_day",
+    # Two-factor devices (cashiering.two_factor.admin): see who has one, remove a lost one.
+    "otp_totp.view_totpdevice",
+    "otp_totp.delete_totpdevice",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {

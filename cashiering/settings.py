@@ -62,6 +62,10 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "crispy_forms",
     "crispy_bootstrap5",
+    # --- Two-factor sign-in (issue 13): TOTP devices for Supervisors and Admins ---
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    # --- end two-factor ---
     "cashiering",
     "ledger",
     "billing",
@@ -78,6 +82,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # --- Two-factor sign-in (issue 13): who verified a code, then who must ---
+    "django_otp.middleware.OTPMiddleware",
+    "cashiering.two_factor.middleware.TwoFactorRequiredMiddleware",
+    # --- end two-factor ---
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -143,6 +151,15 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# --- Two-factor sign-in (issue 13, docs/security/two-factor.md) ---
+# The name authenticator apps show beside the account.
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Cashiering")
+# After n wrong codes in a row the next try waits 2**(n-1) seconds (django-otp's throttling).
+OTP_TOTP_THROTTLE_FACTOR = 1
+# The administration site never shows a device's secret key.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# --- end two-factor ---
 
 OFFICE_NAME = os.environ.get("OFFICE_NAME", "City Chamberlain's Office")
 # Printed in receipt numbers (CH-2026-000123); receipts are numbered per office and year.

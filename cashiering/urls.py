@@ -26,6 +26,8 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    # Two-factor sign-in (issue 13): the code after the password, and enrolling an app.
+    path("accounts/two-factor/", include("cashiering.two_factor.urls")),
     path("ledger/", include("ledger.urls")),
     path("billing/", include("billing.urls")),
     path("counter/", include("payments.urls")),
