@@ -90,7 +90,8 @@ def _next(request: HttpRequest) -> str:
 
 def _onward(request: HttpRequest) -> HttpResponse:
     wanted = _next(request)
-    if not wanted or wanted.startswith((reverse("two_factor:verify"), reverse("logout"))):
+    back_here = (reverse("two_factor:verify"), reverse("two_factor:enrol"), reverse("logout"))
+    if not wanted or wanted.startswith(back_here):
         return redirect("home")
     return HttpResponseRedirect(wanted)
 
