@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied
 
 from cashiering.roles import ROLES_BY_SENIORITY, Role, role_of
+from cashiering.two_factor import admin as two_factor_admin  # noqa: F401 (registers devices)
 from ledger.admin_guard import GuardedAdminMixin
 
 # Fields of the user page only a superuser may set: each would give powers no role grants.

@@ -15,6 +15,7 @@ from django.utils import timezone
 from billing.demo import city_seed, demo_plans_seed, reference_data_seed
 from billing.demo_large import large_city_seed
 from cashiering.roles import Role
+from cashiering.two_factor.services import ROLES_WITH_TWO_FACTOR, totp_demo_device_seed
 from ledger.models import Account, AccountingPeriod, Book, JournalEntry, PeriodState, Source
 from ledger.services import Line, chart_of_accounts_seed, period_close, post
 from payments.models import Office
@@ -47,7 +48,9 @@ OPENING_BANK_BALANCE = Decimal("1284516.42")
 
 
 def demo_users_seed() -> dict[str, User]:
-    """One user per role, with the passwords printed by `make run`."""
+    """One user per role, with the passwords printed by `make run`. The Supervisors and the Admin
+    get a confirmed authenticator device with the documented demo secret, so that
+    `manage.py demo_otp_code USERNAME` prints their code (docs/security/two-factor.md)."""
     users: dict[str, User] = {}
     with transaction.atomic():
         for login in (*DEMO_LOGINS, SECOND_SUPERVISOR):
@@ -58,6 +61,8 @@ def demo_users_seed() -> dict[str, User]:
             user.set_password(login.password)
             user.save()
             user.groups.set([Group.objects.get(name=login.role)])
+            if login.role in ROLES_WITH_TWO_FACTOR:
+                totp_demo_device_seed(user=user)
             users.setdefault(login.role, user)  # the first of a role is the role's demo user
     return users
 

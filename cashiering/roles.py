@@ -117,6 +117,9 @@ _ADMIN: list[str] = [
     "axes.delete_accessattempt",
     "axes.view_accesslog",
     "axes.view_accessfailurelog",
+    # Two-factor devices (cashiering.two_factor.admin): see who has one, remove a lost one.
+    "otp_totp.view_totpdevice",
+    "otp_totp.delete_totpdevice",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {

@@ -65,6 +65,10 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     # Sign-in lockout (issue 13, access): failures counted in the database, see below.
     "axes",
+    # --- Two-factor sign-in (issue 13): TOTP devices for Supervisors and Admins ---
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    # --- end two-factor ---
     "cashiering",
     "ledger",
     "billing",
@@ -81,6 +85,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # --- Two-factor sign-in (issue 13): who verified a code, then who must ---
+    "django_otp.middleware.OTPMiddleware",
+    "cashiering.two_factor.middleware.TwoFactorRequiredMiddleware",
+    # --- end two-factor ---
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Hardening (issue 13): the Content-Security-Policy header, from SECURE_CSP below.
@@ -236,6 +244,14 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
 }
 # --- end of hardening block ---
+# --- Two-factor sign-in (issue 13, docs/security/two-factor.md) ---
+# The name authenticator apps show beside the account.
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Cashiering")
+# After n wrong codes in a row the next try waits 2**(n-1) seconds (django-otp's throttling).
+OTP_TOTP_THROTTLE_FACTOR = 1
+# The administration site never shows a device's secret key.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# --- end two-factor ---
 
 OFFICE_NAME = os.environ.get("OFFICE_NAME", "City Chamberlain's Office")
 # Printed in receipt numbers (CH-2026-000123); receipts are numbered per office and year.

@@ -29,6 +29,8 @@ urlpatterns = [
     # Issue 13, access: the idle sign-out's warning asks and refreshes (cashiering/idle.py).
     path("accounts/still-here/", views.idle_ping, name="idle_ping"),
     path("accounts/idle/", views.idle_status, name="idle_status"),
+    # Two-factor sign-in (issue 13): the code after the password, and enrolling an app.
+    path("accounts/two-factor/", include("cashiering.two_factor.urls")),
     path("ledger/", include("ledger.urls")),
     path("billing/", include("billing.urls")),
     path("counter/", include("payments.urls")),

@@ -7,13 +7,18 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.cache import cache
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from billing.demo import reference_data_seed
 from billing.models import BillType, ChargeType, Customer, Property
 from billing.services import Charge, bill_issue
 from cashiering.demo import demo_users_seed
 from cashiering.roles import Role
+from cashiering.two_factor.services import totp_device_of, two_factor_required
 from ledger.models import Account
 from ledger.services import chart_of_accounts_seed
 
@@ -30,6 +35,51 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _two_factor_verified_sign_ins(monkeypatch):
+    """A Supervisor, Admin or staff user signed in by a test's client (`force_login`, `login`)
+    is also two-factor verified, as if they had typed their code: their confirmed device (one
+    is made if they have none) is put in the session the way django_otp.login does. 2FA stays
+    enforced: a test that checks it uses `unverified_client`, whose sign-ins stop at the
+    password. Browser tests type the code (tests/e2e/conftest.py `type_two_factor_code`)."""
+    force_login, login = Client.force_login, Client.login
+
+    def verified_force_login(self, user, backend=None):
+        force_login(self, user, backend)
+        _two_factor_verify(self)
+
+    def verified_login(self, **credentials):
+        signed_in = login(self, **credentials)
+        if signed_in:
+            _two_factor_verify(self)
+        return signed_in
+
+    monkeypatch.setattr(Client, "force_login", verified_force_login)
+    monkeypatch.setattr(Client, "login", verified_login)
+
+
+def _two_factor_verify(client: Client) -> None:
+    if getattr(client, "two_factor_unverified", False):
+        return
+    session = client.session
+    user = User.objects.get(pk=session["_auth_user_id"])
+    if not two_factor_required(user, admin_site=True):
+        return
+    device = totp_device_of(user) or TOTPDevice.objects.create(
+        user=user, name="Test authenticator", confirmed=True
+    )
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+@pytest.fixture
+def unverified_client(client):
+    """The test client whose sign-ins are password-only: a Supervisor or Admin it signs in has
+    not typed a one-time code yet."""
+    client.two_factor_unverified = True
+    return client
 
 
 @pytest.fixture

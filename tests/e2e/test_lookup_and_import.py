@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from billing.demo import reference_data_seed
 from ledger.services import chart_of_accounts_seed
+from tests.e2e.conftest import type_two_factor_code
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 SAMPLES = Path(__file__).resolve().parents[2] / "docs" / "samples"
@@ -17,6 +18,7 @@ def _sign_in(page, username, password):
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+    type_two_factor_code(page, username)
     expect(page.get_by_role("heading", name="Welcome")).to_be_visible()
 
 

@@ -20,6 +20,7 @@ from cashiering.demo import demo_users_seed
 from ledger.services import chart_of_accounts_seed
 from payments.models import Workstation
 from payments.services import counter_setup_seed, drawer_open
+from tests.e2e.conftest import type_two_factor_code
 from tests.factories import fund_change_fund
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -47,6 +48,7 @@ def _sign_in(page, username: str) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(f"{username}-demo-2026")
     page.get_by_label("Password").press("Enter")
+    type_two_factor_code(page, username)
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 

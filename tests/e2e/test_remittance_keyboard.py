@@ -16,6 +16,7 @@ from cashiering.demo import demo_users_seed
 from ledger.services import chart_of_accounts_seed
 from payments.models import RemittanceBatch, RemittanceItem
 from payments.services import counter_setup_seed
+from tests.e2e.conftest import type_two_factor_code
 from tests.payments.conftest import issue
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -46,6 +47,8 @@ def sign_in(page, username: str, password: str) -> None:
     page.keyboard.type(password)
     page.keyboard.press("Enter")
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    type_two_factor_code(page, username, keyboard=True)
+    page.wait_for_url(lambda url: "/two-factor/" not in url)
 
 
 def tab_to(page, locator, most: int = 80) -> None:

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from cashiering.demo import seed_demo
+from cashiering.two_factor.services import DEMO_TOTP_SECRET_BASE32, ROLES_WITH_TWO_FACTOR
 
 
 class Command(BaseCommand):
@@ -20,4 +21,10 @@ class Command(BaseCommand):
         logins = seed_demo(large=scale == "large", progress=self.stdout.write)
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Demo logins:"))
         for login in logins:
-            self.stdout.write(f"  {login.role:<11} {login.username:<11} {login.password}")
+            code = "  + code (below)" if login.role in ROLES_WITH_TWO_FACTOR else ""
+            self.stdout.write(f"  {login.role:<11} {login.username:<11} {login.password}{code}")
+        self.stdout.write(
+            "Supervisors and the Admin then type a 6-digit code: in another terminal run\n"
+            "  .venv/bin/python manage.py demo_otp_code supervisor   (or supervisor2, admin)\n"
+            f"or add the demo key {DEMO_TOTP_SECRET_BASE32} to an authenticator app."
+        )
