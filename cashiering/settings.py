@@ -67,6 +67,10 @@ INSTALLED_APPS = [
     "billing",
     "payments",
     "reconciliation",
+    # issue 13, audit trail: history by triggers (django-pghistory on django-pgtrigger).
+    "pgtrigger",
+    "pghistory",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -78,6 +82,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # issue 13, audit trail: each history event's context (user, URL, method, client address).
+    "audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

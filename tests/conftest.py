@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 
 from billing.demo import reference_data_seed
 from billing.models import BillType, ChargeType, Customer, Property
@@ -16,6 +17,17 @@ from cashiering.demo import demo_users_seed
 from cashiering.roles import Role
 from ledger.models import Account
 from ledger.services import chart_of_accounts_seed
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, whose sessions may TRUNCATE the append-only audit tables: Django's
+    flush after each transactional test does (audit/migrations/0002_append_only.sql)."""
+    with django_db_blocker.unblock():
+        with connection.cursor() as cursor:
+            name = connection.settings_dict["NAME"]
+            cursor.execute(f'ALTER DATABASE "{name}" SET audit.allow_truncate = on')
+        connection.close()  # the next connection reads the database's setting
 
 
 @pytest.fixture(autouse=True)
