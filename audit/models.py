@@ -1,12 +1,11 @@
 """History of the sign-in accounts and groups (auth's tables, tracked through proxies of ours)
 and the log of who looked at or exported residents' personal data (AccessEvent)."""
 
+import pghistory
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.db import models
 from django.db.models.functions import Now
-
-import pghistory
 
 from audit.history import tracked
 

@@ -17,10 +17,10 @@ from django.db import models
 from django.db.models.functions import Now, Upper
 from django.urls import reverse
 
+from audit.history import tracked
 from billing.business_days import CALENDAR_FIRST, CALENDAR_LAST
 from cashiering.dates import us_date
 from ledger.models import Account
-from audit.history import tracked
 
 
 class BillType(models.TextChoices):

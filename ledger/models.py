@@ -10,6 +10,7 @@ from django.contrib.postgres.fields import DateRangeField, RangeOperators
 from django.db import models
 from django.db.models.functions import Now
 from django.urls import reverse
+
 from audit.history import tracked
 
 

@@ -12,9 +12,9 @@ from django.db import models
 from django.db.models.functions import Now
 from django.urls import reverse
 
+from audit.history import tracked
 from billing.models import Bill, BillType, Customer, FeeType, LienCertificate
 from ledger.models import Book
-from audit.history import tracked
 
 
 def money_field(*args: Any, **options: Any) -> models.DecimalField:
