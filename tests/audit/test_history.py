@@ -71,13 +71,13 @@ def _editable_field(model: type[models.Model], event_model: type[models.Model]):
         if isinstance(field, models.BooleanField):
             return field, lambda value: not value
         if isinstance(field, models.CharField) and not isinstance(field, models.EmailField):
-            return field, lambda value: (value or "")[: field.max_length - 1] + "Z"
+            return field, lambda value, n=field.max_length - 1: (value or "")[:n] + "Z"
     for field in model._meta.concrete_fields:
         if field.name not in kept or field.primary_key or field.is_relation:
             continue
         if isinstance(field, models.DecimalField):
             step = Decimal(1).scaleb(-field.decimal_places)
-            return field, lambda value: value + step
+            return field, lambda value, step=step: value + step
         if isinstance(field, models.IntegerField):
             return field, lambda value: value + 1
     raise AssertionError(f"{model} has no simple field to change")
