@@ -56,11 +56,14 @@ def test_a_holiday_taken_off_keeps_its_events_and_they_cannot_be_changed(admin_u
         f"DELETE FROM {event_table}",
         f"TRUNCATE {event_table}",
     ):
-        with pytest.raises(DatabaseError, match=AU001) as refused:
-            with transaction.atomic(), connection.cursor() as cursor:
-                # (the test database lets Django's flush empty it; the application's does not)
-                cursor.execute("SET LOCAL audit.allow_truncate = off")
-                cursor.execute(statement)
+        # (the test database lets Django's flush empty it; the application's does not)
+        with (
+            pytest.raises(DatabaseError, match=AU001) as refused,
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute("SET LOCAL audit.allow_truncate = off")
+            cursor.execute(statement)
         assert refused.value.__cause__.pgcode == "AU001"
     assert [e.name for e in Holiday.pgh_event_models["insert"].objects.all()] == ["Snow day"] * 2
 
