@@ -1,5 +1,7 @@
 """The audit page's filter form (also the CSV's)."""
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth.models import User
 
@@ -27,15 +29,15 @@ class AuditFilterForm(forms.Form):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         types = sorted({*tracked_object_types(), "billing.Customer"})
-        self.fields["object_type"].choices = [("", "Any")] + [
+        self.fields["object_type"].choices = [("", "Any")] + [  # type: ignore[attr-defined]
             (label, f"{object_type_label(label)} ({label})") for label in types
         ]
 
     def clean_object_text(self) -> str:
         return self.cleaned_data["object_text"].replace("\x00", "").strip()
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and end < start:
             self.add_error("date_to", "The last day comes on or after the first.")

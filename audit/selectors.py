@@ -73,7 +73,7 @@ def tracked_object_types() -> list[str]:
     """The model labels whose changes are kept (every pghistory event model's tracked model)."""
     from pghistory.core import event_models
 
-    return sorted({m.pgh_tracked_model._meta.label for m in event_models()})
+    return sorted({m.pgh_tracked_model._meta.label for m in event_models()})  # type: ignore[attr-defined]
 
 
 def _bounds(flt: AuditFilter) -> tuple[datetime | None, datetime | None]:

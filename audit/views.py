@@ -3,7 +3,7 @@
 import csv
 
 from django.contrib.auth.decorators import permission_required
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -36,7 +36,7 @@ class _Pages:
 @require_GET
 def trail_view(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
-    page = None
+    page: Page | None = None
     if not request.GET or form.is_valid():
         flt = form.audit_filter() if request.GET else AuditFilter()
         page = Paginator(_Pages(flt), PAGE_SIZE).get_page(request.GET.get("page"))  # type: ignore[arg-type]
