@@ -120,3 +120,14 @@ def test_only_supervisors_and_admins_may_export_personal_data(users):
         for role in (Role.TRAINEE, Role.CLERK, Role.SUPERVISOR, Role.ADMIN)
     }
     assert may == {Role.TRAINEE: False, Role.CLERK: False, Role.SUPERVISOR: True, Role.ADMIN: True}
+
+
+def test_opening_a_customer_in_the_admin_is_logged(client, admin_user, dana):
+    # given an Admin
+    client.force_login(admin_user)
+    # when they open Dana in the admin
+    response = client.get(reverse("admin:billing_customer_change", args=[dana.pk]))
+    # then the view is logged
+    assert response.status_code == 200
+    row = AccessEvent.objects.get()
+    assert (row.kind, row.user, row.customer_ids) == (AccessEvent.Kind.VIEW, admin_user, [dana.pk])
