@@ -8,6 +8,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest
 
+from audit.models import AccessEvent
+from audit.services import access_record
 from billing.forms import FeePriceAdminForm, FeeTypeAdminForm
 from billing.models import (
     Bill,
@@ -218,6 +220,20 @@ class CustomerAdmin(GuardedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "city", "checks_refused"]
     list_filter = ["kind", "checks_refused"]
     search_fields = ["name", "address_line1", "email"]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The change form shows the contact details in full: each opening is logged as a view.
+        customer = Customer.objects.filter(pk=object_id).first() if object_id.isdigit() else None
+        if customer is not None and request.method == "GET":
+            access_record(
+                kind=AccessEvent.Kind.VIEW,
+                what=f"Customer in the admin: {customer.name}",
+                request=request,
+                customer_ids=[customer.pk],
+                object_type="billing.Customer",
+                object_id=customer.pk,
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 class BillLineInline(GuardedAdminMixin, admin.TabularInline):

@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models.functions import Now, Upper
 from django.urls import reverse
 
+from audit.history import tracked
 from billing.business_days import CALENDAR_FIRST, CALENDAR_LAST
 from cashiering.dates import us_date
 from ledger.models import Account
@@ -53,6 +54,7 @@ def _trigram_index(field: str, name: str) -> GinIndex:
     return GinIndex(OpClass(Upper(field), name="gin_trgm_ops"), name=name)
 
 
+@tracked(exclude=["name_words"])
 class Customer(models.Model):
     """A person or business the City bills. Contact details are confidential: every view of a
     customer's page is logged (CustomerView)."""
@@ -87,6 +89,9 @@ class Customer(models.Model):
     class Meta:
         ordering = ["name", "id"]
         indexes = [GinIndex(fields=["name_words"], name="customer_name_words")]
+        permissions = [
+            ("export_personal_data", "Can export files holding residents' names and addresses")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -205,6 +210,7 @@ class Vehicle(models.Model):
         return f"{self.plate} ({self.state})"
 
 
+@tracked()
 class ChargeType(models.Model):
     """What a bill line is for, and the revenue account it posts to."""
 
@@ -227,6 +233,7 @@ class ChargeType(models.Model):
         return self.name
 
 
+@tracked()
 class ViolationCode(models.Model):
     """A parking violation; the fine rises for repeats of the same code within 18 months."""
 
@@ -252,6 +259,19 @@ class ViolationCode(models.Model):
         return f"{self.code} {self.description}"
 
 
+# What a payment, a penalty assessed at payment, or an adjustment moves on a bill: the ledger is
+# their history (every cent has its entry), so history keeps none of it and a payment, or a
+# 10,000-item remittance batch, writes no bill event (an update of only these is not tracked).
+BILL_MONEY_COLUMNS = (
+    "principal_balance",
+    "penalty_balance",
+    "interest_balance",
+    "balance",
+    "interest_months_assessed",
+)
+
+
+@tracked(exclude=BILL_MONEY_COLUMNS)
 class Bill(models.Model):
     """Something a customer owes. `balance` is kept equal to the sum of the bill's lines on its
     receivable account (PostgreSQL checks it at commit); the three parts say what it is made of."""
@@ -398,6 +418,7 @@ def _rule_versions_do_not_overlap(
     )
 
 
+@tracked()
 class PenaltyRule(models.Model):
     """One rule of the penalty and interest schedule for a bill type, effective from a date.
 
@@ -557,6 +578,7 @@ class PenaltyAssessment(models.Model):
         return f"{self.rule} assessed on bill {self.bill_id}"
 
 
+@tracked()
 class Holiday(models.Model):
     """A day the office is closed besides Saturdays and Sundays: a legal holiday (seeded from
     the `holidays` package, US and New York) or a closure an Admin adds (a snow day). A last day
@@ -589,6 +611,7 @@ class Holiday(models.Model):
         return f"{us_date(self.date)}: {self.name}"
 
 
+@tracked()
 class WaterRate(models.Model):
     """Water and sewer rates per unit (100 cubic feet), effective from a date."""
 
@@ -612,6 +635,7 @@ class WaterRate(models.Model):
         )
 
 
+@tracked()
 class MeterMinimum(models.Model):
     """The quarterly minimum charge for a meter size, which covers an allowance of units."""
 
@@ -638,6 +662,7 @@ class MeterMinimum(models.Model):
         return f'{self.meter_size}" meter from {self.effective_from}'
 
 
+@tracked()
 class FeeType(models.Model):
     """Something sold or charged at the counter: trash tags, permits, certificates, fees."""
 
@@ -686,6 +711,7 @@ class FeeType(models.Model):
         return self.stock_name or self.name
 
 
+@tracked()
 class FeePrice(models.Model):
     fee_type = models.ForeignKey(FeeType, on_delete=models.CASCADE, related_name="prices")
     effective_from = models.DateField()
@@ -710,6 +736,7 @@ class FeePrice(models.Model):
         return f"{self.fee_type}: {self.price} from {self.effective_from}"
 
 
+@tracked()
 class Department(models.Model):
     """The directory at the counter: who handles what, where, and when."""
 
@@ -921,6 +948,7 @@ def _default_lien_bill_types() -> list[str]:
     return [BillType.PROPERTY_TAX.value]
 
 
+@tracked()
 class LienTerms(models.Model):
     """What the office counts as a lien when it certifies a list of liens, the fee it charges
     for the search, and the statement the officer signs. One row (an Admin edits it)."""
@@ -953,6 +981,7 @@ class LienTerms(models.Model):
         return "Lien terms"
 
 
+@tracked()
 class StaffTitle(models.Model):
     """The title an officer signs certificates with ("Deputy City Chamberlain")."""
 
@@ -1161,6 +1190,7 @@ class PlanTermsFields(models.Model):
         ]
 
 
+@tracked()
 class PlanTerms(PlanTermsFields):
     """The payment plan terms in force: one row, edited by an Admin (RPTL §1184 and the local
     law adopting it). Each plan keeps a copy of the terms it was enrolled under."""

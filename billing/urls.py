@@ -10,6 +10,7 @@ urlpatterns = [
     path("bills/<str:number>/appeal/", views.appeal_view, name="appeal"),
     path("bills/<str:number>/adjust/", views.adjust_view, name="adjust"),
     path("customers/<int:pk>/", views.customer_view, name="customer"),
+    path("customers/<int:pk>/contact/", views.customer_contact_view, name="customer_contact"),
     path("customers/<int:pk>/invoices/new/", views.invoice_new, name="invoice_new"),
     path("invoices/<str:number>.pdf", views.invoice_pdf, name="invoice_pdf"),
     path("properties/<int:pk>/plans/new/", views.plan_new, name="plan_new"),

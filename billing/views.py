@@ -16,8 +16,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from audit.models import AccessEvent
+from audit.network import client_address
+from audit.services import access_record
 from billing import plans
 from billing.barcode import code128_svg
 from billing.certificates import lien_certificate_pdf_render
@@ -168,7 +171,16 @@ def bill_view(request: HttpRequest, number: str) -> HttpResponse:
 @permission_required("billing.view_customer", raise_exception=True)
 def customer_view(request: HttpRequest, pk: int) -> HttpResponse:
     customer = get_object_or_404(Customer, pk=pk)
+    # The page shows the contact details in full (docs/security/audit.md): the view is logged.
     customer_view_log(customer=customer, by=cast(User, request.user))
+    access_record(
+        kind=AccessEvent.Kind.VIEW,
+        what=f"Customer page: {customer.name}",
+        request=request,
+        customer_ids=[customer.pk],
+        object_type="billing.Customer",
+        object_id=customer.pk,
+    )
     form, as_of = _as_of(request)
     owed = bills_owed_by(customer, as_of)
     return render(
@@ -190,6 +202,26 @@ def customer_view(request: HttpRequest, pk: int) -> HttpResponse:
             "can_pay": _can_pay_at_counter(request),
         },
     )
+
+
+@permission_required("billing.view_customer", raise_exception=True)
+@require_POST
+def customer_contact_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """A list's "Show" button: one customer's contact details in full, logged as a REVEAL.
+    htmx swaps the fragment into the list; without JavaScript it is a page of its own."""
+    customer = get_object_or_404(Customer, pk=pk)
+    access_record(
+        kind=AccessEvent.Kind.REVEAL,
+        what=f"Contact details: {customer.name}",
+        request=request,
+        customer_ids=[customer.pk],
+        object_type="billing.Customer",
+        object_id=customer.pk,
+    )
+    template = (
+        "billing/_contact.html" if request.headers.get("HX-Request") else "billing/contact.html"
+    )
+    return render(request, template, {"customer": customer})
 
 
 @permission_required("billing.waive_penalty", raise_exception=True)
@@ -369,8 +401,17 @@ def import_progress(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
 
 
 @permission_required("billing.import_bills", raise_exception=True)
+@permission_required("billing.export_personal_data", raise_exception=True)
 def import_errors_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    # What a file said and what is on file: names and addresses, so an export of personal data.
     batch = get_object_or_404(ImportBatch, pk=pk)
+    access_record(
+        kind=AccessEvent.Kind.EXPORT,
+        what=f"Import {batch.pk} errors (CSV)",
+        request=request,
+        object_type="billing.ImportBatch",
+        object_id=batch.pk,
+    )
     response = HttpResponse(content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-errors.csv"'
     writer = csv.writer(response)
@@ -537,17 +578,6 @@ def lien_certificate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         certificate, base_url=request.build_absolute_uri("/").rstrip("/")
     )
     return pdf_response(pdf=pdf, filename=f"lien-certificate-{certificate.number}.pdf")
-
-
-def client_address(request: HttpRequest) -> str:
-    """The client's address: REMOTE_ADDR, or behind TRUSTED_PROXY_HOPS reverse proxies the
-    entry of X-Forwarded-For they added (what a client writes there itself is never trusted)."""
-    hops = settings.TRUSTED_PROXY_HOPS
-    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-    forwarded = [a for a in forwarded if a]
-    if hops > 0 and len(forwarded) >= hops:
-        return forwarded[-hops]
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def throttled_client(address: str) -> str:

@@ -71,6 +71,9 @@ _SUPERVISOR: list[str] = [
     "reconciliation.view_daily_report",
     "reconciliation.sign_off_day",
     "reconciliation.manage_csv_mapping",
+    # issue 13, audit trail and confidentiality: the audit page; files with names and addresses.
+    "audit.view_audit",
+    "billing.export_personal_data",
 ]
 _ADMIN: list[str] = [
     *_SUPERVISOR,

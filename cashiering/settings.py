@@ -74,6 +74,10 @@ INSTALLED_APPS = [
     "billing",
     "payments",
     "reconciliation",
+    # issue 13, audit trail: history by triggers (django-pghistory on django-pgtrigger).
+    "pgtrigger",
+    "pghistory",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -89,6 +93,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "cashiering.two_factor.middleware.TwoFactorRequiredMiddleware",
     # --- end two-factor ---
+    # issue 13, audit trail: each history event's context (user, URL, method, client address).
+    "audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Hardening (issue 13): the Content-Security-Policy header, from SECURE_CSP below.

@@ -35,6 +35,8 @@ urlpatterns = [
     path("billing/", include("billing.urls")),
     path("counter/", include("payments.urls")),
     path("reconciliation/", include("reconciliation.urls")),
+    # issue 13, audit trail: the audit page.
+    path("audit/", include("audit.urls")),
     # The admin's own log-out URL (admin:logout, still reversed by Django's admin pages) is the
     # app's sign-out too, so that posting it directly also warns of an open drawer.
     path("admin/logout/", views.SignOutView.as_view()),

@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models.functions import Now
 from django.urls import reverse
 
+from audit.history import tracked
+
 
 class AccountType(models.TextChoices):
     ASSET = "asset", "Asset"
@@ -40,6 +42,7 @@ class Source(models.TextChoices):
 ACCOUNT_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 
 
+@tracked()
 class Account(models.Model):
     code = models.CharField(max_length=20, unique=True)
     name = models.CharField(max_length=120)
@@ -80,6 +83,7 @@ class PeriodState(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+@tracked()
 class AccountingPeriod(models.Model):
     name = models.CharField(max_length=40, unique=True, help_text="For example 2026-11.")
     start_date = models.DateField()

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models.functions import Now
 from django.urls import reverse
 
+from audit.history import tracked
 from billing.models import Bill, BillType, Customer, FeeType, LienCertificate
 from ledger.models import Book
 
@@ -40,6 +41,7 @@ DENOMINATIONS: tuple[tuple[Decimal, str], ...] = (
 )
 
 
+@tracked()
 class Office(models.Model):
     """A counter office; receipts are numbered per office and year."""
 
@@ -117,6 +119,7 @@ class ReceiptSeries(models.Model):
         return f"{self.office.code} {self.year}{book}: {self.last_number}"
 
 
+@tracked()
 class Workstation(models.Model):
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="workstations")
     name = models.CharField(max_length=60, help_text="For example Window 1.")
@@ -140,6 +143,7 @@ class TenderKind(models.TextChoices):
     CREDIT = "credit", "Credit on account"
 
 
+@tracked()
 class PaymentPolicy(models.Model):
     """What the counter accepts for one kind of bill or fee; Admins set it, Supervisors may
     override it for one visit (recorded with the payment)."""
@@ -790,6 +794,7 @@ class CreditRefund(models.Model):
 # vendor), worked in batches and posted together (payments.services.remittance).
 
 
+@tracked()
 class RemittanceSource(models.Model):
     """A bank lockbox or an online payment vendor that sends us files of payments: how its CSV
     is laid out (docs/remittance.md) and which bank account its deposits land in. Admin-edited."""

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import User
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -21,6 +22,17 @@ from cashiering.roles import Role
 from cashiering.two_factor.services import totp_device_of, two_factor_required
 from ledger.models import Account
 from ledger.services import chart_of_accounts_seed
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, whose sessions may TRUNCATE the append-only audit tables: Django's
+    flush after each transactional test does (audit/migrations/0002_append_only.sql)."""
+    with django_db_blocker.unblock():
+        with connection.cursor() as cursor:
+            name = connection.settings_dict["NAME"]
+            cursor.execute(f'ALTER DATABASE "{name}" SET audit.allow_truncate = on')
+        connection.close()  # the next connection reads the database's setting
 
 
 @pytest.fixture(autouse=True)

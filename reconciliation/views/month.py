@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_POST
 
+from audit.models import AccessEvent
+from audit.services import access_record
 from cashiering.pdf import pdf_response, render_pdf
 from cashiering.spreadsheet import spreadsheet_safe
 from ledger.errors import DomainError
@@ -246,8 +248,17 @@ def referrals_view(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required(REFER, raise_exception=True)
+@permission_required("billing.export_personal_data", raise_exception=True)
 def referral_download_view(request: HttpRequest, pk: int) -> HttpResponse:
+    # The collection vendor's file names each ticket's owner and mailing address.
     made = get_object_or_404(ReferralFile, pk=pk)
+    access_record(
+        kind=AccessEvent.Kind.EXPORT,
+        what=f"Referral file {made.file_name}",
+        request=request,
+        object_type="reconciliation.ReferralFile",
+        object_id=made.pk,
+    )
     return _file_response(made.content, made.file_name)
 
 
