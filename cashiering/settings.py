@@ -228,7 +228,7 @@ SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 # Turned off, the operator declares that the proxy redirects: check --deploy's "not set to True"
 # warning (W008, which itself names that case) would only repeat the decision.
-SILENCED_SYSTEM_CHECKS = [] if SECURE_SSL_REDIRECT or DEBUG else ["security.W008"]
+SILENCED_SYSTEM_CHECKS += [] if SECURE_SSL_REDIRECT or DEBUG else ["security.W008"]
 SESSION_COOKIE_HTTPONLY = True
 # No script reads the CSRF cookie: htmx sends the token rendered into the page (base.html).
 CSRF_COOKIE_HTTPONLY = True
