@@ -931,8 +931,10 @@ def payment_view(request: HttpRequest, number: str) -> HttpResponse:
             "clears_on": check_clears_on(payment) if checks else None,
             "self_approval": payment.office.allow_self_approval,
             # A void is for today's receipts while their drawer is open and nothing has been
-            # taken back yet; after that, a refund.
-            "can_void": payment.status == Payment.Status.POSTED
+            # taken back yet; after that, a refund. Another clerk refunds it from their own
+            # drawer instead (payments.services.payment_void).
+            "can_void": (payment.drawer.clerk_id == user.pk or user.has_perm(APPROVE))
+            and payment.status == Payment.Status.POSTED
             and not reversals
             and payment.posted_on == timezone.localdate()
             and payment.drawer.status == Drawer.Status.OPEN,
