@@ -345,13 +345,26 @@ def payments_to_review() -> QuerySet[Payment]:
     return Payment.objects.filter(needs_review=True).select_related("posted_by", "customer")
 
 
-def payments_find(query: str) -> QuerySet[Payment]:
-    """Receipts by number, payer or check number, newest first."""
+def receipt_visible_to(payment: Payment, user: User) -> bool:
+    """Whether `user` may see (and reprint, and ask to void or refund) `payment`'s receipt.
+    A Trainee sees only the receipts of their own drawers (issue 13: a clerk's own receipts;
+    Trainees see no money beyond them). A Clerk or Supervisor sees any: a customer back at
+    another window asks for a copy, or for a refund paid out of that window's drawer (issue 10;
+    the void itself stays with the drawer's own clerk, payments.services.payment_void)."""
+    return user.has_perm("payments.work_unsupervised") or payment.drawer.clerk_id == user.pk
+
+
+def payments_find(query: str, *, seen_by: User | None = None) -> QuerySet[Payment]:
+    """Receipts by number, payer or check number, newest first; only those `seen_by` may see
+    (receipt_visible_to) when given."""
     query = query.strip()
     if not query:
         return Payment.objects.none()
+    found = Payment.objects.all()
+    if seen_by is not None and not seen_by.has_perm("payments.work_unsupervised"):
+        found = found.filter(drawer__clerk=seen_by)
     return (
-        Payment.objects.filter(
+        found.filter(
             Q(receipt_number__iexact=query)
             | Q(receipt_number__endswith=query)
             | Q(payer_name__icontains=query)

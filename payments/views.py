@@ -85,6 +85,7 @@ from payments.selectors import (
     payments_to_review,
     receipt_lines,
     receipt_payer,
+    receipt_visible_to,
     receipts_of_day,
 )
 from payments.services import (
@@ -821,7 +822,7 @@ def receipts_view(request: HttpRequest) -> HttpResponse:
     form = ReceiptFindForm(request.GET or None)
     found = None
     if form.is_valid() and form.cleaned_data["q"]:
-        found = payments_find(form.cleaned_data["q"])
+        found = payments_find(form.cleaned_data["q"], seen_by=user)
     drawer = drawer_of(user)
     context: dict[str, object] = {
         "form": form,
@@ -886,16 +887,18 @@ def drawer_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _payment_or_404(number: str) -> Payment:
+def _payment_or_404(request: HttpRequest, number: str) -> Payment:
+    """The receipt numbered `number`, if the user may see it (receipt_visible_to): a Trainee
+    is told another clerk's receipt does not exist, as a stranger is told of an unknown one."""
     payment = payment_for_receipt(number)
-    if payment is None:
+    if payment is None or not receipt_visible_to(payment, _user(request)):
         raise Http404("No such receipt.")
     return payment
 
 
 @permission_required("payments.view_payment", raise_exception=True)
 def payment_view(request: HttpRequest, number: str) -> HttpResponse:
-    payment = _payment_or_404(number)
+    payment = _payment_or_404(request, number)
     user = _user(request)
     drawer = drawer_of(user)
     tenders = list(payment.tenders.all())
@@ -925,8 +928,10 @@ def payment_view(request: HttpRequest, number: str) -> HttpResponse:
             "clears_on": check_clears_on(payment) if checks else None,
             "self_approval": payment.office.allow_self_approval,
             # A void is for today's receipts while their drawer is open and nothing has been
-            # taken back yet; after that, a refund.
-            "can_void": payment.status == Payment.Status.POSTED
+            # taken back yet; after that, a refund. Another clerk refunds it from their own
+            # drawer instead (payments.services.payment_void).
+            "can_void": (payment.drawer.clerk_id == user.pk or user.has_perm(APPROVE))
+            and payment.status == Payment.Status.POSTED
             and not reversals
             and payment.posted_on == timezone.localdate()
             and payment.drawer.status == Drawer.Status.OPEN,
@@ -956,7 +961,7 @@ def receipt_context(payment: Payment, *, copy: bool) -> dict:
 def receipt_pdf(request: HttpRequest, number: str) -> HttpResponse:
     """The receipt, ready to print: 80 mm roll (default) or US Letter. Every print after the
     first says COPY."""
-    payment = _payment_or_404(number)
+    payment = _payment_or_404(request, number)
     size = "letter" if request.GET.get("size") == "letter" else "80mm"
     printed_before = receipt_reprint_count(payment=payment) - 1
     pdf = render_pdf(
@@ -974,7 +979,7 @@ def payment_reverse_view(request: HttpRequest, number: str, kind: str) -> HttpRe
     """Void or refund: approved at once by another Supervisor's sign-in (dual control), or sent
     to their queue. A refund by city check always waits in the queue: the Supervisor writes the
     check once the customer's check has cleared."""
-    payment = _payment_or_404(number)
+    payment = _payment_or_404(request, number)
     user = _user(request)
     form = (RefundForm if kind == PaymentReversal.Kind.REFUND else ReversalForm)(
         request.POST, prefix=kind
@@ -1045,7 +1050,7 @@ def payment_reverse_view(request: HttpRequest, number: str, kind: str) -> HttpRe
 @permission_required("payments.record_returned_check", raise_exception=True)
 @require_POST
 def returned_check_view(request: HttpRequest, number: str) -> HttpResponse:
-    payment = _payment_or_404(number)
+    payment = _payment_or_404(request, number)
     form = ReturnedCheckForm(request.POST)
     if not form.is_valid():
         messages.error(request, _form_errors(form))
@@ -1123,7 +1128,7 @@ def approval_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("payments.review_payment", raise_exception=True)
 @require_POST
 def payment_review_view(request: HttpRequest, number: str) -> HttpResponse:
-    payment = _payment_or_404(number)
+    payment = _payment_or_404(request, number)
     try:
         payment_review(payment=payment, by=_user(request))
     except DomainError as exc:

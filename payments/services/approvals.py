@@ -19,7 +19,12 @@ from payments.services.common import (
     refuse_card_numbers,
 )
 from payments.services.refunds import payment_refund
-from payments.services.reversals import _standing_refused, _taken_back, payment_void
+from payments.services.reversals import (
+    _standing_refused,
+    _taken_back,
+    _void_asker_refused,
+    payment_void,
+)
 
 
 def approval_request(
@@ -34,7 +39,8 @@ def approval_request(
 ) -> ApprovalRequest:
     """Put a void or refund in the Supervisors' queue. A refund is paid out of `refund_drawer`,
     or (`by_city_check`) by a city check the deciding Supervisor writes once the customer's
-    check has cleared; `amount` refunds a part (None: all that stands)."""
+    check has cleared; `amount` refunds a part (None: all that stands). A void is asked for
+    only by the clerk whose drawer took the payment (or a Supervisor): NotReversible else."""
     reason = _reason_checked(reason)
     if kind not in (PaymentReversal.Kind.VOID, PaymentReversal.Kind.REFUND):
         raise PaymentError("Only voids and refunds wait for approval.")
@@ -47,6 +53,8 @@ def approval_request(
     with database_refusal_explained("request"), transaction.atomic():
         locked = Payment.objects.select_for_update().get(pk=payment.pk)
         _standing_refused(locked)
+        if kind == PaymentReversal.Kind.VOID:
+            _void_asker_refused(locked, by)
         standing = locked.total - _taken_back(locked)
         if amount is not None and amount > standing:
             raise NotReversible(

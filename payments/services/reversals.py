@@ -124,6 +124,17 @@ def _later_change(payment: Payment, bill_ids: Sequence[int]) -> JournalLine | No
     )
 
 
+def _void_asker_refused(payment: Payment, by: User) -> None:
+    """A void is done or asked for by the clerk whose drawer took the payment, or a
+    Supervisor: the cash comes back out of that drawer (issue 13: a clerk acts on their own
+    receipts only). Raises NotReversible."""
+    if by.pk != payment.drawer.clerk_id and not _is_approver(by):
+        raise NotReversible(
+            "Only the clerk whose drawer took it voids it (the cash comes back out of that "
+            "drawer); refund it from your own drawer instead."
+        )
+
+
 def _void_refused(locked: Payment, bills: dict[int, Bill], by: User) -> None:
     """Every reason a void cannot be done, each with what to do instead: nothing stands, it was
     refunded in part or had a check returned, another clerk's drawer, the drawer closed, not
@@ -135,12 +146,8 @@ def _void_refused(locked: Payment, bills: dict[int, Bill], by: User) -> None:
             f"Receipt {locked.receipt_number} has been refunded in part or had a check "
             "returned: a void would undo that too. Refund the rest instead."
         )
+    _void_asker_refused(locked, by)
     drawer = locked.drawer
-    if by.pk != drawer.clerk_id and not _is_approver(by):
-        raise NotReversible(
-            "Only the clerk whose drawer took it voids it (the cash comes back out of that "
-            "drawer); refund it from your own drawer instead."
-        )
     if drawer.status != Drawer.Status.OPEN:
         raise NotReversible("The drawer that took it is closed: refund it instead.")
     if locked.posted_on != timezone.localdate():
