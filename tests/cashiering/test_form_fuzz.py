@@ -9,6 +9,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal as D
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
@@ -23,6 +24,7 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from cashiering.roles import Role
+from ledger.models import AccountingPeriod
 from payments.services.remittance import remittance_batch_open
 from tests.cashiering.fuzz_world import ROLES, route_values, world_build
 from tests.cashiering.test_hostile_input import WATCHED
@@ -445,3 +447,19 @@ def test_cancelling_a_cancelled_batch_again_says_why(
     assert "alert-danger" in again.text
     assert "is cancelled: it takes no change." in again.text
     assert "card number" in card.text.split("alert-danger", 1)[1].split("</div>", 1)[0]
+
+
+def test_closing_a_closed_month_again_says_why(client, supervisor):
+    # given the only open period, ended, closed by a Supervisor
+    # (reconciliation.views.month.month_close_view)
+    period = AccountingPeriod.objects.create(
+        name="2025-01", start_date=date(2025, 1, 1), end_date=date(2025, 1, 31)
+    )
+    client.force_login(supervisor)
+    url = reverse("reconciliation:month_close")
+    assert client.post(url, {"period": period.pk, "confirmed": "on"}).status_code == 302
+    # when the close is sent again, when no period is left open to choose
+    again = client.post(url, {"period": period.pk, "confirmed": "on"})
+    # then the page says why nothing happened
+    assert again.status_code == 200
+    assert "Select a valid choice" in again.text
