@@ -379,6 +379,7 @@ def counter_search(request: HttpRequest, drawer: Drawer) -> HttpResponse:
             added = _bill_add(request, result.bill)
     cart = cart_of(request.session)
     context: dict[str, object] = {
+        "form": form,
         "result": result,
         "added": added,
         "in_cart": {row.get("bill_id") for row in cart["items"]},
