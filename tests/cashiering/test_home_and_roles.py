@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from cashiering.demo import DEMO_LOGINS
 from cashiering.roles import ROLE_PERMISSIONS, Role, roles_sync
+from cashiering.two_factor.services import ROLES_WITH_TWO_FACTOR, totp_code_now, totp_device_of
 
 
 def test_groups_have_exactly_their_permissions(db):
@@ -37,6 +38,11 @@ def test_each_demo_login_signs_in_and_sees_its_role(client, users, login):
     )
     assert response.status_code == 200
     assert response.context["user"].username == login.username
+    if login.role in ROLES_WITH_TWO_FACTOR:
+        # Supervisors and Admins then type the code their authenticator app shows
+        assert "Enter the 6-digit code from your authenticator app" in response.text
+        code = totp_code_now(totp_device_of(response.context["user"]))
+        response = client.post(reverse("two_factor:verify"), {"code": code}, follow=True)
     article = "an" if login.role == "Admin" else "a"
     assert f"You are signed in as {article} <strong>{login.role}</strong>" in response.text
 
