@@ -9,9 +9,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.auth.models import User
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from billing.demo import reference_data_seed
 from billing.errors import ImportRejected
@@ -194,6 +196,7 @@ def world_build() -> World:
         "billing:appeal": {"number": lien.number},
         "billing:adjust": {"number": lien.number},
         "billing:customer": {"pk": dana.pk},
+        "billing:customer_contact": {"pk": dana.pk},
         "billing:invoice_new": {"pk": dana.pk},
         "billing:invoice_pdf": {"number": invoice.number},
         "billing:plan_new": {"pk": parcel.pk},
@@ -250,6 +253,15 @@ def world_build() -> World:
         "reconciliation:posting_acknowledge": {"pk": NO_SUCH_PK},
         "reconciliation:referral_download": {"pk": NO_SUCH_PK},
     }
+    # A sign-in lockout's rows (django-axes), for the admin pages an Admin clears them from.
+    attempt = {"username": "no-such-clerk", "ip_address": "192.0.2.7", "user_agent": "matrix"}
+    AccessAttempt.objects.create(**attempt, failures_since_start=1, get_data="", post_data="")
+    AccessFailureLog.objects.create(**attempt)
+    AccessLog.objects.create(**attempt)
+    # The device admin's secret-showing pages (refused: OTP_ADMIN_HIDE_SENSITIVE_DATA).
+    device = TOTPDevice.objects.filter(user=supervisor).first()
+    for name in ("config", "qrcode"):
+        kwargs[f"admin:otp_totp_totpdevice_{name}"] = {"pk": device.pk if device else NO_SUCH_PK}
     admin_objects = {
         f"{model._meta.app_label}.{model._meta.model_name}": model._default_manager.order_by(
             "pk"

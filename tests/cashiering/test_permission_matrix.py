@@ -166,6 +166,16 @@ EXPECTED: dict[str, dict[str, str]] = {
     "reconciliation:statements": SUPERVISORS,
     "reconciliation:vendor_payments": SUPERVISORS,
     "verify": PUBLIC,
+    # Issue 13: the audit trail and its CSV (Supervisors and Admins), a customer's contact details
+    # shown on request (logged), the idle sign-out's warning, the second factor's pages.
+    "audit:trail": SUPERVISORS,
+    "audit:trail_csv": SUPERVISORS,
+    "billing:customer_contact": post_only(SIGNED_IN),
+    "idle_ping": post_only(SIGNED_IN),
+    "idle_status": SIGNED_IN,
+    # Signed in and verified (or not asked for a code), both pages send the user on.
+    "two_factor:enrol": roles("login", *["redirect"] * 4),
+    "two_factor:verify": roles("login", *["redirect"] * 4),
 }
 
 # Objects too costly to build in the matrix's world: their addresses name a primary key no row
@@ -199,6 +209,9 @@ ADMIN_SITE: dict[str, dict[str, str]] = {
     "admin:app_list": admin_row("ok", anon="admin_login"),
     "admin/(?P<url>.*)$": admin_row("404", anon="admin_login"),
     "admin:auth_user_password_change": admin_row("ok"),
+    # A device's key and QR code are never shown again, not even to an Admin.
+    "admin:otp_totp_totpdevice_config": admin_row("denied"),
+    "admin:otp_totp_totpdevice_qrcode": admin_row("denied"),
 }
 
 # Per registered model, what the Admin may do there beyond viewing and changing (its list, an
@@ -227,6 +240,12 @@ ADMIN_MODELS: dict[str, set[str]] = {
     "payments.office": {"add"},
     "payments.paymentpolicy": {"add"},
     "payments.remittancesource": {"add"},
+    # Sign-in lockouts (django-axes): an Admin clears one by deleting the attempt.
+    "axes.accessattempt": {"delete"},
+    "axes.accesslog": set(),
+    "axes.accessfailurelog": set(),
+    # Two-factor devices: an Admin removes a lost one; nobody adds one here (users enrol).
+    "otp_totp.totpdevice": {"delete"},
 }
 
 
