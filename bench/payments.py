@@ -507,6 +507,8 @@ def gunicorn_start(port: int, log) -> subprocess.Popen:
         "SECRET_KEY": "bench-only-secret-key-not-for-any-server",
         # Plain HTTP on the loopback: a browser would not send a Secure cookie back.
         "SECURE_COOKIES": "false",
+        # ... nor is it redirected to https:// (in production the TLS proxy stands in front).
+        "SECURE_SSL_REDIRECT": "false",
     }
     server = subprocess.Popen(
         [

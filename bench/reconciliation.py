@@ -6,6 +6,8 @@ Prints bench:
 - daily_report_ms: reconciliation.selectors_daily.daily_balancing for one office and a day of
   50,000 counter transactions (goal under 500 ms), the median of ROUNDS runs after one warm-up.
 - month_end_ms: the month-end report over 1,000,000 ledger lines (goal under 5,000 ms).
+- day_seal_ms: the chained seal of that office-day (issue 13: every entry and line of the day
+  hashed in canonical order), computed as the day's sign-off and ledger_verify compute it.
 - statement_import_rows_per_s: a 100,000-detail BAI2 file imported (goal at least 20,000).
 
 The day is written in bulk, not through payment_record (50,000 visits through the service would
@@ -223,6 +225,24 @@ def daily_report_run() -> None:
             daily_balancing(office=office, day=today)
             samples.append((time.perf_counter() - started) * 1000)
         report("daily_report_ms", statistics.median(samples), "ms")
+        report("day_seal_ms", _day_seal_ms(office, today), "ms")
+
+
+def _day_seal_ms(office, day) -> float:
+    """The median time to compute the office-day's seal (algorithm 2: every column of every
+    entry and line of the day, hashed in canonical order) over the busy day, as the sign-off and
+    ledger_verify do, in ms."""
+    from django.db import connection
+
+    samples = []
+    with connection.cursor() as cursor:
+        for _ in range(ROUNDS):
+            started = time.perf_counter()
+            cursor.execute("SELECT reconciliation_day_seal_v2(%s, %s, '', '')", [office.pk, day])
+            seal = cursor.fetchone()[0]
+            samples.append((time.perf_counter() - started) * 1000)
+    assert len(seal) == 64, seal
+    return statistics.median(samples)
 
 
 def main() -> None:

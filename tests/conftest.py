@@ -43,7 +43,8 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    # The cache holds per-user counters (wrong Supervisor sign-ins); no test inherits another's.
+    # The app keeps nothing in Django's cache since the lockouts moved to the database (issue
+    # 13); emptied anyway, so that no test inherits what another put there.
     cache.clear()
     yield
     cache.clear()
