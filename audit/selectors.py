@@ -79,7 +79,9 @@ def tracked_object_types() -> list[str]:
 def _bounds(flt: AuditFilter) -> tuple[datetime | None, datetime | None]:
     zone = timezone.get_current_timezone()
     start = datetime.combine(flt.date_from, time.min, zone) if flt.date_from else None
-    end = datetime.combine(flt.date_to + timedelta(days=1), time.min, zone) if flt.date_to else None
+    # The last day's end is the next day's start; 12/31/9999 has none (no limit then).
+    last = flt.date_to if flt.date_to and flt.date_to < date.max else None
+    end = datetime.combine(last + timedelta(days=1), time.min, zone) if last else None
     return start, end
 
 
@@ -96,7 +98,7 @@ def _changes(flt: AuditFilter) -> QuerySet[Events]:
         events = events.filter(pgh_obj_model=flt.object_type)
     if flt.object_text:
         text = flt.object_text
-        if text.isdigit():
+        if text.isascii() and text.isdigit():  # not "²": int() refuses it
             events = events.filter(pgh_obj_id=text)
         else:
             events = events.annotate(data_text=Cast("pgh_data", TextField())).filter(
@@ -123,7 +125,7 @@ def _accesses(flt: AuditFilter) -> QuerySet[AccessEvent]:
             rows = rows.filter(object_type=flt.object_type)
     if flt.object_text:
         text = flt.object_text
-        if text.isdigit():
+        if text.isascii() and text.isdigit():  # not "²": int() refuses it
             rows = rows.filter(Q(object_id=text) | Q(customer_ids__contains=[int(text)]))
         else:
             rows = rows.filter(what__icontains=text)
