@@ -7,6 +7,7 @@ from django.contrib.auth.models import User
 
 from audit.models import AccessEvent
 from audit.selectors import CHANGE, AuditFilter, object_type_label, tracked_object_types
+from ledger.formfields import DateField
 
 
 class AuditFilterForm(forms.Form):
@@ -19,8 +20,9 @@ class AuditFilterForm(forms.Form):
     object_text = forms.CharField(
         label="Id or text", required=False, max_length=100, help_text="An id, or words it held."
     )
-    date_from = forms.DateField(label="From", required=False)
-    date_to = forms.DateField(label="To", required=False)
+    # The house DateField: 0001-01-01 and 9999-12-31 are refused with a message (ledger.formfields).
+    date_from = DateField(label="From", required=False)
+    date_to = DateField(label="To", required=False)
     kind = forms.ChoiceField(
         required=False,
         choices=[("", "All"), (CHANGE, "Changes"), *AccessEvent.Kind.choices],

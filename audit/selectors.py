@@ -81,7 +81,9 @@ def tracked_object_types() -> list[str]:
 def _bounds(flt: AuditFilter) -> tuple[datetime | None, datetime | None]:
     zone = timezone.get_current_timezone()
     start = datetime.combine(flt.date_from, time.min, zone) if flt.date_from else None
-    end = datetime.combine(flt.date_to + timedelta(days=1), time.min, zone) if flt.date_to else None
+    # The last day's end is the next day's start; 12/31/9999 has none (no limit then).
+    last = flt.date_to if flt.date_to and flt.date_to < date.max else None
+    end = datetime.combine(last + timedelta(days=1), time.min, zone) if last else None
     return start, end
 
 
@@ -125,10 +127,11 @@ def _change_selects(flt: AuditFilter, limit: int | None) -> tuple[list[str], lis
             where.append("c.metadata->>'user' = %s")
             args.append(str(flt.user.pk))
         if flt.object_text:
-            if flt.object_text.isdigit() and has_object:
+            is_id = flt.object_text.isascii() and flt.object_text.isdigit()  # not "²"
+            if is_id and has_object:
                 where.append("e.pgh_obj_id::text = %s")
                 args.append(flt.object_text)
-            elif flt.object_text.isdigit():
+            elif is_id:
                 where.append("FALSE")
             else:
                 where.append("row_to_json(e)::text ILIKE %s")
@@ -250,7 +253,7 @@ def _accesses(flt: AuditFilter) -> QuerySet[AccessEvent]:
             rows = rows.filter(object_type=flt.object_type)
     if flt.object_text:
         text = flt.object_text
-        if text.isdigit():
+        if text.isascii() and text.isdigit():  # not "²": int() refuses it
             rows = rows.filter(Q(object_id=text) | Q(customer_ids__contains=[int(text)]))
         else:
             rows = rows.filter(what__icontains=text)

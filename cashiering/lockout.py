@@ -3,12 +3,15 @@ the client address axes counts, and the one check of credentials a second person
 page (a Supervisor approving at the counter, a witness at a drawer close)."""
 
 import logging
-from typing import cast
+from typing import Any, cast
 
 from axes.utils import reset
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.models import User
+from django.contrib.auth.views import PasswordChangeView
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 
@@ -86,3 +89,35 @@ def second_person(request: HttpRequest, *, username: str, password: str) -> tupl
     if person is not None:
         reset(username=person.get_username())  # as AXES_RESET_ON_SUCCESS does at sign-in
     return cast(User | None, person), ""
+
+
+class CountedPasswordChangeForm(PasswordChangeForm):
+    """Django's password change form whose old password is checked through axes
+    (`second_person`): a wrong one counts towards the sign-in lock of the name, and a locked
+    name is refused, so a session left open is no way round the lock to guess its password."""
+
+    def __init__(self, user: User, *args: Any, request: HttpRequest, **kwargs: Any) -> None:
+        self.request = request
+        super().__init__(user, *args, **kwargs)
+
+    def clean_old_password(self) -> str:
+        old_password = self.cleaned_data["old_password"]
+        person, locked = second_person(
+            self.request, username=self.user.get_username(), password=old_password
+        )
+        if locked:
+            raise ValidationError(locked, code="locked")
+        if person is None or person.pk != self.user.pk:
+            raise ValidationError(
+                self.error_messages["password_incorrect"], code="password_incorrect"
+            )
+        return old_password
+
+
+class CountedPasswordChangeView(PasswordChangeView):
+    """The password change page (accounts/password/) with CountedPasswordChangeForm."""
+
+    form_class = CountedPasswordChangeForm
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "request": self.request}

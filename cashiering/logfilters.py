@@ -1,6 +1,7 @@
 """Logging filters: a refused or missing page is one line, and no line holds a card number."""
 
 import logging
+from urllib.parse import unquote_plus
 
 
 class ClientErrorWithoutTraceback(logging.Filter):
@@ -36,6 +37,11 @@ class MaskCardNumbers(logging.Filter):
             message = str(record.msg)
         if contains_card_number(message):
             record.msg = mask_card_numbers(message)
+            record.args = ()
+        elif ("%" in message or "+" in message) and contains_card_number(unquote_plus(message)):
+            # A URL's query as a request line carries it ("GET /x?q=4111+1111+1111+1111"):
+            # the line is written decoded, its number masked.
+            record.msg = mask_card_numbers(unquote_plus(message))
             record.args = ()
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from billing import views as billing_views
 from cashiering import views
+from cashiering.lockout import CountedPasswordChangeView
 
 admin.site.site_header = "Cashiering administration"
 admin.site.site_title = "Cashiering administration"
@@ -18,7 +19,8 @@ urlpatterns = [
     path("accounts/logout/", views.SignOutView.as_view(), name="logout"),
     path(
         "accounts/password/",
-        auth_views.PasswordChangeView.as_view(),
+        # Issue 13, access: the old password counts towards the sign-in lock (cashiering/lockout).
+        CountedPasswordChangeView.as_view(),
         name="password_change",
     ),
     path(

@@ -112,3 +112,26 @@ def test_a_role_without_the_export_permission_gets_no_csv(client, supervisor):
     # then the page opens but the CSV is refused
     assert client.get(reverse("audit:trail")).status_code == 200
     assert client.get(reverse("audit:trail_csv")).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"date_to": "9999-12-31"},  # the day after it is past datetime's last day
+        {"date_from": "0001-01-01", "date_to": "9999-12-31"},
+        {"object_text": "²"},  # str.isdigit() says yes, int() says no
+        {"object_text": "١٢"},  # Arabic-Indic digits: words, not an id
+        {"object_text": "99999999999999999999999"},
+    ],
+)
+def test_odd_filters_give_a_page_not_an_error(client, supervisor, query):
+    # given a Supervisor
+    client.force_login(supervisor)
+    # when they filter (and export) with the far ends of the calendar or odd digits
+    page = client.get(reverse("audit:trail"), query)
+    export = client.get(reverse("audit:trail_csv"), query)
+    # then both answer, with no server error (a date out of the books' range is refused)
+    assert page.status_code == 200
+    assert export.status_code in (200, 400)
+    if "date_to" in query:
+        assert "is outside the dates the books use" in page.content.decode()

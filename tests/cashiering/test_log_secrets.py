@@ -158,3 +158,16 @@ def test_error_reports_hide_every_posted_password_and_code(settings, name):
     assert PASSWORD not in report
     assert "customer asked" in report
     assert f"{name} = '********************'" in report
+
+
+def test_a_card_number_url_encoded_in_a_request_line_is_masked(caplog):
+    # given the development server's request lines, a query string carrying a spaced number
+    queries = ("q=4111+1111+1111+1111", "q=4111%201111%201111%201111", "q=4111%2D1111-1111-1111")
+    with caplog.at_level(logging.INFO, logger="django.server"):
+        for query in queries:
+            # when it is logged
+            logging.getLogger("django.server").info('"GET /billing/?%s HTTP/1.1" 200 1234', query)
+    # then no line holds the number, and the rest is kept
+    text = caplog.text
+    assert "4111+1111" not in text and "4111%201111" not in text and "4111%2D1111" not in text
+    assert text.count(f'"GET /billing/?q={CARD_NUMBER_MASK} HTTP/1.1" 200 1234') == 3

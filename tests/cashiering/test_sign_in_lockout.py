@@ -192,3 +192,23 @@ def test_no_password_reaches_a_log_or_the_stored_attempt(
     for secret in ("Sign-in-Secret-771", "Counter-Secret-772"):
         assert secret not in logged
         assert secret not in stored
+
+
+def test_wrong_old_passwords_on_the_password_change_page_count_towards_the_lock(client, clerk):
+    # Given a clerk's session left open, and someone guessing its password on the change page
+    client.force_login(clerk)
+    url = reverse("password_change")
+    new = {"new_password1": "a-much-better-passphrase", "new_password2": "a-much-better-passphrase"}
+    guesses = [client.post(url, {"old_password": f"guess{n}", **new}) for n in range(5)]
+
+    # When the right old password is then typed
+    right = client.post(url, {"old_password": "clerk-demo-2026", **new})
+
+    # Then each guess was refused on the field, the name is locked as at sign-in, and the
+    # right password changes nothing while it is
+    assert all("Your old password was entered incorrectly" in g.text for g in guesses[:4])
+    assert AccessAttempt.objects.get(username="clerk").failures_since_start == 5
+    assert right.status_code == 200 and LOCKED in right.text
+    clerk.refresh_from_db()
+    assert clerk.check_password("clerk-demo-2026")
+    assert sign_in(Client(), "clerk", "clerk-demo-2026").status_code == 429
