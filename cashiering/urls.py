@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from billing import views as billing_views
 from cashiering import views
@@ -42,5 +43,8 @@ urlpatterns = [
     # The admin's own log-out URL (admin:logout, still reversed by Django's admin pages) is the
     # app's sign-out too, so that posting it directly also warns of an open drawer.
     path("admin/logout/", views.SignOutView.as_view()),
+    # The admin's password change is the app's, whose wrong old passwords count towards the
+    # sign-in lock (the admin's own view gives its form no request for axes to count by).
+    path("admin/password_change/", RedirectView.as_view(pattern_name="password_change")),
     path("admin/", admin.site.urls),
 ]

@@ -201,7 +201,9 @@ ADMIN_SITE: dict[str, dict[str, str]] = {
     "admin:login": roles(anon="ok", admin="redirect"),
     "admin:logout": post_only(SIGNED_IN),  # our sign-out (cashiering.urls)
     "admin/logout/": post_only(SIGNED_IN),
-    "admin:password_change": admin_row("ok", anon="admin_login"),
+    # The admin's password change sends everyone to ours, counted by the lockout.
+    "admin/password_change/": roles("login", *["redirect"] * 4),
+    "admin:password_change": roles("login", *["redirect"] * 4),
     "admin:password_change_done": admin_row("ok", anon="admin_login"),
     "admin:autocomplete": admin_row("denied", anon="admin_login"),
     "admin:jsi18n": admin_row("ok", anon="admin_login"),

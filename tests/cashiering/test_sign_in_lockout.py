@@ -212,3 +212,17 @@ def test_wrong_old_passwords_on_the_password_change_page_count_towards_the_lock(
     clerk.refresh_from_db()
     assert clerk.check_password("clerk-demo-2026")
     assert sign_in(Client(), "clerk", "clerk-demo-2026").status_code == 429
+
+
+def test_the_admin_password_change_is_the_counted_page(client, admin_user):
+    # Given an Admin at the administration site
+    client.force_login(admin_user)
+
+    # When they open the admin's "Change password"
+    response = client.get("/admin/password_change/")
+
+    # Then it is the app's page, whose wrong old passwords count towards the lock
+    assert response.status_code == 302
+    assert response["Location"] == reverse("password_change")
+    client.post(response["Location"], {"old_password": "wrong", "new_password1": "x"})
+    assert AccessAttempt.objects.get(username=admin_user.username).failures_since_start == 1
