@@ -158,7 +158,8 @@ def _change_page(flt: AuditFilter, limit: int) -> list[AuditRow]:
     selects, params = _change_selects(flt, limit)
     if not selects:
         return []
-    sql = " UNION ALL ".join(selects) + " ORDER BY 4 DESC, 3 DESC LIMIT %s"
+    union = " UNION ALL ".join(selects)
+    sql = f"SELECT * FROM ({union}) t ORDER BY 4 DESC, 3 DESC LIMIT %s"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, limit])
         found = cursor.fetchall()
