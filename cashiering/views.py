@@ -7,7 +7,7 @@ from typing import cast
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.models import User
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
@@ -90,10 +90,13 @@ def favicon(request: HttpRequest) -> HttpResponse:
 def healthz(request: HttpRequest) -> HttpResponse:
     """200 when the database answers, 503 when it does not. For load balancers; no login."""
     try:
-        with connection.cursor() as cursor:
+        # SET LOCAL needs a transaction (outside one it does nothing), and is taken back before
+        # it ends: inside a caller's transaction (a test's) it would outlive this check.
+        with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL statement_timeout = 2000")
             cursor.execute("SELECT 1")
             cursor.fetchone()
+            cursor.execute("SET LOCAL statement_timeout TO DEFAULT")
     except DatabaseError:
         logger.exception("health check: database unreachable")
         return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
