@@ -5,6 +5,7 @@ import secrets
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.db import connection
@@ -14,8 +15,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _production_env(**extra: str) -> dict[str, str]:
     settings_dict = connection.settings_dict
+    # The host quoted: the embedded server is reached by its socket directory, a path.
+    host = quote(settings_dict["HOST"] or "127.0.0.1", safe="")
     database_url = (
-        f"postgres://{settings_dict['USER']}@{settings_dict['HOST'] or '127.0.0.1'}:"
+        f"postgres://{quote(settings_dict['USER'] or '', safe='')}@{host}:"
         f"{settings_dict['PORT'] or 5432}/{settings_dict['NAME']}"
     )
     # Production's environment: none of the test run's own (the browser tests set

@@ -106,14 +106,17 @@ def test_a_page_polling_by_itself_is_not_activity(client, clerk, office, clock):
 
 
 def test_every_polling_element_in_the_templates_is_a_passive_view():
-    # Each hx-trigger="every ..." in a template polls a URL the middleware lists as passive.
+    # Each polling element (hx-trigger="every ...", or the upload progress's "upload-tick" sent
+    # by static/js/upload_progress.js) polls a URL the middleware lists as passive.
     from pathlib import Path
 
     from django.conf import settings
 
     polled = set()
     for template in Path(settings.BASE_DIR, "templates").rglob("*.html"):
-        for tag in re.findall(r"<[^>]*hx-trigger=\"every[^>]*>", template.read_text()):
+        for tag in re.findall(
+            r"<[^>]*hx-trigger=\"(?:every|upload-tick)[^>]*>", template.read_text()
+        ):
             polled.add(re.search(r"\{% url '([^']+)'", tag).group(1))
     assert polled
     assert polled <= idle.PASSIVE_VIEWS

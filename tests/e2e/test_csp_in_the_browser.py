@@ -17,6 +17,7 @@ from cashiering.demo import demo_users_seed
 from ledger.services import chart_of_accounts_seed
 from payments.models import Payment, Workstation
 from payments.services import BillItem, counter_setup_seed, drawer_open, payment_record
+from tests.e2e.conftest import type_two_factor_code
 from tests.factories import fund_change_fund
 from tests.payments.conftest import cash, issue
 
@@ -52,6 +53,7 @@ def sign_in(page, username: str, password: str) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_label("Password").press("Enter")
+    type_two_factor_code(page, username)
     expect(page.get_by_role("heading", name=re.compile("Welcome"))).to_be_visible()
 
 

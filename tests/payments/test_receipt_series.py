@@ -36,6 +36,7 @@ def _rename(office: Office, code: str) -> Office:
             "check_clearing_days": 10,
             "blind_close": "on",
             "over_short_tolerance": "5.00",
+            "idle_timeout_minutes": 15,
         },
         instance=office,
     )

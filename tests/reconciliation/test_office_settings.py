@@ -17,6 +17,7 @@ def form_for(office: Office, tolerance: str, blind: bool = True) -> OfficeAdminF
         "phone": "",
         "check_clearing_days": 10,
         "over_short_tolerance": tolerance,
+        "idle_timeout_minutes": 15,
     }
     if blind:
         data["blind_close"] = "on"
