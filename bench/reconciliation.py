@@ -229,7 +229,7 @@ def daily_report_run() -> None:
 
 
 def _day_seal_ms(office, day) -> float:
-    """The median time to compute the office-day's seal (algorithm 2: every column of every
+    """The median time to compute the office-day's seal (algorithm 3: every column of every
     entry and line of the day, hashed in canonical order) over the busy day, as the sign-off and
     ledger_verify do, in ms."""
     from django.db import connection
@@ -238,7 +238,9 @@ def _day_seal_ms(office, day) -> float:
     with connection.cursor() as cursor:
         for _ in range(ROUNDS):
             started = time.perf_counter()
-            cursor.execute("SELECT reconciliation_day_seal_v2(%s, %s, '', '')", [office.pk, day])
+            cursor.execute(
+                "SELECT reconciliation_day_seal_v3(%s, %s, '', '', 0, NULL)", [office.pk, day]
+            )
             seal = cursor.fetchone()[0]
             samples.append((time.perf_counter() - started) * 1000)
     assert len(seal) == 64, seal

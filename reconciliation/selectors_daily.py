@@ -669,11 +669,12 @@ def _trainee_rows(office: Office, day: date, training: bool) -> list[TraineeRow]
 # ledger_verify walks each office's chain of day sign-offs, and the chain of ledger day seals,
 # in the order they were made, and names the FIRST sign-off (day) of each chain whose books no
 # longer match: not chained to the seal before it; a seal algorithm older than the one before
-# it (a downgrade to escape algorithm 2's wider text); standing, its report PDF no longer has
-# its SHA-256 or its entries and lines no longer give its seal (an edit made with the triggers
-# disabled shows here); its own seal rewritten (the next one was chained to another). A
-# reopened sign-off's day took postings after it, so its seal is not recomputed: the next
-# version covers that day. docs/ledger.md, "Day seals".
+# it (a downgrade to escape a wider text); its report PDF no longer has its SHA-256; its
+# entries and lines no longer give its seal (an edit made with the triggers disabled shows
+# here); its own seal rewritten (the next one was chained to another). A reopened sign-off's
+# day took postings after it: algorithm 3 recomputes it over the entries up to the highest id
+# it covered (the ledger only appends to them); one of algorithm 1 or 2 is not recomputed.
+# docs/ledger.md, "Day seals".
 SEAL_RULE = "a signed-off day no longer matches its seal"
 LEDGER_SEAL_RULE = "a sealed day's entries naming no office no longer match their seal"
 DAY_CLOSE_CHECKS: list[tuple[str, str]] = [
@@ -693,13 +694,19 @@ DAY_CLOSE_CHECKS: list[tuple[str, str]] = [
                        THEN 'it is not chained to the seal before it'
                    WHEN c.seal_algorithm < coalesce(c.prior_algorithm, 1)
                        THEN 'its seal algorithm is older than the one before it'
-                   WHEN c.reopened_at IS NULL AND c.pdf_sha <> c.sha256
+                   WHEN c.pdf_sha <> c.sha256
                        THEN 'its signed report PDF no longer matches its SHA-256'
-                   WHEN c.reopened_at IS NULL AND c.seal <> CASE c.seal_algorithm
+                   WHEN (c.reopened_at IS NULL OR c.seal_algorithm >= 3)
+                        AND c.seal <> CASE c.seal_algorithm
                            WHEN 1 THEN reconciliation_day_seal(
                                c.office_id, c.business_date, c.previous_seal, c.sha256)
-                           ELSE reconciliation_day_seal_v2(
-                               c.office_id, c.business_date, c.previous_seal, c.sha256) END
+                           WHEN 2 THEN reconciliation_day_seal_v2(
+                               c.office_id, c.business_date, c.previous_seal, c.sha256)
+                           ELSE reconciliation_day_seal_v3(
+                               c.office_id, c.business_date, c.previous_seal, c.sha256,
+                               c.covered_through_entry,
+                               CASE WHEN c.reopened_at IS NOT NULL
+                                    THEN coalesce(c.covered_through_entry, 0) END) END
                        THEN 'its entries and lines no longer give its seal'
                    WHEN c.next_previous IS NOT NULL AND c.next_previous <> c.seal
                        THEN 'its seal was rewritten: the next sign-off is chained to another'
@@ -718,14 +725,24 @@ DAY_CLOSE_CHECKS: list[tuple[str, str]] = [
         LEDGER_SEAL_RULE,
         """WITH chain AS (
                SELECT g.*, lag(g.seal) OVER w AS prior_seal,
-                      lead(g.previous_seal) OVER w AS next_previous
+                      lead(g.previous_seal) OVER w AS next_previous,
+                      max(g.seal_algorithm) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING
+                                                          AND 1 PRECEDING) AS prior_algorithm
                  FROM reconciliation_ledgerdayseal g WINDOW w AS (ORDER BY g.id)
            ), judged AS (
                SELECT c.id, c.business_date, c.version, CASE
                    WHEN c.previous_seal <> coalesce(c.prior_seal, '')
                        THEN 'it is not chained to the seal before it'
-                   WHEN c.reopened_at IS NULL AND c.seal <> reconciliation_ledger_day_seal(
-                           c.business_date, c.previous_seal)
+                   WHEN c.seal_algorithm < coalesce(c.prior_algorithm, 2)
+                       THEN 'its seal algorithm is older than the one before it'
+                   WHEN (c.reopened_at IS NULL OR c.seal_algorithm >= 3)
+                        AND c.seal <> CASE c.seal_algorithm
+                           WHEN 2 THEN reconciliation_ledger_day_seal(
+                               c.business_date, c.previous_seal)
+                           ELSE reconciliation_ledger_day_seal_v3(
+                               c.business_date, c.previous_seal, c.covered_through_entry,
+                               CASE WHEN c.reopened_at IS NOT NULL
+                                    THEN coalesce(c.covered_through_entry, 0) END) END
                        THEN 'its entries and lines no longer give its seal'
                    WHEN c.next_previous IS NOT NULL AND c.next_previous <> c.seal
                        THEN 'its seal was rewritten: the next seal is chained to another'

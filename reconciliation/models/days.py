@@ -19,8 +19,10 @@ class DaySignoff(models.Model):
     `ledger_verify` recomputes it the same way. `seal_algorithm` says which text:
     1 (before issue 13, reconciliation_day_seal) covers some columns of the lines naming the
     office or one of its drawers; 2 (reconciliation_day_seal_v2) covers every column of every
-    live entry of the day that has such a line, and of all that entry's lines (docs/ledger.md,
-    "Day seals")."""
+    live entry of the day that has such a line, and of all that entry's lines; 3
+    (reconciliation_day_seal_v3) hashes the same text and `covered_through_entry` too, so that a
+    reopened version is still verified over the entries it covered (docs/ledger.md, "Day
+    seals")."""
 
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+")
     business_date = models.DateField()
@@ -37,7 +39,15 @@ class DaySignoff(models.Model):
     )
     line_count = models.PositiveIntegerField(help_text="Journal lines the seal covers.")
     seal_algorithm = models.PositiveSmallIntegerField(
-        default=2, help_text="Which canonical text the seal hashes: 1 before issue 13, 2 since."
+        default=3,
+        help_text="Which canonical text the seal hashes: 1 before issue 13, 2 until "
+        "reopened versions were sealed, 3 since.",
+    )
+    covered_through_entry = models.BigIntegerField(
+        null=True,
+        blank=True,
+        help_text="The highest journal entry id the seal covers (0 for none; empty before "
+        "algorithm 3). A reopened version is verified over its entries up to this id.",
     )
     reopened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -90,8 +100,10 @@ class LedgerDaySeal(models.Model):
     change): such postings are taken again, and the next closing sign-off makes version n+1.
 
     `seal` hashes the previous ledger day seal (or '') and the canonical text of those entries
-    and all their lines (SQL function reconciliation_ledger_day_seal): the chain of the lines
-    no office seals, beside each office's chain."""
+    and all their lines (SQL function reconciliation_ledger_day_seal; since algorithm 3,
+    reconciliation_ledger_day_seal_v3, also `covered_through_entry`, so that a reopened version
+    is still verified over the entries it covered): the chain of the lines no office seals,
+    beside each office's chain."""
 
     business_date = models.DateField()
     version = models.PositiveSmallIntegerField()
@@ -107,6 +119,17 @@ class LedgerDaySeal(models.Model):
         max_length=64, blank=True, help_text="The ledger day seal before this one ('' for none)."
     )
     line_count = models.PositiveIntegerField(help_text="Journal lines the seal covers.")
+    seal_algorithm = models.PositiveSmallIntegerField(
+        default=3,
+        help_text="Which canonical text the seal hashes: 2 until reopened versions "
+        "were sealed, 3 since.",
+    )
+    covered_through_entry = models.BigIntegerField(
+        null=True,
+        blank=True,
+        help_text="The highest journal entry id the seal covers (0 for none; empty before "
+        "algorithm 3). A reopened version is verified over its entries up to this id.",
+    )
     reopened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

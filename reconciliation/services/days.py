@@ -74,7 +74,7 @@ class _GateBusy(Exception):
 
 def day_sign_off(*, office: Office, day: date, by: User, token: uuid.UUID) -> DaySignoff:
     """Sign off `office`'s business date `day`: renders the daily balancing report to a PDF,
-    stores it with its SHA-256 and the chained seal (algorithm 2; version n+1 after a reopen).
+    stores it with its SHA-256 and the chained seal (algorithm 3; version n+1 after a reopen).
     From then on PostgreSQL refuses every live posting dated that office-day (DC001). When it
     closes the date for the last office, it also seals the date's entries that name no office
     (LedgerDaySeal), and PostgreSQL then refuses those too. A repeated submit with the same
@@ -134,7 +134,9 @@ def _sign_off_locked(*, office: Office, day: date, by: User, token: uuid.UUID) -
     if closes_the_date and not _advisory_lock(GATE_LOCK, day, wait=False):
         raise _GateBusy
     signoff = _signed_report(office, day, by, token)
-    signoff.seal, signoff.line_count = _seal(office, day, signoff.previous_seal, signoff.sha256)
+    signoff.seal, signoff.line_count, signoff.covered_through_entry = _seal(
+        office, day, signoff.previous_seal, signoff.sha256
+    )
     signoff.save()
     if closes_the_date:
         _ledger_day_seal(day, signoff)
@@ -158,7 +160,7 @@ def _signed_report(office: Office, day: date, by: User, token: uuid.UUID) -> Day
         signed_by=by,
         signed_at=timezone.now(),
         previous_seal=previous.seal if previous else "",
-        seal_algorithm=2,
+        seal_algorithm=3,
         token=token,
     )
     report = daily_balancing(office=office, day=day)
@@ -180,23 +182,25 @@ def _advisory_lock(key: int, day: date, *, wait: bool = True) -> bool:
 _EPOCH = date(2000, 1, 1)
 
 
-def _seal(office: Office, day: date, previous: str, report_sha: str) -> tuple[str, int]:
-    """The chained seal of the office-day (SQL function reconciliation_day_seal_v2, which
-    ledger_verify recomputes) and how many journal lines it covers."""
+def _seal(office: Office, day: date, previous: str, report_sha: str) -> tuple[str, int, int]:
+    """The chained seal of the office-day (SQL function reconciliation_day_seal_v3, which
+    ledger_verify recomputes), how many journal lines it covers and the highest entry id it
+    covers (0 for none), all read in one statement."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT reconciliation_day_seal_v2(%s, %s, %s, %s),"
-            " reconciliation_sealed_line_count(%s, %s)",
-            [office.pk, day, previous, report_sha, office.pk, day],
+            "WITH covered AS (SELECT reconciliation_sealed_through(%s, %s) AS through)"
+            " SELECT reconciliation_day_seal_v3(%s, %s, %s, %s, through, NULL),"
+            " reconciliation_sealed_line_count(%s, %s), through FROM covered",
+            [office.pk, day, office.pk, day, previous, report_sha, office.pk, day],
         )
-        seal, count = cursor.fetchone()
-    return seal, count
+        seal, count, through = cursor.fetchone()
+    return seal, count, through
 
 
 def _ledger_day_seal(day: date, signoff: DaySignoff) -> LedgerDaySeal:
-    """Seal `day`'s live entries that name no office (reconciliation_ledger_day_seal), chained
-    to the last ledger day seal; `signoff` closed the date for the last office. The caller holds
-    GATE_LOCK on the date, so no such line is in flight."""
+    """Seal `day`'s live entries that name no office (reconciliation_ledger_day_seal_v3),
+    chained to the last ledger day seal; `signoff` closed the date for the last office. The
+    caller holds GATE_LOCK on the date, so no such line is in flight."""
     _advisory_lock(CHAIN_LOCK, _EPOCH)
     previous = LedgerDaySeal.objects.order_by("-pk").values_list("seal", flat=True).first() or ""
     last_version = (
@@ -207,11 +211,12 @@ def _ledger_day_seal(day: date, signoff: DaySignoff) -> LedgerDaySeal:
     )
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT reconciliation_ledger_day_seal(%s, %s),"
-            " reconciliation_sealed_line_count(NULL, %s)",
-            [day, previous, day],
+            "WITH covered AS (SELECT reconciliation_sealed_through(NULL, %s) AS through)"
+            " SELECT reconciliation_ledger_day_seal_v3(%s, %s, through, NULL),"
+            " reconciliation_sealed_line_count(NULL, %s), through FROM covered",
+            [day, day, previous, day],
         )
-        seal, count = cursor.fetchone()
+        seal, count, through = cursor.fetchone()
     return LedgerDaySeal.objects.create(
         business_date=day,
         version=(last_version or 0) + 1,
@@ -219,6 +224,8 @@ def _ledger_day_seal(day: date, signoff: DaySignoff) -> LedgerDaySeal:
         seal=seal,
         previous_seal=previous,
         line_count=count,
+        seal_algorithm=3,
+        covered_through_entry=through,
     )
 
 

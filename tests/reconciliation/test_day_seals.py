@@ -1,7 +1,8 @@
-"""reconciliation day seals (algorithm 2): each office-day's seal covers every column of every
+"""reconciliation day seals (algorithm 3): each office-day's seal covers every column of every
 entry and line of the day, the ledger day seal covers the entries naming no office, and
 ledger_verify names the first day of each chain whose books were edited behind the triggers'
-back (as a database superuser could: session_replication_role = replica)."""
+back (as a database superuser could: session_replication_role = replica), a reopened version
+included (over the entries it covered)."""
 
 import io
 import threading
@@ -27,7 +28,7 @@ from tests.reconciliation.flows import safe_counted
 
 D = Decimal
 
-# What the seal covers (migration 0063's reconciliation_sealed_text): every column.
+# What the seal covers (migration 0064's reconciliation_sealed_text): every column.
 ENTRY_COLUMNS = {
     "id",
     "entry_date",
@@ -128,8 +129,11 @@ def test_sealed_days_verify_and_chain(office, sealed_days):
 
     assert ledger_violations() == []
     assert [s.previous_seal for s in signoffs] == ["", signoffs[0].seal, signoffs[1].seal]
-    assert {s.seal_algorithm for s in signoffs} == {2}
+    assert {s.seal_algorithm for s in signoffs} == {3}
     assert [s.line_count for s in signoffs] == [2, 2, 2]
+    assert [s.covered_through_entry for s in signoffs] == [c.pk for _, c, _ in sealed_days.values()]
+    assert {g.seal_algorithm for g in seals} == {3}
+    assert [g.covered_through_entry for g in seals] == [u.pk for _, _, u in sealed_days.values()]
     assert [g.business_date for g in seals] == list(sealed_days)
     assert [g.previous_seal for g in seals] == ["", seals[0].seal, seals[1].seal]
     assert [g.line_count for g in seals] == [2, 2, 2]
@@ -270,8 +274,9 @@ def test_a_seal_rewritten_to_match_the_edit_is_caught(office, sealed_days):
     as_superuser(
         ("UPDATE ledger_journalentry SET memo = 'nothing to see' WHERE id = %s", [custody.pk]),
         (
-            "UPDATE reconciliation_daysignoff SET seal = reconciliation_day_seal_v2("
-            "office_id, business_date, previous_seal, sha256) WHERE id = %s",
+            "UPDATE reconciliation_daysignoff SET seal = reconciliation_day_seal_v3("
+            "office_id, business_date, previous_seal, sha256, covered_through_entry, NULL) "
+            "WHERE id = %s",
             [signoff.pk],
         ),
     )
@@ -312,10 +317,17 @@ def test_ledger_verify_names_the_first_tampered_day_and_exits_non_zero(office, s
     ]
 
 
-def test_a_sign_off_sealed_with_algorithm_1_still_verifies(
-    office, supervisor, supervisor2, admin_user
+OLD_SEALS = {
+    1: "reconciliation_day_seal(office_id, business_date, previous_seal, sha256)",
+    2: "reconciliation_day_seal_v2(office_id, business_date, previous_seal, sha256)",
+}
+
+
+@pytest.mark.parametrize("algorithm", [1, 2])
+def test_a_sign_off_sealed_with_an_older_algorithm_still_verifies(
+    office, supervisor, supervisor2, admin_user, algorithm
 ):
-    # Given a sign-off made before migration 0063 (its seal of algorithm 1)
+    # Given a sign-off made before migration 0063 (algorithm 1) or 0064 (algorithm 2)
     today = timezone.localdate()
     old_day, new_day = today - timedelta(days=2), today - timedelta(days=1)
     post_day(office, old_day, admin_user)
@@ -323,10 +335,9 @@ def test_a_sign_off_sealed_with_algorithm_1_still_verifies(
     old = close_day(office, old_day, supervisor, supervisor2)
     as_superuser(
         (
-            "UPDATE reconciliation_daysignoff SET seal_algorithm = 1, seal = "
-            "reconciliation_day_seal(office_id, business_date, previous_seal, sha256) "
-            "WHERE id = %s",
-            [old.pk],
+            f"UPDATE reconciliation_daysignoff SET seal_algorithm = %s, seal = "
+            f"{OLD_SEALS[algorithm]}, covered_through_entry = NULL WHERE id = %s",
+            [algorithm, old.pk],
         )
     )
     assert ledger_violations() == []
@@ -336,10 +347,10 @@ def test_a_sign_off_sealed_with_algorithm_1_still_verifies(
 
     # Then both verify, chained, each by its own algorithm
     old.refresh_from_db()
-    assert (old.seal_algorithm, new.seal_algorithm) == (1, 2)
+    assert (old.seal_algorithm, new.seal_algorithm) == (algorithm, 3)
     assert new.previous_seal == old.seal
     assert ledger_violations() == []
-    # and algorithm 1 still sees a line's amount edited
+    # and the older algorithm still sees a line's amount edited
     lines = list(
         Account.objects.get(code="1030").lines.filter(entry__entry_date=old_day).order_by("pk")
     )
@@ -366,6 +377,120 @@ def test_a_seal_downgraded_to_algorithm_1_is_caught(office, sealed_days):
     assert seal_findings() == office_finding(
         office, day, "its seal algorithm is older than the one before it"
     )
+
+
+def reopen_middle_and_post_to_it(office, sealed_days, admin_user):
+    """Reopen the middle day and post to it again, as the office may: a change-fund entry
+    naming the office and a bank fee naming none (entry ids above what the seals covered)."""
+    day, signoff, custody, unowned = middle(sealed_days)
+    day_reopen(office=office, day=day, by=admin_user, reason="A late bank fee")
+    later = post_day(office, day, admin_user)
+    assert min(e.pk for e in later) > max(custody.pk, unowned.pk)
+    return day, signoff, custody, unowned
+
+
+def test_a_reopened_day_that_took_postings_since_still_verifies(office, sealed_days, admin_user):
+    _, signoff, _, _ = reopen_middle_and_post_to_it(office, sealed_days, admin_user)
+
+    signoff.refresh_from_db()
+    assert signoff.reopened_at is not None
+    assert ledger_violations() == []
+
+
+def test_an_edit_of_a_reopened_day_is_caught_over_the_entries_it_covered(
+    office, sealed_days, admin_user
+):
+    day, _, custody, unowned = reopen_middle_and_post_to_it(office, sealed_days, admin_user)
+
+    as_superuser(
+        ("UPDATE ledger_journalentry SET memo = 'x' WHERE id IN (%s, %s)", [custody.pk, unowned.pk])
+    )
+
+    assert seal_findings() == {
+        **office_finding(office, day, "its entries and lines no longer give its seal"),
+        LEDGER_SEAL_RULE: f"The books of the entries naming no office for {day:%m/%d/%Y} no "
+        "longer match their seal (first tampered day): its entries and lines no longer give "
+        "its seal (ledger day seal version 1).",
+    }
+
+
+def test_a_day_marked_reopened_behind_the_triggers_back_and_edited_is_caught(
+    office, sealed_days, admin_user
+):
+    # Marking the day reopened (as an Admin's reopen would) no longer hides an edit made next.
+    day, signoff, custody, _ = middle(sealed_days)
+    lines = list(custody.lines.order_by("pk"))
+
+    as_superuser(
+        (
+            "UPDATE reconciliation_daysignoff SET reopened_at = now(), reopened_by_id = %s,"
+            " reopen_reason = 'x' WHERE id = %s",
+            [admin_user.pk, signoff.pk],
+        ),
+        ("UPDATE ledger_journalline SET amount = amount + 1 WHERE id = %s", [lines[0].pk]),
+        ("UPDATE ledger_journalline SET amount = amount - 1 WHERE id = %s", [lines[1].pk]),
+    )
+
+    assert seal_findings() == office_finding(
+        office, day, "its entries and lines no longer give its seal"
+    )
+
+
+@pytest.mark.parametrize("through", ["covered_through_entry - 1", "NULL", "0"])
+def test_a_covered_entry_id_lowered_to_leave_an_edit_out_is_caught(
+    office, sealed_days, admin_user, through
+):
+    day, signoff, custody, _ = reopen_middle_and_post_to_it(office, sealed_days, admin_user)
+
+    as_superuser(
+        ("UPDATE ledger_journalentry SET memo = 'x' WHERE id = %s", [custody.pk]),
+        (
+            f"UPDATE reconciliation_daysignoff SET covered_through_entry = {through} WHERE id = %s",
+            [signoff.pk],
+        ),
+    )
+
+    assert seal_findings() == office_finding(
+        office, day, "its entries and lines no longer give its seal"
+    )
+
+
+def test_a_reopened_day_signed_off_again_verifies_both_versions(
+    office, sealed_days, supervisor2, admin_user
+):
+    day, first, _, _ = reopen_middle_and_post_to_it(office, sealed_days, admin_user)
+
+    again = day_sign_off(office=office, day=day, by=supervisor2, token=uuid.uuid4())
+
+    assert (again.version, again.line_count, again.seal_algorithm) == (2, 4, 3)
+    assert again.covered_through_entry > first.covered_through_entry
+    assert ledger_violations() == []
+    # an edit of the first version's entries is now named on both versions: the first one
+    # (older) is the first tampered day of the chain
+    _, _, custody, _ = middle(sealed_days)
+    as_superuser(("UPDATE ledger_journalentry SET memo = 'x' WHERE id = %s", [custody.pk]))
+    assert seal_findings() == office_finding(
+        office, day, "its entries and lines no longer give its seal"
+    )
+
+
+def test_a_ledger_day_seal_downgraded_to_algorithm_2_is_caught(office, sealed_days):
+    day, *_ = middle(sealed_days)
+    seal = LedgerDaySeal.objects.get(business_date=day)
+
+    as_superuser(
+        (
+            "UPDATE reconciliation_ledgerdayseal SET seal_algorithm = 2, seal = "
+            "reconciliation_ledger_day_seal(business_date, previous_seal) WHERE id = %s",
+            [seal.pk],
+        ),
+    )
+
+    assert seal_findings() == {
+        LEDGER_SEAL_RULE: f"The books of the entries naming no office for {day:%m/%d/%Y} no "
+        "longer match their seal (first tampered day): its seal algorithm is older than the "
+        "one before it (ledger day seal version 1)."
+    }
 
 
 def test_the_ledger_day_seal_refuses_postings_naming_no_office_until_a_reopen(

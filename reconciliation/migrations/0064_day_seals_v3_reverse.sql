@@ -1,0 +1,26 @@
+DROP FUNCTION IF EXISTS reconciliation_ledger_day_seal_v3(date, text, bigint, bigint);
+DROP FUNCTION IF EXISTS reconciliation_day_seal_v3(bigint, date, text, text, bigint, bigint);
+DROP FUNCTION IF EXISTS reconciliation_sealed_through(bigint, date);
+-- migration 0063's reconciliation_sealed_text, as it was
+CREATE OR REPLACE FUNCTION reconciliation_sealed_text(p_office bigint, p_day date)
+RETURNS text LANGUAGE sql STABLE AS $$
+    WITH entries AS (SELECT reconciliation_sealed_entries(p_office, p_day) AS id)
+    SELECT coalesce(string_agg(row_text, E'\n' ORDER BY entry_id, line_id), '') FROM (
+        SELECT e.id AS entry_id, 0::bigint AS line_id,
+               format('entry %L %L %L %L %L %L %L %L %L',
+                      e.id, to_char(e.entry_date, 'YYYY-MM-DD'), e.memo, e.source,
+                      e.posted_by_id,
+                      to_char(e.posted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+                      e.reverses_id, e.book, e.created_txid) AS row_text
+          FROM ledger_journalentry e JOIN entries USING (id)
+        UNION ALL
+        SELECT l.entry_id, l.id,
+               format('line %L %L %L %L %L %L %L %L %L',
+                      l.id, l.entry_id, l.account_id, l.amount, l.memo, l.bill_id,
+                      l.drawer_id, l.customer_id, l.office_id)
+          FROM ledger_journalline l JOIN entries e ON e.id = l.entry_id
+    ) AS books
+$$;
+
+DROP FUNCTION IF EXISTS reconciliation_sealed_text(bigint, date, bigint);
+DROP FUNCTION IF EXISTS reconciliation_sealed_entries(bigint, date, bigint);
