@@ -6,13 +6,16 @@ from datetime import date
 from decimal import Decimal
 
 import pghistory
+import pgtrigger
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group, User
-from django.db import models
+from django.db import connection, models
+from django.db.models.signals import post_migrate
 from django.urls import reverse
 from pghistory.core import event_models
 
+from audit import speed
 from audit.models import Membership
 from billing.models import Bill, Holiday
 from payments.services import BillItem, payment_record
@@ -215,3 +218,59 @@ def test_a_user_event_is_kept_for_a_new_user(admin_user):
     with pghistory.context(user=admin_user.pk):
         made = User.objects.create_user("newclerk", password="x")
     assert _event_model("audit.TrackedUser").objects.filter(pgh_obj_id=made.pk).count() == 1
+
+
+def test_the_trigger_helpers_installed_take_no_subtransaction():
+    # pgtrigger writes its helper again with every trigger it installs; the post_migrate
+    # receiver (audit/speed.py) puts the one without an EXCEPTION block back each time.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT proname, prosrc FROM pg_proc WHERE proname = ANY(%s)", [list(speed.HELPERS)]
+        )
+        bodies = dict(cursor.fetchall())
+
+    assert set(bodies) == set(speed.HELPERS)
+    assert not [name for name, body in bodies.items() if "EXCEPTION" in body.upper()]
+
+
+def test_a_migration_installing_a_trigger_again_is_followed_by_the_fast_helpers():
+    def helper_body():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT prosrc FROM pg_proc WHERE proname = '_pgtrigger_should_ignore'")
+            return cursor.fetchone()[0]
+
+    # given a trigger installed as a migration does (pgtrigger writes its slow helper again)
+    pgtrigger.Protect(name="speed_probe", operation=pgtrigger.Update).install(Holiday)
+    assert "EXCEPTION" in helper_body()
+
+    # when migrate ends
+    audit = apps.get_app_config("audit")
+    post_migrate.send(
+        sender=audit,
+        app_config=audit,
+        verbosity=0,
+        interactive=False,
+        using="default",
+        apps=apps,
+        plan=[],
+    )
+
+    # then the helper is the fast one again
+    assert "EXCEPTION" not in helper_body()
+
+
+def test_a_trigger_switched_off_for_the_session_writes_no_event_and_on_again_does(admin_user):
+    events = _event_model("billing.Holiday").objects
+    holiday = Holiday.objects.create(date=date(2031, 3, 11), name="Snow day")
+    trigger = next(t for t in Holiday._meta.triggers if t.name == "update_update")
+
+    with pgtrigger.ignore(f"billing.Holiday:{trigger.name}"):
+        Holiday.objects.filter(pk=holiday.pk).update(name="Snow day (ignored)")
+    with pghistory.context(user=admin_user.pk):
+        Holiday.objects.filter(pk=holiday.pk).update(name="Snow day, roads closed")
+
+    kept = list(events.filter(pgh_obj_id=holiday.pk).order_by("pgh_id"))
+    assert [e.pgh_label for e in kept] == ["insert", "update"]
+    assert kept[1].name == "Snow day, roads closed"
+    assert kept[0].pgh_context is None
+    assert kept[1].pgh_context.metadata == {"user": admin_user.pk}
