@@ -669,12 +669,13 @@ def _trainee_rows(office: Office, day: date, training: bool) -> list[TraineeRow]
 # ledger_verify walks each office's chain of day sign-offs, and the chain of ledger day seals,
 # in the order they were made, and names the FIRST sign-off (day) of each chain whose books no
 # longer match: not chained to the seal before it; a seal algorithm older than the one before
-# it (a downgrade to escape a wider text); its report PDF no longer has its SHA-256; its
-# entries and lines no longer give its seal (an edit made with the triggers disabled shows
-# here); its own seal rewritten (the next one was chained to another). A reopened sign-off's
-# day took postings after it: algorithm 3 recomputes it over the entries up to the highest id
-# it covered (the ledger only appends to them); one of algorithm 1 or 2 is not recomputed.
-# docs/ledger.md, "Day seals".
+# it, or than the one in use when it was made (reconciliation_seal_v3_first_ids): a downgrade
+# to escape a wider text, or to escape being recomputed once reopened; its report PDF no
+# longer has its SHA-256; its entries and lines no longer give its seal (an edit made with the
+# triggers disabled shows here); its own seal rewritten (the next one was chained to another).
+# A reopened sign-off's day took postings after it: algorithm 3 recomputes it over the entries
+# up to the highest id it covered (the ledger only appends to them); one of algorithm 1 or 2
+# is not recomputed. docs/ledger.md, "Day seals".
 SEAL_RULE = "a signed-off day no longer matches its seal"
 LEDGER_SEAL_RULE = "a sealed day's entries naming no office no longer match their seal"
 DAY_CLOSE_CHECKS: list[tuple[str, str]] = [
@@ -694,6 +695,9 @@ DAY_CLOSE_CHECKS: list[tuple[str, str]] = [
                        THEN 'it is not chained to the seal before it'
                    WHEN c.seal_algorithm < coalesce(c.prior_algorithm, 1)
                        THEN 'its seal algorithm is older than the one before it'
+                   WHEN c.seal_algorithm < 3
+                        AND c.id >= (SELECT signoff FROM reconciliation_seal_v3_first_ids())
+                       THEN 'its seal algorithm is older than the one in use when it was made'
                    WHEN c.pdf_sha <> c.sha256
                        THEN 'its signed report PDF no longer matches its SHA-256'
                    WHEN (c.reopened_at IS NULL OR c.seal_algorithm >= 3)
@@ -735,6 +739,9 @@ DAY_CLOSE_CHECKS: list[tuple[str, str]] = [
                        THEN 'it is not chained to the seal before it'
                    WHEN c.seal_algorithm < coalesce(c.prior_algorithm, 2)
                        THEN 'its seal algorithm is older than the one before it'
+                   WHEN c.seal_algorithm < 3
+                        AND c.id >= (SELECT ledger_seal FROM reconciliation_seal_v3_first_ids())
+                       THEN 'its seal algorithm is older than the one in use when it was made'
                    WHEN (c.reopened_at IS NULL OR c.seal_algorithm >= 3)
                         AND c.seal <> CASE c.seal_algorithm
                            WHEN 2 THEN reconciliation_ledger_day_seal(

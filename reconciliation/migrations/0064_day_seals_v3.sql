@@ -78,3 +78,17 @@ RETURNS text LANGUAGE sql STABLE AS $$
                       to_char(p_day, 'YYYY-MM-DD'), coalesce(p_previous, ''), p_covered_through)
                || E'\n' || reconciliation_sealed_text(NULL, p_day, p_through), 'UTF8')), 'hex')
 $$;
+
+-- The first sign-off and ledger day seal ids made after this migration: from them on every
+-- seal is algorithm 3, so one that says otherwise was downgraded (to escape being recomputed
+-- once reopened). Written as constants when the migration runs.
+DO $$
+BEGIN
+    EXECUTE format(
+        'CREATE OR REPLACE FUNCTION reconciliation_seal_v3_first_ids('
+        '    OUT signoff bigint, OUT ledger_seal bigint)'
+        ' LANGUAGE sql IMMUTABLE AS $f$ SELECT %s::bigint, %s::bigint $f$',
+        (SELECT coalesce(max(id), 0) + 1 FROM reconciliation_daysignoff),
+        (SELECT coalesce(max(id), 0) + 1 FROM reconciliation_ledgerdayseal));
+END;
+$$;

@@ -1,3 +1,4 @@
+DROP FUNCTION IF EXISTS reconciliation_seal_v3_first_ids();
 DROP FUNCTION IF EXISTS reconciliation_ledger_day_seal_v3(date, text, bigint, bigint);
 DROP FUNCTION IF EXISTS reconciliation_day_seal_v3(bigint, date, text, text, bigint, bigint);
 DROP FUNCTION IF EXISTS reconciliation_sealed_through(bigint, date);

@@ -317,6 +317,18 @@ def test_ledger_verify_names_the_first_tampered_day_and_exits_non_zero(office, s
     ]
 
 
+def made_before_algorithm_3(*, signoffs_through=0, ledger_seals_through=0):
+    """As if migration 0064 had run after the sign-offs and ledger day seals up to these ids."""
+    as_superuser(
+        (
+            "CREATE OR REPLACE FUNCTION reconciliation_seal_v3_first_ids("
+            " OUT signoff bigint, OUT ledger_seal bigint) LANGUAGE sql IMMUTABLE"
+            " AS 'SELECT %s::bigint, %s::bigint'",
+            [signoffs_through + 1, ledger_seals_through + 1],
+        )
+    )
+
+
 OLD_SEALS = {
     1: "reconciliation_day_seal(office_id, business_date, previous_seal, sha256)",
     2: "reconciliation_day_seal_v2(office_id, business_date, previous_seal, sha256)",
@@ -333,6 +345,7 @@ def test_a_sign_off_sealed_with_an_older_algorithm_still_verifies(
     post_day(office, old_day, admin_user)
     post_day(office, new_day, admin_user)
     old = close_day(office, old_day, supervisor, supervisor2)
+    made_before_algorithm_3(signoffs_through=old.pk)
     as_superuser(
         (
             f"UPDATE reconciliation_daysignoff SET seal_algorithm = %s, seal = "
@@ -490,6 +503,40 @@ def test_a_ledger_day_seal_downgraded_to_algorithm_2_is_caught(office, sealed_da
         LEDGER_SEAL_RULE: f"The books of the entries naming no office for {day:%m/%d/%Y} no "
         "longer match their seal (first tampered day): its seal algorithm is older than the "
         "one before it (ledger day seal version 1)."
+    }
+
+
+def test_a_reopened_day_downgraded_to_escape_its_recomputation_is_caught(
+    office, sealed_days, admin_user
+):
+    # The first day: no seal before it in the chain is algorithm 3.
+    day, (signoff, custody, unowned) = next(iter(sealed_days.items()))
+    day_reopen(office=office, day=day, by=admin_user, reason="A late bank fee")
+
+    # Algorithms 1 and 2 had no covered id, so a reopened version of theirs is not recomputed.
+    as_superuser(
+        (
+            "UPDATE reconciliation_daysignoff SET seal_algorithm = 2,"
+            " covered_through_entry = NULL WHERE id = %s",
+            [signoff.pk],
+        ),
+        (
+            "UPDATE reconciliation_ledgerdayseal SET seal_algorithm = 2 WHERE business_date = %s",
+            [day],
+        ),
+        (
+            "UPDATE ledger_journalentry SET memo = 'x' WHERE id IN (%s, %s)",
+            [custody.pk, unowned.pk],
+        ),
+    )
+
+    assert seal_findings() == {
+        **office_finding(
+            office, day, "its seal algorithm is older than the one in use when it was made"
+        ),
+        LEDGER_SEAL_RULE: f"The books of the entries naming no office for {day:%m/%d/%Y} no "
+        "longer match their seal (first tampered day): its seal algorithm is older than the "
+        "one in use when it was made (ledger day seal version 1).",
     }
 
 
