@@ -62,7 +62,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
-	$(VENV)/bin/mypy cashiering ledger billing payments reconciliation
+	$(VENV)/bin/mypy cashiering ledger billing payments reconciliation audit
 
 # Two workers (CI has two cores): each gets its own test database. The embedded server is
 # started once here, before the workers, so that they do not race to start it.

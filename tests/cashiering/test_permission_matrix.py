@@ -11,6 +11,7 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from billing.models import Customer
+from cashiering import pdf
 from cashiering.roles import Role
 from tests.cashiering.matrix_world import NO_SUCH_PK, World, world_build
 
@@ -332,6 +333,30 @@ def _rows_written() -> int:
             " FROM pg_stat_xact_user_tables WHERE relname <> 'django_session'"
         )
         return int(cursor.fetchone()[0])
+
+
+class _UndrawnPdf:
+    """Stands in for WeasyPrint's HTML in this module: the matrix asks who may open a PDF, not
+    how it looks (each PDF's own tests draw it), and drawing every report's PDF for each role
+    let in took most of this module's time. The template is still rendered (render_pdf calls
+    render_to_string first), so a page that fails to build still fails here."""
+
+    def __init__(self, **kwargs: object) -> None:
+        pass
+
+    def render(self, **kwargs: object) -> "_UndrawnPdf":
+        self.pages: list[object] = []
+        return self
+
+    def write_pdf(self) -> bytes:
+        return b"%PDF-1.7\n% drawn only by the PDF's own tests\n%%EOF\n"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _pdfs_not_drawn():
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pdf, "HTML", _UndrawnPdf)
+        yield
 
 
 @pytest.fixture(scope="module")
