@@ -669,13 +669,12 @@ def _trainee_rows(office: Office, day: date, training: bool) -> list[TraineeRow]
 # ledger_verify walks each office's chain of day sign-offs, and the chain of ledger day seals,
 # in the order they were made, and names the FIRST sign-off (day) of each chain whose books no
 # longer match: not chained to the seal before it; a seal algorithm older than the one before
-# it, or than the one in use when it was made (reconciliation_seal_v3_first_ids): a downgrade
-# to escape a wider text, or to escape being recomputed once reopened; its report PDF no
-# longer has its SHA-256; its entries and lines no longer give its seal (an edit made with the
-# triggers disabled shows here); its own seal rewritten (the next one was chained to another).
-# A reopened sign-off's day took postings after it: algorithm 3 recomputes it over the entries
-# up to the highest id it covered (the ledger only appends to them); one of algorithm 1 or 2
-# is not recomputed. docs/ledger.md, "Day seals".
+# it (a downgrade to escape a wider text); its report PDF no longer has its SHA-256; reopened
+# without its covered entry id (only the seals reopened before migration 0064 have none:
+# reconciliation_seals_not_recomputed); its entries and lines no longer give its seal (an edit
+# made with the triggers disabled shows here), a standing one over its whole day, a reopened
+# one over its day's entries up to the one it covered (the ledger only appends to them); its
+# own seal rewritten (the next one was chained to another). docs/ledger.md, "Day seals".
 SEAL_RULE = "a signed-off day no longer matches its seal"
 LEDGER_SEAL_RULE = "a sealed day's entries naming no office no longer match their seal"
 DAY_CLOSE_CHECKS: list[tuple[str, str]] = [
@@ -683,6 +682,9 @@ DAY_CLOSE_CHECKS: list[tuple[str, str]] = [
         SEAL_RULE,
         """WITH chain AS (
                SELECT s.*, encode(sha256(s.pdf), 'hex') AS pdf_sha,
+                      -- a reopened version: its entries up to the one it covered
+                      CASE WHEN s.reopened_at IS NOT NULL
+                           THEN s.covered_through_entry END AS through,
                       lag(s.seal) OVER w AS prior_seal,
                       lead(s.previous_seal) OVER w AS next_previous,
                       max(s.seal_algorithm) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING
@@ -695,22 +697,22 @@ DAY_CLOSE_CHECKS: list[tuple[str, str]] = [
                        THEN 'it is not chained to the seal before it'
                    WHEN c.seal_algorithm < coalesce(c.prior_algorithm, 1)
                        THEN 'its seal algorithm is older than the one before it'
-                   WHEN c.seal_algorithm < 3
-                        AND c.id >= (SELECT signoff FROM reconciliation_seal_v3_first_ids())
-                       THEN 'its seal algorithm is older than the one in use when it was made'
                    WHEN c.pdf_sha <> c.sha256
                        THEN 'its signed report PDF no longer matches its SHA-256'
-                   WHEN (c.reopened_at IS NULL OR c.seal_algorithm >= 3)
+                   WHEN c.reopened_at IS NOT NULL AND c.covered_through_entry IS NULL
+                        AND c.seal NOT IN (SELECT reconciliation_seals_not_recomputed())
+                       THEN 'it was reopened and no longer says which entries it covered'
+                   WHEN (c.reopened_at IS NULL OR c.covered_through_entry IS NOT NULL)
                         AND c.seal <> CASE c.seal_algorithm
                            WHEN 1 THEN reconciliation_day_seal(
-                               c.office_id, c.business_date, c.previous_seal, c.sha256)
+                               c.office_id, c.business_date, c.previous_seal, c.sha256,
+                               c.through)
                            WHEN 2 THEN reconciliation_day_seal_v2(
-                               c.office_id, c.business_date, c.previous_seal, c.sha256)
+                               c.office_id, c.business_date, c.previous_seal, c.sha256,
+                               c.through)
                            ELSE reconciliation_day_seal_v3(
                                c.office_id, c.business_date, c.previous_seal, c.sha256,
-                               c.covered_through_entry,
-                               CASE WHEN c.reopened_at IS NOT NULL
-                                    THEN coalesce(c.covered_through_entry, 0) END) END
+                               c.covered_through_entry, c.through) END
                        THEN 'its entries and lines no longer give its seal'
                    WHEN c.next_previous IS NOT NULL AND c.next_previous <> c.seal
                        THEN 'its seal was rewritten: the next sign-off is chained to another'
@@ -728,7 +730,9 @@ DAY_CLOSE_CHECKS: list[tuple[str, str]] = [
     (
         LEDGER_SEAL_RULE,
         """WITH chain AS (
-               SELECT g.*, lag(g.seal) OVER w AS prior_seal,
+               SELECT g.*, CASE WHEN g.reopened_at IS NOT NULL
+                                THEN g.covered_through_entry END AS through,
+                      lag(g.seal) OVER w AS prior_seal,
                       lead(g.previous_seal) OVER w AS next_previous,
                       max(g.seal_algorithm) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING
                                                           AND 1 PRECEDING) AS prior_algorithm
@@ -739,17 +743,16 @@ DAY_CLOSE_CHECKS: list[tuple[str, str]] = [
                        THEN 'it is not chained to the seal before it'
                    WHEN c.seal_algorithm < coalesce(c.prior_algorithm, 2)
                        THEN 'its seal algorithm is older than the one before it'
-                   WHEN c.seal_algorithm < 3
-                        AND c.id >= (SELECT ledger_seal FROM reconciliation_seal_v3_first_ids())
-                       THEN 'its seal algorithm is older than the one in use when it was made'
-                   WHEN (c.reopened_at IS NULL OR c.seal_algorithm >= 3)
+                   WHEN c.reopened_at IS NOT NULL AND c.covered_through_entry IS NULL
+                        AND c.seal NOT IN (SELECT reconciliation_seals_not_recomputed())
+                       THEN 'it was reopened and no longer says which entries it covered'
+                   WHEN (c.reopened_at IS NULL OR c.covered_through_entry IS NOT NULL)
                         AND c.seal <> CASE c.seal_algorithm
                            WHEN 2 THEN reconciliation_ledger_day_seal(
-                               c.business_date, c.previous_seal)
+                               c.business_date, c.previous_seal, c.through)
                            ELSE reconciliation_ledger_day_seal_v3(
                                c.business_date, c.previous_seal, c.covered_through_entry,
-                               CASE WHEN c.reopened_at IS NOT NULL
-                                    THEN coalesce(c.covered_through_entry, 0) END) END
+                               c.through) END
                        THEN 'its entries and lines no longer give its seal'
                    WHEN c.next_previous IS NOT NULL AND c.next_previous <> c.seal
                        THEN 'its seal was rewritten: the next seal is chained to another'

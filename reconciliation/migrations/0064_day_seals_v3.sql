@@ -79,16 +79,85 @@ RETURNS text LANGUAGE sql STABLE AS $$
                || E'\n' || reconciliation_sealed_text(NULL, p_day, p_through), 'UTF8')), 'hex')
 $$;
 
--- The first sign-off and ledger day seal ids made after this migration: from them on every
--- seal is algorithm 3, so one that says otherwise was downgraded (to escape being recomputed
--- once reopened). Written as constants when the migration runs.
+-- Algorithms 1 and 2 over the entries up to `p_through` (NULL: all, as migrations 0030 and
+-- 0063 wrote them): a sign-off made before this migration that was still standing when it ran
+-- gets its covered id below, so that once reopened it is recomputed too.
+CREATE OR REPLACE FUNCTION reconciliation_day_lines_text(
+    p_office bigint, p_day date, p_through bigint)
+RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT coalesce(string_agg(
+               format('%s|%s|%s|%s|%s|%s|%s|%s|%s', l.id, l.entry_id, e.source, a.code,
+                      l.amount, l.bill_id, l.drawer_id, l.customer_id, l.office_id),
+               E'\n' ORDER BY l.id), '')
+      FROM ledger_journalline l
+      JOIN ledger_journalentry e ON e.id = l.entry_id
+      JOIN ledger_account a ON a.id = l.account_id
+     WHERE e.entry_date = p_day AND e.book = 'live'
+       AND (p_through IS NULL OR e.id <= p_through)
+       AND (l.office_id = p_office
+            OR l.drawer_id IN (SELECT d.id FROM payments_drawer d WHERE d.office_id = p_office))
+$$;
+
+CREATE OR REPLACE FUNCTION reconciliation_day_seal(
+    p_office bigint, p_day date, p_previous text, p_report_sha text, p_through bigint)
+RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT encode(sha256(convert_to(
+               coalesce(p_previous, '') || reconciliation_day_lines_text(p_office, p_day, p_through)
+               || coalesce(p_report_sha, ''), 'UTF8')), 'hex')
+$$;
+
+CREATE OR REPLACE FUNCTION reconciliation_day_seal_v2(
+    p_office bigint, p_day date, p_previous text, p_report_sha text, p_through bigint)
+RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT encode(sha256(convert_to(
+               format('day seal 2 office %L day %L previous %L report %L',
+                      p_office, to_char(p_day, 'YYYY-MM-DD'), coalesce(p_previous, ''),
+                      coalesce(p_report_sha, ''))
+               || E'\n' || reconciliation_sealed_text(p_office, p_day, p_through), 'UTF8')),
+           'hex')
+$$;
+
+CREATE OR REPLACE FUNCTION reconciliation_ledger_day_seal(
+    p_day date, p_previous text, p_through bigint)
+RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT encode(sha256(convert_to(
+               format('ledger day seal 2 day %L previous %L',
+                      to_char(p_day, 'YYYY-MM-DD'), coalesce(p_previous, ''))
+               || E'\n' || reconciliation_sealed_text(NULL, p_day, p_through), 'UTF8')), 'hex')
+$$;
+
+-- The covered id of every seal standing now that has none (made before this migration): its
+-- day takes no posting while it stands, so that is exactly the entries it sealed. The caller
+-- lets the frozen rows change (this migration, below).
+CREATE OR REPLACE FUNCTION reconciliation_seals_cover_standing() RETURNS void
+LANGUAGE sql AS $$
+    UPDATE reconciliation_daysignoff
+       SET covered_through_entry = reconciliation_sealed_through(office_id, business_date)
+     WHERE reopened_at IS NULL AND covered_through_entry IS NULL;
+    UPDATE reconciliation_ledgerdayseal
+       SET covered_through_entry = reconciliation_sealed_through(NULL, business_date)
+     WHERE reopened_at IS NULL AND covered_through_entry IS NULL;
+$$;
+
+ALTER TABLE reconciliation_daysignoff DISABLE TRIGGER daysignoff_frozen;
+ALTER TABLE reconciliation_ledgerdayseal DISABLE TRIGGER ledgerdayseal_frozen;
+SELECT reconciliation_seals_cover_standing();
+ALTER TABLE reconciliation_daysignoff ENABLE TRIGGER daysignoff_frozen;
+ALTER TABLE reconciliation_ledgerdayseal ENABLE TRIGGER ledgerdayseal_frozen;
+
+-- The seals that were reopened already when this migration ran: they stored no covered id and
+-- took postings since, so they cannot be recomputed. Written as constants; every other
+-- reopened seal must say which entries it covered (ledger_verify). By seal, not by id: a seal
+-- is sealed (the next one in its chain holds it), an id is not.
 DO $$
 BEGIN
     EXECUTE format(
-        'CREATE OR REPLACE FUNCTION reconciliation_seal_v3_first_ids('
-        '    OUT signoff bigint, OUT ledger_seal bigint)'
-        ' LANGUAGE sql IMMUTABLE AS $f$ SELECT %s::bigint, %s::bigint $f$',
-        (SELECT coalesce(max(id), 0) + 1 FROM reconciliation_daysignoff),
-        (SELECT coalesce(max(id), 0) + 1 FROM reconciliation_ledgerdayseal));
+        'CREATE OR REPLACE FUNCTION reconciliation_seals_not_recomputed() RETURNS SETOF text'
+        ' LANGUAGE sql IMMUTABLE AS $f$ SELECT unnest(%L::text[]) $f$',
+        (SELECT coalesce(array_agg(seal ORDER BY seal), '{}')::text
+           FROM (SELECT seal FROM reconciliation_daysignoff WHERE reopened_at IS NOT NULL
+                 UNION
+                 SELECT seal FROM reconciliation_ledgerdayseal WHERE reopened_at IS NOT NULL)
+                AS reopened));
 END;
 $$;

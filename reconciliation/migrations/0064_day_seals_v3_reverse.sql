@@ -1,4 +1,9 @@
-DROP FUNCTION IF EXISTS reconciliation_seal_v3_first_ids();
+DROP FUNCTION IF EXISTS reconciliation_seals_not_recomputed();
+DROP FUNCTION IF EXISTS reconciliation_seals_cover_standing();
+DROP FUNCTION IF EXISTS reconciliation_ledger_day_seal(date, text, bigint);
+DROP FUNCTION IF EXISTS reconciliation_day_seal_v2(bigint, date, text, text, bigint);
+DROP FUNCTION IF EXISTS reconciliation_day_seal(bigint, date, text, text, bigint);
+DROP FUNCTION IF EXISTS reconciliation_day_lines_text(bigint, date, bigint);
 DROP FUNCTION IF EXISTS reconciliation_ledger_day_seal_v3(date, text, bigint, bigint);
 DROP FUNCTION IF EXISTS reconciliation_day_seal_v3(bigint, date, text, text, bigint, bigint);
 DROP FUNCTION IF EXISTS reconciliation_sealed_through(bigint, date);

@@ -108,6 +108,8 @@ def as_superuser(*statements):
                 cursor.execute(sql, params)
         finally:
             cursor.execute("SET session_replication_role = origin")
+            # back as the test found them: every deferrable constraint here is initially deferred
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def seal_findings():
@@ -317,14 +319,26 @@ def test_ledger_verify_names_the_first_tampered_day_and_exits_non_zero(office, s
     ]
 
 
-def made_before_algorithm_3(*, signoffs_through=0, ledger_seals_through=0):
-    """As if migration 0064 had run after the sign-offs and ledger day seals up to these ids."""
+def made_before_algorithm_3(signoff, algorithm):
+    """As if `signoff` had been sealed with `algorithm` (1 or 2) before migration 0064, and had
+    still stood when it ran: the migration gave it its covered entry id."""
     as_superuser(
         (
-            "CREATE OR REPLACE FUNCTION reconciliation_seal_v3_first_ids("
-            " OUT signoff bigint, OUT ledger_seal bigint) LANGUAGE sql IMMUTABLE"
-            " AS 'SELECT %s::bigint, %s::bigint'",
-            [signoffs_through + 1, ledger_seals_through + 1],
+            f"UPDATE reconciliation_daysignoff SET seal_algorithm = %s, seal = "
+            f"{OLD_SEALS[algorithm]}, covered_through_entry = NULL WHERE id = %s",
+            [algorithm, signoff.pk],
+        ),
+        ("SELECT reconciliation_seals_cover_standing()", []),
+    )
+
+
+def reopened_before_algorithm_3(*seals):
+    """As if these seals had been reopened already when migration 0064 ran."""
+    as_superuser(
+        (
+            "CREATE OR REPLACE FUNCTION reconciliation_seals_not_recomputed() RETURNS SETOF text"
+            " LANGUAGE sql IMMUTABLE AS $f$ SELECT unnest(%s::text[]) $f$",
+            [list(seals)],
         )
     )
 
@@ -345,14 +359,7 @@ def test_a_sign_off_sealed_with_an_older_algorithm_still_verifies(
     post_day(office, old_day, admin_user)
     post_day(office, new_day, admin_user)
     old = close_day(office, old_day, supervisor, supervisor2)
-    made_before_algorithm_3(signoffs_through=old.pk)
-    as_superuser(
-        (
-            f"UPDATE reconciliation_daysignoff SET seal_algorithm = %s, seal = "
-            f"{OLD_SEALS[algorithm]}, covered_through_entry = NULL WHERE id = %s",
-            [algorithm, old.pk],
-        )
-    )
+    made_before_algorithm_3(old, algorithm)
     assert ledger_violations() == []
 
     # When the next day is signed off since
@@ -371,6 +378,69 @@ def test_a_sign_off_sealed_with_an_older_algorithm_still_verifies(
     assert seal_findings() == office_finding(
         office, old_day, "its entries and lines no longer give its seal"
     )
+
+
+@pytest.mark.parametrize("algorithm", [1, 2])
+def test_a_day_sealed_before_algorithm_3_and_reopened_since_is_still_recomputed(
+    office, supervisor, supervisor2, admin_user, algorithm
+):
+    # Given a day sealed before migration 0064 and standing when it ran (review finding: it
+    # stored no covered id, so once reopened it was not recomputed)
+    day = timezone.localdate() - timedelta(days=1)
+    custody, _ = post_day(office, day, admin_user)
+    old = close_day(office, day, supervisor, supervisor2)
+    made_before_algorithm_3(old, algorithm)
+    old.refresh_from_db()
+    assert old.covered_through_entry == custody.pk
+    # When an Admin reopens it and the office posts to it again
+    day_reopen(office=office, day=day, by=admin_user, reason="A late bank fee")
+    post_day(office, day, admin_user)
+    # Then it still verifies
+    assert ledger_violations() == []
+    # and an edit of what it sealed (a line's amount: algorithm 1 never covered memos) is caught
+    lines = list(custody.lines.order_by("pk"))
+    as_superuser(
+        ("UPDATE ledger_journalline SET amount = amount + 1 WHERE id = %s", [lines[0].pk]),
+        ("UPDATE ledger_journalline SET amount = amount - 1 WHERE id = %s", [lines[1].pk]),
+    )
+    assert seal_findings() == office_finding(
+        office, day, "its entries and lines no longer give its seal"
+    )
+
+
+def test_only_the_seals_reopened_before_algorithm_3_may_lack_a_covered_id(
+    office, supervisor, supervisor2, admin_user
+):
+    # Given a day sealed with algorithm 2 and reopened before migration 0064 (no covered id)
+    day = timezone.localdate() - timedelta(days=1)
+    post_day(office, day, admin_user)
+    old = close_day(office, day, supervisor, supervisor2)
+    day_reopen(office=office, day=day, by=admin_user, reason="A late bank fee")
+    as_superuser(
+        (
+            f"UPDATE reconciliation_daysignoff SET seal_algorithm = 2, seal = {OLD_SEALS[2]},"
+            " covered_through_entry = NULL WHERE id = %s",
+            [old.pk],
+        ),
+        (
+            "UPDATE reconciliation_ledgerdayseal SET seal_algorithm = 2,"
+            " seal = reconciliation_ledger_day_seal(business_date, previous_seal),"
+            " covered_through_entry = NULL WHERE business_date = %s",
+            [day],
+        ),
+    )
+    old.refresh_from_db()
+    ledger_seal = LedgerDaySeal.objects.get(business_date=day)
+
+    # it is reported unless the migration listed it as reopened then
+    why = "it was reopened and no longer says which entries it covered"
+    assert seal_findings() == {
+        **office_finding(office, day, why),
+        LEDGER_SEAL_RULE: f"The books of the entries naming no office for {day:%m/%d/%Y} no "
+        f"longer match their seal (first tampered day): {why} (ledger day seal version 1).",
+    }
+    reopened_before_algorithm_3(old.seal, ledger_seal.seal)
+    assert seal_findings() == {}
 
 
 def test_a_seal_downgraded_to_algorithm_1_is_caught(office, sealed_days):
@@ -449,9 +519,16 @@ def test_a_day_marked_reopened_behind_the_triggers_back_and_edited_is_caught(
     )
 
 
-@pytest.mark.parametrize("through", ["covered_through_entry - 1", "NULL", "0"])
+@pytest.mark.parametrize(
+    ("through", "why"),
+    [
+        ("covered_through_entry - 1", "its entries and lines no longer give its seal"),
+        ("0", "its entries and lines no longer give its seal"),
+        ("NULL", "it was reopened and no longer says which entries it covered"),
+    ],
+)
 def test_a_covered_entry_id_lowered_to_leave_an_edit_out_is_caught(
-    office, sealed_days, admin_user, through
+    office, sealed_days, admin_user, through, why
 ):
     day, signoff, custody, _ = reopen_middle_and_post_to_it(office, sealed_days, admin_user)
 
@@ -463,9 +540,7 @@ def test_a_covered_entry_id_lowered_to_leave_an_edit_out_is_caught(
         ),
     )
 
-    assert seal_findings() == office_finding(
-        office, day, "its entries and lines no longer give its seal"
-    )
+    assert seal_findings() == office_finding(office, day, why)
 
 
 def test_a_reopened_day_signed_off_again_verifies_both_versions(
@@ -506,22 +581,29 @@ def test_a_ledger_day_seal_downgraded_to_algorithm_2_is_caught(office, sealed_da
     }
 
 
+@pytest.mark.parametrize(
+    ("covered", "why"),
+    [
+        ("covered_through_entry", "its entries and lines no longer give its seal"),
+        ("NULL", "it was reopened and no longer says which entries it covered"),
+    ],
+)
 def test_a_reopened_day_downgraded_to_escape_its_recomputation_is_caught(
-    office, sealed_days, admin_user
+    office, sealed_days, admin_user, covered, why
 ):
     # The first day: no seal before it in the chain is algorithm 3.
     day, (signoff, custody, unowned) = next(iter(sealed_days.items()))
     day_reopen(office=office, day=day, by=admin_user, reason="A late bank fee")
 
-    # Algorithms 1 and 2 had no covered id, so a reopened version of theirs is not recomputed.
     as_superuser(
         (
             "UPDATE reconciliation_daysignoff SET seal_algorithm = 2,"
-            " covered_through_entry = NULL WHERE id = %s",
+            f" covered_through_entry = {covered} WHERE id = %s",
             [signoff.pk],
         ),
         (
-            "UPDATE reconciliation_ledgerdayseal SET seal_algorithm = 2 WHERE business_date = %s",
+            "UPDATE reconciliation_ledgerdayseal SET seal_algorithm = 2,"
+            f" covered_through_entry = {covered} WHERE business_date = %s",
             [day],
         ),
         (
@@ -531,12 +613,9 @@ def test_a_reopened_day_downgraded_to_escape_its_recomputation_is_caught(
     )
 
     assert seal_findings() == {
-        **office_finding(
-            office, day, "its seal algorithm is older than the one in use when it was made"
-        ),
+        **office_finding(office, day, why),
         LEDGER_SEAL_RULE: f"The books of the entries naming no office for {day:%m/%d/%Y} no "
-        "longer match their seal (first tampered day): its seal algorithm is older than the "
-        "one in use when it was made (ledger day seal version 1).",
+        f"longer match their seal (first tampered day): {why} (ledger day seal version 1).",
     }
 
 
