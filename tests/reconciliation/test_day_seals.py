@@ -619,6 +619,39 @@ def test_a_reopened_day_downgraded_to_escape_its_recomputation_is_caught(
     }
 
 
+def test_a_reopened_day_renumbered_and_downgraded_is_caught(office, sealed_days, admin_user):
+    # (review finding against an earlier version, which told seals made before migration 0064
+    # by their ids: an id is not sealed.) The reopened sign-off and its ledger day seal moved
+    # to other ids, their chains' order kept, said to be algorithm 2 without a covered id.
+    day, (signoff, custody, unowned) = next(iter(sealed_days.items()))
+    seal = LedgerDaySeal.objects.get(business_date=day)
+    day_reopen(office=office, day=day, by=admin_user, reason="A late bank fee")
+
+    as_superuser(
+        (
+            "UPDATE reconciliation_daysignoff SET id = -1, seal_algorithm = 2,"
+            " covered_through_entry = NULL WHERE id = %s",
+            [signoff.pk],
+        ),
+        (
+            "UPDATE reconciliation_ledgerdayseal SET id = -1, signoff_id = -1,"
+            " seal_algorithm = 2, covered_through_entry = NULL WHERE id = %s",
+            [seal.pk],
+        ),
+        (
+            "UPDATE ledger_journalentry SET memo = 'x' WHERE id IN (%s, %s)",
+            [custody.pk, unowned.pk],
+        ),
+    )
+
+    why = "it was reopened and no longer says which entries it covered"
+    assert seal_findings() == {
+        **office_finding(office, day, why),
+        LEDGER_SEAL_RULE: f"The books of the entries naming no office for {day:%m/%d/%Y} no "
+        f"longer match their seal (first tampered day): {why} (ledger day seal version 1).",
+    }
+
+
 def test_the_ledger_day_seal_refuses_postings_naming_no_office_until_a_reopen(
     office, sealed_days, supervisor, supervisor2, admin_user
 ):
