@@ -754,6 +754,20 @@ DAY_CLOSE_CHECKS: list[tuple[str, str]] = [
                                c.business_date, c.previous_seal, c.covered_through_entry,
                                c.through) END
                        THEN 'its entries and lines no longer give its seal'
+                   -- only an office's reopen marks it reopened, and the sign-off that closes
+                   -- the date again makes the next version: the newest version of a date can
+                   -- stand reopened only while some office's day of the date does not stand
+                   WHEN c.reopened_at IS NOT NULL
+                        AND NOT EXISTS (SELECT 1 FROM reconciliation_ledgerdayseal later
+                                         WHERE later.business_date = c.business_date
+                                           AND later.id > c.id)
+                        AND NOT EXISTS (
+                            SELECT 1 FROM payments_office o
+                             WHERE NOT EXISTS (SELECT 1 FROM reconciliation_daysignoff s
+                                                WHERE s.office_id = o.id
+                                                  AND s.business_date = c.business_date
+                                                  AND s.reopened_at IS NULL))
+                       THEN 'it is marked reopened, but every office''s day of the date stands'
                    WHEN c.next_previous IS NOT NULL AND c.next_previous <> c.seal
                        THEN 'its seal was rewritten: the next seal is chained to another'
                    WHEN NOT EXISTS (SELECT 1 FROM reconciliation_daysignoff s

@@ -1,3 +1,21 @@
+-- Going back drops covered_through_entry and LedgerDaySeal.seal_algorithm, which nothing can
+-- give back: forward again, an algorithm-3 ledger day seal would be read as algorithm 2 (and
+-- reported), and a reopened version would lose its covered id (listed as never recomputed, so
+-- an edit of it would go unseen); the code before 0064 cannot verify algorithm 3 either. So
+-- this migration goes back only while no seal depends on it.
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM reconciliation_daysignoff
+                WHERE seal_algorithm >= 3
+                   OR (reopened_at IS NOT NULL AND covered_through_entry IS NOT NULL))
+       OR EXISTS (SELECT 1 FROM reconciliation_ledgerdayseal
+                   WHERE seal_algorithm >= 3
+                      OR (reopened_at IS NOT NULL AND covered_through_entry IS NOT NULL)) THEN
+        RAISE EXCEPTION 'reconciliation migration 0064 cannot be reversed: seals of algorithm 3 '
+            'or reopened seals with a covered id exist, and would lose what verifies them';
+    END IF;
+END;
+$$;
 DROP FUNCTION IF EXISTS reconciliation_seals_not_recomputed();
 DROP FUNCTION IF EXISTS reconciliation_seals_cover_standing();
 DROP FUNCTION IF EXISTS reconciliation_ledger_day_seal(date, text, bigint);
