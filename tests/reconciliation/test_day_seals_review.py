@@ -18,17 +18,19 @@ from ledger.services import Line, entry_reverse, post
 from payments.services import counter_setup_seed
 from reconciliation.models import DaySignoff, LedgerDaySeal
 from reconciliation.services import day_reopen, day_sign_off
-from tests.reconciliation.test_day_seals import (  # noqa: F401 (fixture)
+from tests.reconciliation import test_day_seals
+from tests.reconciliation.test_day_seals import (
     LEDGER_SEAL_RULE,
     as_superuser,
     chart,
     close_day,
+    made_before_algorithm_3,
     middle,
     post_day,
-    sealed_days,
     seal_findings,
 )
 
+sealed_days = test_day_seals.sealed_days  # the fixture
 D = Decimal
 MIGRATIONS = Path(__file__).resolve().parents[2] / "reconciliation" / "migrations"
 
@@ -112,7 +114,8 @@ def test_a_ledger_day_seal_alone_marked_reopened_then_posted_to_is_reported(
             " RETURNING id)"
             " INSERT INTO ledger_journalline (entry_id, account_id, amount, memo)"
             " SELECT e.id, v.account, v.amount, '' FROM e,"
-            " (VALUES (%s::bigint, 900::numeric), (%s::bigint, -900::numeric)) AS v(account, amount)",
+            " (VALUES (%s::bigint, 900::numeric), (%s::bigint, -900::numeric))"
+            " AS v(account, amount)",
             [day, admin_user.pk, accounts["5100"].pk, accounts["1100"].pk],
         ),
     )
@@ -122,6 +125,30 @@ def test_a_ledger_day_seal_alone_marked_reopened_then_posted_to_is_reported(
         "longer match their seal (first tampered day): it is marked reopened, but every "
         "office's day of the date stands (ledger day seal version 1)."
     }
+
+
+def test_a_sign_off_of_algorithm_1_moved_with_its_entries_to_another_date_is_reported(
+    office, supervisor, supervisor2, admin_user
+):
+    # (Before these commits: algorithm 1's text names no day and holds no entry date.) A
+    # sign-off made before migration 0063 and the entries of its day are moved to another date
+    # together; no ledger day seal names it (those came with 0063; here another office closes
+    # the date). The day's books are now another day's, unreported.
+    branch = counter_setup_seed(office_code="BR", office_name="Branch Office", windows=1)
+    day = timezone.localdate() - timedelta(days=1)
+    other = day - timedelta(days=10)
+    custody, _ = post_day(office, day, admin_user)
+    old = close_day(office, day, supervisor, supervisor2)
+    close_day(branch, day, supervisor, supervisor2)
+    made_before_algorithm_3(old, 1)
+    assert ledger_violations() == []
+
+    as_superuser(
+        ("UPDATE ledger_journalentry SET entry_date = %s WHERE id = %s", [other, custody.pk]),
+        ("UPDATE reconciliation_daysignoff SET business_date = %s WHERE id = %s", [other, old.pk]),
+    )
+
+    assert seal_findings() != {}
 
 
 # --- no false alarms from legitimate operations ---------------------------------------------
@@ -187,9 +214,7 @@ def test_a_reversal_of_sealed_entries_on_a_later_day_raises_no_alarm(
     _, _, custody, unowned = middle(sealed_days)
 
     for entry in (custody, unowned):
-        entry_reverse(
-            entry=JournalEntry.objects.get(pk=entry.pk), by=admin_user, memo="Reversed"
-        )
+        entry_reverse(entry=JournalEntry.objects.get(pk=entry.pk), by=admin_user, memo="Reversed")
 
     assert ledger_violations() == []
 
@@ -201,7 +226,9 @@ def test_a_reopened_day_reversing_its_own_sealed_entry_raises_no_alarm(
     day_reopen(office=office, day=day, by=admin_user, reason="wrong amount")
 
     entry_reverse(
-        entry=JournalEntry.objects.get(pk=custody.pk), by=admin_user, memo="Reversed",
+        entry=JournalEntry.objects.get(pk=custody.pk),
+        by=admin_user,
+        memo="Reversed",
         entry_date=day,
     )
     assert ledger_violations() == []
