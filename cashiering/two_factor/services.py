@@ -71,16 +71,21 @@ def totp_enrolment_start(*, user: User) -> TOTPDevice:
     return device
 
 
+def _device_locked(user: User, *, confirmed: bool) -> TOTPDevice | None:
+    """The user's first confirmed (or unconfirmed) device, locked for this transaction."""
+    return (
+        TOTPDevice.objects.select_for_update()
+        .filter(user=user, confirmed=confirmed)
+        .order_by("pk")
+        .first()
+    )
+
+
 def totp_enrolment_confirm(*, user: User, code: str) -> TOTPDevice:
     """Confirm the user's unconfirmed device with a code from the app that scanned it; other
     unconfirmed devices of theirs are removed. Raises NoDevice, WrongCode, TooManyWrongCodes."""
     with transaction.atomic():
-        device = (
-            TOTPDevice.objects.select_for_update()
-            .filter(user=user, confirmed=False)
-            .order_by("pk")
-            .first()
-        )
+        device = _device_locked(user, confirmed=False)
         if device is None:
             raise NoDevice("There is no authenticator app waiting to be confirmed; start again.")
         refusal = _refusal(device, code)
@@ -98,12 +103,7 @@ def totp_verify(*, user: User, code: str) -> TOTPDevice:
     """The user's confirmed device, if `code` is its current code (not used before). Raises
     NoDevice, WrongCode (the failure is counted), or TooManyWrongCodes (while throttled)."""
     with transaction.atomic():
-        device = (
-            TOTPDevice.objects.select_for_update()
-            .filter(user=user, confirmed=True)
-            .order_by("pk")
-            .first()
-        )
+        device = _device_locked(user, confirmed=True)
         if device is None:
             raise NoDevice("You have no authenticator app yet; set one up first.")
         refusal = _refusal(device, code)

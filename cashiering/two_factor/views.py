@@ -1,5 +1,6 @@
 """The verify page (a code after the password) and the enrol page (scan a QR code, confirm it)."""
 
+from collections.abc import Callable
 from typing import cast
 from urllib.parse import urlencode
 
@@ -12,6 +13,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cashiering.two_factor.errors import AlreadyEnrolled, TwoFactorError
 from cashiering.two_factor.forms import OneTimeCodeForm
@@ -25,6 +27,22 @@ from cashiering.two_factor.services import (
 )
 
 
+def _code_accepted(
+    request: HttpRequest, form: OneTimeCodeForm, check: Callable[..., TOTPDevice]
+) -> bool:
+    """Whether the posted code passes `check` (totp_verify or totp_enrolment_confirm): then the
+    session is two-factor verified (django_otp.login); else the reason is put on the field."""
+    if not form.is_valid():
+        return False
+    try:
+        device = check(user=cast(User, request.user), code=form.cleaned_data["code"])
+    except TwoFactorError as error:
+        form.add_error("code", error.message)
+        return False
+    django_otp.login(request, device)
+    return True
+
+
 @never_cache
 def verify_view(request: HttpRequest) -> HttpResponse:
     """GET: the code form. POST: a right code marks the session verified (django_otp.login)
@@ -35,14 +53,8 @@ def verify_view(request: HttpRequest) -> HttpResponse:
     if totp_device_of(user) is None:
         return _with_next(request, "two_factor:enrol")
     form = OneTimeCodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            device = totp_verify(user=user, code=form.cleaned_data["code"])
-        except TwoFactorError as error:
-            form.add_error("code", error.message)
-        else:
-            django_otp.login(request, device)
-            return _onward(request)
+    if request.method == "POST" and _code_accepted(request, form, totp_verify):
+        return _onward(request)
     return render(request, "two_factor/verify.html", {"form": form, "next": _next(request)})
 
 
@@ -58,14 +70,8 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
     except AlreadyEnrolled:
         return _with_next(request, "two_factor:verify")
     form = OneTimeCodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            device = totp_enrolment_confirm(user=user, code=form.cleaned_data["code"])
-        except TwoFactorError as error:
-            form.add_error("code", error.message)
-        else:
-            django_otp.login(request, device)
-            return _onward(request)
+    if request.method == "POST" and _code_accepted(request, form, totp_enrolment_confirm):
+        return _onward(request)
     qr = segno.make(device.config_url, error="m")
     context = {
         "form": form,

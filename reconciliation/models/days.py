@@ -7,6 +7,12 @@ from django.db.models.functions import Now
 
 from payments.models import Office
 
+# Both kinds of seal store the highest entry they sealed (docs/ledger.md, "Reopened versions").
+COVERED_HELP = (
+    "The highest journal entry id the seal covers (0 for none; empty before algorithm 3). "
+    "A reopened version is verified over its entries up to this id."
+)
+
 
 class DaySignoff(models.Model):
     """One version of an office-day's sign-off. While `reopened_at` is empty it stands, and
@@ -43,12 +49,7 @@ class DaySignoff(models.Model):
         help_text="Which canonical text the seal hashes: 1 before issue 13, 2 until "
         "reopened versions were sealed, 3 since.",
     )
-    covered_through_entry = models.BigIntegerField(
-        null=True,
-        blank=True,
-        help_text="The highest journal entry id the seal covers (0 for none; empty before "
-        "algorithm 3). A reopened version is verified over its entries up to this id.",
-    )
+    covered_through_entry = models.BigIntegerField(null=True, blank=True, help_text=COVERED_HELP)
     reopened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -124,12 +125,7 @@ class LedgerDaySeal(models.Model):
         help_text="Which canonical text the seal hashes: 2 until reopened versions "
         "were sealed, 3 since.",
     )
-    covered_through_entry = models.BigIntegerField(
-        null=True,
-        blank=True,
-        help_text="The highest journal entry id the seal covers (0 for none; empty before "
-        "algorithm 3). A reopened version is verified over its entries up to this id.",
-    )
+    covered_through_entry = models.BigIntegerField(null=True, blank=True, help_text=COVERED_HELP)
     reopened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

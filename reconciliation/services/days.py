@@ -9,6 +9,7 @@ from datetime import date
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from cashiering.dates import us_date
@@ -146,17 +147,11 @@ def _sign_off_locked(*, office: Office, day: date, by: User, token: uuid.UUID) -
 def _signed_report(office: Office, day: date, by: User, token: uuid.UUID) -> DaySignoff:
     """The new sign-off (version n+1, chained to the office's last seal) with its signed
     report PDF and SHA-256; not saved, not sealed yet."""
-    last_version = (
-        DaySignoff.objects.filter(office=office, business_date=day)
-        .order_by("-version")
-        .values_list("version", flat=True)
-        .first()
-    )
     previous = DaySignoff.objects.filter(office=office).order_by("-pk").first()
     signoff = DaySignoff(
         office=office,
         business_date=day,
-        version=(last_version or 0) + 1,
+        version=_next_version(DaySignoff.objects.filter(office=office, business_date=day)),
         signed_by=by,
         signed_at=timezone.now(),
         previous_seal=previous.seal if previous else "",
@@ -167,6 +162,12 @@ def _signed_report(office: Office, day: date, by: User, token: uuid.UUID) -> Day
     signoff.pdf = report_pdf(report=report, signoff=signoff)
     signoff.sha256 = hashlib.sha256(signoff.pdf).hexdigest()
     return signoff
+
+
+def _next_version(versions: QuerySet) -> int:
+    """The version after the highest of `versions` (a date's sign-offs or seals), 1 for none."""
+    last = versions.order_by("-version").values_list("version", flat=True).first()
+    return (last or 0) + 1
 
 
 def _advisory_lock(key: int, day: date, *, wait: bool = True) -> bool:
@@ -203,12 +204,6 @@ def _ledger_day_seal(day: date, signoff: DaySignoff) -> LedgerDaySeal:
     caller holds GATE_LOCK on the date, so no such line is in flight."""
     _advisory_lock(CHAIN_LOCK, _EPOCH)
     previous = LedgerDaySeal.objects.order_by("-pk").values_list("seal", flat=True).first() or ""
-    last_version = (
-        LedgerDaySeal.objects.filter(business_date=day)
-        .order_by("-version")
-        .values_list("version", flat=True)
-        .first()
-    )
     with connection.cursor() as cursor:
         cursor.execute(
             "WITH covered AS (SELECT reconciliation_sealed_through(NULL, %s) AS through)"
@@ -219,7 +214,7 @@ def _ledger_day_seal(day: date, signoff: DaySignoff) -> LedgerDaySeal:
         seal, count, through = cursor.fetchone()
     return LedgerDaySeal.objects.create(
         business_date=day,
-        version=(last_version or 0) + 1,
+        version=_next_version(LedgerDaySeal.objects.filter(business_date=day)),
         signoff=signoff,
         seal=seal,
         previous_seal=previous,

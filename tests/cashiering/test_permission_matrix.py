@@ -8,12 +8,13 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.test import Client, override_settings
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import get_resolver, reverse
 
 from billing.models import Customer
 from cashiering import pdf
 from cashiering.roles import Role
 from tests.cashiering.matrix_world import NO_SUCH_PK, World, world_build
+from tests.cashiering.test_login_required import _walk
 
 ANON, TRAINEE, CLERK, SUPERVISOR, ADMIN = "anon", Role.TRAINEE, Role.CLERK, Role.SUPERVISOR, "Admin"
 ROLES = (ANON, TRAINEE, CLERK, SUPERVISOR, ADMIN)
@@ -271,24 +272,15 @@ for _label, _may in ADMIN_MODELS.items():
 EXPECTED |= ADMIN_SITE
 
 
-def _walk(patterns, prefix="", namespace=""):
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            ns = pattern.namespace or ""
-            yield from _walk(
-                pattern.url_patterns,
-                prefix + str(pattern.pattern),
-                f"{namespace}{ns}:" if ns else namespace,
-            )
-        elif isinstance(pattern, URLPattern):
-            yield (
-                f"{namespace}{pattern.name}" if pattern.name else prefix + str(pattern.pattern),
-                (prefix + str(pattern.pattern)),
-            )
+def _key(route: str, name: str) -> str:
+    """A named URL's key is its name; an unnamed one's (no name after its namespace) its route."""
+    return name if name and not name.endswith(":") else route
 
 
 # (key, route): a named URL by its name, an unnamed one by its route.
-URLS = sorted(dict(_walk(get_resolver().url_patterns)).items())
+URLS = sorted(
+    {_key(route, name): route for route, name in _walk(get_resolver().url_patterns)}.items()
+)
 
 
 def _kwargs(key: str, route: str, world: World) -> dict[str, object]:
